@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* fileio.c: bounded reads of input files and whole-file copies. */
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "banned.h"
+
+int
+fileio_read(const char *path, size_t max, char **out, size_t *len, struct mc_error *err)
+{
+	_autoclose_ int fd = -1;
+	_autofree_ char *buf = NULL;
+	struct stat st;
+	size_t got = 0, cap;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return mc_error_sys(err, "cannot open '%s'", path);
+	if (fstat(fd, &st) < 0)
+		return mc_error_sys(err, "cannot stat '%s'", path);
+	if (S_ISDIR(st.st_mode))
+		return mc_error_set(err, MC_EINPUT, "'%s' is a directory", path);
+	if (!S_ISREG(st.st_mode))
+		return mc_error_set(err, MC_EINPUT, "'%s' is not a regular file", path);
+	if ((unsigned long long)st.st_size > max)
+		return mc_error_set(err, MC_EINPUT, "'%s' is too large (%lld bytes, at most %zu)",
+				    path, (long long)st.st_size, max);
+	cap = (size_t)st.st_size + 1;
+	buf = xmalloc(cap);
+	for (;;) {
+		ssize_t n;
+
+		if (got + 1 >= cap) {
+			if (cap > max + 1)
+				return mc_error_set(err, MC_EINPUT, "'%s' is too large (at most %zu bytes)", path, max);
+			cap = cap * 2;
+			buf = xrealloc(buf, cap);
+		}
+		n = read(fd, buf + got, cap - got - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return mc_error_sys(err, "cannot read '%s'", path);
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got > max)
+		return mc_error_set(err, MC_EINPUT, "'%s' is too large (at most %zu bytes)", path, max);
+	buf[got] = '\0';
+	*len = got;
+	*out = steal(&buf);
+	return 0;
+}
+
+int
+fileio_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+fileio_copy(const char *src, const char *dst, mode_t mode, bool nofollow, struct mc_error *err)
+{
+	_autoclose_ int in = -1;
+	int out;
+	char buf[65536];
+	struct stat st;
+
+	in = open(src, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	if (in < 0)
+		return mc_error_sys(err, "cannot open '%s'", src);
+	if (fstat(in, &st) < 0)
+		return mc_error_sys(err, "cannot stat '%s'", src);
+	if (!S_ISREG(st.st_mode))
+		return mc_error_set(err, MC_EFAIL, "'%s' is not a regular file", src);
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (out < 0)
+		return mc_error_sys(err, "cannot create '%s'", dst);
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			mc_error_sys(err, "cannot read '%s'", src);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		if (fileio_write_all(out, buf, (size_t)n) < 0) {
+			mc_error_sys(err, "cannot write '%s'", dst);
+			goto fail;
+		}
+	}
+	if (fchmod(out, mode) < 0) {
+		mc_error_sys(err, "cannot set the mode of '%s'", dst);
+		goto fail;
+	}
+	if (fsync(out) < 0) {
+		mc_error_sys(err, "cannot fsync '%s'", dst);
+		goto fail;
+	}
+	if (close(out) < 0) {
+		out = -1;
+		mc_error_sys(err, "cannot close '%s'", dst);
+		unlink(dst);
+		return MC_EFAIL;
+	}
+	return 0;
+fail:
+	close(out);
+	unlink(dst);
+	return MC_EFAIL;
+}
+
+int
+fileio_fsync_dir(const char *dir, struct mc_error *err)
+{
+	_autoclose_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return mc_error_sys(err, "cannot open directory '%s'", dir);
+	if (fsync(fd) < 0)
+		return mc_error_sys(err, "cannot fsync directory '%s'", dir);
+	return 0;
+}
+
+bool
+fileio_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+int
+fileio_remove_tree(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int ret = 0;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		_autofree_ char *child = NULL;
+
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		child = path_join(path, de->d_name);
+		if (fileio_remove_tree(child) < 0)
+			ret = -1;
+	}
+	closedir(d);
+	if (rmdir(path) < 0)
+		ret = -1;
+	return ret;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* fileio.h: bounded reads of input files and whole-file copies. */
+#ifndef MOZCERT_FILEIO_H
+#define MOZCERT_FILEIO_H
+
+#include <sys/types.h>
+#include "error.h"
+
+/* Largest input file any parser is given (certificate packages, text files). */
+#define FILEIO_MAX_INPUT (64u * 1024u * 1024u)
+
+/*
+ * Read a regular file whole into a NUL-terminated buffer (the NUL is not
+ * counted in *len). Refuses directories and files above max bytes. On
+ * success *out is the caller's to free; on failure *out and *len are untouched.
+ */
+int fileio_read(const char *path, size_t max, char **out, size_t *len, struct mc_error *err);
+
+/* Write all of buf to fd, retrying short writes and EINTR. 0 or -1 with errno. */
+int fileio_write_all(int fd, const void *buf, size_t len);
+
+/*
+ * Copy regular file src to a new file dst (which must not exist), with mode,
+ * then fsync it. Refuses a symbolic link as src when nofollow.
+ */
+int fileio_copy(const char *src, const char *dst, mode_t mode, bool nofollow, struct mc_error *err);
+
+/* fsync a directory by path. */
+int fileio_fsync_dir(const char *dir, struct mc_error *err);
+
+/* True when path exists (without following a final symlink). */
+bool fileio_exists(const char *path);
+
+/* Remove a directory tree that we created (no symlink is followed). */
+int fileio_remove_tree(const char *path);
+
+#endif
