@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* cmd.h: the command context and every command's entry points. */
+#ifndef MOZCERT_CMD_H
+#define MOZCERT_CMD_H
+
+#include <getopt.h>
+#include <json-c/json.h>
+
+#include "error.h"
+#include "profile.h"
+
+enum cmd_flags {
+	CMD_GLOBAL = 1 << 0,  /* runs once, not per profile (profiles) */
+	CMD_WRITES = 1 << 1,  /* takes the profile lock; refused while in use unless --force */
+	CMD_STORE = 1 << 2,   /* opens the certificate store: an interrupted swap is rolled forward first */
+};
+
+struct cmd_ctx {
+	int app;                /* enum app_id, or -1 for any */
+	const char *profile_arg;
+	bool all_profiles;
+	bool json;
+	bool dry_run;
+	bool force;
+	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
+	char *password;         /* from --password-file; wiped at exit */
+	const char *cmd_name;   /* "cert import" */
+	void *opts;             /* the command's parsed options */
+};
+
+struct cmd_spec {
+	const char *name;
+	/* Parse arguments and read inputs before any profile is touched; may be NULL. */
+	int (*prepare)(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err);
+	/* Run on one profile (NULL for CMD_GLOBAL); fill res (a JSON object) and print text unless ctx->json. */
+	int (*run)(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err);
+	void (*cleanup)(struct cmd_ctx *ctx);
+	unsigned flags;
+	const char *args;
+	const char *summary;
+};
+
+/*
+ * getopt_long over the command's options plus the global ones (which may
+ * follow the command). handle() gets each command option; returns 0 or a
+ * negative mc_code. On success *first_arg is the index of the first operand.
+ */
+int cmd_getopt(struct cmd_ctx *ctx, int argc, char **argv, const struct option *opts,
+	       int (*handle)(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err),
+	       int *first_arg, struct mc_error *err);
+
+/* Apply one global option (shared by main and cmd_getopt); 1 if opt was global. */
+int cmd_global_option(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err);
+extern const struct option cmd_global_options[];
+
+/* Record in res that the profile changed (or not): "changed": bool. */
+void cmd_set_changed(struct json_object *res, bool changed);
+
+/* Text output helper: print only when not --json and not -q. */
+void cmd_out(const struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A warning on stderr (also under --json), unless -q. */
+void cmd_warn(const struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Store kind to open for a profile; MC_ENOENT when it has none. */
+int cmd_store_kind(const struct profile *p, int *kind, struct mc_error *err);
+
+extern const struct cmd_spec cmd_profiles;
+extern const struct cmd_spec cmd_cert_list, cmd_cert_show, cmd_cert_import, cmd_cert_trust, cmd_cert_remove;
+
+#endif

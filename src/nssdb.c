@@ -1,0 +1,685 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* nssdb.c: the only module that opens NSS certificate stores; trust in both encodings. */
+#include "nssdb.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <nss.h>
+#include <pk11pub.h>
+#include <cert.h>
+#include <certdb.h>
+#include <secerr.h>
+#include <sechash.h>
+
+#include "fileio.h"
+#include "strbuf.h"
+#include "banned.h"
+
+struct v32_trust {
+	unsigned char hash[32];
+	unsigned long server, client, code, email;
+	PK11GenericObject *obj;  /* borrowed from certdb.v32_objects */
+	bool gone;
+};
+
+struct certdb {
+	char *dir;
+	char *copy_dir;          /* private copy we opened instead of dir; removed on close */
+	bool readwrite;
+	PK11SlotInfo *slot;
+	CERTCertDBHandle *handle;
+	PK11GenericObject *v32_objects;
+	struct v32_trust *v32;
+	size_t n_v32;
+};
+
+static bool nss_active;
+static char *pw_secret;
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(CERTCertificate *, CERT_DestroyCertificate)
+DEFINE_TRIVIAL_CLEANUP_FUNC(CERTCertList *, CERT_DestroyCertList)
+
+static char *
+pw_callback(PK11SlotInfo *slot, PRBool retry, void *arg)
+{
+	/* Returning the same wrong password again would loop forever. */
+	if (retry || !pw_secret)
+		return NULL;
+	return PORT_Strdup(pw_secret);
+}
+
+static void
+pw_forget(void)
+{
+	if (pw_secret) {
+		secure_wipe(pw_secret, strlen(pw_secret));
+		free(pw_secret);
+		pw_secret = NULL;
+	}
+}
+
+static const char *
+cert_file(enum certdb_kind kind)
+{
+	return kind == CERTDB_SQL ? "cert9.db" : "cert8.db";
+}
+
+static const char *
+key_file(enum certdb_kind kind)
+{
+	return kind == CERTDB_SQL ? "key4.db" : "key3.db";
+}
+
+static bool
+has_legacy_beside(const char *dir)
+{
+	_autofree_ char *c8 = path_join(dir, "cert8.db");
+	_autofree_ char *k3 = path_join(dir, "key3.db");
+
+	return fileio_exists(c8) || fileio_exists(k3);
+}
+
+static int
+make_private_copy(const char *dir, enum certdb_kind kind, char **copy, struct mc_error *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	_autofree_ char *tmpl = xasprintf("%s/mozcert-ro-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	const char *names[2] = {cert_file(kind), key_file(kind)};
+
+	if (!mkdtemp(tmpl))
+		return mc_error_sys(err, "cannot create a private directory in '%s'", tmp && *tmp ? tmp : "/tmp");
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		_autofree_ char *src = path_join(dir, names[i]);
+		_autofree_ char *dst = path_join(tmpl, names[i]);
+		int ret;
+
+		if (!fileio_exists(src))
+			continue;
+		if ((ret = fileio_copy(src, dst, 0600, false, err)) < 0) {
+			fileio_remove_tree(tmpl);
+			return ret;
+		}
+	}
+	*copy = steal(&tmpl);
+	return 0;
+}
+
+static int
+load_v32(struct certdb *db, struct mc_error *err)
+{
+	size_t cap = 0;
+
+	db->v32_objects = PK11_FindGenericObjects(db->slot, TRUST_V32_CLASS);
+	for (PK11GenericObject *o = db->v32_objects; o; o = PK11_GetNextGenericObject(o)) {
+		static const unsigned long attrs[4] = {TRUST_V32_SERVER, TRUST_V32_CLIENT,
+						      TRUST_V32_CODE, TRUST_V32_EMAIL};
+		unsigned long vals[4] = {0, 0, 0, 0};
+		SECItem hash = {siBuffer, NULL, 0};
+		struct v32_trust *t;
+
+		if (PK11_ReadRawAttribute(PK11_TypeGeneric, o, TRUST_V32_HASH, &hash) != SECSuccess)
+			continue;
+		if (hash.len != 32) {
+			SECITEM_FreeItem(&hash, PR_FALSE);
+			continue;
+		}
+		for (size_t i = 0; i < 4; i++) {
+			SECItem v = {siBuffer, NULL, 0};
+
+			if (PK11_ReadRawAttribute(PK11_TypeGeneric, o, attrs[i], &v) == SECSuccess) {
+				trust_v32_value(v.data, v.len, &vals[i]);
+				SECITEM_FreeItem(&v, PR_FALSE);
+			}
+		}
+		if (db->n_v32 == cap) {
+			cap = cap ? cap * 2 : 16;
+			db->v32 = xreallocarray(db->v32, cap, sizeof(*db->v32));
+		}
+		t = &db->v32[db->n_v32++];
+		memcpy(t->hash, hash.data, 32);
+		t->server = vals[0];
+		t->client = vals[1];
+		t->code = vals[2];
+		t->email = vals[3];
+		t->obj = o;
+		t->gone = false;
+		SECITEM_FreeItem(&hash, PR_FALSE);
+	}
+	return 0;
+}
+
+static struct v32_trust *
+find_v32(struct certdb *db, const unsigned char hash[32])
+{
+	for (size_t i = 0; i < db->n_v32; i++)
+		if (!db->v32[i].gone && memcmp(db->v32[i].hash, hash, 32) == 0)
+			return &db->v32[i];
+	return NULL;
+}
+
+int
+certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
+	    const char *password, struct certdb **out, struct mc_error *err)
+{
+	_autofree_ char *cpath = path_join(dir, cert_file(kind));
+	_autofree_ char *kpath = path_join(dir, key_file(kind));
+	_autofree_ char *spec = NULL;
+	struct certdb *db;
+	bool rw = flags & CERTDB_RDWR;
+	bool copy = flags & CERTDB_PRIVATE_COPY;
+	PRUint32 nss_flags = NSS_INIT_NOROOTINIT | NSS_INIT_NOMODDB | NSS_INIT_OPTIMIZESPACE;
+	int ret;
+
+	if (nss_active)
+		return mc_error_set(err, MC_EFAIL, "internal error: a certificate store is already open");
+	if (!fileio_exists(cpath))
+		return mc_error_set(err, MC_ENOENT, "no certificate store in '%s' (%s is missing)",
+				    dir, cert_file(kind));
+
+	db = xzalloc(sizeof(*db));
+	db->dir = xstrdup(dir);
+	db->readwrite = rw;
+	if (!rw) {
+		/* NSS refuses a lone cert DB read-only, and a sql: open with legacy files beside falls back to them. */
+		if (!fileio_exists(kpath) || (kind == CERTDB_SQL && has_legacy_beside(dir)))
+			copy = true;
+		if (!copy)
+			nss_flags |= NSS_INIT_READONLY;
+	}
+	if (copy && (ret = make_private_copy(dir, kind, &db->copy_dir, err)) < 0)
+		goto fail;
+
+	spec = xasprintf("%s:%s", kind == CERTDB_SQL ? "sql" : "dbm", db->copy_dir ? db->copy_dir : dir);
+	pw_forget();
+	if (password)
+		pw_secret = xstrdup(password);
+	PK11_SetPasswordFunc(pw_callback);
+	if (NSS_Initialize(spec, "", "", "secmod.db", nss_flags) != SECSuccess) {
+		ret = mc_error_nss(err, "cannot open the certificate store '%s'", cpath);
+		goto fail;
+	}
+	nss_active = true;
+	db->slot = PK11_GetInternalKeySlot();
+	db->handle = CERT_GetDefaultCertDB();
+	if (!db->slot || !db->handle) {
+		ret = mc_error_nss(err, "cannot open the certificate store '%s'", cpath);
+		goto fail_nss;
+	}
+	if (PK11_NeedLogin(db->slot)) {
+		if (password) {
+			if (PK11_CheckUserPassword(db->slot, password) != SECSuccess) {
+				ret = mc_error_set(err, MC_EFAIL, "wrong Primary Password for '%s'", kpath);
+				goto fail_nss;
+			}
+		}
+	} else if (rw && PK11_NeedUserInit(db->slot)) {
+		/* As Firefox does at start-up: an empty password, so trust can be signed. */
+		if (PK11_InitPin(db->slot, NULL, "") != SECSuccess) {
+			ret = mc_error_nss(err, "cannot initialise the key database '%s'", kpath);
+			goto fail_nss;
+		}
+	}
+	if ((ret = load_v32(db, err)) < 0)
+		goto fail_nss;
+	*out = db;
+	return 0;
+
+fail_nss:
+	certdb_close(db, NULL);
+	return ret;
+fail:
+	pw_forget();
+	if (db->copy_dir)
+		fileio_remove_tree(db->copy_dir);
+	free(db->copy_dir);
+	free(db->dir);
+	free(db);
+	return ret;
+}
+
+int
+certdb_close(struct certdb *db, struct mc_error *err)
+{
+	int ret = 0;
+
+	if (!db)
+		return 0;
+	if (db->v32_objects)
+		PK11_DestroyGenericObjects(db->v32_objects);
+	free(db->v32);
+	if (db->slot)
+		PK11_FreeSlot(db->slot);
+	if (nss_active) {
+		if (NSS_Shutdown() != SECSuccess)
+			ret = mc_error_nss(err, "cannot close the certificate store of '%s'", db->dir);
+		nss_active = false;
+	}
+	pw_forget();
+	if (db->copy_dir) {
+		fileio_remove_tree(db->copy_dir);
+		free(db->copy_dir);
+	}
+	free(db->dir);
+	free(db);
+	return ret;
+}
+
+void
+cert_info_release(struct cert_info *ci)
+{
+	if (!ci)
+		return;
+	free(ci->nickname);
+	free(ci->subject);
+	free(ci->issuer);
+	free(ci->serial_hex);
+	free(ci->der);
+	memset(ci, 0, sizeof(*ci));
+}
+
+void
+cert_info_array_free(struct cert_info *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cert_info_release(&v[i]);
+	free(v);
+}
+
+static void
+sha256_of(const CERTCertificate *cert, unsigned char out[32])
+{
+	PK11_HashBuf(SEC_OID_SHA256, out, cert->derCert.data, (PRInt32)cert->derCert.len);
+}
+
+/* The trust the application's NSS acts on: a CKO_TRUST object wins over the old form. */
+static bool
+effective_trust(struct certdb *db, CERTCertificate *cert, const unsigned char hash[32],
+		CERTCertTrust *out)
+{
+	struct v32_trust *v;
+	CERTCertTrust t;
+
+	if (CERT_GetCertTrust(cert, &t) != SECSuccess)
+		memset(&t, 0, sizeof(t));
+	v = find_v32(db, hash);
+	if (!v) {
+		*out = t;
+		return false;
+	}
+	trust_from_v32(v->server, v->client, v->code, v->email, out);
+	/* 'u' comes from the private key, not from the trust object. */
+	out->sslFlags |= t.sslFlags & CERTDB_USER;
+	out->emailFlags |= t.emailFlags & CERTDB_USER;
+	out->objectSigningFlags |= t.objectSigningFlags & CERTDB_USER;
+	return true;
+}
+
+static void
+fill_info(struct certdb *db, CERTCertificate *cert, struct cert_info *ci)
+{
+	CERTCertTrust t;
+	char *hex;
+
+	memset(ci, 0, sizeof(*ci));
+	ci->nickname = cert->nickname ? xstrdup(cert->nickname) : NULL;
+	sha256_of(cert, ci->sha256);
+	hex = hex_encode(ci->sha256, 32, true);
+	snprintf(ci->sha256_hex, sizeof(ci->sha256_hex), "%s", hex);
+	free(hex);
+	ci->trust_v32 = effective_trust(db, cert, ci->sha256, &t);
+	trust_format(&t, ci->trust);
+	ci->is_ca = CERT_IsCACert(cert, NULL);
+	ci->subject = xstrdup(cert->subjectName ? cert->subjectName : "");
+	ci->issuer = xstrdup(cert->issuerName ? cert->issuerName : "");
+	ci->serial_hex = hex_encode(cert->serialNumber.data, cert->serialNumber.len, true);
+	if (CERT_GetCertTimes(cert, &ci->not_before, &ci->not_after) != SECSuccess)
+		ci->not_before = ci->not_after = 0;
+	ci->der_len = cert->derCert.len;
+	ci->der = xmalloc(ci->der_len);
+	memcpy(ci->der, cert->derCert.data, ci->der_len);
+}
+
+int
+certdb_list(struct certdb *db, struct cert_info **out, size_t *n, struct mc_error *err)
+{
+	_cleanup_(CERT_DestroyCertListp) CERTCertList *list = NULL;
+	struct cert_info *v = NULL;
+	size_t count = 0, cap = 0;
+
+	list = PK11_ListCertsInSlot(db->slot);
+	if (!list) {
+		if (PORT_GetError() == 0 || PORT_GetError() == SEC_ERROR_NO_NODELOCK) {
+			*out = NULL;
+			*n = 0;
+			return 0;
+		}
+		return mc_error_nss(err, "cannot list the certificates of '%s'", db->dir);
+	}
+	for (CERTCertListNode *node = CERT_LIST_HEAD(list); !CERT_LIST_END(node, list);
+	     node = CERT_LIST_NEXT(node)) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		fill_info(db, node->cert, &v[count++]);
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+int
+certdb_count(struct certdb *db, size_t *n, struct mc_error *err)
+{
+	_cleanup_(CERT_DestroyCertListp) CERTCertList *list = PK11_ListCertsInSlot(db->slot);
+	size_t count = 0;
+
+	if (list)
+		for (CERTCertListNode *node = CERT_LIST_HEAD(list); !CERT_LIST_END(node, list);
+		     node = CERT_LIST_NEXT(node))
+			count++;
+	*n = count;
+	return 0;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Hex digits of s without colons into digits; returns the count, or -1 if s is not hex. */
+static int
+hex_digits(const char *s, char *digits, size_t cap)
+{
+	size_t n = 0;
+
+	for (; *s; s++) {
+		if (*s == ':')
+			continue;
+		if (hexval(*s) < 0 || n + 1 >= cap)
+			return -1;
+		digits[n++] = *s;
+	}
+	digits[n] = '\0';
+	return (int)n;
+}
+
+bool
+certdb_parse_sha256(const char *s, unsigned char out[32])
+{
+	char digits[80];
+
+	if (hex_digits(s, digits, sizeof(digits)) != 64)
+		return false;
+	for (size_t i = 0; i < 32; i++)
+		out[i] = (unsigned char)(hexval(digits[2 * i]) << 4 | hexval(digits[2 * i + 1]));
+	return true;
+}
+
+static bool
+sha_prefix_matches(const struct cert_info *ci, const char *digits, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int nib = (i & 1) ? (ci->sha256[i / 2] & 0xf) : (ci->sha256[i / 2] >> 4);
+
+		if (hexval(digits[i]) != nib)
+			return false;
+	}
+	return true;
+}
+
+int
+certdb_find(struct certdb *db, const char *key, struct cert_info *out, struct mc_error *err)
+{
+	struct cert_info *all = NULL;
+	size_t n = 0, hits = 0, hit = 0;
+	char digits[80];
+	int nd, ret;
+	struct strbuf fps;
+
+	if ((ret = certdb_list(db, &all, &n, err)) < 0)
+		return ret;
+	nd = hex_digits(key, digits, sizeof(digits));
+	/* A nickname match wins over a fingerprint prefix that happens to be hex. */
+	for (size_t i = 0; i < n; i++)
+		if (streq(all[i].nickname, key)) {
+			if (hits++ == 0)
+				hit = i;
+		}
+	if (hits == 0 && nd >= 8 && nd <= 64) {
+		for (size_t i = 0; i < n; i++)
+			if (sha_prefix_matches(&all[i], digits, (size_t)nd)) {
+				if (hits++ == 0)
+					hit = i;
+			}
+	}
+	if (hits == 0) {
+		cert_info_array_free(all, n);
+		return mc_error_set(err, MC_ENOENT, "no certificate '%s' in '%s'", key, db->dir);
+	}
+	if (hits > 1) {
+		strbuf_init(&fps);
+		for (size_t i = 0; i < n; i++)
+			if (streq(all[i].nickname, key) ||
+			    (nd >= 8 && nd <= 64 && sha_prefix_matches(&all[i], digits, (size_t)nd)))
+				strbuf_addf(&fps, " %s", all[i].sha256_hex);
+		mc_error_set(err, MC_EUSAGE, "'%s' names %zu certificates; give a SHA-256 fingerprint:%s",
+			     key, hits, fps.buf);
+		strbuf_release(&fps);
+		cert_info_array_free(all, n);
+		return MC_EUSAGE;
+	}
+	*out = all[hit];
+	memset(&all[hit], 0, sizeof(all[hit]));
+	cert_info_array_free(all, n);
+	return 0;
+}
+
+void
+import_result_release(struct import_result *r)
+{
+	if (!r)
+		return;
+	free(r->nickname);
+	free(r->subject);
+	memset(r, 0, sizeof(*r));
+}
+
+static int
+destroy_v32(struct certdb *db, const unsigned char hash[32], struct mc_error *err)
+{
+	struct v32_trust *v;
+
+	while ((v = find_v32(db, hash))) {
+		PK11SlotInfo *slot = NULL;
+		CK_OBJECT_HANDLE h = PK11_GetObjectHandle(PK11_TypeGeneric, v->obj, &slot);
+
+		if (h == CK_INVALID_HANDLE || PK11_DestroyTokenObject(slot ? slot : db->slot, h) != SECSuccess) {
+			if (slot)
+				PK11_FreeSlot(slot);
+			return mc_error_nss(err, "cannot remove the trust object written by a newer NSS");
+		}
+		if (slot)
+			PK11_FreeSlot(slot);
+		v->gone = true;
+	}
+	return 0;
+}
+
+static int
+change_trust(struct certdb *db, CERTCertificate *cert, const unsigned char hash[32],
+	     const CERTCertTrust *want, struct mc_error *err)
+{
+	CERTCertTrust old, w = *want;
+	int ret;
+
+	/* The newer NSS reads its own CKO_TRUST first: drop it so the form this NSS writes rules. */
+	if ((ret = destroy_v32(db, hash, err)) < 0)
+		return ret;
+	if (CERT_GetCertTrust(cert, &old) != SECSuccess)
+		memset(&old, 0, sizeof(old));
+	if (trust_equal(&old, &w))
+		return 0;
+	if (CERT_ChangeCertTrust(db->handle, cert, &w) == SECSuccess)
+		return 0;
+	if (PORT_GetError() == SEC_ERROR_TOKEN_NOT_LOGGED_IN) {
+		if (!pw_secret)
+			return mc_error_set(err, MC_EFAIL,
+					    "the store of '%s' is protected by a Primary Password: use --password-file",
+					    db->dir);
+		if (PK11_Authenticate(db->slot, PR_TRUE, NULL) == SECSuccess &&
+		    CERT_ChangeCertTrust(db->handle, cert, &w) == SECSuccess)
+			return 0;
+	}
+	return mc_error_nss(err, "cannot set the trust of '%s'", cert->subjectName ? cert->subjectName : "?");
+}
+
+static void
+result_from(struct certdb *db, CERTCertificate *cert, struct import_result *res)
+{
+	CERTCertTrust t;
+	char *hex;
+
+	sha256_of(cert, res->sha256);
+	hex = hex_encode(res->sha256, 32, true);
+	snprintf(res->sha256_hex, sizeof(res->sha256_hex), "%s", hex);
+	free(hex);
+	effective_trust(db, cert, res->sha256, &t);
+	trust_format(&t, res->trust);
+	free(res->nickname);
+	res->nickname = cert->nickname ? xstrdup(cert->nickname) : NULL;
+	free(res->subject);
+	res->subject = xstrdup(cert->subjectName ? cert->subjectName : "");
+}
+
+int
+certdb_import(struct certdb *db, const unsigned char *der, size_t len,
+	      const CERTCertTrust *trust, struct import_result *res, struct mc_error *err)
+{
+	_cleanup_(CERT_DestroyCertificatep) CERTCertificate *cert = NULL;
+	SECItem item = {siBuffer, (unsigned char *)der, (unsigned int)len};
+	CERTCertTrust cur;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	cert = CERT_NewTempCertificate(db->handle, &item, NULL, PR_FALSE, PR_TRUE);
+	if (!cert)
+		return mc_error_nss(err, "cannot decode certificate");
+	sha256_of(cert, res->sha256);
+	if (cert->isperm) {
+		effective_trust(db, cert, res->sha256, &cur);
+		trust_format(&cur, res->old_trust);
+		if (!trust || trust_equal(&cur, trust)) {
+			res->status = IMPORT_UNCHANGED;
+		} else {
+			if (!db->readwrite)
+				return mc_error_set(err, MC_EFAIL, "internal error: store opened read-only");
+			if ((ret = change_trust(db, cert, res->sha256, trust, err)) < 0)
+				return ret;
+			res->status = IMPORT_TRUST_CHANGED;
+		}
+		result_from(db, cert, res);
+		return 0;
+	}
+	if (!db->readwrite)
+		return mc_error_set(err, MC_EFAIL, "internal error: store opened read-only");
+	{
+		char *nick = CERT_MakeCANickname(cert);
+
+		if (!nick)
+			return mc_error_nss(err, "cannot derive a nickname for '%s'", cert->subjectName);
+		if (PK11_ImportCert(db->slot, cert, CK_INVALID_HANDLE, nick, PR_FALSE) != SECSuccess) {
+			ret = mc_error_nss(err, "cannot add '%s' as '%s'", cert->subjectName, nick);
+			PORT_Free(nick);
+			return ret;
+		}
+		PORT_Free(nick);
+	}
+
+	snprintf(res->old_trust, sizeof(res->old_trust), ",,");
+	if (trust && !trust_is_empty(trust) &&
+	    (ret = change_trust(db, cert, res->sha256, trust, err)) < 0)
+		return ret;
+	res->status = IMPORT_ADDED;
+	result_from(db, cert, res);
+	return 0;
+}
+
+static int
+find_cert(struct certdb *db, const char *key, CERTCertificate **out, struct mc_error *err)
+{
+	struct cert_info ci;
+	SECItem der;
+	int ret;
+
+	if ((ret = certdb_find(db, key, &ci, err)) < 0)
+		return ret;
+	der.type = siBuffer;
+	der.data = ci.der;
+	der.len = (unsigned int)ci.der_len;
+	*out = CERT_FindCertByDERCert(db->handle, &der);
+	cert_info_release(&ci);
+	if (!*out)
+		return mc_error_nss(err, "cannot load certificate '%s'", key);
+	return 0;
+}
+
+int
+certdb_set_trust(struct certdb *db, const char *key, const CERTCertTrust *trust,
+		 struct import_result *res, struct mc_error *err)
+{
+	_cleanup_(CERT_DestroyCertificatep) CERTCertificate *cert = NULL;
+	CERTCertTrust cur;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	if ((ret = find_cert(db, key, &cert, err)) < 0)
+		return ret;
+	sha256_of(cert, res->sha256);
+	effective_trust(db, cert, res->sha256, &cur);
+	trust_format(&cur, res->old_trust);
+	if (trust_equal(&cur, trust) && !find_v32(db, res->sha256)) {
+		res->status = IMPORT_UNCHANGED;
+	} else if (trust_equal(&cur, trust)) {
+		/* Same letters, but only in the newer form: rewrite in the form both NSS versions read. */
+		if (db->readwrite && (ret = change_trust(db, cert, res->sha256, trust, err)) < 0)
+			return ret;
+		res->status = IMPORT_UNCHANGED;
+	} else {
+		if (!db->readwrite)
+			return mc_error_set(err, MC_EFAIL, "internal error: store opened read-only");
+		if ((ret = change_trust(db, cert, res->sha256, trust, err)) < 0)
+			return ret;
+		res->status = IMPORT_TRUST_CHANGED;
+	}
+	result_from(db, cert, res);
+	return 0;
+}
+
+int
+certdb_remove(struct certdb *db, const char *key, struct import_result *res, struct mc_error *err)
+{
+	_cleanup_(CERT_DestroyCertificatep) CERTCertificate *cert = NULL;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	if ((ret = find_cert(db, key, &cert, err)) < 0)
+		return ret;
+	result_from(db, cert, res);
+	snprintf(res->old_trust, sizeof(res->old_trust), "%s", res->trust);
+	if (!db->readwrite)
+		return mc_error_set(err, MC_EFAIL, "internal error: store opened read-only");
+	if ((ret = destroy_v32(db, res->sha256, err)) < 0)
+		return ret;
+	if (SEC_DeletePermCertificate(cert) != SECSuccess)
+		return mc_error_nss(err, "cannot remove certificate '%s'", key);
+	res->status = IMPORT_TRUST_CHANGED;
+	return 0;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* nssdb.h: the only module that opens NSS certificate stores. */
+#ifndef MOZCERT_NSSDB_H
+#define MOZCERT_NSSDB_H
+
+#include <prtime.h>
+#include "error.h"
+#include "trust.h"
+
+enum certdb_kind {
+	CERTDB_SQL,  /* cert9.db + key4.db */
+	CERTDB_DBM,  /* cert8.db + key3.db (legacy) */
+};
+
+enum certdb_flags {
+	CERTDB_RDWR = 1 << 0,      /* open read-write (only ever on a staging copy) */
+	CERTDB_PRIVATE_COPY = 1 << 1, /* read from a private copy of the store files */
+};
+
+struct certdb;
+
+/*
+ * Open the store of dir. NSS is process-global: one certdb at a time. A
+ * read-only open reads a private copy when the store's key database is
+ * missing (NSS refuses a lone cert DB) or when legacy files sit beside a
+ * cert9.db (NSS would silently fall back to them), so the profile is never
+ * changed. password may be NULL. Caller closes with certdb_close.
+ */
+int certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
+		const char *password, struct certdb **out, struct mc_error *err);
+
+/*
+ * Release every NSS object and shut NSS down; fails (MC_EFAIL) when NSS
+ * reports objects still in use. NULL is accepted.
+ */
+int certdb_close(struct certdb *db, struct mc_error *err);
+
+/* One certificate as the application will see it. */
+struct cert_info {
+	char *nickname;           /* may be NULL */
+	char trust[TRUST_STR_MAX];/* certutil form; the CKO_TRUST form wins where present */
+	bool trust_v32;           /* trust came from a PKCS#11 3.2 CKO_TRUST object */
+	bool is_ca;
+	char *subject;            /* RFC 4514-ish string from NSS */
+	char *issuer;
+	char *serial_hex;
+	PRTime not_before, not_after;
+	unsigned char sha256[32];
+	char sha256_hex[96];      /* AA:BB:... */
+	unsigned char *der;
+	size_t der_len;
+};
+
+void cert_info_release(struct cert_info *ci);
+void cert_info_array_free(struct cert_info *v, size_t n);
+
+/* Every certificate of the store, in NSS's order. *out caller frees with cert_info_array_free. */
+int certdb_list(struct certdb *db, struct cert_info **out, size_t *n, struct mc_error *err);
+
+/*
+ * Find a certificate by SHA-256 (hex, colons optional, unique prefix of at
+ * least 8 hex digits) or by nickname. A nickname naming several certificates
+ * is MC_EUSAGE listing their fingerprints; nothing found is MC_ENOENT.
+ */
+int certdb_find(struct certdb *db, const char *key, struct cert_info *out, struct mc_error *err);
+
+enum import_status {
+	IMPORT_ADDED,
+	IMPORT_UNCHANGED,
+	IMPORT_TRUST_CHANGED,
+};
+
+struct import_result {
+	enum import_status status;
+	char *nickname;             /* owned */
+	char trust[TRUST_STR_MAX];  /* trust after the import */
+	char old_trust[TRUST_STR_MAX];
+	unsigned char sha256[32];
+	char sha256_hex[96];
+	char *subject;              /* owned */
+};
+
+void import_result_release(struct import_result *r);
+
+/*
+ * Import one DER certificate. trust NULL means "keep what is there, ,, for a
+ * new certificate". A certificate already present is unchanged unless trust
+ * asks for different trust. Nickname: CERT_MakeCANickname (what Firefox's
+ * importer uses), unique against other subjects.
+ */
+int certdb_import(struct certdb *db, const unsigned char *der, size_t len,
+		  const CERTCertTrust *trust, struct import_result *res, struct mc_error *err);
+
+/* Set trust of a certificate found by certdb_find's key; *changed tells whether it differed. */
+int certdb_set_trust(struct certdb *db, const char *key, const CERTCertTrust *trust,
+		     struct import_result *res, struct mc_error *err);
+
+/* Delete a certificate (and its trust in both encodings). */
+int certdb_remove(struct certdb *db, const char *key, struct import_result *res, struct mc_error *err);
+
+/* Number of certificates, for profile summaries. */
+int certdb_count(struct certdb *db, size_t *n, struct mc_error *err);
+
+/* Parse a SHA-256 given as hex with or without colons; true when it is 64 hex digits. */
+bool certdb_parse_sha256(const char *s, unsigned char out[32]);
+
+#endif

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* output.c: JSON documents (json-c) and the human time format. */
+#include "output.h"
+
+#include <time.h>
+
+#include "banned.h"
+
+void
+output_time(PRTime t, char out[32])
+{
+	time_t secs = (time_t)(t / PR_USEC_PER_SEC);
+	struct tm tm;
+
+	if (!gmtime_r(&secs, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, 32, "?");
+}
+
+static struct json_object *
+str_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+struct json_object *
+output_cert_json(const struct cert_info *ci)
+{
+	struct json_object *o = json_object_new_object();
+	char nb[32], na[32];
+
+	output_time(ci->not_before, nb);
+	output_time(ci->not_after, na);
+	json_object_object_add(o, "nickname", str_or_null(ci->nickname));
+	json_object_object_add(o, "trust", json_object_new_string(ci->trust));
+	json_object_object_add(o, "trust_source",
+			       json_object_new_string(ci->trust_v32 ? "pkcs11-v3.2" : "nss"));
+	json_object_object_add(o, "ca", json_object_new_boolean(ci->is_ca));
+	json_object_object_add(o, "subject", json_object_new_string(ci->subject));
+	json_object_object_add(o, "issuer", json_object_new_string(ci->issuer));
+	json_object_object_add(o, "serial", json_object_new_string(ci->serial_hex));
+	json_object_object_add(o, "not_before", json_object_new_string(nb));
+	json_object_object_add(o, "not_after", json_object_new_string(na));
+	json_object_object_add(o, "expired", json_object_new_boolean(ci->not_after < PR_Now()));
+	json_object_object_add(o, "sha256", json_object_new_string(ci->sha256_hex));
+	return o;
+}
+
+void
+output_json_print(struct json_object *doc)
+{
+	fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE |
+							   JSON_C_TO_STRING_SPACED),
+	      stdout);
+	fputc('\n', stdout);
+}

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* stage.c: staging copies of a store and the journaled swap of its cert/key pair. */
+#include "stage.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "fileio.h"
+#include "strbuf.h"
+#include "banned.h"
+
+#define JOURNAL_MAGIC "mozcert-journal 1\n"
+
+static const char *const sql_files[] = {"cert9.db", "key4.db"};
+static const char *const dbm_files[] = {"cert8.db", "key3.db"};
+
+static const char *const *
+store_files(enum certdb_kind kind)
+{
+	return kind == CERTDB_SQL ? sql_files : dbm_files;
+}
+
+/* Test hook for crash-consistency tests: die at a named point of the swap. */
+static void
+crash_point(const char *name)
+{
+	const char *at = getenv("MOZCERT_CRASH_AT");
+
+	if (at && streq(at, name))
+		raise(SIGKILL);
+}
+
+bool
+stage_pending(const char *profile_dir)
+{
+	_autofree_ char *j = path_join(profile_dir, JOURNAL_NAME);
+
+	return fileio_exists(j);
+}
+
+static bool
+is_our_temp(const char *name)
+{
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t i = 0; i < 2; i++) {
+			const char *f = k ? dbm_files[i] : sql_files[i];
+			_autofree_ char *prefix = xasprintf(".%s" TEMP_MARK, f);
+
+			if (strstartswith(name, prefix) && strlen(name) == strlen(prefix) + 6)
+				return true;
+		}
+	}
+	return strstartswith(name, "." JOURNAL_NAME TEMP_MARK);
+}
+
+static int
+sweep_temps(const char *profile_dir)
+{
+	DIR *d = opendir(profile_dir);
+	struct dirent *de;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (is_our_temp(de->d_name)) {
+			_autofree_ char *p = path_join(profile_dir, de->d_name);
+
+			unlink(p);
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+int
+stage_recover(const char *profile_dir, struct mc_error *err)
+{
+	_autofree_ char *jpath = path_join(profile_dir, JOURNAL_NAME);
+	_autofree_ char *buf = NULL;
+	size_t len;
+	char *line, *save = NULL;
+	int ret;
+
+	if (!fileio_exists(jpath))
+		return sweep_temps(profile_dir);
+	if ((ret = fileio_read(jpath, 65536, &buf, &len, err)) < 0)
+		return ret;
+	if (!strstartswith(buf, JOURNAL_MAGIC))
+		return mc_error_set(err, MC_EFAIL, "'%s' is not a mozcert journal; remove it by hand", jpath);
+	for (line = strtok_r(buf + strlen(JOURNAL_MAGIC), "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *tab = strchr(line, '\t');
+		_autofree_ char *from = NULL;
+		_autofree_ char *to = NULL;
+
+		if (!tab || strchr(line, '/') || strchr(tab + 1, '/'))
+			return mc_error_set(err, MC_EFAIL, "'%s': malformed line", jpath);
+		*tab = '\0';
+		from = path_join(profile_dir, line);
+		to = path_join(profile_dir, tab + 1);
+		if (fileio_exists(from) && rename(from, to) < 0)
+			return mc_error_sys(err, "cannot rename '%s' to '%s'", from, to);
+	}
+	if ((ret = fileio_fsync_dir(profile_dir, err)) < 0)
+		return ret;
+	if (unlink(jpath) < 0)
+		return mc_error_sys(err, "cannot remove '%s'", jpath);
+	sweep_temps(profile_dir);
+	return fileio_fsync_dir(profile_dir, err);
+}
+
+static char *
+staging_base(void)
+{
+	const char *env = getenv("MOZCERT_STAGE_DIR");
+	const char *tmp = getenv("TMPDIR");
+
+	if (env && *env)
+		return xstrdup(env);
+	/* tmpfs when there is one: the many small NSS transactions then cost no disk sync. */
+	if (access("/dev/shm", W_OK | X_OK) == 0)
+		return xstrdup("/dev/shm");
+	return xstrdup(tmp && *tmp ? tmp : "/tmp");
+}
+
+int
+stage_begin(const char *profile_dir, enum certdb_kind kind, struct stage *st, struct mc_error *err)
+{
+	_autofree_ char *base = staging_base();
+	_autofree_ char *tmpl = path_join(base, "mozcert-stage-XXXXXX");
+	const char *const *files = store_files(kind);
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	if (!mkdtemp(tmpl))
+		return mc_error_sys(err, "cannot create a staging directory in '%s'", base);
+	st->profile_dir = xstrdup(profile_dir);
+	st->dir = steal(&tmpl);
+	st->kind = kind;
+	for (size_t i = 0; i < 2; i++) {
+		_autofree_ char *src = path_join(profile_dir, files[i]);
+		_autofree_ char *dst = path_join(st->dir, files[i]);
+		struct stat sb;
+
+		if (lstat(src, &sb) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return mc_error_sys(err, "cannot stat '%s'", src);
+		}
+		if (S_ISLNK(sb.st_mode))
+			return mc_error_set(err, MC_EFAIL, "refusing to write '%s': it is a symbolic link", src);
+		if ((ret = fileio_copy(src, dst, 0600, true, err)) < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int
+write_journal(const char *profile_dir, const char *text, struct mc_error *err)
+{
+	_autofree_ char *tmp = NULL;
+	_autofree_ char *jpath = path_join(profile_dir, JOURNAL_NAME);
+	int fd, ret;
+
+	fd = atomic_tempfile(profile_dir, JOURNAL_NAME, &tmp, err);
+	if (fd < 0)
+		return fd;
+	if (fileio_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+		ret = mc_error_sys(err, "cannot write '%s'", tmp);
+		close(fd);
+		unlink(tmp);
+		return ret;
+	}
+	if (close(fd) < 0 || rename(tmp, jpath) < 0) {
+		ret = mc_error_sys(err, "cannot write '%s'", jpath);
+		unlink(tmp);
+		return ret;
+	}
+	return fileio_fsync_dir(profile_dir, err);
+}
+
+int
+stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
+{
+	const char *const *files = store_files(st->kind);
+	char *tmps[2] = {NULL, NULL};
+	struct strbuf journal;
+	int ret = 0;
+
+	strbuf_init(&journal);
+	strbuf_addstr(&journal, JOURNAL_MAGIC);
+	for (size_t i = 0; i < 2; i++) {
+		_autofree_ char *src = path_join(st->dir, files[i]);
+		_autofree_ char *target = path_join(st->profile_dir, files[i]);
+		struct stat old;
+		mode_t mode = 0600;
+		int fd;
+
+		if (!fileio_exists(src))
+			continue;
+		if (lstat(target, &old) == 0) {
+			if (!S_ISREG(old.st_mode)) {
+				ret = mc_error_set(err, MC_EFAIL, "refusing to write '%s': not a regular file", target);
+				goto out;
+			}
+			mode = old.st_mode & 07777;
+		}
+		fd = atomic_tempfile(st->profile_dir, files[i], &tmps[i], err);
+		if (fd < 0) {
+			ret = fd;
+			goto out;
+		}
+		close(fd);
+		unlink(tmps[i]);
+		if ((ret = fileio_copy(src, tmps[i], mode, true, err)) < 0)
+			goto out;
+		if (lstat(target, &old) == 0 && (old.st_uid != geteuid() || old.st_gid != getegid()) &&
+		    chown(tmps[i], old.st_uid, old.st_gid) < 0) {
+			ret = mc_error_sys(err, "cannot keep the owner of '%s'", target);
+			goto out;
+		}
+		strbuf_addf(&journal, "%s\t%s\n", strrchr(tmps[i], '/') + 1, files[i]);
+	}
+	/* The old pair is kept (hard links) before anything is decided. */
+	for (size_t i = 0; i < 2; i++)
+		if (tmps[i] && backup && (ret = backup_add(backup, files[i], false, err)) < 0)
+			goto out;
+	crash_point("before-journal");
+	if ((ret = write_journal(st->profile_dir, journal.buf, err)) < 0)
+		goto out;
+	/* From here the swap is decided: recovery rolls it forward. */
+	crash_point("before-rename");
+	for (size_t i = 0; i < 2; i++) {
+		_autofree_ char *target = NULL;
+
+		if (!tmps[i])
+			continue;
+		target = path_join(st->profile_dir, files[i]);
+		if (rename(tmps[i], target) < 0) {
+			ret = mc_error_sys(err, "cannot rename '%s' to '%s'", tmps[i], target);
+			goto rollforward;
+		}
+		crash_point(i == 0 ? "between-renames" : "after-renames");
+	}
+rollforward:
+	{
+		struct mc_error ignored = {0};
+		int r = stage_recover(st->profile_dir, ret < 0 ? &ignored : err);
+
+		if (ret == 0)
+			ret = r;
+	}
+	free(tmps[0]);
+	free(tmps[1]);
+	tmps[0] = tmps[1] = NULL;
+out:
+	for (size_t i = 0; i < 2; i++) {
+		if (tmps[i]) {
+			unlink(tmps[i]);
+			free(tmps[i]);
+		}
+	}
+	strbuf_release(&journal);
+	return ret;
+}
+
+void
+stage_release(struct stage *st)
+{
+	if (st->dir)
+		fileio_remove_tree(st->dir);
+	free(st->dir);
+	free(st->profile_dir);
+	memset(st, 0, sizeof(*st));
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* stage.h: change a store on a private copy, then swap the cert/key pair in crash-safely. */
+#ifndef MOZCERT_STAGE_H
+#define MOZCERT_STAGE_H
+
+#include "atomic.h"
+#include "nssdb.h"
+
+#define JOURNAL_NAME ".mozcert-journal"
+
+/*
+ * A store's certificate and key databases change together: NSS keeps the
+ * MACs of trust in the key database, so a new cert9.db beside an old
+ * key4.db shows no trust. stage_commit therefore writes both new files
+ * beside the old ones, records the pair of renames in a journal, and only
+ * then renames; stage_recover rolls an interrupted swap forward.
+ */
+struct stage {
+	char *profile_dir;
+	char *dir;               /* private staging directory holding the copies */
+	enum certdb_kind kind;
+};
+
+/* Roll forward a journal left by an interrupted swap and remove our stray temporary files. */
+int stage_recover(const char *profile_dir, struct mc_error *err);
+
+/* True when an interrupted swap is waiting to be rolled forward. */
+bool stage_pending(const char *profile_dir);
+
+/* Copy the store's cert and key databases into a new private staging directory. */
+int stage_begin(const char *profile_dir, enum certdb_kind kind, struct stage *st, struct mc_error *err);
+
+/*
+ * Swap the staged databases into the profile: the old ones go into backup
+ * (hard links), modes and owners are kept, a crash at any point leaves the
+ * old pair or (after stage_recover) the new pair.
+ */
+int stage_commit(struct stage *st, struct backup *backup, struct mc_error *err);
+
+/* Remove the staging directory; safe after commit and on NULL fields. */
+void stage_release(struct stage *st);
+
+#endif

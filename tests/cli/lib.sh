@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: MPL-2.0
+# lib.sh: TAP helpers for the CLI tests. Sourced; needs MOZCERT and SRCDIR.
+set -u
+export LC_ALL=C
+: "${MOZCERT:?MOZCERT must name the built binary}"
+: "${SRCDIR:?SRCDIR must name the source tree}"
+SHARED=${MOZCERT_SHARED:-$SRCDIR/../shared}
+FIX=$SRCDIR/tests/fixtures
+T=$(mktemp -d "${TMPDIR:-/tmp}/mozcert-cli-XXXXXX")
+export HOME=$T/home XDG_CONFIG_HOME=$T/home/.config
+mkdir -p "$HOME"
+# Tests never stage on the shared tmpfs: keep everything under $T.
+export MOZCERT_STAGE_DIR=$T
+mkdir -p "$T/tmp"
+export TMPDIR=$T/tmp
+n=0
+failed=0
+LOCKPID=
+cleanup() {
+	[ -n "$LOCKPID" ] && kill "$LOCKPID" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+check() { # check DESC COMMAND...: passes when the command succeeds
+	d=$1; shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+done_testing() { echo "1..$n"; [ "$failed" -eq 0 ]; }
+
+# run ARGS...: run mozcert; sets $out, $errout, $rc. A crash (>= 128) is always a failure.
+run() {
+	"$MOZCERT" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	out=$(cat "$T/out")
+	errout=$(cat "$T/err")
+	if [ "$rc" -ge 128 ]; then
+		echo "# mozcert $* crashed with status $rc: $errout"
+	fi
+}
+expect_rc() { # expect_rc DESC RC ARGS...
+	d=$1; want=$2; shift 2
+	run "$@"
+	if [ "$rc" -eq "$want" ]; then ok "$d"; else not_ok "$d (exit $rc, wanted $want; stderr: $errout)"; fi
+}
+
+sum_dir() { # a checksum of every regular file of a directory (names and bytes)
+	(cd "$1" && find . -type f ! -name .parentlock ! -path './mozcert-backups/*' | LC_ALL=C sort | xargs -r sha256sum)
+}
+
+# new_profile DIR: an empty cert9 store as Firefox creates it (empty password).
+new_profile() {
+	mkdir -p "$1"
+	certutil -N -d "sql:$1" --empty-password >/dev/null
+}
+
+# firefox_home: a profiles.ini with one default profile "default-release".
+firefox_home() {
+	mkdir -p "$HOME/.mozilla/firefox"
+	cat >"$HOME/.mozilla/firefox/profiles.ini" <<INI
+[General]
+StartWithLastProfile=1
+Version=2
+
+[Profile0]
+Name=default-release
+IsRelative=1
+Path=abcd1234.default-release
+Default=1
+INI
+	P=$HOME/.mozilla/firefox/abcd1234.default-release
+	new_profile "$P"
+}
+
+# hold_lock DIR: keep the profile's fcntl lock in a background process, as Firefox does.
+hold_lock() {
+	rm -f "$T/locked"
+	python3 - "$1" "$T/locked" <<'PY' &
+import fcntl, os, sys, time
+fd = os.open(os.path.join(sys.argv[1], ".parentlock"), os.O_WRONLY | os.O_CREAT, 0o644)
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+open(sys.argv[2], "w").close()
+time.sleep(120)
+PY
+	LOCKPID=$!
+	i=0
+	while [ ! -e "$T/locked" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+}
+release_lock() { [ -n "$LOCKPID" ] && kill "$LOCKPID" 2>/dev/null; wait "$LOCKPID" 2>/dev/null; LOCKPID=; }
+
+# trust_of DIR NICK [FIREFOX]: the trust certutil prints (FIREFOX=1: through the browser's NSS).
+trust_of() {
+	if [ "${3:-0}" = 1 ]; then
+		LD_LIBRARY_PATH=/usr/lib/firefox-esr certutil -L -d "sql:$1" 2>/dev/null
+	else
+		certutil -L -d "sql:$1" 2>/dev/null
+	fi | awk -v n="$2" 'substr($0, 1, length(n)) == n && substr($0, length(n) + 1) ~ /^ +[^ ]*,[^ ]*,[^ ]* *$/ { print $NF }'
+}
+have_firefox_nss() { [ -f /usr/lib/firefox-esr/libsoftokn3.so ]; }
