@@ -190,6 +190,26 @@ certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
 		goto fail;
 
 	spec = xasprintf("%s:%s", kind == CERTDB_SQL ? "sql" : "dbm", db->copy_dir ? db->copy_dir : dir);
+	if (!rw && db->copy_dir && !fileio_exists(kpath)) {
+		/* Give the private copy an empty key DB first, as 'certutil -N' would, then read it read-only. */
+		PK11SlotInfo *slot;
+
+		if (NSS_Initialize(spec, "", "", "secmod.db", nss_flags) != SECSuccess) {
+			ret = mc_error_nss(err, "cannot open the certificate store '%s'", cpath);
+			goto fail;
+		}
+		slot = PK11_GetInternalKeySlot();
+		if (slot && PK11_NeedUserInit(slot))
+			PK11_InitPin(slot, NULL, "");
+		if (slot)
+			PK11_FreeSlot(slot);
+		if (NSS_Shutdown() != SECSuccess) {
+			ret = mc_error_nss(err, "cannot close the certificate store '%s'", cpath);
+			goto fail;
+		}
+	}
+	if (!rw && db->copy_dir)
+		nss_flags |= NSS_INIT_READONLY;
 	pw_forget();
 	if (password)
 		pw_secret = xstrdup(password);
@@ -299,7 +319,10 @@ effective_trust(struct certdb *db, CERTCertificate *cert, const unsigned char ha
 	struct v32_trust *v;
 	CERTCertTrust t;
 
-	if (CERT_GetCertTrust(cert, &t) != SECSuccess)
+	/* As certutil prints it: the trust NSS loaded with the certificate. */
+	if (cert->trust)
+		t = *cert->trust;
+	else
 		memset(&t, 0, sizeof(t));
 	v = find_v32(db, hash);
 	if (!v) {

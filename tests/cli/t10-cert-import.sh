@@ -22,25 +22,25 @@ fi
 
 after1=$(sum_dir "$P")
 expect_rc "re-import is idempotent" 0 cert import --trust C,, "$FIX/certs/root.pem"
-check "re-import reports unchanged" sh -c 'echo "$1" | grep -q "0 changed, 1 unchanged"' _ "$out"
+check "re-import reports unchanged" sh -c 'printf "%s\n" "$1" | grep -q "0 changed, 1 unchanged"' _ "$out"
 check "re-import leaves the store byte-identical" [ "$(sum_dir "$P")" = "$after1" ]
 
 expect_rc "a bundle imports every certificate (3)" 0 --json cert import "$FIX/certs/bundle.pem"
-check "bundle: JSON says changed" sh -c 'echo "$1" | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"changed\"] is True; r=d[\"results\"][0]; assert [c[\"status\"] for c in r[\"certificates\"]] == [\"unchanged\",\"added\",\"added\"], r"' _ "$out"
+check "bundle: JSON says changed" sh -c 'printf "%s\n" "$1" | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"changed\"] is True; r=d[\"results\"][0]; assert [c[\"status\"] for c in r[\"certificates\"]] == [\"unchanged\",\"added\",\"added\"], r"' _ "$out"
 count=$(certutil -L -d "sql:$P" | awk 'NR>4 && NF' | wc -l)
 check "certutil lists 3 certificates" [ "$count" -eq 3 ]
 run cert list
-check "cert list shows 3 certificates" sh -c 'echo "$1" | grep -q "^3 certificates$"' _ "$out"
-check "intermediate default trust is ,, (not an anchor)" sh -c 'echo "$1" | grep -i "intermediate" | grep -q "^,, "' _ "$out"
+check "cert list shows 3 certificates" sh -c 'printf "%s\n" "$1" | grep -q "^3 certificates$"' _ "$out"
+check "intermediate default trust is ,, (not an anchor)" sh -c 'printf "%s\n" "$1" | grep -i "intermediate" | grep -q "^,, "' _ "$out"
 
 expect_rc "PKCS#7 import of the same chain is unchanged" 0 cert import "$FIX/certs/chain.p7b"
-check "p7b: nothing changed" sh -c 'echo "$1" | grep -q "0 changed, 3 unchanged"' _ "$out"
+check "p7b: nothing changed" sh -c 'printf "%s\n" "$1" | grep -q "0 changed, 3 unchanged"' _ "$out"
 
 # bad input: nothing changes, exit 1, the file named
 snap=$(sum_dir "$P")
 for bad in bad-junk.bin bad-truncated.der bad-base64.pem bad-empty.pem bad-noend.pem; do
 	expect_rc "bad input $bad: exit 1" 1 cert import "$FIX/certs/leaf.pem" "$FIX/certs/$bad"
-	check "bad input $bad: error names the file" sh -c 'echo "$1" | grep -q "$2"' _ "$errout" "$bad"
+	check "bad input $bad: error names the file" sh -c 'printf "%s\n" "$1" | grep -q "$2"' _ "$errout" "$bad"
 	check "bad input $bad: one line on stderr" [ "$(printf '%s\n' "$errout" | wc -l)" -eq 1 ]
 done
 mkdir "$T/empty"; echo hello >"$T/empty/readme.txt"
@@ -57,7 +57,7 @@ check "after all bad input the store is byte-identical" [ "$(sum_dir "$P")" = "$
 # dry run
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/dry.key" -out "$T/dry.pem" -subj "/CN=mozcert dry run CA" -days 30 2>/dev/null
 expect_rc "dry-run import of a new certificate" 0 -n cert import "$T/dry.pem"
-check "dry-run says what would be added" sh -c 'echo "$1" | grep -q "would be added"' _ "$out"
+check "dry-run says what would be added" sh -c 'printf "%s\n" "$1" | grep -q "would be added"' _ "$out"
 check "dry-run writes nothing" [ "$(sum_dir "$P")" = "$snap" ]
 
 # in use
@@ -76,7 +76,7 @@ expect_rc "cert trust by SHA-256" 0 cert trust "$sha" C,,
 check "certutil sees C,, after trust by fingerprint" [ "$(trust_of "$P" "$nick")" = "C,," ]
 expect_rc "cert trust of an unknown certificate: exit 1" 1 cert trust no-such-cert C,,
 expect_rc "cert show by fingerprint prefix" 0 cert show "$(echo "$sha" | cut -c1-11)"
-check "cert show prints the SHA-256" sh -c 'echo "$1" | grep -q "SHA-256:"' _ "$out"
+check "cert show prints the SHA-256" sh -c 'printf "%s\n" "$1" | grep -q "SHA-256:"' _ "$out"
 expect_rc "cert remove" 0 cert remove "$nick"
 check "certutil no longer lists the root" [ -z "$(trust_of "$P" "$nick")" ]
 expect_rc "cert remove again: exit 1 (not found)" 1 cert remove "$nick"

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* lock.c: probing and taking the profile lock as nsProfileLock does on Unix. */
+#include "lock.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "banned.h"
+
+/*
+ * Locks this process holds, by file identity. profile_in_use() must not
+ * report them, and must not open and close their file: with plain POSIX
+ * locks (the fallback when open-file-description locks are missing) any
+ * close of the file by this process drops the lock.
+ */
+struct held_lock {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+};
+
+static struct held_lock held_locks[16];
+static size_t n_held;
+
+static bool
+is_held_here(dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < n_held; i++)
+		if (held_locks[i].dev == dev && held_locks[i].ino == ino)
+			return true;
+	return false;
+}
+
+static void
+remember(int fd, const struct stat *st)
+{
+	if (n_held < ARRAY_SIZE(held_locks))
+		held_locks[n_held++] = (struct held_lock){ fd, st->st_dev, st->st_ino };
+}
+
+static void
+forget(int fd)
+{
+	for (size_t i = 0; i < n_held; i++) {
+		if (held_locks[i].fd == fd) {
+			held_locks[i] = held_locks[--n_held];
+			return;
+		}
+	}
+}
+
+static void
+whole_file(struct flock *fl, short type)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->l_type = type;
+	fl->l_whence = SEEK_SET;
+	fl->l_start = 0;
+	fl->l_len = 0;
+}
+
+/* F_SETLK for a write lock; prefers an open-file-description lock. 0 or -1 with errno. */
+static int
+set_write_lock(int fd)
+{
+	struct flock fl;
+
+#ifdef F_OFD_SETLK
+	whole_file(&fl, F_WRLCK);
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return -1;
+#endif
+	whole_file(&fl, F_WRLCK);
+	return fcntl(fd, F_SETLK, &fl);
+}
+
+/* 1 when a write lock would conflict, 0 when not, -1 when the file system cannot tell. */
+static int
+write_lock_conflicts(int fd)
+{
+	struct flock fl;
+
+#ifdef F_OFD_GETLK
+	whole_file(&fl, F_WRLCK);
+	if (fcntl(fd, F_OFD_GETLK, &fl) == 0)
+		return fl.l_type != F_UNLCK;
+	if (errno != EINVAL)
+		return -1;
+#endif
+	whole_file(&fl, F_WRLCK);
+	if (fcntl(fd, F_GETLK, &fl) < 0)
+		return -1;
+	return fl.l_type != F_UNLCK;
+}
+
+/* Firefox writes the address it resolves its host name to, usually 127.0.1.1; no DNS here. */
+static bool
+is_local_ipv4(struct in_addr addr)
+{
+	struct ifaddrs *ifa = NULL;
+	bool local = false;
+
+	if ((ntohl(addr.s_addr) >> 24) == 127)
+		return true;
+	if (getifaddrs(&ifa) < 0)
+		return false;
+	for (struct ifaddrs *i = ifa; i && !local; i = i->ifa_next) {
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET) {
+			const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)i->ifa_addr;
+
+			local = sin->sin_addr.s_addr == addr.s_addr;
+		}
+	}
+	freeifaddrs(ifa);
+	return local;
+}
+
+/*
+ * The 'lock' symlink, whose target text is "IP:+PID" when the fcntl lock is
+ * also held (then the fcntl lock alone decides) or "IP:PID" where the file
+ * system has no fcntl locks. As nsProfileLock::LockWithSymlink: a foreign
+ * host means locked, a local PID means locked while the process lives.
+ */
+static bool
+lock_symlink_in_use(const char *dir)
+{
+	_autofree_ char *path = path_join(dir, "lock");
+	char buf[256];
+	char *colon, *end;
+	struct in_addr addr;
+	ssize_t n;
+	long pid;
+
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	colon = strchr(buf, ':');
+	if (!colon)
+		return false;
+	*colon++ = '\0';
+	if (*colon == '+')
+		return false;
+	if (inet_pton(AF_INET, buf, &addr) != 1)
+		return false;
+	errno = 0;
+	pid = strtol(colon, &end, 10);
+	if (errno || end == colon || *end || pid <= 0 || pid > INT32_MAX)
+		return false;
+	if (!is_local_ipv4(addr))
+		return true;
+	return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+}
+
+bool
+profile_in_use(const char *dir)
+{
+	_autofree_ char *path = path_join(dir, ".parentlock");
+	_autoclose_ int fd = -1;
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && !is_held_here(st.st_dev, st.st_ino)) {
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd >= 0 && write_lock_conflicts(fd) == 1)
+			return true;
+	}
+	return lock_symlink_in_use(dir);
+}
+
+int
+profile_lock_acquire(const char *dir, bool force, struct profile_lock *lk, struct mc_error *err)
+{
+	_autofree_ char *path = path_join(dir, ".parentlock");
+	_autoclose_ int fd = -1;
+	bool held = false, in_use = false;
+	struct stat st;
+
+	lk->fd = -1;
+	lk->held = false;
+	/* Never O_TRUNC: the application keeps the file, and its mtime means "last used". */
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == ELOOP)
+		return mc_error_set(err, MC_EFAIL, "'%s' is a symbolic link; not taking the profile lock", path);
+	if (fd < 0)
+		return mc_error_sys(err, "cannot open the profile lock '%s'", path);
+	if (fstat(fd, &st) < 0)
+		return mc_error_sys(err, "cannot stat '%s'", path);
+	if (!S_ISREG(st.st_mode))
+		return mc_error_set(err, MC_EFAIL, "'%s' is not a regular file", path);
+
+	if (set_write_lock(fd) == 0) {
+		held = true;
+	} else if (errno == EAGAIN || errno == EACCES) {
+		in_use = true;
+	} else if (errno != ENOLCK && errno != EINVAL && errno != EOPNOTSUPP && errno != ENOTSUP) {
+		return mc_error_sys(err, "cannot lock '%s'", path);
+	}
+	/* Where fcntl locks do not work the application only leaves the symlink. */
+	if (!in_use)
+		in_use = lock_symlink_in_use(dir);
+
+	if (in_use) {
+		if (!force)
+			return mc_error_set(err, MC_EINUSE,
+					    "profile '%s' is in use by the application (close it, or use --force)",
+					    dir);
+		return 0;
+	}
+	if (!held)
+		return 0;
+	remember(fd, &st);
+	lk->fd = steal_fd(&fd);
+	lk->held = true;
+	return 0;
+}
+
+void
+profile_lock_release(struct profile_lock *lk)
+{
+	if (!lk)
+		return;
+	if (lk->held && lk->fd >= 0) {
+		forget(lk->fd);
+		close(lk->fd);
+	}
+	lk->fd = -1;
+	lk->held = false;
+}
