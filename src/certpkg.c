@@ -244,7 +244,6 @@ check_cert(const unsigned char *der, size_t len, char *why, size_t whylen)
 struct p7_ctx {
 	struct der_list *acc;
 	bool failed;
-	bool called;
 	char why[160];
 };
 
@@ -254,7 +253,6 @@ p7_collect(void *arg, SECItem **certs, int numcerts)
 	struct p7_ctx *ctx = arg;
 	char why[128];
 
-	ctx->called = true;
 	for (int i = 0; i < numcerts && !ctx->failed; i++) {
 		if (!certs[i] || !check_cert(certs[i]->data, certs[i]->len, why, sizeof(why))) {
 			ctx->failed = true;
@@ -469,13 +467,13 @@ decode_block(enum block_kind kind, const unsigned char *b64, size_t n, const cha
 		return fail(err, origin, where, "bad base64");
 	len = der->len;
 
+	/* TRUSTED CERTIFICATE: the certificate, then OpenSSL's X509_CERT_AUX, which we ignore. */
+	if (kind == BLOCK_TRUSTED && len > 0 && der->data[0] == TAG_SEQUENCE &&
+	    tlv_parse(der->data, len, &hdr, &total) == TLV_OK && total < len)
+		len = total;
+
 	switch (kind) {
 	case BLOCK_TRUSTED:
-		/* The certificate, then OpenSSL's X509_CERT_AUX, which we ignore. */
-		if (len > 0 && der->data[0] == TAG_SEQUENCE &&
-		    tlv_parse(der->data, len, &hdr, &total) == TLV_OK && total < len)
-			len = total;
-		/* fall through */
 	case BLOCK_CERT:
 		if (!check_cert(der->data, len, why, sizeof(why)))
 			rc = fail(err, origin, where, "%s", why);

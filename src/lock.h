@@ -31,8 +31,10 @@ bool profile_in_use(const char *dir);
  * the profile is in use: MC_EINUSE "profile '%s' is in use by the application
  * (close it, or use --force)". With force that is not an error: 0 with
  * held=false. A file system without locks gives held=false too. *lk is
- * always initialised (fd -1, held false on failure); release it with
- * profile_lock_release, which may be called more than once.
+ * always initialised (fd -1, held false unless the lock is ours); release it
+ * with profile_lock_release, which may be called more than once and closes
+ * nothing unless held (so a zero-initialised struct is safe). Not
+ * thread-safe: the locks held are remembered in a small process table.
  */
 int profile_lock_acquire(const char *dir, bool force, struct profile_lock *lk, struct mc_error *err);
 void profile_lock_release(struct profile_lock *lk);

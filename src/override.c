@@ -453,13 +453,14 @@ line_length(const char *p, size_t avail, unsigned char *eol_len)
 {
 	size_t i = 0;
 
+	/* A byte loop: memchr for '\n' alone would rescan a CR-only file to its end for every line. */
 	while (i < avail && p[i] != '\n' && p[i] != '\r')
 		i++;
 	if (i == avail) {
 		*eol_len = 0;
 		return i;
 	}
-	if (i + 1 < avail && ((p[i] == '\r' && p[i + 1] == '\n') || (p[i] == '\n' && p[i + 1] == '\r'))) {
+	if (i + 1 < avail && ((p[i] == '\r' && p[i + 1] == '\n') || 0)) {
 		*eol_len = 2;
 		return i + 2;
 	}
@@ -966,11 +967,12 @@ override_add(struct override_file *f, enum override_era era, const char *host, i
 			l = &f->lines[f->n - 1];
 			if (l->eol_len == 0) {
 				/* The reader would otherwise join the new entry onto this line. */
-				_autofree_ char *text = xstrndup(l->raw, l->len);
+				_autofree_ char *text = xmalloc(l->len + 1);
 				_autofree_ struct override_entry *keep = steal(&l->entry);
 				enum override_status st = l->status;
 				const char *why = l->reason;
 
+				memcpy(text, l->raw, l->len);
 				line_set(l, text, l->len, eol, eol_len);
 				/* The same bytes plus a line ending: keep what the original judgement found. */
 				free(l->entry);

@@ -5,7 +5,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#ifndef _WIN32
 #include <pwd.h>
+#endif
 #include <stdarg.h>
 #include <stdint.h>
 #include <strings.h>
@@ -107,12 +109,26 @@ profile_root_list_release(struct profile_root_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/*
+ * Room for element n of an array that only ever grows by one: the capacity
+ * is the next power of two, so pushes cost amortised O(1).
+ */
+static void *
+grow(void *v, size_t n, size_t size)
+{
+	if (n == 0)
+		return xreallocarray(v, 4, size);
+	if (n >= 4 && (n & (n - 1)) == 0)
+		return xreallocarray(v, n * 2, size);
+	return v;
+}
+
 static struct profile *
 list_push(struct profile_list *l)
 {
 	struct profile *p;
 
-	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->v = grow(l->v, l->n, sizeof(*l->v));
 	p = &l->v[l->n++];
 	memset(p, 0, sizeof(*p));
 	return p;
@@ -127,7 +143,7 @@ list_warn(struct profile_list *l, int code, const char *fmt, ...)
 	struct mc_error *w;
 	va_list ap;
 
-	l->warnings = xreallocarray(l->warnings, l->nwarnings + 1, sizeof(*l->warnings));
+	l->warnings = grow(l->warnings, l->nwarnings, sizeof(*l->warnings));
 	w = &l->warnings[l->nwarnings++];
 	memset(w, 0, sizeof(*w));
 	w->code = code;
@@ -139,7 +155,7 @@ list_warn(struct profile_list *l, int code, const char *fmt, ...)
 static void
 list_add_warning(struct profile_list *l, const struct mc_error *e)
 {
-	l->warnings = xreallocarray(l->warnings, l->nwarnings + 1, sizeof(*l->warnings));
+	l->warnings = grow(l->warnings, l->nwarnings, sizeof(*l->warnings));
 	l->warnings[l->nwarnings++] = *e;
 }
 
@@ -236,7 +252,7 @@ ini_section_open(struct ini_reader *r, const char *name, size_t len)
 			return (long)i;
 	if (doc->n >= INI_MAX_SECTIONS)
 		return -2;
-	doc->s = xreallocarray(doc->s, doc->n + 1, sizeof(*doc->s));
+	doc->s = grow(doc->s, doc->n, sizeof(*doc->s));
 	s = &doc->s[doc->n];
 	memset(s, 0, sizeof(*s));
 	s->name = xstrndup(name, len);
@@ -358,7 +374,7 @@ ini_on_pair(void *user, const char *section, const char *name, const char *value
 		r->fail_line = r->line;
 		return 0;
 	}
-	s->e = xreallocarray(s->e, s->n + 1, sizeof(*s->e));
+	s->e = grow(s->e, s->n, sizeof(*s->e));
 	s->e[s->n].key = xstrndup(r->key, r->key_len);
 	s->e[s->n].value = xstrndup(r->val, r->val_len);
 	s->e[s->n].line = r->line;
@@ -717,6 +733,11 @@ static const struct root_spec root_specs[] = {
 static char *
 home_dir(void)
 {
+#if defined(_WIN32)
+	const char *h = getenv("USERPROFILE");
+
+	return h && *h ? xstrdup(h) : NULL;
+#else
 	const char *h = getenv("HOME");
 	struct passwd *pw;
 
@@ -726,6 +747,7 @@ home_dir(void)
 	if (pw && pw->pw_dir && *pw->pw_dir)
 		return xstrdup(pw->pw_dir);
 	return NULL;
+#endif
 }
 
 static bool
@@ -769,7 +791,7 @@ profile_roots(enum app_id app, struct profile_root_list *out, struct mc_error *e
 		if (rs->app != app)
 			continue;
 		joined = xasprintf("%s/%s", rs->base == BASE_XDG ? xdg : home, rs->rel);
-		res.v = xreallocarray(res.v, res.n + 1, sizeof(*res.v));
+		res.v = grow(res.v, res.n, sizeof(*res.v));
 		r = &res.v[res.n++];
 		r->app = app;
 		r->dir = path_normalize(joined);

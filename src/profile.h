@@ -109,11 +109,12 @@ int profile_discover(int app, struct profile_list *out, struct mc_error *err);
 
 /*
  * -p NAME|DIR: an existing directory is taken as the profile. If it is listed
- * in a profiles.ini (of app when app >= 0), name, root, variant, app and
- * is_default come from there; otherwise name is its basename, root NULL,
- * variant "dir", and app is app when >= 0, else guessed (its parent is a
- * known root of an app, or compatibility.ini LastAppDir names thunderbird or
- * seamonkey), else firefox. path is the real path of the directory.
+ * in a profiles.ini (of app when app >= 0; compared by device and inode),
+ * the profile is that entry, path included; otherwise name is its basename,
+ * path its real path (realpath), root NULL, variant "dir", and app is app
+ * when >= 0, else guessed (its parent is a known root of an app, or
+ * compatibility.ini LastAppDir/LastPlatformDir names thunderbird or
+ * seamonkey), else firefox.
  * Otherwise the profile with Name= equal to name_or_dir (case-sensitive) of
  * app, or of any app when app < 0; the same name in several apps or several
  * roots is MC_EUSAGE (use -p DIR). Not found: MC_ENOENT naming what was

@@ -32,7 +32,12 @@ done_testing() { echo "1..$n"; [ "$failed" -eq 0 ]; }
 
 # run ARGS...: run mozcert; sets $out, $errout, $rc. A crash (>= 128) is always a failure.
 run() {
-	"$MOZCERT" "$@" >"$T/out" 2>"$T/err"
+	if [ -n "${MOZCERT_VALGRIND:-}" ]; then
+		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			"$MOZCERT" "$@" >"$T/out" 2>"$T/err"
+	else
+		"$MOZCERT" "$@" >"$T/out" 2>"$T/err"
+	fi
 	rc=$?
 	out=$(cat "$T/out")
 	errout=$(cat "$T/err")
