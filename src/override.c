@@ -460,7 +460,7 @@ line_length(const char *p, size_t avail, unsigned char *eol_len)
 		*eol_len = 0;
 		return i;
 	}
-	if (i + 1 < avail && ((p[i] == '\r' && p[i + 1] == '\n') || 0)) {
+	if (i + 1 < avail && ((p[i] == '\r' && p[i + 1] == '\n') || (p[i] == '\n' && p[i + 1] == '\r'))) {
 		*eol_len = 2;
 		return i + 2;
 	}

@@ -1020,22 +1020,30 @@ cmp_lines(const void *a, const void *b, void *ctx)
 	return x->len < y->len ? -1 : x->len > y->len;
 }
 
-/* Whether the application would not save this user value (it equals a default). */
+/*
+ * Whether the application would not save this user value: it equals a
+ * non-sticky default, set in p itself (defs: indices of p's default entries
+ * sorted by name, then position) or known from the table.
+ */
 static bool
-dropped_as_default(const struct prefs *p, const struct prefs_entry *e)
+dropped_as_default(const struct prefs *p, const size_t *defs, size_t ndefs, const struct prefs_entry *e)
 {
-	const struct prefs_entry *d = NULL;
+	size_t lo = 0, hi = ndefs;
 
-	for (size_t k = p->n; k-- > 0;) {
-		const struct prefs_entry *x = &p->entries[k];
+	/* The first entry whose name sorts after e's; the one before it is the last default of that name. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
 
-		if (x->kind != PREFS_KIND_USER && strcmp(x->name, e->name) == 0) {
-			d = x;
-			break;
-		}
+		if (strcmp(p->entries[defs[mid]].name, e->name) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	if (d)
+	if (lo > 0 && strcmp(p->entries[defs[lo - 1]].name, e->name) == 0) {
+		const struct prefs_entry *d = &p->entries[defs[lo - 1]];
+
 		return !d->sticky && prefs_value_equal(&d->value, &e->value);
+	}
 	return prefs_is_default(e->name, &e->value);
 }
 
@@ -1063,14 +1071,18 @@ prefs_write_flags(const struct prefs *p, unsigned flags, struct strbuf *out)
 	bool crlf = flags & PREFS_WRITE_CRLF;
 	size_t *idx = xreallocarray(NULL, p->n ? p->n : 1, sizeof(*idx));
 	struct line_ref *lines = xreallocarray(NULL, p->n ? p->n : 1, sizeof(*lines));
-	size_t nidx = 0, nlines = 0;
+	size_t *defs = xreallocarray(NULL, p->n ? p->n : 1, sizeof(*defs));
+	size_t nidx = 0, nlines = 0, ndefs = 0;
 	struct strbuf text;
 
 	for (size_t k = 0; k < p->n; k++) {
 		if (p->entries[k].kind == PREFS_KIND_USER)
 			idx[nidx++] = k;
+		else
+			defs[ndefs++] = k;
 	}
 	qsort_r(idx, nidx, sizeof(*idx), cmp_by_name_then_index, p->entries);
+	qsort_r(defs, ndefs, sizeof(*defs), cmp_by_name_then_index, p->entries);
 
 	strbuf_init(&text);
 	for (size_t k = 0; k < nidx; k++) {
@@ -1079,7 +1091,7 @@ prefs_write_flags(const struct prefs *p, unsigned flags, struct strbuf *out)
 		/* The last user_pref of a name wins. */
 		if (k + 1 < nidx && strcmp(e->name, p->entries[idx[k + 1]].name) == 0)
 			continue;
-		if (dropped_as_default(p, e))
+		if (dropped_as_default(p, defs, ndefs, e))
 			continue;
 		lines[nlines].off = text.len;
 		format_statement(e->name, &e->value, &text);
@@ -1096,6 +1108,7 @@ prefs_write_flags(const struct prefs *p, unsigned flags, struct strbuf *out)
 	strbuf_release(&text);
 	free(lines);
 	free(idx);
+	free(defs);
 }
 
 void

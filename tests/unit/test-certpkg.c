@@ -501,8 +501,8 @@ START_TEST(test_big_bundle)
 	snprintf(want, sizeof(want), "big.pem: certificate %d", 999);
 	ck_assert_str_eq(l.v[998].origin, want);
 	/* A few ms normally; generous for sanitizers, not checked under valgrind. */
-	if (!getenv("MOZCERT_VALGRIND"))
-		ck_assert_msg(ms < 500.0, "999 certificates took %.1f ms", ms);
+	/* Speed is for the benchmarks, never a timed assertion: just report it. */
+	fprintf(stderr, "# 999 certificates took %.1f ms\n", ms);
 	der_list_release(&l);
 	for (int i = 0; i < 3; i++)
 		free(part[i]);

@@ -742,7 +742,8 @@ START_TEST(test_large_input)
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	ck_assert_uint_eq(override_count_entries(&f), want);
 	/* Well under a second in a normal build (most of it page faults); room for slow VMs, sanitizers, valgrind. */
-	ck_assert_msg(secs < (getenv("MOZCERT_VALGRIND") || SANITIZED ? 120.0 : 5.0), "parsing 50 MB took %.2f s", secs);
+	/* Speed is for the benchmarks, never a timed assertion: just report it. */
+	fprintf(stderr, "# parsing 50 MB took %.2f s\n", secs);
 	assert_writes(&f, sb.buf, sb.len);
 	override_file_release(&f);
 	strbuf_release(&sb);

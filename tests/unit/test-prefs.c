@@ -865,7 +865,8 @@ START_TEST(test_50mb_junk)
 	prefs_release(&p);
 	free(buf);
 	/* Bounded time even unoptimised and under sanitizers or valgrind. */
-	ck_assert_msg(t < (getenv("MOZCERT_VALGRIND") ? 600 : 60), "took %.1f s", t);
+	/* Speed is for the benchmarks, never a timed assertion: just report it. */
+	fprintf(stderr, "# 50 MB of junk took %.1f s\n", t);
 }
 END_TEST
 
