@@ -22,10 +22,36 @@ static const struct cmd_spec *const cert_cmds[] = {
 	&cmd_cert_list, &cmd_cert_show, &cmd_cert_import, &cmd_cert_trust, &cmd_cert_remove, NULL,
 };
 
+/* Each group's table: one line per command, NULL-terminated. */
+static const struct cmd_spec *const db_cmds[] = {
+	NULL,
+};
+
+static const struct cmd_spec *const override_cmds[] = {
+	NULL,
+};
+
+static const struct cmd_spec *const pref_cmds[] = {
+	NULL,
+};
+
+static const struct cmd_spec *const ocsp_cmds[] = {
+	NULL,
+};
+
+static const struct cmd_spec *const md5_cmds[] = {
+	NULL,
+};
+
 static const struct cmd_spec *const top_cmds[] = {&cmd_profiles, NULL};
 
 static const struct group groups[] = {
 	{"cert", cert_cmds, "certificates of the profile's store"},
+	{"db", db_cmds, "health, repair, reset, upgrade and backups of the store"},
+	{"override", override_cmds, "security exceptions in cert_override.txt"},
+	{"pref", pref_cmds, "prefs.js and user.js"},
+	{"ocsp", ocsp_cmds, "the OCSP prefs"},
+	{"md5", md5_cmds, "the MD5 signature pref"},
 };
 
 const struct option cmd_global_options[] = {

@@ -24,7 +24,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct prefs p, q, r;
 	struct strbuf w1, w2, ed;
-	struct prefs_value v = { .type = PREFS_TYPE_STRING, .s = "fuzz\"\\\n" };
+	static char sval[] = "fuzz\"\\\n";
+	struct prefs_value v = { .type = PREFS_TYPE_STRING, .s = sval };
 	struct mc_error err = { 0 };
 
 	/* A copy of exactly size bytes, so ASan sees any read past the end. */

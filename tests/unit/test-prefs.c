@@ -648,7 +648,9 @@ START_TEST(test_escape_round_trip)
 	const char *name = "n\"\\\r\n\t\x01\xff";
 
 	prefs_init(&p);
-	v.s = "\t\"\\\r\n'\x7f\xc3\xa9\xf0\x9f\x8c\x80/*#//";
+	static char sval[] = "\t\"\\\r\n'\x7f\xc3\xa9\xf0\x9f\x8c\x80/*#//";
+
+	v.s = sval;
 	prefs_set_value(&p, name, &v);
 	out = write_str(&p);
 	ck_assert_ptr_nonnull(strstr(out, "\nuser_pref(\"n\\\"\\\\\\r\\n\t\x01\xff\", "
@@ -677,7 +679,8 @@ START_TEST(test_edit_in_place)
 	struct prefs p;
 	struct strbuf sb;
 	struct prefs_value v1 = { .type = PREFS_TYPE_INT, .i = 2 };
-	struct prefs_value vs = { .type = PREFS_TYPE_STRING, .s = "new" };
+	static char newv[] = "new";
+	struct prefs_value vs = { .type = PREFS_TYPE_STRING, .s = newv };
 
 	ck_assert_int_eq(prefs_parse(text, strlen(text), "user.js", &p, NULL), MC_EINPUT);
 	ck_assert(p.crlf);
