@@ -28,6 +28,7 @@ static const struct cmd_spec *const db_cmds[] = {
 };
 
 static const struct cmd_spec *const override_cmds[] = {
+	&cmd_override_list, &cmd_override_add, &cmd_override_remove, &cmd_override_prune,
 	NULL,
 };
 
@@ -308,10 +309,19 @@ run_one(struct cmd_ctx *ctx, const struct cmd_spec *cmd, const struct profile *p
 					    p->path);
 		}
 	}
-	if ((cmd->flags & CMD_STORE) && stage_pending(p->path)) {
-		/* An interrupted swap: finish it before anyone reads a half-swapped pair. */
-		if (lk.fd < 0 && (ret = profile_lock_acquire(p->path, false, &lk, err)) < 0)
+	if ((cmd->flags & CMD_STORE) && lk.held && !stage_pending(p->path)) {
+		/* Under the lock a writer also sweeps temporary files a crash left before its journal. */
+		if ((ret = stage_recover(p->path, err)) < 0) {
+			profile_lock_release(&lk);
 			return ret;
+		}
+	} else if ((cmd->flags & CMD_STORE) && stage_pending(p->path)) {
+		/* An interrupted swap: finish it before anyone reads a half-swapped pair. */
+		if (!lk.held) {
+			profile_lock_release(&lk);
+			if ((ret = profile_lock_acquire(p->path, false, &lk, err)) < 0)
+				return ret;
+		}
 		if ((ret = stage_recover(p->path, err)) < 0) {
 			profile_lock_release(&lk);
 			return ret;
