@@ -65,6 +65,12 @@ void cmd_warn(const struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((fo
 int cmd_store_kind(const struct profile *p, int *kind, struct mc_error *err);
 
 extern const struct cmd_spec cmd_profiles;
+extern const struct cmd_spec cmd_db_check, cmd_db_upgrade, cmd_db_backups, cmd_db_restore;
+extern const struct cmd_spec cmd_db_repair, cmd_db_reset;
 extern const struct cmd_spec cmd_cert_list, cmd_cert_show, cmd_cert_import, cmd_cert_trust, cmd_cert_remove;
+extern const struct cmd_spec cmd_pref_list, cmd_pref_get, cmd_pref_set, cmd_pref_unset;
+extern const struct cmd_spec cmd_ocsp_on, cmd_ocsp_off, cmd_ocsp_require, cmd_ocsp_status;
+extern const struct cmd_spec cmd_md5_on, cmd_md5_off, cmd_md5_status;
+extern const struct cmd_spec cmd_override_list, cmd_override_add, cmd_override_remove, cmd_override_prune;
 
 #endif
