@@ -33,14 +33,17 @@ static const struct cmd_spec *const override_cmds[] = {
 };
 
 static const struct cmd_spec *const pref_cmds[] = {
+	&cmd_pref_list, &cmd_pref_get, &cmd_pref_set, &cmd_pref_unset,
 	NULL,
 };
 
 static const struct cmd_spec *const ocsp_cmds[] = {
+	&cmd_ocsp_on, &cmd_ocsp_off, &cmd_ocsp_require, &cmd_ocsp_status,
 	NULL,
 };
 
 static const struct cmd_spec *const md5_cmds[] = {
+	&cmd_md5_on, &cmd_md5_off, &cmd_md5_status,
 	NULL,
 };
 
