@@ -203,6 +203,12 @@ struct expect {
 	bool present;
 };
 
+static int
+by_sha(const void *a, const void *b)
+{
+	return memcmp(((const struct cert_info *)a)->sha256, ((const struct cert_info *)b)->sha256, 32);
+}
+
 /* Reopen the staged store read-only and check that every result is what NSS now reads back. */
 static int
 verify_stage(const struct stage *st, const struct expect *ex, size_t n, const char *password, struct mc_error *err)
@@ -217,12 +223,15 @@ verify_stage(const struct stage *st, const struct expect *ex, size_t n, const ch
 	ret = certdb_list(db, &v, &nv, err);
 	if (certdb_close(db, ret < 0 ? NULL : err) < 0 && ret == 0)
 		ret = MC_EFAIL;
+	/* Sorted by fingerprint, each lookup is a binary search: verification stays linear-logarithmic. */
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), by_sha);
 	for (size_t i = 0; ret == 0 && i < n; i++) {
-		const struct cert_info *hit = NULL;
+		struct cert_info key;
+		const struct cert_info *hit;
 
-		for (size_t j = 0; j < nv && !hit; j++)
-			if (memcmp(v[j].sha256, ex[i].sha256, 32) == 0)
-				hit = &v[j];
+		memcpy(key.sha256, ex[i].sha256, 32);
+		hit = nv ? bsearch(&key, v, nv, sizeof(*v), by_sha) : NULL;
 		if (ex[i].present && !hit)
 			ret = mc_error_set(err, MC_EFAIL, "verification failed: a certificate is missing after the change");
 		else if (!ex[i].present && hit)
