@@ -728,6 +728,7 @@ apply_changes(struct cmd_ctx *ctx, struct pstate *s, struct change *ch, size_t n
 	if (carr)
 		json_object_object_add(res, "conflicts", carr);
 	if (conflict) {
+		json_object_object_add(res, "user_js_would_resolve", json_object_new_boolean(user_js_helps));
 		ret = mc_error_set(err, MC_EFAIL, "%s (nothing written)", conflicts.buf);
 		goto out;
 	}
