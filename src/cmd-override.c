@@ -262,12 +262,87 @@ readers_json(unsigned readers)
 	return a;
 }
 
+/* Length of the valid UTF-8 sequence at s (1-4), or 0. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/*
+ * Text from the file made safe to show: invalid UTF-8 as \xHH (JSON must be
+ * UTF-8), and for a terminal (!json) control characters too, tabs kept.
+ */
+static char *
+safe(const char *s, bool json)
+{
+	struct strbuf sb;
+	char *out;
+
+	strbuf_init(&sb);
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_len(p);
+
+		if (n == 0 || (!json && n == 1 && ((*p < 0x20 && *p != '\t') || *p == 0x7f))) {
+			strbuf_addf(&sb, "\\x%02X", *p);
+			p++;
+			continue;
+		}
+		strbuf_add(&sb, p, n);
+		p += n;
+	}
+	out = strbuf_detach(&sb, NULL);
+	strbuf_release(&sb);  /* detach leaves an initialised, allocated buffer */
+	return out;
+}
+
+/* A JSON string of text from the file; NULL stays null. */
+static struct json_object *
+jstr(const char *s)
+{
+	_autofree_ char *t = NULL;
+
+	if (!s)
+		return NULL;
+	t = safe(s, true);
+	return json_object_new_string(t);
+}
+
 static char *
 host_port(const char *host, int port, const char *attrs)
 {
+	_autofree_ char *h = safe(host, false);
+	_autofree_ char *a = safe(attrs ? attrs : "", false);
 	bool v6 = strchr(host, ':') != NULL;
 
-	return xasprintf("%s%s%s:%d%s", v6 ? "[" : "", host, v6 ? "]" : "", port, attrs ? attrs : "");
+	return xasprintf("%s%s%s:%d%s", v6 ? "[" : "", h, v6 ? "]" : "", port, a);
 }
 
 /* ---- override list ---- */
@@ -281,10 +356,10 @@ known_json(const struct known_cert *k, const char *how, PRTime now)
 	output_time(k->not_before, nb);
 	output_time(k->not_after, na);
 	json_object_object_add(o, "source", json_object_new_string(k->source));
-	json_object_object_add(o, "origin", json_object_new_string(k->origin));
+	json_object_object_add(o, "origin", jstr(k->origin));
 	json_object_object_add(o, "matched_by", json_object_new_string(how));
-	json_object_object_add(o, "subject", json_object_new_string(k->subject));
-	json_object_object_add(o, "issuer", json_object_new_string(k->issuer));
+	json_object_object_add(o, "subject", jstr(k->subject));
+	json_object_object_add(o, "issuer", jstr(k->issuer));
 	json_object_object_add(o, "not_before", json_object_new_string(nb));
 	json_object_object_add(o, "not_after", json_object_new_string(na));
 	json_object_object_add(o, "expired", json_object_new_boolean(k->not_after < now));
@@ -301,14 +376,14 @@ entry_json(const struct override_line *ln, enum override_era reader, const struc
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "line", json_object_new_int64((int64_t)ln->lineno));
-	json_object_object_add(o, "host", json_object_new_string(e->host));
+	json_object_object_add(o, "host", jstr(e->host));
 	json_object_object_add(o, "port", json_object_new_int(e->port));
 	json_object_object_add(o, "origin_attributes",
-			       e->origin_attrs ? json_object_new_string(e->origin_attrs) : NULL);
-	json_object_object_add(o, "fingerprint", json_object_new_string(e->fingerprint));
+			       jstr(e->origin_attrs));
+	json_object_object_add(o, "fingerprint", jstr(e->fingerprint));
 	json_object_object_add(o, "fingerprint_ok", json_object_new_boolean(e->fingerprint_ok));
-	json_object_object_add(o, "bits", e->bits ? json_object_new_string(e->bits) : NULL);
-	json_object_object_add(o, "dbkey", e->dbkey ? json_object_new_string(e->dbkey) : NULL);
+	json_object_object_add(o, "bits", jstr(e->bits));
+	json_object_object_add(o, "dbkey", jstr(e->dbkey));
 	json_object_object_add(o, "era", json_object_new_string(override_era_name(e->era)));
 	json_object_object_add(o, "readers", readers_json(e->readers));
 	json_object_object_add(o, "read_by_app", json_object_new_boolean(e->readers & OVERRIDE_READER(reader)));
@@ -344,7 +419,7 @@ list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 			_autofree_ char *what = ln->entry ? host_port(ln->entry->host, ln->entry->port,
 								      ln->entry->origin_attrs) : NULL;
 
-			if (nign < IGNORED_JSON_MAX) {
+			if (ctx->json && nign < IGNORED_JSON_MAX) {
 				struct json_object *o = json_object_new_object();
 
 				json_object_object_add(o, "line", json_object_new_int64((int64_t)ln->lineno));
@@ -363,20 +438,26 @@ list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 			continue;
 		count++;
 		k = match_entry(ln->entry, lists, 2, &how);
-		json_object_array_add(arr, entry_json(ln, reader, k, how, now));
+		if (ctx->json)
+			json_object_array_add(arr, entry_json(ln, reader, k, how, now));
 		if (!ctx->json && ctx->verbosity >= 0) {
 			const struct override_entry *e = ln->entry;
 			_autofree_ char *hp = host_port(e->host, e->port, e->origin_attrs);
+			_autofree_ char *fpr = safe(e->fingerprint, false);
+			_autofree_ char *bits = safe(e->bits ? e->bits : "-", false);
 			char na[32];
 
 			printf("%-40s era %-4s bits %-3s %s%s\n", hp, override_era_name(e->era),
-			       e->bits ? e->bits : "-", e->fingerprint,
+			       bits, fpr,
 			       (e->readers & OVERRIDE_READER(reader)) ? "" : "  (not read by this application version)");
 			if (k) {
+				_autofree_ char *subj = safe(k->subject, false);
+				_autofree_ char *from = safe(k->origin, false);
+
 				output_time(k->not_after, na);
-				printf("    %s  valid until %.10s%s  [%s: %s%s]\n", k->subject, na,
+				printf("    %s  valid until %.10s%s  [%s: %s%s]\n", subj, na,
 				       k->not_after < now ? "  EXPIRED" : (k->not_before > now ? "  NOT YET VALID" : ""),
-				       k->source, k->origin, streq(how, "dbkey") ? ", by dbKey: different fingerprint" : "");
+				       k->source, from, streq(how, "dbkey") ? ", by dbKey: different fingerprint" : "");
 			}
 		}
 	}
@@ -561,14 +642,10 @@ action_word(enum override_action a)
 	}
 }
 
-/* Report the changes (a diff under --dry-run or -v) and write the file when there are any. */
-static int
-commit(struct cmd_ctx *ctx, const struct profile *p, const struct override_file *f,
-       const struct override_changes *ch, struct json_object *res, struct mc_error *err)
+static struct json_object *
+changes_json(const struct override_changes *ch)
 {
-	struct json_object *arr = json_object_new_array();
-	bool changed = false;
-	int ret = 0;
+	struct json_object *arr = json_object_new_array_ext((int)ch->n);
 
 	for (size_t i = 0; i < ch->n; i++) {
 		const struct override_change *c = &ch->v[i];
@@ -576,29 +653,60 @@ commit(struct cmd_ctx *ctx, const struct profile *p, const struct override_file 
 
 		json_object_object_add(o, "action", json_object_new_string(action_word(c->action)));
 		json_object_object_add(o, "line", c->lineno ? json_object_new_int64((int64_t)c->lineno) : NULL);
-		json_object_object_add(o, "host", c->host ? json_object_new_string(c->host) : NULL);
+		json_object_object_add(o, "host", jstr(c->host));
 		json_object_object_add(o, "port", c->host ? json_object_new_int(c->port) : NULL);
-		json_object_object_add(o, "fingerprint", c->fingerprint ? json_object_new_string(c->fingerprint) : NULL);
+		json_object_object_add(o, "fingerprint", jstr(c->fingerprint));
 		json_object_object_add(o, "reason", c->reason ? json_object_new_string(c->reason) : NULL);
-		json_object_object_add(o, "old", c->old_line ? json_object_new_string(c->old_line) : NULL);
-		json_object_object_add(o, "new", c->new_line ? json_object_new_string(c->new_line) : NULL);
+		json_object_object_add(o, "old", jstr(c->old_line));
+		json_object_object_add(o, "new", jstr(c->new_line));
 		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* The diff (--dry-run, -v), else one line per change, lines without an entry summarised after 10. */
+static void
+print_changes(const struct cmd_ctx *ctx, const struct override_changes *ch)
+{
+	size_t lines_only = 0;
+
+	for (size_t i = 0; i < ch->n; i++) {
+		const struct override_change *c = &ch->v[i];
+
 		if (ctx->dry_run || ctx->verbosity > 0) {
-			if (c->old_line)
-				cmd_out(ctx, "-%s\n", c->old_line);
-			if (c->new_line)
-				cmd_out(ctx, "+%s\n", c->new_line);
+			_autofree_ char *o = c->old_line ? safe(c->old_line, false) : NULL;
+			_autofree_ char *n = c->new_line ? safe(c->new_line, false) : NULL;
+
+			if (o)
+				cmd_out(ctx, "-%s\n", o);
+			if (n)
+				cmd_out(ctx, "+%s\n", n);
 		} else if (c->host) {
 			_autofree_ char *hp = host_port(c->host, c->port, NULL);
 
 			cmd_out(ctx, "%-8s %s%s%s\n", action_word(c->action), hp, c->reason ? ": " : "",
 				c->reason ? c->reason : "");
-		} else {
+		} else if (++lines_only <= 10) {
 			cmd_out(ctx, "%-8s line %zu: %s\n", action_word(c->action), c->lineno,
 				c->reason ? c->reason : "");
 		}
 	}
-	json_object_object_add(res, "changes", arr);
+	if (lines_only > 10)
+		cmd_out(ctx, "removed  %zu more lines the application ignores (-v lists them)\n", lines_only - 10);
+}
+
+/* Report the changes and write the file when there are any. */
+static int
+commit(struct cmd_ctx *ctx, const struct profile *p, const struct override_file *f,
+       const struct override_changes *ch, struct json_object *res, struct mc_error *err)
+{
+	bool changed = false;
+	int ret = 0;
+
+	if (ctx->json)
+		json_object_object_add(res, "changes", changes_json(ch));
+	else
+		print_changes(ctx, ch);
 	if (ch->n && !ctx->dry_run) {
 		struct strbuf sb;
 		struct backup b;

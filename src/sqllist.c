@@ -157,7 +157,8 @@ sqllist_read(const char *dir, struct sqllist *out, struct mc_error *err)
 		ret = mc_error_set(err, MC_EFAIL, "'%s': %s", path, sqlite3_errmsg(db));
 		goto out;
 	}
-	qsort(tk, ntk, sizeof(*tk), key_cmp);
+	if (ntk > 1)
+		qsort(tk, ntk, sizeof(*tk), key_cmp);
 	for (size_t i = 0; i < nck; i++)
 		l.v[i].has_trust = ntk && bsearch(&ck[i], tk, ntk, sizeof(*tk), key_cmp);
 	l.private_keys = count_private_keys(dir);

@@ -25,7 +25,8 @@ void
 strbuf_reset(struct strbuf *sb)
 {
 	sb->len = 0;
-	sb->buf[0] = '\0';
+	if (sb->buf)
+		sb->buf[0] = '\0';
 }
 
 void
@@ -35,8 +36,10 @@ strbuf_grow(struct strbuf *sb, size_t extra)
 
 	if (need < sb->len)
 		abort();
-	if (need <= sb->alloc)
+	if (need <= sb->alloc && sb->buf)
 		return;
+	if (sb->alloc == 0)
+		sb->alloc = 64;
 	while (sb->alloc < need)
 		sb->alloc = sb->alloc * 2;
 	sb->buf = xrealloc(sb->buf, sb->alloc);
@@ -91,6 +94,8 @@ strbuf_detach(struct strbuf *sb, size_t *len)
 
 	if (len)
 		*len = sb->len;
-	strbuf_init(sb);
+	/* Nothing is left allocated: a later strbuf_release is a no-op, and the buffer grows again on use. */
+	sb->buf = NULL;
+	sb->len = sb->alloc = 0;
 	return b;
 }

@@ -19,7 +19,7 @@ void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(struct strbuf *sb, const char *s);
 void strbuf_addch(struct strbuf *sb, char c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) _printf_(2, 3);
-/* Take the buffer; sb is left initialised and empty. Caller frees. */
+/* Take the buffer (caller frees); sb is left empty with nothing allocated (release is a no-op). */
 char *strbuf_detach(struct strbuf *sb, size_t *len);
 
 #endif

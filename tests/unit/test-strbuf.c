@@ -22,6 +22,27 @@ START_TEST(test_strbuf_grows_and_formats)
 }
 END_TEST
 
+START_TEST(test_strbuf_detach_leaves_nothing)
+{
+	struct strbuf sb;
+	size_t len;
+	char *s;
+
+	strbuf_init(&sb);
+	strbuf_addstr(&sb, "abc");
+	s = strbuf_detach(&sb, &len);
+	ck_assert_str_eq(s, "abc");
+	ck_assert_uint_eq(len, 3);
+	ck_assert_ptr_null(sb.buf);
+	/* Reuse after detach grows a new buffer; formatting into it works too. */
+	strbuf_addf(&sb, "%d-%s", 42, "x");
+	ck_assert_str_eq(sb.buf, "42-x");
+	strbuf_release(&sb);
+	strbuf_release(&sb);
+	free(s);
+}
+END_TEST
+
 START_TEST(test_error_first_wins)
 {
 	struct mc_error err = {0};
@@ -51,6 +72,7 @@ make_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_strbuf_grows_and_formats);
+	tcase_add_test(tc, test_strbuf_detach_leaves_nothing);
 	tcase_add_test(tc, test_error_first_wins);
 	suite_add_tcase(s, tc);
 	return s;
