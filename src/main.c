@@ -24,6 +24,8 @@ static const struct cmd_spec *const cert_cmds[] = {
 
 /* Each group's table: one line per command, NULL-terminated. */
 static const struct cmd_spec *const db_cmds[] = {
+	&cmd_db_repair, &cmd_db_reset,
+	&cmd_db_check, &cmd_db_upgrade, &cmd_db_backups, &cmd_db_restore,
 	NULL,
 };
 

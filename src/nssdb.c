@@ -808,3 +808,158 @@ certdb_remove(struct certdb *db, const char *key, struct import_result *res, str
 	res->status = IMPORT_TRUST_CHANGED;
 	return 0;
 }
+
+/* ---- appended for db upgrade ---- */
+
+int
+certdb_merge(struct certdb *db, const char *source_dir, enum certdb_kind source_kind, bool adopt_password,
+	     struct certdb_merge_report *rep, struct mc_error *err)
+{
+	_autofree_ char *spec = NULL;
+	PK11SlotInfo *src;
+	PK11MergeLog *log;
+	bool target_had_password;
+	SECStatus rv;
+	int ret = 0;
+
+	memset(rep, 0, sizeof(*rep));
+	if (!db->readwrite)
+		return mc_error_set(err, MC_EFAIL, "internal error: store opened read-only");
+	if (strchr(source_dir, '\'') || strchr(source_dir, '"'))
+		return mc_error_set(err, MC_EFAIL, "cannot merge from '%s': quotes in the path", source_dir);
+	spec = xasprintf("configdir='%s:%s' certPrefix='' keyPrefix='' tokenDescription='mozcert merge source'",
+			 source_kind == CERTDB_SQL ? "sql" : "dbm", source_dir);
+	src = SECMOD_OpenUserDB(spec);
+	if (!src)
+		return mc_error_nss(err, "cannot open the store '%s' to merge", source_dir);
+	if (PK11_NeedUserInit(src) && !PK11_NeedLogin(src))
+		PK11_InitPin(src, NULL, "");
+	if (PK11_NeedLogin(src)) {
+		rep->source_had_password = true;
+		if (!pw_secret) {
+			ret = mc_error_set(err, MC_EFAIL,
+					   "the store in '%s' is protected by a Primary Password: use --password-file",
+					   source_dir);
+			goto out;
+		}
+		if (PK11_CheckUserPassword(src, pw_secret) != SECSuccess) {
+			ret = mc_error_set(err, MC_EFAIL, "wrong Primary Password for the store in '%s'", source_dir);
+			goto out;
+		}
+	}
+	target_had_password = PK11_NeedLogin(db->slot);
+	if (target_had_password && PK11_Authenticate(db->slot, PR_TRUE, NULL) != SECSuccess) {
+		ret = mc_error_set(err, MC_EFAIL, "the store of '%s' is protected by a Primary Password: use --password-file",
+				   db->dir);
+		goto out;
+	}
+	log = PK11_CreateMergeLog();
+	rv = PK11_MergeTokens(db->slot, src, log, NULL, NULL);
+	if (log) {
+		for (PK11MergeLogNode *node = log->head; node; node = node->next)
+			rep->failed++;
+		if (log->head)
+			rep->first_error = log->head->error;
+	}
+	if (rv != SECSuccess) {
+		int code = rep->first_error ? rep->first_error : PORT_GetError();
+
+		ret = mc_error_set(err, MC_EFAIL, "%zu object%s of '%s' could not be merged: %s: %s", rep->failed,
+				   rep->failed == 1 ? "" : "s", source_dir, mc_nss_error_name(code), mc_nss_error_text(code));
+	}
+	if (log)
+		PK11_DestroyMergeLog(log);
+	if (ret == 0 && adopt_password && rep->source_had_password && !target_had_password && pw_secret) {
+		if (PK11_ChangePW(db->slot, "", pw_secret) != SECSuccess)
+			ret = mc_error_nss(err, "cannot set the Primary Password of '%s'", db->dir);
+		else
+			rep->password_adopted = true;
+	}
+out:
+	SECMOD_CloseUserDB(src);
+	PK11_FreeSlot(src);
+	return ret;
+}
+
+/* ---- appended for db repair / db reset ---- */
+
+int
+certdb_create(const char *dir, enum certdb_kind kind, const char *password, struct mc_error *err)
+{
+	_autofree_ char *spec = xasprintf("%s:%s", kind == CERTDB_SQL ? "sql" : "dbm", dir);
+	PK11SlotInfo *slot;
+	int ret = 0;
+
+	if (nss_active)
+		return mc_error_set(err, MC_EFAIL, "internal error: a certificate store is already open");
+	if (NSS_Initialize(spec, "", "", "secmod.db",
+			   NSS_INIT_NOROOTINIT | NSS_INIT_NOMODDB | NSS_INIT_OPTIMIZESPACE) != SECSuccess)
+		return mc_error_nss(err, "cannot create a certificate store in '%s'", dir);
+	slot = PK11_GetInternalKeySlot();
+	if (!slot) {
+		ret = mc_error_nss(err, "cannot create a certificate store in '%s'", dir);
+	} else if (PK11_NeedUserInit(slot)) {
+		/* As Firefox does at start-up: an empty password, so trust can be signed. */
+		if (PK11_InitPin(slot, NULL, "") != SECSuccess)
+			ret = mc_error_nss(err, "cannot initialise the key database in '%s'", dir);
+	} else if (PK11_NeedLogin(slot) && password) {
+		/* Logging in also finishes a migration of a legacy key3.db protected by this password. */
+		if (PK11_CheckUserPassword(slot, password) != SECSuccess)
+			ret = mc_error_set(err, MC_EFAIL, "wrong Primary Password for the key database of '%s'", dir);
+	}
+	if (slot)
+		PK11_FreeSlot(slot);
+	if (NSS_Shutdown() != SECSuccess && ret == 0)
+		ret = mc_error_nss(err, "cannot close the new certificate store in '%s'", dir);
+	return ret;
+}
+
+int
+certdb_import_nick(struct certdb *db, const unsigned char *der, size_t len, const char *nickname,
+		   const CERTCertTrust *trust, struct import_result *res, struct mc_error *err)
+{
+	_cleanup_(CERT_DestroyCertificatep) CERTCertificate *cert = NULL;
+	SECItem item = {siBuffer, (unsigned char *)der, (unsigned int)len};
+	char *nick = NULL;
+	int ret;
+
+	if (!nickname || !*nickname)
+		return certdb_import(db, der, len, trust, res, err);
+	memset(res, 0, sizeof(*res));
+	cert = CERT_NewTempCertificate(db->handle, &item, NULL, PR_FALSE, PR_TRUE);
+	if (!cert)
+		return mc_error_nss(err, "cannot decode certificate");
+	if (cert->isperm) {
+		CERT_DestroyCertificate(cert);
+		cert = NULL;
+		return certdb_import(db, der, len, trust, res, err);
+	}
+	if (!db->readwrite)
+		return mc_error_set(err, MC_EFAIL, "internal error: store opened read-only");
+	sha256_of(cert, res->sha256);
+	{
+		/* A nickname belongs to one subject: another subject's nickname would make NSS refuse the import. */
+		CERTCertificate *other = CERT_FindCertByNickname(db->handle, nickname);
+
+		if (other && !SECITEM_ItemsAreEqual(&other->derSubject, &cert->derSubject))
+			nick = CERT_MakeCANickname(cert);
+		else
+			nick = PORT_Strdup(nickname);
+		if (other)
+			CERT_DestroyCertificate(other);
+	}
+	if (!nick)
+		return mc_error_nss(err, "cannot derive a nickname for '%s'", cert->subjectName);
+	if (PK11_ImportCert(db->slot, cert, CK_INVALID_HANDLE, nick, PR_FALSE) != SECSuccess) {
+		ret = mc_error_nss(err, "cannot add '%s' as '%s'", cert->subjectName, nick);
+		PORT_Free(nick);
+		return ret;
+	}
+	PORT_Free(nick);
+	snprintf(res->old_trust, sizeof(res->old_trust), ",,");
+	if (trust && !trust_is_empty(trust) && (ret = change_trust(db, cert, res->sha256, trust, err)) < 0)
+		return ret;
+	res->status = IMPORT_ADDED;
+	result_from(db, cert, res);
+	return 0;
+}

@@ -104,4 +104,47 @@ int certdb_count(struct certdb *db, size_t *n, struct mc_error *err);
 /* Parse a SHA-256 given as hex with or without colons; true when it is 64 hex digits. */
 bool certdb_parse_sha256(const char *s, unsigned char out[32]);
 
+/* ---- appended for db upgrade ---- */
+
+/* What certdb_merge did. */
+struct certdb_merge_report {
+	size_t failed;            /* objects NSS could not merge (PK11MergeLog) */
+	int first_error;          /* NSS error code of the first of them */
+	bool source_had_password; /* the source needed a login */
+	bool password_adopted;    /* the target took over the source's password */
+};
+
+/*
+ * Merge every object of the store in source_dir (certificates, trust, private
+ * keys, CRLs, S/MIME records) into db, which must be open read-write, as
+ * certutil --merge does (SECMOD_OpenUserDB + PK11_MergeTokens): on a conflict
+ * the target keeps its nickname and trust is merged toward the stricter value
+ * (nss.md 4.3). source_dir must be a private copy: it is opened read-write
+ * (a lone cert DB gets an empty key DB). The source is logged into with the
+ * password given to certdb_open. With adopt_password, a target without a
+ * password takes that password when the source had one (as NSS's own
+ * migration does). Objects that fail are counted in rep; that is an error
+ * (MC_EFAIL) naming the first.
+ */
+int certdb_merge(struct certdb *db, const char *source_dir, enum certdb_kind source_kind, bool adopt_password,
+		 struct certdb_merge_report *rep, struct mc_error *err);
+
+/* ---- appended for db repair / db reset ---- */
+
+/*
+ * Create (or complete) a store in dir read-write: a missing cert or key
+ * database is created, a key database without a password record gets an
+ * empty one (as Firefox does), and a legacy key3.db beside an sql: store is
+ * migrated into key4.db by NSS (logging in with password when it has one).
+ * Only for a private staging directory.
+ */
+int certdb_create(const char *dir, enum certdb_kind kind, const char *password, struct mc_error *err);
+
+/*
+ * certdb_import, but a new certificate keeps nickname (NULL: derived as
+ * certdb_import does) unless another subject already uses it.
+ */
+int certdb_import_nick(struct certdb *db, const unsigned char *der, size_t len, const char *nickname,
+		       const CERTCertTrust *trust, struct import_result *res, struct mc_error *err);
+
 #endif

@@ -276,3 +276,29 @@ stage_release(struct stage *st)
 	free(st->profile_dir);
 	memset(st, 0, sizeof(*st));
 }
+
+/* ---- appended for db repair / db reset ---- */
+
+int
+stage_begin_fresh(const char *profile_dir, enum certdb_kind kind, const char *key_src, struct stage *st,
+		  struct mc_error *err)
+{
+	_autofree_ char *base = staging_base();
+	_autofree_ char *tmpl = path_join(base, "mozcert-stage-XXXXXX");
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	if (!mkdtemp(tmpl))
+		return mc_error_sys(err, "cannot create a staging directory in '%s'", base);
+	st->profile_dir = xstrdup(profile_dir);
+	st->dir = steal(&tmpl);
+	st->kind = kind;
+	if (key_src) {
+		const char *slash = strrchr(key_src, '/');
+		_autofree_ char *dst = path_join(st->dir, slash ? slash + 1 : key_src);
+
+		if ((ret = fileio_copy(key_src, dst, 0600, true, err)) < 0)
+			return ret;
+	}
+	return 0;
+}

@@ -40,4 +40,14 @@ int stage_commit(struct stage *st, struct backup *backup, struct mc_error *err);
 /* Remove the staging directory; safe after commit and on NULL fields. */
 void stage_release(struct stage *st);
 
+/* ---- appended for db repair / db reset ---- */
+
+/*
+ * A new staging directory for a store built from scratch: no certificate
+ * database; key_src (a path, or NULL for a new key database) is copied in
+ * under its own file name (key4.db, or key3.db for NSS to migrate).
+ */
+int stage_begin_fresh(const char *profile_dir, enum certdb_kind kind, const char *key_src, struct stage *st,
+		      struct mc_error *err);
+
 #endif

@@ -1,0 +1,995 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* salvage.c: certificates and trust out of damaged cert9.db / cert8.db bytes (nss.md 2.7, 3.1-3.2). */
+#include "salvage.h"
+
+#include <stdint.h>
+#include <sqlite3.h>
+#include <cert.h>
+#include <certdb.h>
+#include <pkcs11n.h>
+#include <sechash.h>
+#include <secasn1.h>
+#include <certt.h>
+
+#include "strbuf.h"
+#include "trust.h"
+#include "banned.h"
+
+/* The trust bits that have a letter, less 'u' (NSS derives it from a private key). */
+#define SALVAGE_TRUST_BITS (CERTDB_TERMINAL_RECORD | CERTDB_TRUSTED | CERTDB_SEND_WARN | CERTDB_VALID_CA | \
+			    CERTDB_TRUSTED_CA | CERTDB_TRUSTED_CLIENT_CA | CERTDB_INVISIBLE_CA |           \
+			    CERTDB_GOVT_APPROVED_CA)
+
+/* Upper bound on rowids probed when SQLite cannot tell the largest one. */
+#define SQL_MAX_PROBE 50000000u
+
+const char *
+salvage_source_name(enum salvage_source s)
+{
+	switch (s) {
+	case SALVAGE_NSS:
+		return "nss";
+	case SALVAGE_SQL:
+		return "sqlite";
+	case SALVAGE_DBM:
+		return "cert8-record";
+	default:
+		return "carved";
+	}
+}
+
+void
+salvage_init(struct salvage *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void
+salvage_release(struct salvage *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->v[i].der);
+		free(s->v[i].nickname);
+	}
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Length of the DER element at der (tag + length + content), or 0 when malformed or longer than len. */
+static size_t
+der_total(const unsigned char *der, size_t len)
+{
+	size_t hdr, body = 0, nlen;
+
+	if (len < 2)
+		return 0;
+	if (der[1] < 0x80) {
+		hdr = 2;
+		body = der[1];
+	} else {
+		nlen = der[1] & 0x7f;
+		if (nlen == 0 || nlen > 3 || len < 2 + nlen)
+			return 0;
+		for (size_t i = 0; i < nlen; i++)
+			body = body << 8 | der[2 + i];
+		hdr = 2 + nlen;
+	}
+	if (body > len - hdr)
+		return 0;
+	return hdr + body;
+}
+
+static void
+mask_trust(CERTCertTrust *t)
+{
+	t->sslFlags &= SALVAGE_TRUST_BITS;
+	t->emailFlags &= SALVAGE_TRUST_BITS;
+	t->objectSigningFlags &= SALVAGE_TRUST_BITS;
+}
+
+ssize_t
+salvage_find(const struct salvage *s, const unsigned char *der, size_t len)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].der_len == len && memcmp(s->v[i].der, der, len) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Decode with NSS's certificate template; true when der is exactly one certificate. */
+static bool
+nss_decodes(const unsigned char *der, size_t len, bool *is_ca)
+{
+	SECItem item = {siBuffer, (unsigned char *)der, (unsigned int)len};
+	CERTCertificate cert;
+	PLArenaPool *arena;
+	SECStatus rv;
+
+	*is_ca = false;
+	if (len < 16 || len > 0xffffff || der[0] != 0x30 || der_total(der, len) != len)
+		return false;
+	arena = PORT_NewArena(DER_DEFAULT_CHUNKSIZE);
+	if (!arena)
+		abort();
+	memset(&cert, 0, sizeof(cert));
+	rv = SEC_QuickDERDecodeItem(arena, &cert, SEC_ASN1_GET(SEC_SignedCertificateTemplate), &item);
+	/* basicConstraints (2.5.29.19): SEQUENCE { BOOLEAN cA DEFAULT FALSE, ... } */
+	for (CERTCertExtension **e = rv == SECSuccess ? cert.extensions : NULL; e && *e; e++) {
+		const SECItem *id = &(*e)->id, *v = &(*e)->value;
+
+		if (id->len == 3 && id->data[0] == 0x55 && id->data[1] == 0x1d && id->data[2] == 0x13 &&
+		    v->len >= 5 && v->data[0] == 0x30 && v->data[2] == 0x01 && v->data[3] == 0x01 && v->data[4] != 0)
+			*is_ca = true;
+	}
+	PORT_FreeArena(arena, PR_FALSE);
+	return rv == SECSuccess;
+}
+
+static char *
+clean_nickname(const char *nick)
+{
+	if (!nick || !*nick)
+		return NULL;
+	return xstrdup(nick);
+}
+
+static int
+add_cert(struct salvage *s, const unsigned char *der, size_t len, const char *nickname,
+	 const CERTCertTrust *trust, enum salvage_source src, bool count_reject)
+{
+	struct salvaged_cert *c;
+	ssize_t at = salvage_find(s, der, len);
+	bool is_ca = false;
+
+	if (at >= 0) {
+		c = &s->v[at];
+		if (!c->has_trust && trust) {
+			c->trust = *trust;
+			mask_trust(&c->trust);
+			c->has_trust = true;
+			c->trust_source = src;
+		}
+		if (!c->nickname)
+			c->nickname = clean_nickname(nickname);
+		return 0;
+	}
+	if (!nss_decodes(der, len, &is_ca)) {
+		if (count_reject)
+			s->rejected++;
+		return -1;
+	}
+	if (s->n == s->alloc) {
+		s->alloc = s->alloc ? s->alloc * 2 : 32;
+		s->v = xreallocarray(s->v, s->alloc, sizeof(*s->v));
+	}
+	c = &s->v[s->n++];
+	memset(c, 0, sizeof(*c));
+	c->der = xmalloc(len);
+	memcpy(c->der, der, len);
+	c->der_len = len;
+	HASH_HashBuf(HASH_AlgSHA256, c->sha256, der, (PRUint32)len);
+	c->nickname = clean_nickname(nickname);
+	c->is_ca = is_ca;
+	c->source = src;
+	c->trust_source = src;
+	if (trust) {
+		c->trust = *trust;
+		mask_trust(&c->trust);
+		c->has_trust = true;
+	}
+	return 1;
+}
+
+int
+salvage_add(struct salvage *s, const unsigned char *der, size_t len, const char *nickname,
+	    const CERTCertTrust *trust, enum salvage_source src)
+{
+	return add_cert(s, der, len, nickname, trust, src, true);
+}
+
+static unsigned
+nss_trust_bits(unsigned long v)
+{
+	switch (v) {
+	case CKT_NSS_TRUSTED:
+		return CERTDB_TERMINAL_RECORD | CERTDB_TRUSTED;
+	case CKT_NSS_TRUSTED_DELEGATOR:
+		return CERTDB_VALID_CA | CERTDB_TRUSTED_CA;
+	case CKT_NSS_NOT_TRUSTED:
+		return CERTDB_TERMINAL_RECORD;
+	case CKT_NSS_VALID_DELEGATOR:
+		return CERTDB_VALID_CA;
+	default:
+		return 0;
+	}
+}
+
+void
+salvage_trust_from_nss(unsigned long server, unsigned long client, unsigned long code,
+		       unsigned long email, bool step_up, CERTCertTrust *out)
+{
+	unsigned c = nss_trust_bits(client);
+
+	memset(out, 0, sizeof(*out));
+	out->sslFlags = nss_trust_bits(server);
+	if (c & CERTDB_TRUSTED_CA) {
+		c &= ~CERTDB_TRUSTED_CA;
+		out->sslFlags |= CERTDB_TRUSTED_CLIENT_CA;
+	}
+	out->sslFlags |= c;
+	out->emailFlags = nss_trust_bits(email);
+	out->objectSigningFlags = nss_trust_bits(code);
+	if (step_up)
+		out->sslFlags |= CERTDB_GOVT_APPROVED_CA;
+}
+
+/* ---- (a) cert9.db through SQLite ---- */
+
+static const char *const sql_cols[] = {
+	"a0", "a3", "a11", "a81", "a82",
+	"ace536358", "ace536359", "ace53635a", "ace53635b", "ace536360", "ace5363b4",
+	"a62c", "a62d", "a62e", "a62f", "a635",
+};
+
+enum {
+	C_CLASS, C_LABEL, C_VALUE, C_ISSUER, C_SERIAL,
+	C_T_SERVER, C_T_CLIENT, C_T_CODE, C_T_EMAIL, C_T_STEP, C_T_SHA1,
+	C_V_SERVER, C_V_CLIENT, C_V_CODE, C_V_EMAIL, C_V_HASH, N_COLS,
+};
+
+struct blob {
+	unsigned char *p;
+	size_t n;
+	bool present;
+};
+
+struct sql_cert {
+	size_t idx;          /* into salvage v */
+	struct blob issuer, serial;
+};
+
+struct sql_trust {
+	bool v32;
+	struct blob issuer, serial;
+	unsigned char sha1[20], sha256[32];
+	bool has_sha1;
+	CERTCertTrust t;
+};
+
+static void
+blob_get(sqlite3_stmt *st, int col, struct blob *b)
+{
+	const unsigned char *p = sqlite3_column_blob(st, col);
+	int n = sqlite3_column_bytes(st, col);
+
+	memset(b, 0, sizeof(*b));
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return;
+	b->present = true;
+	/* SQLITE_EXPLICIT_NULL: a present, empty value. */
+	if (!p || n <= 0 || (n == 3 && p[0] == 0xa5 && p[1] == 0x00 && p[2] == 0x5a))
+		return;
+	b->p = xmalloc((size_t)n + 1);
+	memcpy(b->p, p, (size_t)n);
+	b->p[n] = '\0';
+	b->n = (size_t)n;
+}
+
+static bool
+blob_eq(const struct blob *a, const struct blob *b)
+{
+	return a->n && a->n == b->n && memcmp(a->p, b->p, a->n) == 0;
+}
+
+static unsigned long
+blob_ulong(const struct blob *b, bool *ok)
+{
+	unsigned long v = 0;
+
+	*ok = b->n && trust_v32_value(b->p, b->n, &v);
+	return v;
+}
+
+static bool
+sqlite_header_sane(const unsigned char *b, size_t len)
+{
+	unsigned ps;
+
+	if (len < 100 || memcmp(b, "SQLite format 3", 16) != 0)
+		return false;
+	ps = (unsigned)b[16] << 8 | b[17];
+	if (ps == 1)
+		ps = 65536;
+	if (ps < 512 || (ps & (ps - 1)) != 0)
+		return false;
+	return b[21] == 64 && b[22] == 32 && b[23] == 32 && b[56] == 0 && b[57] == 0 && b[58] == 0 &&
+	       b[59] >= 1 && b[59] <= 3;
+}
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+/* Rebuild a destroyed 100-byte SQLite header, guessing the page size from the b-tree pages that follow. */
+static void
+sqlite_rebuild_header(unsigned char *b, size_t len)
+{
+	unsigned ps = 4096;
+
+	for (unsigned cand = 512; cand <= 65536; cand <<= 1) {
+		unsigned char t;
+
+		if (len < (size_t)cand * 2 + 8 || len % cand != 0)
+			continue;
+		t = b[cand];
+		if (t == 0x02 || t == 0x05 || t == 0x0a || t == 0x0d) {
+			ps = cand;
+			if (cand == 4096)
+				break;
+		}
+	}
+	memset(b, 0, 100);
+	memcpy(b, "SQLite format 3", 16);
+	b[16] = (unsigned char)(ps == 65536 ? 0 : ps >> 8);
+	b[17] = (unsigned char)(ps == 65536 ? 1 : ps & 0xff);
+	b[18] = 1;
+	b[19] = 1;
+	b[21] = 64;
+	b[22] = 32;
+	b[23] = 32;
+	put32(b + 24, 1);
+	put32(b + 28, (uint32_t)((len + ps - 1) / ps));
+	put32(b + 40, 1);
+	put32(b + 44, 4);
+	put32(b + 56, 1);
+	put32(b + 92, 1);
+	put32(b + 96, (uint32_t)SQLITE_VERSION_NUMBER);
+}
+
+/* An in-memory, read-only SQLite database over a private copy of buf. */
+static int
+sqlite_open_buf(const unsigned char *buf, size_t len, bool fix_header, sqlite3 **out, char **why)
+{
+	sqlite3 *db = NULL;
+	unsigned char *copy;
+	int rc;
+
+	*out = NULL;
+	if (len == 0) {
+		*why = xstrdup("the file is empty");
+		return -1;
+	}
+	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		*why = xstrdup("SQLite cannot start");
+		sqlite3_close(db);
+		return -1;
+	}
+	copy = sqlite3_malloc64(len);
+	if (!copy) {
+		sqlite3_close(db);
+		*why = xstrdup("out of memory");
+		return -1;
+	}
+	memcpy(copy, buf, len);
+	if (fix_header && !sqlite_header_sane(copy, len)) {
+		if (len < 512) {
+			sqlite3_free(copy);
+			sqlite3_close(db);
+			*why = xstrdup("too short to be an SQLite database");
+			return -1;
+		}
+		sqlite_rebuild_header(copy, len);
+	} else if (fix_header) {
+		/* A truncated file: SQLite trusts the page count of the header and gives up on the schema. */
+		unsigned ps = (unsigned)copy[16] << 8 | copy[17];
+
+		if (ps == 1)
+			ps = 65536;
+		put32(copy + 28, (uint32_t)((len + ps - 1) / ps));
+		memset(copy + 32, 0, 8);  /* the freelist may be gone too; it is not needed to read */
+	}
+	rc = sqlite3_deserialize(db, "main", copy, (sqlite3_int64)len, (sqlite3_int64)len,
+				 SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_READONLY);
+	if (rc != SQLITE_OK) {
+		*why = xasprintf("SQLite cannot load it: %s", sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return -1;
+	}
+	*out = db;
+	return 0;
+}
+
+/* The columns of nssPublic that exist; -1 when the schema cannot be read. */
+static int
+sql_columns(sqlite3 *db, bool have[N_COLS], char **why)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, n = 0;
+
+	memset(have, 0, sizeof(bool) * N_COLS);
+	rc = sqlite3_prepare_v2(db, "PRAGMA table_info(nssPublic)", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		*why = xasprintf("SQLite cannot read the schema: %s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+
+		n++;
+		for (size_t i = 0; name && i < N_COLS; i++)
+			if (streq(name, sql_cols[i]))
+				have[i] = true;
+	}
+	if (rc != SQLITE_DONE) {
+		*why = xasprintf("SQLite cannot read the schema: %s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (n == 0 || !have[C_CLASS]) {
+		*why = xstrdup("no nssPublic table (not a cert9.db, or its schema page is destroyed)");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+sql_trust_free(struct sql_trust *t)
+{
+	free(t->issuer.p);
+	free(t->serial.p);
+}
+
+/* One row: a certificate goes into s (and certs), a trust object into trusts. */
+static void
+sql_row(sqlite3_stmt *st, struct salvage *s, struct sql_cert **certs, size_t *ncerts,
+	struct sql_trust **trusts, size_t *ntrusts)
+{
+	struct blob b[N_COLS];
+	unsigned long cls;
+	bool ok;
+
+	for (int i = 0; i < N_COLS; i++)
+		blob_get(st, i, &b[i]);
+	cls = blob_ulong(&b[C_CLASS], &ok);
+	if (!ok)
+		goto out;
+	if (cls == CKO_CERTIFICATE && b[C_VALUE].n) {
+		int r = salvage_add(s, b[C_VALUE].p, b[C_VALUE].n, b[C_LABEL].n ? (char *)b[C_LABEL].p : NULL,
+				    NULL, SALVAGE_SQL);
+		ssize_t idx = r >= 0 ? salvage_find(s, b[C_VALUE].p, b[C_VALUE].n) : -1;
+
+		if (idx >= 0) {
+			struct sql_cert *c;
+
+			*certs = xreallocarray(*certs, *ncerts + 1, sizeof(**certs));
+			c = &(*certs)[(*ncerts)++];
+			c->idx = (size_t)idx;
+			c->issuer = b[C_ISSUER];
+			c->serial = b[C_SERIAL];
+			memset(&b[C_ISSUER], 0, sizeof(b[0]));
+			memset(&b[C_SERIAL], 0, sizeof(b[0]));
+		}
+	} else if (cls == CKO_NSS_TRUST || cls == TRUST_V32_CLASS) {
+		struct sql_trust t;
+		unsigned long v[4] = {0, 0, 0, 0};
+		int base = cls == CKO_NSS_TRUST ? C_T_SERVER : C_V_SERVER;
+
+		memset(&t, 0, sizeof(t));
+		for (int i = 0; i < 4; i++) {
+			v[i] = blob_ulong(&b[base + i], &ok);
+			if (!ok)
+				v[i] = 0;
+		}
+		if (cls == CKO_NSS_TRUST) {
+			salvage_trust_from_nss(v[0], v[1], v[2], v[3], b[C_T_STEP].n == 1 && b[C_T_STEP].p[0] == 1, &t.t);
+			t.issuer = b[C_ISSUER];
+			t.serial = b[C_SERIAL];
+			memset(&b[C_ISSUER], 0, sizeof(b[0]));
+			memset(&b[C_SERIAL], 0, sizeof(b[0]));
+			if (b[C_T_SHA1].n == 20) {
+				memcpy(t.sha1, b[C_T_SHA1].p, 20);
+				t.has_sha1 = true;
+			}
+		} else {
+			if (b[C_V_HASH].n != 32)
+				goto orphan;
+			t.v32 = true;
+			memcpy(t.sha256, b[C_V_HASH].p, 32);
+			/* Column order of sql_cols: server, client, code, email. */
+			trust_from_v32(v[0], v[1], v[2], v[3], &t.t);
+		}
+		*trusts = xreallocarray(*trusts, *ntrusts + 1, sizeof(**trusts));
+		(*trusts)[(*ntrusts)++] = t;
+		goto out;
+orphan:
+		s->trust_orphans++;
+	}
+out:
+	for (int i = 0; i < N_COLS; i++)
+		free(b[i].p);
+}
+
+/* Attach trust rows to their certificates: old form first, then the 3.2 form, which wins (as NSS 3.125 reads it). */
+static void
+sql_link(struct salvage *s, struct sql_cert *certs, size_t ncerts, struct sql_trust *trusts, size_t ntrusts)
+{
+	bool *from_sql_old = xzalloc((s->n + 1) * sizeof(bool));
+	unsigned char (*sha1)[20] = xmalloc((s->n + 1) * 20);
+
+	for (size_t i = 0; i < s->n; i++)
+		HASH_HashBuf(HASH_AlgSHA1, sha1[i], s->v[i].der, (PRUint32)s->v[i].der_len);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t k = 0; k < ntrusts; k++) {
+			struct sql_trust *t = &trusts[k];
+			ssize_t hit = -1;
+
+			if (t->v32 != (pass == 1))
+				continue;
+			if (t->v32) {
+				for (size_t i = 0; i < s->n && hit < 0; i++)
+					if (memcmp(s->v[i].sha256, t->sha256, 32) == 0)
+						hit = (ssize_t)i;
+			} else {
+				for (size_t j = 0; j < ncerts && hit < 0; j++)
+					if (blob_eq(&certs[j].issuer, &t->issuer) && blob_eq(&certs[j].serial, &t->serial))
+						hit = (ssize_t)certs[j].idx;
+				for (size_t i = 0; i < s->n && hit < 0 && t->has_sha1; i++)
+					if (memcmp(sha1[i], t->sha1, 20) == 0)
+						hit = (ssize_t)i;
+			}
+			if (hit < 0) {
+				s->trust_orphans++;
+				continue;
+			}
+			{
+				struct salvaged_cert *c = &s->v[hit];
+
+				/*
+				 * The row wins over what NSS showed: NSS finds trust through
+				 * the indexes, and a damaged index page hides it (,,).
+				 */
+				if (c->has_trust && c->trust_source != SALVAGE_SQL && c->trust_source != SALVAGE_NSS)
+					continue;
+				if (c->trust_source == SALVAGE_NSS)
+					c->has_trust = false;
+				/* Among rows, the first wins, except that the 3.2 form overrides the old one. */
+				if (c->has_trust && !(t->v32 && from_sql_old[hit]))
+					continue;
+				c->trust = t->t;
+				mask_trust(&c->trust);
+				c->has_trust = true;
+				c->trust_source = SALVAGE_SQL;
+				from_sql_old[hit] = !t->v32;
+			}
+		}
+	}
+	free(from_sql_old);
+	free(sha1);
+}
+
+int
+salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_error *err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	bool have[N_COLS];
+	_autofree_ char *why = NULL;
+	struct sql_cert *certs = NULL;
+	struct sql_trust *trusts = NULL;
+	size_t ncerts = 0, ntrusts = 0;
+	sqlite3_int64 max_rowid = 0;
+	size_t bad_before = 0, bad_total = 0;
+	bool probing = false;
+	struct strbuf q;
+	int ret = 0;
+
+	/* First as it is; then with a rebuilt header when SQLite refuses it. */
+	if (sqlite_open_buf(buf, len, false, &db, &why) < 0 || sql_columns(db, have, &why) < 0) {
+		_autofree_ char *why2 = NULL;
+
+		sqlite3_close(db);
+		db = NULL;
+		s->damaged = true;
+		if (len == 0 || sqlite_open_buf(buf, len, true, &db, &why2) < 0 || sql_columns(db, have, &why2) < 0) {
+			sqlite3_close(db);
+			return mc_error_set(err, MC_EDAMAGED, "%s", why);
+		}
+	}
+	strbuf_init(&q);
+	strbuf_addstr(&q, "SELECT ");
+	for (int i = 0; i < N_COLS; i++)
+		strbuf_addf(&q, "%s%s", i ? ", " : "", have[i] ? sql_cols[i] : "NULL");
+	strbuf_addstr(&q, " FROM nssPublic WHERE rowid = ?");
+
+	if (sqlite3_prepare_v2(db, "SELECT max(rowid) FROM nssPublic", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		max_rowid = sqlite3_column_int64(st, 0);
+	} else {
+		/* The right edge of the table is damaged: probe every rowid that could fit in the file. */
+		s->damaged = true;
+		probing = true;
+		max_rowid = (sqlite3_int64)(len / 16 + 64);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (max_rowid > (sqlite3_int64)SQL_MAX_PROBE)
+		max_rowid = SQL_MAX_PROBE;
+	if (sqlite3_prepare_v2(db, q.buf, -1, &st, NULL) != SQLITE_OK) {
+		ret = mc_error_set(err, MC_EDAMAGED, "SQLite cannot read nssPublic: %s", sqlite3_errmsg(db));
+		s->damaged = true;
+		goto out;
+	}
+	for (sqlite3_int64 rowid = 1; rowid <= max_rowid; rowid++) {
+		int rc;
+
+		sqlite3_bind_int64(st, 1, rowid);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			s->units_read++;
+			bad_before = bad_total;
+			sql_row(st, s, &certs, &ncerts, &trusts, &ntrusts);
+		} else if (rc != SQLITE_DONE) {
+			bad_total++;
+			s->damaged = true;
+		}
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+	/* Probing past the end: errors after the last readable row are the lost tail, not rows. */
+	s->units_bad += probing ? bad_before : bad_total;
+	if (probing && bad_total > bad_before)
+		s->tail_lost = true;
+	sql_link(s, certs, ncerts, trusts, ntrusts);
+out:
+	for (size_t i = 0; i < ncerts; i++) {
+		free(certs[i].issuer.p);
+		free(certs[i].serial.p);
+	}
+	free(certs);
+	for (size_t i = 0; i < ntrusts; i++)
+		sql_trust_free(&trusts[i]);
+	free(trusts);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	strbuf_release(&q);
+	return ret;
+}
+
+int
+salvage_sqlite_ok(const unsigned char *buf, size_t len, char **why)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc, ok = 0;
+
+	*why = NULL;
+	if (sqlite_open_buf(buf, len, false, &db, why) < 0)
+		return 0;
+	rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(st, 0);
+
+		if (r && streq(r, "ok"))
+			ok = 1;
+		else
+			*why = xasprintf("SQLite integrity check: %s", r ? r : "(no answer)");
+	} else {
+		*why = xasprintf("SQLite cannot read it: %s", sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ok;
+}
+
+/* ---- (b) cert8.db: Berkeley DB 1.85 hash file ---- */
+
+#define DBM_MAGIC 0x061561u
+#define DBM_OVFLPAGE 0
+#define DBM_REAL_KEY 4
+#define DBM_MAX_CHAIN 100000
+
+struct dbm {
+	const unsigned char *buf;
+	size_t len;
+	bool little;          /* lorder 1234 */
+	uint32_t bsize, max_bucket, hdrpages;
+	uint32_t spares[32];
+	size_t npages;        /* pages the file could hold, partial last page included */
+	unsigned char *seen;  /* pages visited */
+};
+
+static uint32_t
+be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static unsigned
+be16(const unsigned char *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+static int
+dbm_header(struct dbm *d, const unsigned char *buf, size_t len, char **why)
+{
+	uint32_t lorder;
+
+	memset(d, 0, sizeof(*d));
+	d->buf = buf;
+	d->len = len;
+	if (len < 260) {
+		*why = xstrdup(len ? "too short for a Berkeley DB hash header" : "the file is empty");
+		return -1;
+	}
+	if (be32(buf) != DBM_MAGIC) {
+		*why = xstrdup("the Berkeley DB hash header is destroyed (bad magic)");
+		return -1;
+	}
+	lorder = be32(buf + 8);
+	d->bsize = be32(buf + 12);
+	d->max_bucket = be32(buf + 40);
+	d->hdrpages = be32(buf + 60);
+	for (int i = 0; i < 32; i++)
+		d->spares[i] = be32(buf + 68 + 4 * i);
+	if ((lorder != 1234 && lorder != 4321) || d->bsize < 256 || d->bsize > 65536 ||
+	    (d->bsize & (d->bsize - 1)) != 0 || d->hdrpages == 0 || d->hdrpages > 64 ||
+	    d->max_bucket > (1u << 24)) {
+		*why = xstrdup("the Berkeley DB hash header is damaged (impossible values)");
+		return -1;
+	}
+	d->little = lorder == 1234;
+	d->npages = (len + d->bsize - 1) / d->bsize;
+	return 0;
+}
+
+static unsigned
+log2ceil(uint32_t n)
+{
+	unsigned i = 0;
+
+	while (((uint64_t)1 << i) < n)
+		i++;
+	return i;
+}
+
+static uint64_t
+bucket_to_page(const struct dbm *d, uint32_t b)
+{
+	uint64_t p = (uint64_t)b + d->hdrpages;
+
+	if (b) {
+		unsigned l = log2ceil(b + 1);
+
+		if (l == 0 || l > 32)
+			return UINT64_MAX;
+		p += d->spares[l - 1];
+	}
+	return p;
+}
+
+static uint64_t
+oaddr_to_page(const struct dbm *d, unsigned a)
+{
+	unsigned split = a >> 11;
+	uint64_t base;
+
+	if (split >= 32)
+		return UINT64_MAX;
+	base = bucket_to_page(d, (uint32_t)((1u << split) - 1));
+	return base == UINT64_MAX ? base : base + (a & 0x7ff);
+}
+
+static unsigned
+pg16(const struct dbm *d, const unsigned char *page, size_t i)
+{
+	const unsigned char *p = page + 2 * i;
+
+	return d->little ? (unsigned)p[0] | (unsigned)p[1] << 8 : (unsigned)p[0] << 8 | p[1];
+}
+
+/* A cert8 value of type 1: trust flags, DER, nickname (nss.md 3.2). */
+static void
+dbm_cert_record(const unsigned char *v, size_t vlen, struct salvage *s)
+{
+	CERTCertTrust t;
+	size_t der_len, nick_len;
+	_autofree_ char *nick = NULL;
+
+	if (vlen < 13 || (v[0] != 8 && v[0] != 7) || v[1] != 1)
+		return;
+	s->units_read++;
+	t.sslFlags = be16(v + 3);
+	t.emailFlags = be16(v + 5);
+	t.objectSigningFlags = be16(v + 7);
+	der_len = be16(v + 9);
+	nick_len = be16(v + 11);
+	if (13 + nick_len > vlen) {
+		s->units_bad++;
+		return;
+	}
+	/* The 16-bit length wraps above 64 KiB: the record length tells. */
+	if (13 + der_len + nick_len != vlen)
+		der_len = vlen - 13 - nick_len;
+	if (nick_len)
+		nick = xstrndup((const char *)v + 13 + der_len, nick_len);
+	if (salvage_add(s, v + 13, der_len, nick, &t, SALVAGE_DBM) < 0)
+		s->units_bad++;
+}
+
+/* Parse one page; *next is the overflow page (or UINT64_MAX). false when the page is malformed. */
+static bool
+dbm_page(struct dbm *d, uint64_t pageno, struct salvage *s, uint64_t *next)
+{
+	const unsigned char *page;
+	unsigned n, prev;
+
+	*next = UINT64_MAX;
+	if (pageno >= d->npages)
+		return false;  /* beyond the end of the file: lost to truncation */
+	if ((pageno + 1) * d->bsize > d->len)
+		return false;  /* cut mid-page */
+	page = d->buf + pageno * d->bsize;
+	n = pg16(d, page, 0);
+	if (n == 0)
+		return true;
+	if (n & 1 || (size_t)(n + 3) * 2 > d->bsize)
+		return false;
+	prev = d->bsize;
+	for (unsigned i = 1; i < n; i += 2) {
+		unsigned koff = pg16(d, page, i), doff = pg16(d, page, i + 1);
+
+		if (doff == DBM_OVFLPAGE) {
+			if (i + 1 != n)
+				return false;
+			*next = oaddr_to_page(d, koff);
+			return *next != UINT64_MAX;
+		}
+		if (doff < DBM_REAL_KEY)
+			return true;  /* a big pair: cert8.db keeps large records in blob files instead */
+		if (!(doff < koff && koff <= prev && doff >= (n + 1) * 2))
+			return false;
+		if (page[koff] == 1 && s)
+			dbm_cert_record(page + doff, koff - doff, s);
+		else if (page[koff] == 8 && s) {
+			/* A blob record: the certificate is in a cert8.dir/ file we do not read. */
+			s->units_read++;
+			s->units_bad++;
+		}
+		prev = doff;
+	}
+	return true;
+}
+
+/* Walk every bucket and overflow chain; returns the number of bad pages. */
+static size_t
+dbm_walk(struct dbm *d, struct salvage *s)
+{
+	size_t bad = 0;
+
+	d->seen = xzalloc(d->npages + 1);
+	for (uint64_t b = 0; b <= d->max_bucket; b++) {
+		uint64_t page = bucket_to_page(d, (uint32_t)b);
+
+		for (size_t hops = 0; page != UINT64_MAX && hops < DBM_MAX_CHAIN; hops++) {
+			uint64_t next;
+
+			if (page < d->npages) {
+				if (d->seen[page])
+					break;
+				d->seen[page] = 1;
+			}
+			if (!dbm_page(d, page, s, &next)) {
+				if (s && (page + 1) * d->bsize > d->len)
+					s->tail_lost = true;
+				bad++;
+				break;
+			}
+			page = next;
+		}
+	}
+	free(d->seen);
+	d->seen = NULL;
+	return bad;
+}
+
+int
+salvage_dbm(const unsigned char *buf, size_t len, struct salvage *s, struct mc_error *err)
+{
+	struct dbm d;
+	_autofree_ char *why = NULL;
+	size_t bad;
+
+	if (dbm_header(&d, buf, len, &why) < 0) {
+		s->damaged = true;
+		return mc_error_set(err, MC_EDAMAGED, "%s", why);
+	}
+	bad = dbm_walk(&d, s);
+	if (bad) {
+		s->units_bad += bad;
+		s->damaged = true;
+	}
+	return 0;
+}
+
+int
+salvage_dbm_ok(const unsigned char *buf, size_t len, char **why)
+{
+	struct dbm d;
+	size_t bad;
+
+	*why = NULL;
+	if (dbm_header(&d, buf, len, why) < 0)
+		return 0;
+	if (len % d.bsize != 0) {
+		*why = xstrdup("the file ends in the middle of a page (truncated)");
+		return 0;
+	}
+	bad = dbm_walk(&d, NULL);
+	if (bad) {
+		*why = xasprintf("%zu damaged or missing page%s", bad, bad == 1 ? "" : "s");
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- (c) carving ---- */
+
+size_t
+salvage_carve(const unsigned char *buf, size_t len, struct salvage *s)
+{
+	size_t added = 0;
+
+	for (size_t i = 0; i + 4 <= len; i++) {
+		size_t total, hdr;
+		CERTCertTrust t;
+		const CERTCertTrust *tp = NULL;
+		_autofree_ char *nick = NULL;
+		int r;
+
+		if (buf[i] != 0x30)
+			continue;
+		if (buf[i + 1] == 0x82) {
+			total = 4 + ((size_t)buf[i + 2] << 8 | buf[i + 3]);
+			hdr = 4;
+		} else if (buf[i + 1] == 0x81 && buf[i + 2] >= 0x80) {
+			total = 3 + (size_t)buf[i + 2];
+			hdr = 3;
+		} else {
+			continue;
+		}
+		if (total > len - i || buf[i + hdr] != 0x30)
+			continue;
+		/* A cert8 record header just before: version, type 1, flags, three trust words, DER and nickname lengths. */
+		if (i >= 13) {
+			const unsigned char *h = buf + i - 13;
+
+			if ((h[0] == 8 || h[0] == 7) && h[1] == 1 && h[2] == 0 && be16(h + 9) == (total & 0xffff)) {
+				size_t nl = be16(h + 11);
+
+				t.sslFlags = be16(h + 3);
+				t.emailFlags = be16(h + 5);
+				t.objectSigningFlags = be16(h + 7);
+				tp = &t;
+				if (nl && nl <= len - i - total)
+					nick = xstrndup((const char *)buf + i + total, nl);
+			}
+		}
+		r = add_cert(s, buf + i, total, nick, tp, SALVAGE_CARVED, false);
+		if (r >= 0) {
+			if (r == 1)
+				added++;
+			i += total - 1;
+		}
+	}
+	return added;
+}

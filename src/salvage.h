@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * salvage.h: reading certificates and trust out of damaged stores without
+ * NSS's database code: cert9.db rows through SQLite, cert8.db hash-file
+ * records, and DER carving over raw bytes. Pure: buffers in, a list out.
+ * NSS must be initialised (NSS_NoDB_Init or a database) before any
+ * function here runs: every DER found is checked by NSS's decoder.
+ */
+#ifndef MOZCERT_SALVAGE_H
+#define MOZCERT_SALVAGE_H
+
+#include <certt.h>
+#include "error.h"
+
+/* Where a certificate (or its trust) was read from, best first. */
+enum salvage_source {
+	SALVAGE_NSS,     /* NSS opened the store read-only */
+	SALVAGE_SQL,     /* a cert9.db row read through SQLite */
+	SALVAGE_DBM,     /* a cert8.db record reached through the hash buckets */
+	SALVAGE_CARVED,  /* found by carving raw bytes */
+};
+
+/* "nss", "sqlite", "cert8-record", "carved". */
+const char *salvage_source_name(enum salvage_source s);
+
+struct salvaged_cert {
+	unsigned char *der;      /* one complete DER certificate, decoded by NSS; owned */
+	size_t der_len;
+	unsigned char sha256[32];/* of der */
+	char *nickname;          /* owned; NULL when none was found */
+	CERTCertTrust trust;     /* letter bits only (no MUST_VERIFY/TRUSTED_UNKNOWN, no u) */
+	bool has_trust;          /* a trust record was found for it */
+	bool is_ca;              /* basic constraints say CA (or a v1 self-signed root) */
+	enum salvage_source source;
+	enum salvage_source trust_source;
+};
+
+/* What one or more readers found. Initialise with salvage_init. */
+struct salvage {
+	struct salvaged_cert *v;
+	size_t n, alloc;
+	size_t units_read;       /* rows or records read */
+	size_t units_bad;        /* rows, records or pages skipped because they could not be read */
+	size_t rejected;         /* candidate certificates NSS could not decode */
+	size_t trust_orphans;    /* trust objects or records whose certificate was not found */
+	bool damaged;            /* a reader met damage (then carving is worth running) */
+	bool tail_lost;          /* the end of the table or file could not be read (truncation) */
+};
+
+void salvage_init(struct salvage *s);
+void salvage_release(struct salvage *s);
+
+/*
+ * Add a certificate after checking with NSS that der is exactly one DER
+ * certificate. A certificate already in the list (same DER) is merged: the
+ * first source wins, but trust and nickname fill in where the first had
+ * none. trust may be NULL (none known). Returns 1 added, 0 merged, -1
+ * rejected (counted in s->rejected).
+ */
+int salvage_add(struct salvage *s, const unsigned char *der, size_t len, const char *nickname,
+		const CERTCertTrust *trust, enum salvage_source src);
+
+/* Index of the certificate with this DER, or -1. */
+ssize_t salvage_find(const struct salvage *s, const unsigned char *der, size_t len);
+
+/*
+ * Trust as NSS derives it from the four CK_TRUST values of an old-style
+ * CKO_NSS_TRUST object (nss.md 2.3: pki3hack.c cert_trust_from_stan_trust):
+ * TRUSTED P, TRUSTED_DELEGATOR C, NOT_TRUSTED p, VALID_DELEGATOR c; client
+ * auth adds to the SSL column (TRUSTED_DELEGATOR as T); step-up adds G.
+ */
+void salvage_trust_from_nss(unsigned long server, unsigned long client, unsigned long code,
+			    unsigned long email, bool step_up, CERTCertTrust *out);
+
+/*
+ * (a) cert9.db: read an in-memory copy of the file through SQLite, read-only,
+ * row by row by rowid, skipping rows that raise errors; certificate rows
+ * (CKO_CERTIFICATE) and trust rows of both classes (CKO_NSS_TRUST, linked by
+ * issuer and serial or SHA-1; CKO_TRUST of PKCS#11 3.2, linked by SHA-256).
+ * A destroyed 100-byte header is rebuilt on a private copy first. When
+ * SQLite cannot read the table at all: MC_EDAMAGED with s->damaged set.
+ */
+int salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_error *err);
+
+/*
+ * (b) cert8.db: the Berkeley DB 1.85 hash file (nss.md 3.1-3.2): header,
+ * bucket pages in lorder, overflow chains; type-1 certificate records with
+ * their trust flags and nickname. Damaged pages are counted and skipped.
+ * MC_EDAMAGED when the header is unusable.
+ */
+int salvage_dbm(const unsigned char *buf, size_t len, struct salvage *s, struct mc_error *err);
+
+/*
+ * (c) Carve every DER certificate (30 82 LL LL, 30 81 LL) out of raw bytes;
+ * one preceded by a cert8 record header gets that record's trust flags and
+ * nickname. Returns the number of certificates added (new ones only).
+ */
+size_t salvage_carve(const unsigned char *buf, size_t len, struct salvage *s);
+
+/*
+ * Integrity of an SQLite file (key4.db) held in memory: 1 when SQLite reads
+ * it and PRAGMA quick_check says ok, 0 when damaged (*why set, caller frees).
+ */
+int salvage_sqlite_ok(const unsigned char *buf, size_t len, char **why);
+
+/*
+ * Structure of a Berkeley DB hash file (key3.db) held in memory: 1 when the
+ * header is sane and every bucket page and overflow page parses, else 0
+ * with *why set (caller frees).
+ */
+int salvage_dbm_ok(const unsigned char *buf, size_t len, char **why);
+
+#endif

@@ -1,0 +1,236 @@
+#!/bin/sh
+# SPDX-License-Identifier: MPL-2.0
+# t60-repair.sh: db repair and db reset against damaged copies of generated and real stores.
+. "$(dirname "$0")/lib.sh"
+
+REAL=$SHARED/fixtures/real
+TRUSTS="C,, CT,C,C ,, P,, c,c, p,p,p C,C,C ,C, T,, C,,"
+
+# 20 certificates, mixed trust and CA flags, as PEM files in $T/certs.
+mkdir -p "$T/certs"
+i=0
+for t in $TRUSTS $TRUSTS; do
+	i=$((i + 1))
+	if [ $((i % 3)) = 0 ]; then bc=CA:FALSE; else bc=CA:TRUE; fi
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
+		-out "$T/certs/c$i.pem" -subj "/O=mozcert salvage/CN=cert $i" -days 400 \
+		-addext "basicConstraints=critical,$bc" 2>/dev/null
+done
+
+make_store() { # make_store DIR sql|dbm
+	mkdir -p "$1"
+	certutil -N -d "$2:$1" --empty-password >/dev/null
+	i=0
+	for t in $TRUSTS $TRUSTS; do
+		i=$((i + 1))
+		certutil -A -d "$2:$1" -n "cert $i" -t "$t" -a -i "$T/certs/c$i.pem"
+	done
+}
+listing() { # listing DIR [dbm]: "nickname<TAB>trust" sorted
+	certutil -L -d "${2:-sql}:$1" 2>/dev/null | awk 'NR>4 && NF { t=$NF; sub(/ +[^ ]+ *$/, ""); print $0 "\t" t }' | LC_ALL=C sort
+}
+
+make_store "$T/gen9" sql
+make_store "$T/gen8" dbm
+listing "$T/gen9" >"$T/orig9"
+listing "$T/gen8" dbm >"$T/orig8"
+check "generated cert9 store lists 20 certificates" [ "$(wc -l <"$T/orig9")" -eq 20 ]
+check "generated cert8 store lists 20 certificates" [ "$(wc -l <"$T/orig8")" -eq 20 ]
+
+# oracle FILE DIR ORIG MODE: every certificate whose DER is intact in FILE is in DIR; trust is the
+# original one (MODE=exact) or the original or ",," (MODE=kept-or-empty); no certificate appears that was not there.
+oracle() {
+	python3 - "$1" "$2" "$3" "$4" "$T/certs" <<'PY'
+import base64, glob, subprocess, sys
+damaged, d, orig, mode, certdir = sys.argv[1:]
+data = open(damaged, "rb").read() if damaged != "-" else b""
+ders = {}
+for p in glob.glob(certdir + "/c*.pem"):
+    b64 = "".join(l for l in open(p) if not l.startswith("-----"))
+    der = base64.b64decode(b64)
+    nick = "cert " + p.rsplit("/c", 1)[1][:-4]
+    ders[nick] = der
+want = dict(l.rstrip("\n").split("\t") for l in open(orig))
+out = subprocess.run(["certutil", "-L", "-d", "sql:" + d], capture_output=True, text=True).stdout
+got = {}
+for line in out.splitlines()[4:]:
+    if not line.strip():
+        continue
+    nick, t = line.rstrip().rsplit(None, 1)
+    got[nick.rstrip()] = t
+# the DER of each listed nickname, to match by bytes (a carved certificate gets a derived nickname)
+got_der = {}
+for nick in got:
+    r = subprocess.run(["certutil", "-L", "-d", "sql:" + d, "-n", nick, "-r"], capture_output=True)
+    got_der[r.stdout] = (nick, got[nick])
+bad = []
+for nick, der in ders.items():
+    hit = got_der.get(der)
+    if der in data and not hit:
+        bad.append("intact %s not salvaged" % nick)
+    if hit:
+        t = hit[1]
+        if mode == "exact" and (hit[0] != nick or t != want[nick]):
+            bad.append("%s: got %s %s, want %s" % (nick, hit[0], t, want[nick]))
+        if mode != "exact" and t not in (want[nick], ",,"):
+            bad.append("%s: trust %s, want %s or ,," % (nick, t, want[nick]))
+if len(got_der) > len([1 for der in ders.values() if der in got_der]):
+    bad.append("unexpected certificates")
+if bad:
+    print("# " + "; ".join(bad))
+    sys.exit(1)
+PY
+}
+
+# damage NAME KIND SETUP MODE: repair a damaged copy; check oracle, backup identity, exit 0
+damage() {
+	name=$1 kind=$2 setup=$3 mode=$4
+	Q=$T/q-$name
+	rm -rf "$Q"
+	if [ "$kind" = sql ]; then cp -r "$T/gen9" "$Q"; f=cert9.db; orig=$T/orig9; else cp -r "$T/gen8" "$Q"; f=cert8.db; orig=$T/orig8; fi
+	(cd "$Q" && sh -c "$setup")
+	cp "$Q/$f" "$T/damaged.$name" 2>/dev/null || : >"$T/damaged.$name"
+	expect_rc "$name: db repair exits 0" 0 -p "$Q" db repair
+	b=$(ls -d "$Q"/mozcert-backups/*/ 2>/dev/null | head -1)
+	check "$name: backup holds the damaged $f byte for byte" sh -c '[ ! -e "$1" ] || cmp -s "$1" "$2/$3"' _ "$T/damaged.$name" "$b" "$f"
+	check "$name: certificates with intact bytes salvaged, trust as expected" oracle "$T/damaged.$name" "$Q" "$orig" "$mode"
+	check "$name: the rebuilt store passes SQLite integrity" [ "$(sqlite3 "file:$Q/cert9.db?immutable=1" 'PRAGMA integrity_check')" = ok ]
+}
+
+for d in trunc-page:sql:"truncate -s 32768 cert9.db":kept-or-empty \
+	trunc-mid:sql:"truncate -s 30000 cert9.db":kept-or-empty \
+	zero-index-page:sql:"dd if=/dev/zero of=cert9.db bs=4096 seek=3 count=1 conv=notrunc 2>/dev/null":exact \
+	zero-data-page:sql:"dd if=/dev/zero of=cert9.db bs=4096 seek=9 count=1 conv=notrunc 2>/dev/null":kept-or-empty \
+	rand-header:sql:"head -c 100 /dev/urandom | dd of=cert9.db conv=notrunc 2>/dev/null":exact \
+	rand-page1:sql:"head -c 4096 /dev/urandom | dd of=cert9.db conv=notrunc 2>/dev/null":kept-or-empty \
+	rand-data:sql:"head -c 4096 /dev/urandom | dd of=cert9.db bs=4096 seek=10 conv=notrunc 2>/dev/null":kept-or-empty \
+	zero-length:sql:": >cert9.db":exact \
+	no-key4:sql:"rm key4.db":exact \
+	damaged-key4:sql:"head -c 4096 /dev/urandom | dd of=key4.db bs=4096 seek=2 conv=notrunc 2>/dev/null":exact \
+	dbm-trunc-page:dbm:"truncate -s 32768 cert8.db":kept-or-empty \
+	dbm-trunc-mid:dbm:"truncate -s 40000 cert8.db":kept-or-empty \
+	dbm-magic:dbm:"dd if=/dev/zero of=cert8.db bs=4 count=1 conv=notrunc 2>/dev/null":exact \
+	dbm-rand-header:dbm:"head -c 512 /dev/urandom | dd of=cert8.db conv=notrunc 2>/dev/null":exact \
+	dbm-zero-page:dbm:"dd if=/dev/zero of=cert8.db bs=16384 seek=1 count=1 conv=notrunc 2>/dev/null":exact \
+	dbm-rand-page:dbm:"head -c 16384 /dev/urandom | dd of=cert8.db bs=16384 seek=2 conv=notrunc 2>/dev/null":kept-or-empty \
+	dbm-no-key3:dbm:"rm key3.db":exact \
+	dbm-zero-length:dbm:": >cert8.db":exact; do
+	name=${d%%:*}; rest=${d#*:}; kind=${rest%%:*}; rest=${rest#*:}; mode=${rest##*:}; setup=${rest%:*}
+	damage "$name" "$kind" "$setup" "$mode"
+done
+check "a cert8 repair says the store became cert9" sh -c 'printf "%s\n" "$1" | grep -q "is now cert9.db"' _ "$out"
+
+# An intact key4.db is kept (JSON).
+run --json -p "$T/q-no-key4" db repair
+check "JSON: repair of an intact store keeps the key database" sh -c 'printf "%s\n" "$1" | python3 -c "import json,sys; r=json.load(sys.stdin)[\"results\"][0]; assert r[\"key_database\"]==\"kept\" and r[\"salvaged_count\"]==20 and r[\"changed\"] is True, r"' _ "$out"
+
+# The newer NSS's CKO_TRUST rows are read too (made with the browser's NSS when installed).
+if have_firefox_nss; then
+	Q=$T/v32; cp -r "$T/gen9" "$Q"
+	NSS_TRUST_TYPE=PKCS11 LD_LIBRARY_PATH=/usr/lib/firefox-esr certutil -M -d "sql:$Q" -n "cert 3" -t "C,C," 2>/dev/null
+	if sqlite3 "file:$Q/cert9.db?immutable=1" "select count(*) from nssPublic where a0=x'0000000b'" | grep -qv '^0$'; then
+		truncate -s 0 "$Q/key4.db"
+		expect_rc "v32: repair of a store holding CKO_TRUST" 0 -p "$Q" db repair
+		check "v32: the CKO_TRUST trust survives (C,C,)" [ "$(trust_of "$Q" "cert 3")" = "C,C," ]
+	fi
+fi
+
+# --dry-run writes nothing and says what it would salvage.
+Q=$T/dry; cp -r "$T/gen9" "$Q"; truncate -s 30000 "$Q/cert9.db"
+before=$(sum_dir "$Q")
+expect_rc "dry run: exit 0" 0 -n -p "$Q" db repair
+check "dry run: says what it would salvage" sh -c 'printf "%s\n" "$1" | grep -q "would salvage"' _ "$out"
+check "dry run: nothing written" [ "$(sum_dir "$Q")" = "$before" ]
+check "dry run: no backup" [ ! -e "$Q/mozcert-backups" ]
+
+# A profile in use: exit 3 and no change.
+hold_lock "$Q"
+expect_rc "in use: db repair exit 3" 3 -p "$Q" db repair
+expect_rc "in use: db reset exit 3" 3 -p "$Q" db reset
+check "in use: nothing changed" [ "$(sum_dir "$Q")" = "$before" ]
+release_lock
+
+# A symlinked store file is refused before anything is written.
+Q=$T/link; cp -r "$T/gen9" "$Q"; mv "$Q/cert9.db" "$T/elsewhere.db"; ln -s "$T/elsewhere.db" "$Q/cert9.db"
+before=$(sum_dir "$Q")
+expect_rc "symlinked cert9.db: exit 1" 1 -p "$Q" db repair
+check "symlinked cert9.db: nothing changed" [ "$(sum_dir "$Q")" = "$before" ]
+check "symlinked cert9.db: still a symlink" [ -L "$Q/cert9.db" ]
+
+# Modes kept.
+Q=$T/mode; cp -r "$T/gen9" "$Q"; chmod 0640 "$Q/cert9.db"
+expect_rc "mode: repair" 0 -p "$Q" db repair
+check "mode: cert9.db keeps 0640" [ "$(stat -c %a "$Q/cert9.db")" = 640 ]
+
+# A failure part-way leaves the profile as it was (a wrong Primary Password fails the rebuild).
+Q=$T/pw; cp -r "$T/gen9" "$Q"; printf 'secret\n' >"$T/pw.txt"; printf '\n' >"$T/empty.txt"
+printf 'secret\nsecret\n' >"$T/pw2.txt"
+certutil -W -d "sql:$Q" -f "$T/empty.txt" -@ "$T/pw2.txt" >/dev/null 2>&1
+printf 'wrong\n' >"$T/wrong.txt"
+before=$(sum_dir "$Q")
+expect_rc "wrong password: repair fails (exit 1)" 1 --password-file "$T/wrong.txt" -p "$Q" db repair
+check "wrong password: profile unchanged" [ "$(sum_dir "$Q")" = "$before" ]
+expect_rc "right password: repair succeeds" 0 --password-file "$T/pw.txt" -p "$Q" db repair
+check "right password: trust kept (CT,C,C)" [ "$(certutil -L -d "sql:$Q" | awk '/^cert 2 /{print $NF}')" = "CT,C,C" ]
+
+# db reset
+Q=$T/reset; cp -r "$T/gen9" "$Q"
+cp "$Q/key4.db" "$T/reset-key4.db"
+expect_rc "reset: exit 0" 0 -p "$Q" db reset
+check "reset: the store is empty" [ -z "$(listing "$Q")" ]
+b=$(ls -d "$Q"/mozcert-backups/*/ | head -1)
+check "reset: backup holds the old cert9.db" cmp -s "$b/cert9.db" "$T/gen9/cert9.db"
+Q=$T/reset-keep; cp -r "$T/gen9" "$Q"; truncate -s 40960 "$Q/cert9.db"
+expect_rc "reset --keep-user-certs on a damaged store: exit 0" 0 --json -p "$Q" db reset --keep-user-certs
+check "reset --keep-user-certs: only trusted CA certificates kept" python3 - "$Q" "$T/orig9" <<'PY'
+import subprocess, sys
+out = subprocess.run(["certutil", "-L", "-d", "sql:" + sys.argv[1]], capture_output=True, text=True).stdout
+want = dict(l.rstrip("\n").split("\t") for l in open(sys.argv[2]))
+got = [l.rstrip().rsplit(None, 1) for l in out.splitlines()[4:] if l.strip()]
+assert got, "nothing kept"
+for nick, t in got:
+    # certificates with trust set by the user, as it was
+    assert t == want[nick] and t != ",,", (nick, t)
+names = [n for n, _ in got]
+for n in range(1, 21):
+    # every CA certificate (every third one is not a CA) with trust, unless its bytes were cut off
+    nick = "cert %d" % n
+    if n % 3 == 0:
+        assert want[nick] == ",," or any(c in want[nick] for c in "CTc") or nick not in names, nick
+PY
+Q=$T/reset-keys; cp -r "$T/gen9" "$Q"
+expect_rc "reset --include-keys" 0 -p "$Q" db reset --include-keys
+check "reset --include-keys: key4.db replaced" sh -c '! cmp -s "$1/key4.db" "$2/key4.db"' _ "$Q" "$T/gen9"
+expect_rc "reset: unknown option exit 2" 2 -p "$Q" db reset --bogus
+expect_rc "repair: an argument exit 2" 2 -p "$Q" db repair extra
+mkdir -p "$T/nostore"
+expect_rc "repair of a profile without a store: exit 1" 1 -p "$T/nostore" db repair
+
+# Real stores, Thunderbird's test stores among them.
+for fx in mozilla-tb-db-tinderbox-invalid-sql mozilla-tb-db-tinderbox-invalid-legacy mozilla-pgo-certs badssl-nssdb nss-dbtests-bigdb; do
+	[ -d "$REAL/$fx" ] || continue
+	for dmg in none trunc; do
+		Q=$T/real-$fx-$dmg; cp -r "$REAL/$fx" "$Q"; chmod -R u+w "$Q"
+		if [ -e "$Q/cert9.db" ]; then f=cert9.db; fmt=sql; else f=cert8.db; fmt=dbm; fi
+		n0=$(certutil -L -d "$fmt:$REAL/$fx" 2>/dev/null | awk 'NR>4 && NF' | wc -l)
+		if [ $dmg = trunc ]; then sz=$(stat -c %s "$Q/$f"); truncate -s $((sz * 2 / 3 + 100)) "$Q/$f"; fi
+		cp "$Q/$f" "$T/real-damaged"
+		pw=
+		# NSS's dbtests store is protected by the test suite's password
+		if [ "$fx" = nss-dbtests-bigdb ]; then
+			printf 'nss\n' >"$T/nss.pw"; pw="--password-file $T/nss.pw"
+			expect_rc "$fx ($dmg): without its Primary Password: exit 1" 1 -p "$Q" db repair
+		fi
+		expect_rc "$fx ($dmg): db repair exit 0" 0 $pw -p "$Q" db repair
+		n1=$(certutil -L -d "sql:$Q" 2>/dev/null | awk 'NR>4 && NF' | wc -l)
+		if [ $dmg = none ]; then
+			check "$fx: every certificate kept ($n0)" [ "$n1" -eq "$n0" ]
+		else
+			check "$fx truncated: some salvaged, no more than before ($n1 of $n0)" [ "$n1" -le "$n0" ]
+		fi
+		b=$(ls -d "$Q"/mozcert-backups/*/ | tail -1)
+		check "$fx ($dmg): byte-identical backup" cmp -s "$b/$f" "$T/real-damaged"
+	done
+done
+
+done_testing
