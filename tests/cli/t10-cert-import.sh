@@ -37,6 +37,7 @@ expect_rc "PKCS#7 import of the same chain is unchanged" 0 cert import "$FIX/cer
 check "p7b: nothing changed" sh -c 'printf "%s\n" "$1" | grep -q "0 changed, 3 unchanged"' _ "$out"
 
 # bad input: nothing changes, exit 1, the file named
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/dry.key" -out "$T/dry.pem" -subj "/CN=mozcert dry run CA" -days 30 2>/dev/null
 snap=$(sum_dir "$P")
 for bad in bad-junk.bin bad-truncated.der bad-base64.pem bad-empty.pem bad-noend.pem; do
 	expect_rc "bad input $bad: exit 1" 1 cert import "$FIX/certs/leaf.pem" "$FIX/certs/$bad"
@@ -54,8 +55,21 @@ expect_rc "bad trust string: exit 2" 2 cert import --trust X,, "$FIX/certs/leaf.
 expect_rc "no file: exit 2" 2 cert import
 check "after all bad input the store is byte-identical" [ "$(sum_dir "$P")" = "$snap" ]
 
+# disk full while staging or swapping (a file-size limit; writes past it fail with EFBIG)
+for lim in 20 60 120; do
+	F=$T/full-$lim
+	cp -r "$P" "$F"
+	fsnap=$(sum_dir "$F")
+	(trap '' XFSZ; ulimit -f $lim; exec "$MOZCERT" -p "$F" cert import "$FIX/certs/leaf.pem" "$T/dry.pem") >/dev/null 2>"$T/full.err"
+	rc=$?
+	check "file-size limit $lim: exit 1 or success, never a crash (exit $rc)" [ $rc -le 1 ]
+	if [ $rc -eq 1 ]; then
+		check "file-size limit $lim: the error names the failure" grep -q "File too large" "$T/full.err"
+		check "file-size limit $lim: the store is unchanged" [ "$(sum_dir "$F")" = "$fsnap" ]
+	fi
+done
+
 # dry run
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/dry.key" -out "$T/dry.pem" -subj "/CN=mozcert dry run CA" -days 30 2>/dev/null
 expect_rc "dry-run import of a new certificate" 0 -n cert import "$T/dry.pem"
 check "dry-run says what would be added" sh -c 'printf "%s\n" "$1" | grep -q "would be added"' _ "$out"
 check "dry-run writes nothing" [ "$(sum_dir "$P")" = "$snap" ]

@@ -162,6 +162,16 @@ Q=$T/mode; cp -r "$T/gen9" "$Q"; chmod 0640 "$Q/cert9.db"
 expect_rc "mode: repair" 0 -p "$Q" db repair
 check "mode: cert9.db keeps 0640" [ "$(stat -c %a "$Q/cert9.db")" = 640 ]
 
+# Disk full part-way (a file-size limit: writes past it fail with EFBIG): exit 1, the profile as it was.
+Q=$T/full; cp -r "$T/gen9" "$Q"
+dd if=/dev/zero of="$Q/cert9.db" bs=4096 seek=9 count=1 conv=notrunc 2>/dev/null
+before=$(sum_dir "$Q")
+(trap '' XFSZ; ulimit -f 40; exec "$MOZCERT" -p "$Q" db repair) >/dev/null 2>"$T/full.err"
+check "disk full: db repair fails with exit 1" [ $? -eq 1 ]
+check "disk full: the error names the file and the failure" grep -q "File too large" "$T/full.err"
+check "disk full: the profile is unchanged" [ "$(sum_dir "$Q")" = "$before" ]
+expect_rc "disk full: once space is back, db repair succeeds" 0 -p "$Q" db repair
+
 # A failure part-way leaves the profile as it was (a wrong Primary Password fails the rebuild).
 Q=$T/pw; cp -r "$T/gen9" "$Q"; printf 'secret\n' >"$T/pw.txt"; printf '\n' >"$T/empty.txt"
 printf 'secret\nsecret\n' >"$T/pw2.txt"
