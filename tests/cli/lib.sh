@@ -34,6 +34,7 @@ done_testing() { echo "1..$n"; [ "$failed" -eq 0 ]; }
 run() {
 	if [ -n "${MOZCERT_VALGRIND:-}" ]; then
 		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			--suppressions="$SRCDIR/tests/valgrind.supp" \
 			"$MOZCERT" "$@" >"$T/out" 2>"$T/err"
 	else
 		"$MOZCERT" "$@" >"$T/out" 2>"$T/err"
