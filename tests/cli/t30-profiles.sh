@@ -37,6 +37,10 @@ assert len(d[\"results\"]) == 2 and r[\"firefox\"][\"changed\"] and not r[\"thun
 expect_rc "-p NAME of the thunderbird profile" 0 --app thunderbird -p mail cert list
 check "16 + 1 certificates listed from cert8.db" sh -c 'printf "%s\n" "$1" | grep -q "^17 certificates$"' _ "$out"
 expect_rc "unknown profile name: exit 1" 1 -p no-such-profile cert list
+mkdir -p "$T/nostore"
+expect_rc "a profile directory without a store: exit 1" 1 -p "$T/nostore" cert list
+check "it says there is no certificate store" sh -c 'printf "%s\n" "$1" | grep -q "no certificate store"' _ "$errout"
+check "and creates nothing there" [ -z "$(ls -A "$T/nostore")" ]
 expect_rc "unknown command: exit 2" 2 frobnicate
 expect_rc "unknown app: exit 2" 2 --app netscape profiles
 expect_rc "--help: exit 0" 0 --help
