@@ -507,18 +507,6 @@ certdb_count(struct certdb *db, size_t *n, struct mc_error *err)
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Hex digits of s without colons into digits; returns the count, or -1 if s is not hex. */
 static int
 hex_digits(const char *s, char *digits, size_t cap)
@@ -528,7 +516,7 @@ hex_digits(const char *s, char *digits, size_t cap)
 	for (; *s; s++) {
 		if (*s == ':')
 			continue;
-		if (hexval(*s) < 0 || n + 1 >= cap)
+		if (hex_value(*s) < 0 || n + 1 >= cap)
 			return -1;
 		digits[n++] = *s;
 	}
@@ -544,7 +532,7 @@ certdb_parse_sha256(const char *s, unsigned char out[32])
 	if (hex_digits(s, digits, sizeof(digits)) != 64)
 		return false;
 	for (size_t i = 0; i < 32; i++)
-		out[i] = (unsigned char)(hexval(digits[2 * i]) << 4 | hexval(digits[2 * i + 1]));
+		out[i] = (unsigned char)(hex_value(digits[2 * i]) << 4 | hex_value(digits[2 * i + 1]));
 	return true;
 }
 
@@ -554,7 +542,7 @@ sha_prefix_matches(const struct cert_info *ci, const char *digits, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		int nib = (i & 1) ? (ci->sha256[i / 2] & 0xf) : (ci->sha256[i / 2] >> 4);
 
-		if (hexval(digits[i]) != nib)
+		if (hex_value(digits[i]) != nib)
 			return false;
 	}
 	return true;
@@ -684,9 +672,10 @@ result_from(struct certdb *db, CERTCertificate *cert, struct import_result *res)
 	res->subject = xstrdup(cert->subjectName ? cert->subjectName : "");
 }
 
-int
-certdb_import(struct certdb *db, const unsigned char *der, size_t len,
-	      const CERTCertTrust *trust, struct import_result *res, struct mc_error *err)
+/* Import one certificate; nickname NULL or empty: the one Firefox derives (CERT_MakeCANickname). */
+static int
+import_der(struct certdb *db, const unsigned char *der, size_t len, const char *nickname,
+	   const CERTCertTrust *trust, struct import_result *res, struct mc_error *err)
 {
 	_cleanup_(CERT_DestroyCertificatep) CERTCertificate *cert = NULL;
 	SECItem item = {siBuffer, (unsigned char *)der, (unsigned int)len};
@@ -716,8 +705,21 @@ certdb_import(struct certdb *db, const unsigned char *der, size_t len,
 	if (!db->readwrite)
 		return mc_error_set(err, MC_EFAIL, "internal error: store opened read-only");
 	{
-		char *nick = CERT_MakeCANickname(cert);
+		char *nick = NULL;
 
+		if (nickname && *nickname) {
+			/* A nickname belongs to one subject: another subject's would make NSS refuse the import. */
+			CERTCertificate *other = CERT_FindCertByNickname(db->handle, nickname);
+
+			if (other && !SECITEM_ItemsAreEqual(&other->derSubject, &cert->derSubject))
+				nick = CERT_MakeCANickname(cert);
+			else
+				nick = PORT_Strdup(nickname);
+			if (other)
+				CERT_DestroyCertificate(other);
+		} else {
+			nick = CERT_MakeCANickname(cert);
+		}
 		if (!nick)
 			return mc_error_nss(err, "cannot derive a nickname for '%s'", cert->subjectName);
 		if (PK11_ImportCert(db->slot, cert, CK_INVALID_HANDLE, nick, PR_FALSE) != SECSuccess) {
@@ -735,6 +737,13 @@ certdb_import(struct certdb *db, const unsigned char *der, size_t len,
 	res->status = IMPORT_ADDED;
 	result_from(db, cert, res);
 	return 0;
+}
+
+int
+certdb_import(struct certdb *db, const unsigned char *der, size_t len,
+	      const CERTCertTrust *trust, struct import_result *res, struct mc_error *err)
+{
+	return import_der(db, der, len, NULL, trust, res, err);
 }
 
 static int
@@ -918,48 +927,5 @@ int
 certdb_import_nick(struct certdb *db, const unsigned char *der, size_t len, const char *nickname,
 		   const CERTCertTrust *trust, struct import_result *res, struct mc_error *err)
 {
-	_cleanup_(CERT_DestroyCertificatep) CERTCertificate *cert = NULL;
-	SECItem item = {siBuffer, (unsigned char *)der, (unsigned int)len};
-	char *nick = NULL;
-	int ret;
-
-	if (!nickname || !*nickname)
-		return certdb_import(db, der, len, trust, res, err);
-	memset(res, 0, sizeof(*res));
-	cert = CERT_NewTempCertificate(db->handle, &item, NULL, PR_FALSE, PR_TRUE);
-	if (!cert)
-		return mc_error_nss(err, "cannot decode certificate");
-	if (cert->isperm) {
-		CERT_DestroyCertificate(cert);
-		cert = NULL;
-		return certdb_import(db, der, len, trust, res, err);
-	}
-	if (!db->readwrite)
-		return mc_error_set(err, MC_EFAIL, "internal error: store opened read-only");
-	sha256_of(cert, res->sha256);
-	{
-		/* A nickname belongs to one subject: another subject's nickname would make NSS refuse the import. */
-		CERTCertificate *other = CERT_FindCertByNickname(db->handle, nickname);
-
-		if (other && !SECITEM_ItemsAreEqual(&other->derSubject, &cert->derSubject))
-			nick = CERT_MakeCANickname(cert);
-		else
-			nick = PORT_Strdup(nickname);
-		if (other)
-			CERT_DestroyCertificate(other);
-	}
-	if (!nick)
-		return mc_error_nss(err, "cannot derive a nickname for '%s'", cert->subjectName);
-	if (PK11_ImportCert(db->slot, cert, CK_INVALID_HANDLE, nick, PR_FALSE) != SECSuccess) {
-		ret = mc_error_nss(err, "cannot add '%s' as '%s'", cert->subjectName, nick);
-		PORT_Free(nick);
-		return ret;
-	}
-	PORT_Free(nick);
-	snprintf(res->old_trust, sizeof(res->old_trust), ",,");
-	if (trust && !trust_is_empty(trust) && (ret = change_trust(db, cert, res->sha256, trust, err)) < 0)
-		return ret;
-	res->status = IMPORT_ADDED;
-	result_from(db, cert, res);
-	return 0;
+	return import_der(db, der, len, nickname, trust, res, err);
 }

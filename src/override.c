@@ -47,18 +47,6 @@ span_eq(struct span s, const char *lit)
 	return s.n == n && memcmp(s.p, lit, n) == 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * nsTSubstring::ToInteger/ToInteger64 in base 10, quirks included: leading
  * characters that are not hex digits are skipped ('-' negates), a hex letter
@@ -76,7 +64,7 @@ moz_to_integer(const char *p, size_t n, bool wide, long long *out)
 	while (i < n && !done) {
 		char c = p[i++];
 
-		if (hexval(c) >= 0)
+		if (hex_value(c) >= 0)
 			done = true;
 		else if (c == '-')
 			negate = true;
@@ -90,7 +78,7 @@ moz_to_integer(const char *p, size_t n, bool wide, long long *out)
 			if (v > (max - (c - '0')) / 10)
 				return false;
 			v = v * 10 + (c - '0');
-		} else if (hexval(c) >= 0) {
+		} else if (hex_value(c) >= 0) {
 			return false;
 		} else if ((c == 'x' || c == 'X') && v == 0) {
 			continue;
@@ -112,8 +100,8 @@ url_decode(const char *p, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (p[i] == '+') {
 			out[o++] = ' ';
-		} else if (p[i] == '%' && i + 2 < n && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
-			out[o++] = (char)(hexval(p[i + 1]) * 16 + hexval(p[i + 2]));
+		} else if (p[i] == '%' && i + 2 < n && hex_value(p[i + 1]) >= 0 && hex_value(p[i + 2]) >= 0) {
+			out[o++] = (char)(hex_value(p[i + 1]) * 16 + hex_value(p[i + 2]));
 			i += 2;
 		} else {
 			out[o++] = p[i];

@@ -193,18 +193,6 @@ js_skip(struct js *j)
 	}
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void
 put_utf8(struct strbuf *sb, unsigned cp)
 {
@@ -259,7 +247,7 @@ js_string(struct js *j, char **out)
 			if (i + (size_t)nd > j->len)
 				goto bad;
 			for (int k = 0; k < nd; k++) {
-				int h = hexval(j->b[i + (size_t)k]);
+				int h = hex_value(j->b[i + (size_t)k]);
 
 				if (h < 0)
 					goto bad;

@@ -77,6 +77,19 @@ strstartswith(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Value of one hex digit, or -1. */
+static inline int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Allocation aborts on out-of-memory: there are no OOM branches. */
 void *xmalloc(size_t n);
 void *xzalloc(size_t n);
