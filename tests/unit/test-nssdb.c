@@ -112,8 +112,6 @@ START_TEST(test_readonly_open_changes_nothing)
 {
 	_autofree_ char *c9 = path_join(dir, "cert9.db");
 	_autofree_ char *k4 = path_join(dir, "key4.db");
-	_autofree_ char *c9copy = NULL;
-	_autofree_ char *k4copy = NULL;
 	struct mc_error err = {0};
 	struct certdb *db = NULL;
 	struct cert_info *v = NULL;
