@@ -58,12 +58,11 @@ static int
 work_copy(const struct profile *p, struct work *w, struct mc_error *err)
 {
 	const char *tmp = getenv("TMPDIR");
-	_autofree_ char *tmpl = xasprintf("%s/mozcert-repair-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	int ret;
 
-	if (!mkdtemp(tmpl))
-		return mc_error_sys(err, "cannot create a private directory in '%s'", tmp && *tmp ? tmp : "/tmp");
-	w->dir = steal(&tmpl);
+	w->dir = fileio_private_dir(tmp && *tmp ? tmp : "/tmp", "repair", err);
+	if (!w->dir)
+		return MC_EFAIL;
 	for (size_t i = 0; i < N_FILES; i++) {
 		_autofree_ char *src = path_join(p->path, set_files[i]);
 		_autofree_ char *dst = path_join(w->dir, set_files[i]);

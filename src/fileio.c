@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include "banned.h"
@@ -178,4 +179,50 @@ fileio_remove_tree(const char *path)
 	if (rmdir(path) < 0)
 		ret = -1;
 	return ret;
+}
+
+static void
+sweep_orphans(const char *base, const char *prefix)
+{
+	DIR *d = opendir(base);
+	struct dirent *de;
+	size_t pl = strlen(prefix);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid;
+		struct stat st;
+		_autofree_ char *path = NULL;
+
+		if (strncmp(de->d_name, prefix, pl) != 0)
+			continue;
+		errno = 0;
+		pid = strtol(de->d_name + pl, &end, 10);
+		if (errno || end == de->d_name + pl || *end != '-' || pid <= 0)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		path = path_join(base, de->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid())
+			fileio_remove_tree(path);
+	}
+	closedir(d);
+}
+
+char *
+fileio_private_dir(const char *base, const char *kind, struct mc_error *err)
+{
+	_autofree_ char *prefix = xasprintf("mozcert-%s-", kind);
+	_autofree_ char *name = xasprintf("%s%ld-XXXXXX", prefix, (long)getpid());
+	char *tmpl = path_join(base, name);
+
+	sweep_orphans(base, prefix);
+	if (!mkdtemp(tmpl)) {
+		mc_error_sys(err, "cannot create a private directory in '%s'", base);
+		free(tmpl);
+		return NULL;
+	}
+	return tmpl;
 }

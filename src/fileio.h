@@ -31,6 +31,14 @@ int fileio_fsync_dir(const char *dir, struct mc_error *err);
 /* True when path exists (without following a final symlink). */
 bool fileio_exists(const char *path);
 
+/*
+ * A new private (0700) working directory BASE/mozcert-KIND-<pid>-XXXXXX; caller
+ * frees the path. Directories of the same KIND left by processes that no
+ * longer exist (a killed run) are removed first, so crashes do not pile up
+ * copies of stores in /dev/shm or TMPDIR.
+ */
+char *fileio_private_dir(const char *base, const char *kind, struct mc_error *err);
+
 /* Remove a directory tree that we created (no symlink is followed). */
 int fileio_remove_tree(const char *path);
 

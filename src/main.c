@@ -314,12 +314,21 @@ run_one(struct cmd_ctx *ctx, const struct cmd_spec *cmd, const struct profile *p
 					    p->path);
 		}
 	}
-	if ((cmd->flags & CMD_STORE) && lk.held && !stage_pending(p->path)) {
-		/* Under the lock a writer also sweeps temporary files a crash left before its journal. */
+	if (lk.held && !stage_pending(p->path)) {
+		/* Under the lock a writer also sweeps temporary files a killed run left before its journal. */
 		if ((ret = stage_recover(p->path, err)) < 0) {
 			profile_lock_release(&lk);
 			return ret;
 		}
+	} else if (!lk.held && !stage_pending(p->path) && stage_has_temps(p->path)) {
+		/* A reader sweeps them too, but only when it can take the lock: a writer may be at work. */
+		struct mc_error ignored = {0};
+
+		profile_lock_release(&lk);
+		if (profile_lock_acquire(p->path, false, &lk, &ignored) == 0 && lk.held)
+			stage_recover(p->path, &ignored);
+		profile_lock_release(&lk);
+		lk = (struct profile_lock){.fd = -1};
 	} else if ((cmd->flags & CMD_STORE) && stage_pending(p->path)) {
 		/* An interrupted swap: finish it before anyone reads a half-swapped pair. */
 		if (!lk.held) {

@@ -92,11 +92,11 @@ static int
 make_private_copy(const char *dir, enum certdb_kind kind, char **copy, struct mc_error *err)
 {
 	const char *tmp = getenv("TMPDIR");
-	_autofree_ char *tmpl = xasprintf("%s/mozcert-ro-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	_autofree_ char *tmpl = fileio_private_dir(tmp && *tmp ? tmp : "/tmp", "ro", err);
 	const char *names[2] = {cert_file(kind), key_file(kind)};
 
-	if (!mkdtemp(tmpl))
-		return mc_error_sys(err, "cannot create a private directory in '%s'", tmp && *tmp ? tmp : "/tmp");
+	if (!tmpl)
+		return MC_EFAIL;
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		_autofree_ char *src = path_join(dir, names[i]);
 		_autofree_ char *dst = path_join(tmpl, names[i]);

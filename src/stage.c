@@ -41,19 +41,39 @@ stage_pending(const char *profile_dir)
 	return fileio_exists(j);
 }
 
+/* ".NAME.mozcert-XXXXXX": a temporary file of atomic_tempfile, for any file of the profile. */
 static bool
 is_our_temp(const char *name)
 {
-	for (size_t k = 0; k < 2; k++) {
-		for (size_t i = 0; i < 2; i++) {
-			const char *f = k ? dbm_files[i] : sql_files[i];
-			_autofree_ char *prefix = xasprintf(".%s" TEMP_MARK, f);
+	const char *mark = strstr(name, TEMP_MARK);
+	const char *suffix;
 
-			if (strstartswith(name, prefix) && strlen(name) == strlen(prefix) + 6)
-				return true;
-		}
-	}
-	return strstartswith(name, "." JOURNAL_NAME TEMP_MARK);
+	if (name[0] != '.' || !mark)
+		return false;
+	while (strstr(mark + 1, TEMP_MARK))
+		mark = strstr(mark + 1, TEMP_MARK);
+	suffix = mark + strlen(TEMP_MARK);
+	if (strlen(suffix) != 6)
+		return false;
+	for (const char *c = suffix; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
+			return false;
+	return true;
+}
+
+bool
+stage_has_temps(const char *profile_dir)
+{
+	DIR *d = opendir(profile_dir);
+	struct dirent *de;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d)))
+		found = is_our_temp(de->d_name);
+	closedir(d);
+	return found;
 }
 
 static int
@@ -130,13 +150,13 @@ int
 stage_begin(const char *profile_dir, enum certdb_kind kind, struct stage *st, struct mc_error *err)
 {
 	_autofree_ char *base = staging_base();
-	_autofree_ char *tmpl = path_join(base, "mozcert-stage-XXXXXX");
+	_autofree_ char *tmpl = fileio_private_dir(base, "stage", err);
 	const char *const *files = store_files(kind);
 	int ret;
 
 	memset(st, 0, sizeof(*st));
-	if (!mkdtemp(tmpl))
-		return mc_error_sys(err, "cannot create a staging directory in '%s'", base);
+	if (!tmpl)
+		return MC_EFAIL;
 	st->profile_dir = xstrdup(profile_dir);
 	st->dir = steal(&tmpl);
 	st->kind = kind;
@@ -284,12 +304,12 @@ stage_begin_fresh(const char *profile_dir, enum certdb_kind kind, const char *ke
 		  struct mc_error *err)
 {
 	_autofree_ char *base = staging_base();
-	_autofree_ char *tmpl = path_join(base, "mozcert-stage-XXXXXX");
+	_autofree_ char *tmpl = fileio_private_dir(base, "stage", err);
 	int ret;
 
 	memset(st, 0, sizeof(*st));
-	if (!mkdtemp(tmpl))
-		return mc_error_sys(err, "cannot create a staging directory in '%s'", base);
+	if (!tmpl)
+		return MC_EFAIL;
 	st->profile_dir = xstrdup(profile_dir);
 	st->dir = steal(&tmpl);
 	st->kind = kind;

@@ -24,6 +24,9 @@ struct stage {
 /* Roll forward a journal left by an interrupted swap and remove our stray temporary files. */
 int stage_recover(const char *profile_dir, struct mc_error *err);
 
+/* True when the profile holds temporary files a killed run of ours left (".NAME.mozcert-XXXXXX"). */
+bool stage_has_temps(const char *profile_dir);
+
 /* True when an interrupted swap is waiting to be rolled forward. */
 bool stage_pending(const char *profile_dir);
 

@@ -207,6 +207,33 @@ START_TEST(test_swap_completes)
 }
 END_TEST
 
+START_TEST(test_private_dir_sweeps_orphans)
+{
+	_autofree_ char *dead = path_join(dir, "mozcert-test-2147483646-abcdef");
+	_autofree_ char *alive = NULL;
+	_autofree_ char *other = path_join(dir, "mozcert-other-2147483646-abcdef");
+	_autofree_ char *mine = NULL;
+	_autofree_ char *inner = NULL;
+	struct mc_error err = {0};
+	struct stat st;
+
+	alive = xasprintf("%s/mozcert-test-%ld-abcdef", dir, (long)getppid());
+	ck_assert_int_eq(mkdir(dead, 0700), 0);
+	inner = path_join(dead, "cert9.db");
+	write_text(inner, "copy of a store");
+	ck_assert_int_eq(mkdir(alive, 0700), 0);
+	ck_assert_int_eq(mkdir(other, 0700), 0);
+	mine = fileio_private_dir(dir, "test", &err);
+	ck_assert_ptr_nonnull(mine);
+	ck_assert_int_eq(stat(mine, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0700);
+	/* The directory of a process that no longer exists is gone; a live one's and another kind's stay. */
+	ck_assert(!fileio_exists(dead));
+	ck_assert(fileio_exists(alive));
+	ck_assert(fileio_exists(other));
+}
+END_TEST
+
 Suite *make_suite(void);
 
 Suite *
@@ -222,6 +249,7 @@ make_suite(void)
 	tcase_add_test(tc, test_new_file_is_private);
 	tcase_add_loop_test(tc, test_swap_crash_points, 0, (int)ARRAY_SIZE(points));
 	tcase_add_test(tc, test_swap_completes);
+	tcase_add_test(tc, test_private_dir_sweeps_orphans);
 	suite_add_tcase(s, tc);
 	return s;
 }
