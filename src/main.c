@@ -320,8 +320,11 @@ run_one(struct cmd_ctx *ctx, const struct cmd_spec *cmd, const struct profile *p
 			profile_lock_release(&lk);
 			return ret;
 		}
-	} else if (!lk.held && !stage_pending(p->path) && stage_has_temps(p->path)) {
-		/* A reader sweeps them too, but only when it can take the lock: a writer may be at work. */
+	} else if ((cmd->flags & CMD_STORE) && !lk.held && !stage_pending(p->path) && stage_has_temps(p->path)) {
+		/*
+		 * A reader of the store sweeps them too, but only when it can take the lock (a writer may be
+		 * at work). db check has no CMD_STORE: it reports them instead.
+		 */
 		struct mc_error ignored = {0};
 
 		profile_lock_release(&lk);
