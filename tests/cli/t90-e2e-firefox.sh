@@ -107,7 +107,7 @@ done
 if [ -e "$dir/hold" ]; then
 	: >"$dir/ready"
 	i=0
-	while [ -e "$dir/hold" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	while [ -e "$dir/hold" ] && [ $i -lt 3000 ]; do sleep 0.1; i=$((i + 1)); done # up to 300 s: under ASan the 17 commands of the busy case take over a minute
 fi
 # Let an accepted page finish its screenshot, then stop the whole process group.
 i=0
@@ -284,7 +284,9 @@ expect_verdict "that trust changed to ,, by mozcert: rejected" newer-off rejecte
 
 # ---- 5. A Firefox running on the profile: every writing command exits 3, files unchanged ----
 ff_profile "$T/busy"
-expect_rc "busy: cert import --trust C,, root" 0 -p "$T/busy" cert import --trust C,, "$C/root.pem"
+# No trust anchor here: the page is rejected, so --screenshot never finishes and Firefox keeps the
+# profile for as long as the commands below take (under ASan that is over a minute).
+expect_rc "busy: cert import intermediate (,,)" 0 -p "$T/busy" cert import "$C/intermediate.pem"
 ROOTFP=$(openssl x509 -in "$C/root.pem" -noout -fingerprint -sha256 | sed 's/^.*=//')
 mkdir -p "$T/run-busy"
 : >"$T/run-busy/hold"
@@ -323,6 +325,6 @@ check "in use: prefs.js got none of the values the commands would set" \
 	sh -c '! grep -E "\"(browser\.startup\.page\", 1|security\.OCSP\.require\", true|security\.enable_md5_signatures\", true)" "$1"' _ "$B/prefs.js"
 rm -f "$T/run-busy/hold"
 wait $bpid
-expect_verdict "the busy profile's Firefox was accepted (it really ran)" busy accepted
+expect_verdict "the busy profile's Firefox reached the server (it really ran)" busy rejected
 
 done_testing
