@@ -81,20 +81,8 @@ list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 	return 0;
 }
 
-static int
-no_opts_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
-{
-	int first, ret;
-
-	if ((ret = cmd_getopt(ctx, argc, argv, NULL, NULL, &first, err)) < 0)
-		return ret;
-	if (first < argc)
-		return mc_error_set(err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx->cmd_name, argv[first]);
-	return 0;
-}
-
 const struct cmd_spec cmd_cert_list = {
-	.name = "list", .prepare = no_opts_prepare, .run = list_run, .flags = CMD_STORE, .args = "",
+	.name = "list", .run = list_run, .flags = CMD_STORE, .args = "",
 	.summary = "certificates with trust, validity and SHA-256 fingerprint",
 };
 

@@ -565,20 +565,8 @@ check_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res,
 	return 0;
 }
 
-static int
-no_args_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
-{
-	int first, ret;
-
-	if ((ret = cmd_getopt(ctx, argc, argv, NULL, NULL, &first, err)) < 0)
-		return ret;
-	if (first < argc)
-		return mc_error_set(err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx->cmd_name, argv[first]);
-	return 0;
-}
-
 const struct cmd_spec cmd_db_check = {
-	.name = "check", .prepare = no_args_prepare, .run = check_run, .flags = 0, .args = "",
+	.name = "check", .run = check_run, .flags = 0, .args = "",
 	.summary = "integrity of the store and its files; exit 1 when damaged",
 };
 
@@ -858,7 +846,7 @@ out:
 }
 
 const struct cmd_spec cmd_db_upgrade = {
-	.name = "upgrade", .prepare = no_args_prepare, .run = upgrade_run, .flags = CMD_WRITES | CMD_STORE,
+	.name = "upgrade", .run = upgrade_run, .flags = CMD_WRITES | CMD_STORE,
 	.args = "",
 	.summary = "merge a legacy cert8.db store into cert9.db (created if needed), verify, move the legacy files "
 		   "into a backup",
@@ -1087,7 +1075,7 @@ backups_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 }
 
 const struct cmd_spec cmd_db_backups = {
-	.name = "backups", .prepare = no_args_prepare, .run = backups_run, .flags = 0, .args = "",
+	.name = "backups", .run = backups_run, .flags = 0, .args = "",
 	.summary = "the backups mozcert made of this profile (id, time, reason, files)",
 };
 

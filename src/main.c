@@ -446,6 +446,7 @@ main(int argc, char **argv)
 	if (cmd->prepare) {
 		ret = cmd->prepare(&ctx, argc - first, argv + first, &err);
 	} else {
+		/* A command without prepare takes the global options and no argument. */
 		int op;
 
 		ret = cmd_getopt(&ctx, argc - first, argv + first, NULL, NULL, &op, &err);

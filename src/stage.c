@@ -146,20 +146,29 @@ staging_base(void)
 	return xstrdup(tmp && *tmp ? tmp : "/tmp");
 }
 
+/* An empty private staging directory for the store of profile_dir. */
+static int
+stage_open(const char *profile_dir, enum certdb_kind kind, struct stage *st, struct mc_error *err)
+{
+	_autofree_ char *base = staging_base();
+
+	memset(st, 0, sizeof(*st));
+	st->dir = fileio_private_dir(base, "stage", err);
+	if (!st->dir)
+		return MC_EFAIL;
+	st->profile_dir = xstrdup(profile_dir);
+	st->kind = kind;
+	return 0;
+}
+
 int
 stage_begin(const char *profile_dir, enum certdb_kind kind, struct stage *st, struct mc_error *err)
 {
-	_autofree_ char *base = staging_base();
-	_autofree_ char *tmpl = fileio_private_dir(base, "stage", err);
 	const char *const *files = store_files(kind);
 	int ret;
 
-	memset(st, 0, sizeof(*st));
-	if (!tmpl)
-		return MC_EFAIL;
-	st->profile_dir = xstrdup(profile_dir);
-	st->dir = steal(&tmpl);
-	st->kind = kind;
+	if ((ret = stage_open(profile_dir, kind, st, err)) < 0)
+		return ret;
 	for (size_t i = 0; i < 2; i++) {
 		_autofree_ char *src = path_join(profile_dir, files[i]);
 		_autofree_ char *dst = path_join(st->dir, files[i]);
@@ -303,16 +312,10 @@ int
 stage_begin_fresh(const char *profile_dir, enum certdb_kind kind, const char *key_src, struct stage *st,
 		  struct mc_error *err)
 {
-	_autofree_ char *base = staging_base();
-	_autofree_ char *tmpl = fileio_private_dir(base, "stage", err);
 	int ret;
 
-	memset(st, 0, sizeof(*st));
-	if (!tmpl)
-		return MC_EFAIL;
-	st->profile_dir = xstrdup(profile_dir);
-	st->dir = steal(&tmpl);
-	st->kind = kind;
+	if ((ret = stage_open(profile_dir, kind, st, err)) < 0)
+		return ret;
 	if (key_src) {
 		const char *slash = strrchr(key_src, '/');
 		_autofree_ char *dst = path_join(st->dir, slash ? slash + 1 : key_src);
