@@ -1107,16 +1107,12 @@ profile_store_format(const char *dir)
 }
 
 char *
-profile_app_version(const char *dir)
+profile_compat_version(const char *buf, size_t len, const char *file)
 {
 	_cleanup_(ini_doc_release) struct ini_doc doc = { 0 };
-	_autofree_ char *file = path_join(dir, "compatibility.ini");
-	_autofree_ char *buf = NULL;
 	const char *v;
-	size_t len, n;
+	size_t n;
 
-	if (!is_regular(file) || fileio_read(file, PROFILE_INI_MAX, &buf, &len, NULL))
-		return NULL;
 	if (ini_doc_parse(buf, len, file, &doc, NULL))
 		return NULL;
 	v = ini_get(ini_find(&doc, "Compatibility"), "LastVersion");
@@ -1128,6 +1124,18 @@ profile_app_version(const char *dir)
 		if (!isalnum((unsigned char)v[i]) && v[i] != '.' && v[i] != '-' && v[i] != '+')
 			return NULL;
 	return xstrndup(v, n);
+}
+
+char *
+profile_app_version(const char *dir)
+{
+	_autofree_ char *file = path_join(dir, "compatibility.ini");
+	_autofree_ char *buf = NULL;
+	size_t len;
+
+	if (!is_regular(file) || fileio_read(file, PROFILE_INI_MAX, &buf, &len, NULL))
+		return NULL;
+	return profile_compat_version(buf, len, file);
 }
 
 int

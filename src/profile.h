@@ -139,6 +139,8 @@ enum store_format profile_store_format(const char *dir);
  * -> "153.8.0"; NULL if absent/unreadable/malformed. Caller frees.
  */
 char *profile_app_version(const char *dir);
+/* Pure: the same from the text of a compatibility.ini (file names it in messages). */
+char *profile_compat_version(const char *buf, size_t len, const char *file);
 /* Leading number of profile_app_version (153), or -1 when unknown. */
 int profile_app_major(const char *dir);
 

@@ -21,7 +21,6 @@
 			    CERTDB_GOVT_APPROVED_CA)
 
 /* Upper bound on rowids probed when SQLite cannot tell the largest one. */
-#define SQL_MAX_PROBE 50000000u
 
 const char *
 salvage_source_name(enum salvage_source s)
@@ -586,7 +585,7 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 	struct sql_cert *certs = NULL;
 	struct sql_trust *trusts = NULL;
 	size_t ncerts = 0, ntrusts = 0;
-	sqlite3_int64 max_rowid = 0;
+	size_t budget;
 	size_t bad_before = 0, bad_total = 0;
 	bool probing = false;
 	struct strbuf q;
@@ -608,41 +607,53 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 	strbuf_addstr(&q, "SELECT ");
 	for (int i = 0; i < N_COLS; i++)
 		strbuf_addf(&q, "%s%s", i ? ", " : "", have[i] ? sql_cols[i] : "NULL");
-	strbuf_addstr(&q, " FROM nssPublic WHERE rowid = ?");
+	strbuf_addstr(&q, ", rowid FROM nssPublic WHERE rowid > ? ORDER BY rowid LIMIT 1");
 
-	if (sqlite3_prepare_v2(db, "SELECT max(rowid) FROM nssPublic", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW) {
-		max_rowid = sqlite3_column_int64(st, 0);
-	} else {
-		/* The right edge of the table is damaged: probe every rowid that could fit in the file. */
+	/*
+	 * Each step seeks the next row after cur, so the work follows the rows
+	 * there are, not the rowids a damaged or hostile file claims. A step that
+	 * fails (a damaged page on the way) is retried one rowid further, at most
+	 * budget times in all: no more rows than that fit in the file.
+	 */
+	if (sqlite3_prepare_v2(db, "SELECT max(rowid) FROM nssPublic", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		/* The right edge of the table is damaged: errors at the end are the lost tail. */
 		s->damaged = true;
 		probing = true;
-		max_rowid = (sqlite3_int64)(len / 16 + 64);
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (max_rowid > (sqlite3_int64)SQL_MAX_PROBE)
-		max_rowid = SQL_MAX_PROBE;
 	if (sqlite3_prepare_v2(db, q.buf, -1, &st, NULL) != SQLITE_OK) {
 		ret = mc_error_set(err, MC_EDAMAGED, "SQLite cannot read nssPublic: %s", sqlite3_errmsg(db));
 		s->damaged = true;
 		goto out;
 	}
-	for (sqlite3_int64 rowid = 1; rowid <= max_rowid; rowid++) {
+	budget = len / 16 + 64;
+	for (sqlite3_int64 cur = 0;;) {
 		int rc;
 
-		sqlite3_bind_int64(st, 1, rowid);
+		sqlite3_bind_int64(st, 1, cur);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
+			sqlite3_int64 next = sqlite3_column_int64(st, N_COLS);
+
 			s->units_read++;
 			bad_before = bad_total;
 			sql_row(st, s, &certs, &ncerts, &trusts, &ntrusts);
-		} else if (rc != SQLITE_DONE) {
-			bad_total++;
-			s->damaged = true;
+			sqlite3_reset(st);
+			if (next <= cur)
+				break;  /* a b-tree out of order: stop rather than loop */
+			cur = next;
+			continue;
 		}
 		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+		if (rc == SQLITE_DONE)
+			break;
+		bad_total++;
+		s->damaged = true;
+		if (--budget == 0 || cur == INT64_MAX)
+			break;
+		cur++;
 	}
 	/* Probing past the end: errors after the last readable row are the lost tail, not rows. */
 	s->units_bad += probing ? bad_before : bad_total;

@@ -1,27 +1,40 @@
 #!/bin/sh
 # SPDX-License-Identifier: MPL-2.0
 # run-libfuzzer.sh [SECONDS] [TARGET...]: build each fuzz target with clang's
-# libFuzzer + ASan + UBSan and run it for SECONDS (default 60) from a corpus seeded
-# by the replay corpora; prints the executions done. Needs clang.
+# libFuzzer + ASan + UBSan and run it for SECONDS (default 60) from a corpus kept
+# in $FUZZ_OUT/corpus-TARGET (default build-fuzz/), seeded by the replay corpora
+# of tests/fuzz/meson.build. Prints the executions done; exits 1 on a finding
+# (the crashing input is saved as $FUZZ_OUT/crash-TARGET-*). Needs clang.
+# Targets: certpkg dbm ini override prefs sqlite (default: all). FUZZ_RUNS=N stops
+# a target after N executions (when that comes before SECONDS). Inputs are capped
+# per target (-max_len) so executions stay fast; seeds larger than that are cut.
 set -eu
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-certpkg override prefs}
+targets=${*:-certpkg dbm ini override prefs sqlite}
 root=$(cd "$(dirname "$0")/../.." && pwd)
+shared=$root/../shared/fixtures/real
 out=${FUZZ_OUT:-$root/build-fuzz}
 mkdir -p "$out"
-core="src/certpkg.c src/override.c src/prefs.c src/error.c src/strbuf.c src/util.c src/fileio.c"
+# Every module except the command layer: the parsers and what they link to.
+core=$(cd "$root" && ls src/*.c | grep -v -e '^src/main\.c$' -e '^src/cmd-')
+pkgs="nss nspr sqlite3 json-c inih"
 for t in $targets; do
 	(cd "$root" && clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-		-Isrc $(pkg-config --cflags nss) "tests/fuzz/fuzz-$t.c" $core $(pkg-config --libs nss) -o "$out/fuzz-$t")
+		-Isrc $(pkg-config --cflags $pkgs) "tests/fuzz/fuzz-$t.c" $core \
+		$(pkg-config --libs $pkgs) -o "$out/fuzz-$t")
 	corpus=$out/corpus-$t
 	mkdir -p "$corpus"
 	case $t in
-	certpkg) seeds="$root/tests/fixtures/certs" ;;
-	override) seeds="$root/../shared/fixtures/real" ;;
-	prefs) seeds="$root/tests/fixtures/prefs $root/../shared/fixtures/real" ;;
+	certpkg) seeds="$root/tests/fixtures/certs $shared" max=16384 ;;
+	ini) seeds="$root/tests/fuzz/corpus/ini $shared" max=4096 ;;
+	prefs) seeds="$root/tests/fixtures/prefs $shared" max=8192 ;;
+	override) seeds="$shared" max=8192 ;;
+	*) seeds="$shared" max=32768 ;;
 	esac
-	"$out/fuzz-$t" -max_total_time="$secs" -print_final_stats=1 "$corpus" $seeds 2>"$out/fuzz-$t.log" || {
+	NSS_DISABLE_UNLOAD=1 "$out/fuzz-$t" -max_total_time="$secs" -runs="${FUZZ_RUNS:--1}" -max_len=$max \
+		-print_final_stats=1 -rss_limit_mb=4096 \
+		-artifact_prefix="$out/crash-$t-" "$corpus" $seeds 2>"$out/fuzz-$t.log" || {
 		echo "fuzz-$t: FINDING, see $out/fuzz-$t.log"
 		exit 1
 	}
