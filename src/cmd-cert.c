@@ -215,7 +215,7 @@ verify_stage(const struct stage *st, const struct expect *ex, size_t n, const ch
 	if (nv > 1)
 		qsort(v, nv, sizeof(*v), by_sha);
 	for (size_t i = 0; ret == 0 && i < n; i++) {
-		struct cert_info key;
+		struct cert_info key = { 0 };
 		const struct cert_info *hit;
 
 		memcpy(key.sha256, ex[i].sha256, 32);

@@ -20,12 +20,16 @@ run(FILE *f, const char *name)
 		size_t got;
 
 		if (len == cap) {
+			uint8_t *grown;
+
 			cap = cap ? cap * 2 : 65536;
-			buf = realloc(buf, cap);
-			if (!buf) {
+			grown = realloc(buf, cap);
+			if (!grown) {
 				perror("realloc");
+				free(buf);
 				return 1;
 			}
+			buf = grown;
 		}
 		got = fread(buf + len, 1, cap - len, f);
 		len += got;

@@ -252,7 +252,7 @@ build(size_t *len, const char *const *parts)
 			p = (const unsigned char *)b64;
 			n = strlen(b64);
 		}
-		buf = realloc(buf, *len + n + 2);
+		buf = xrealloc(buf, *len + n + 2);
 		ck_assert_ptr_nonnull(buf);
 		memcpy(buf + *len, p, n);
 		*len += n;

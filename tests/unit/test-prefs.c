@@ -372,7 +372,7 @@ sorted_lines(const char *buf)
 			for (char *q = line; (q = strstr(q, ");")); q += 2)
 				end = q + 2;
 			*end = '\0';
-			lines = realloc(lines, (n + 1) * sizeof(*lines));
+			lines = xrealloc(lines, (n + 1) * sizeof(*lines));
 			lines[n++] = line;
 		}
 		s += l + (nl ? 1 : 0);
