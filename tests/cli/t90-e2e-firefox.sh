@@ -273,8 +273,9 @@ check "precondition: the legacy store trusts the root C,," \
 expect_rc "legacy: db upgrade" 0 -p "$T/legacy" db upgrade
 check "legacy: after the upgrade the browser's NSS sees the root C,, in cert9.db" [ "$(trust_of "$T/legacy" corp 1)" = "C,," ]
 
-# 6. A damaged cert9.db (root C,, among 30 other certificates; the page of the id index zeroed, so NSS
-# finds no object, though every row is intact): after db repair -> accepted; not repaired -> rejected.
+# 6. A damaged cert9.db (root C,, among 30 other certificates; the root page of nssPublic and that of its
+# id index zeroed, so neither NSS nor SQLite reaches any row, though every leaf page is intact):
+# after db repair -> accepted; not repaired -> rejected.
 ff_profile "$T/repaired"
 expect_rc "damaged: cert import --trust C,, root" 0 -p "$T/repaired" cert import --trust C,, "$C/root.pem"
 : >"$T/fillers.pem"
@@ -285,11 +286,15 @@ for i in $(seq 1 30); do
 done
 expect_rc "damaged: cert import --trust C,, of 30 other certificates" 0 -p "$T/repaired" cert import --trust C,, "$T/fillers.pem"
 ROOTNICK=$(certutil -L -d "sql:$T/repaired" | awk 'NR > 4 && /Root/ { sub(/ +[^ ]+ *$/, ""); print; exit }')
-IDXPAGE=$(python3 -c 'import sqlite3, sys
+PAGES=$(python3 -c 'import sqlite3, sys
 db = sqlite3.connect("file:%s?immutable=1" % sys.argv[1], uri=True)
-print(db.execute("select rootpage from sqlite_master where name = ?", ("sqlite_autoindex_nssPublic_1",)).fetchone()[0])' \
-	"$T/repaired/cert9.db")
-dd if=/dev/zero of="$T/repaired/cert9.db" bs=4096 seek=$((IDXPAGE - 1)) count=1 conv=notrunc 2>/dev/null
+print(*[db.execute("select rootpage from sqlite_master where name = ?", (n,)).fetchone()[0]
+	for n in ("nssPublic", "sqlite_autoindex_nssPublic_1")])' "$T/repaired/cert9.db")
+check "precondition: nssPublic's root page is an interior page (the rows are on leaf pages below it)" python3 -c 'import sys
+d = open(sys.argv[1], "rb").read(); sys.exit(d[(int(sys.argv[2]) - 1) * 4096] != 5)' "$T/repaired/cert9.db" "${PAGES% *}"
+for pg in $PAGES; do
+	dd if=/dev/zero of="$T/repaired/cert9.db" bs=4096 seek=$((pg - 1)) count=1 conv=notrunc 2>/dev/null
+done
 cp -r "$T/repaired" "$T/damaged"
 check "precondition: the browser's NSS lists none of the 31 certificates of the damaged store" \
 	[ "$(LD_LIBRARY_PATH=/usr/lib/firefox-esr certutil -L -d "sql:$T/damaged" 2>/dev/null | awk 'NR > 4 && NF' | wc -l)" -eq 0 ]
