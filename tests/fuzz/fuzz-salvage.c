@@ -4,7 +4,7 @@
  * hash records, carving) and the two integrity checks on arbitrary bytes.
  *
  * libFuzzer (from the source root):
- *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(pkg-config --cflags nss sqlite3) tests/fuzz/fuzz-salvage.c src/salvage.c src/trust.c src/error.c src/strbuf.c src/util.c $(pkg-config --libs nss sqlite3) -o fuzz-salvage
+ *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(pkg-config --cflags nss sqlite3) tests/fuzz/fuzz-salvage.c src/salvage.c src/sqlpage.c src/trust.c src/error.c src/strbuf.c src/util.c $(pkg-config --libs nss sqlite3) -o fuzz-salvage
  */
 #include <stddef.h>
 #include <stdint.h>
