@@ -11,6 +11,7 @@
 #include <secasn1.h>
 #include <certt.h>
 
+#include "sqlpage.h"
 #include "strbuf.h"
 #include "trust.h"
 #include "banned.h"
@@ -257,14 +258,12 @@ struct sql_trust {
 	CERTCertTrust t;
 };
 
+/* A column value as a blob; p and n as sqlite3_column_blob/bytes give them. */
 static void
-blob_get(sqlite3_stmt *st, int col, struct blob *b)
+blob_set(struct blob *b, bool null, const unsigned char *p, int n)
 {
-	const unsigned char *p = sqlite3_column_blob(st, col);
-	int n = sqlite3_column_bytes(st, col);
-
 	memset(b, 0, sizeof(*b));
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+	if (null)
 		return;
 	b->present = true;
 	/* SQLITE_EXPLICIT_NULL: a present, empty value. */
@@ -274,6 +273,13 @@ blob_get(sqlite3_stmt *st, int col, struct blob *b)
 	memcpy(b->p, p, (size_t)n);
 	b->p[n] = '\0';
 	b->n = (size_t)n;
+}
+
+static void
+blob_get(sqlite3_stmt *st, int col, struct blob *b)
+{
+	blob_set(b, sqlite3_column_type(st, col) == SQLITE_NULL, sqlite3_column_blob(st, col),
+		 sqlite3_column_bytes(st, col));
 }
 
 static bool
@@ -447,17 +453,14 @@ sql_trust_free(struct sql_trust *t)
 	free(t->serial.p);
 }
 
-/* One row: a certificate goes into s (and certs), a trust object into trusts. */
+/* One row (its columns in b, owned and freed here): a certificate goes into s (and certs), a trust object into trusts. */
 static void
-sql_row(sqlite3_stmt *st, struct salvage *s, struct sql_cert **certs, size_t *ncerts,
+sql_row(struct blob b[N_COLS], struct salvage *s, struct sql_cert **certs, size_t *ncerts,
 	struct sql_trust **trusts, size_t *ntrusts)
 {
-	struct blob b[N_COLS];
 	unsigned long cls;
 	bool ok;
 
-	for (int i = 0; i < N_COLS; i++)
-		blob_get(st, i, &b[i]);
 	cls = blob_ulong(&b[C_CLASS], &ok);
 	if (!ok)
 		goto out;
@@ -575,6 +578,96 @@ sql_link(struct salvage *s, struct sql_cert *certs, size_t ncerts, struct sql_tr
 	free(sha1);
 }
 
+/* The column number of each of sql_cols in nssPublic (-1: no such column) and the table's width. */
+static int
+table_columns(sqlite3 *db, int cid[N_COLS], size_t *ncols)
+{
+	sqlite3_stmt *st = NULL;
+
+	*ncols = 0;
+	for (int i = 0; i < N_COLS; i++)
+		cid[i] = -1;
+	if (sqlite3_prepare_v2(db, "PRAGMA table_info(nssPublic)", -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		int c = sqlite3_column_int(st, 0);
+
+		(*ncols)++;
+		for (int i = 0; name && i < N_COLS; i++)
+			if (streq(name, sql_cols[i]))
+				cid[i] = c;
+	}
+	sqlite3_finalize(st);
+	return *ncols ? 0 : -1;
+}
+
+struct leaf_ctx {
+	struct salvage *s;
+	struct sql_cert **certs;
+	size_t *ncerts;
+	struct sql_trust **trusts;
+	size_t *ntrusts;
+	const sqlite3_int64 *read_ids; /* rowids SQLite read, ascending */
+	size_t nread;
+	sqlite3_int64 *extra_ids;      /* rowids taken from leaf pages */
+	size_t nextra;
+	int cid[N_COLS];
+	size_t table_cols;
+};
+
+static bool
+rowid_in(const sqlite3_int64 *v, size_t n, sqlite3_int64 id, bool sorted)
+{
+	if (!sorted) {
+		for (size_t i = 0; i < n; i++)
+			if (v[i] == id)
+				return true;
+		return false;
+	}
+	for (size_t lo = 0, hi = n; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] == id)
+			return true;
+		if (v[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* A row off a leaf page that SQLite did not read through the b-tree: the first copy of a rowid wins. */
+static void
+leaf_row(void *ctx, int64_t rowid, uint32_t page, const struct sqlpage_value *v, size_t ncols)
+{
+	struct leaf_ctx *lc = ctx;
+	struct blob b[N_COLS];
+
+	(void)page;
+	/* Older rows may lack columns added since; no nssPublic row has more. */
+	if (ncols < 2 || ncols > lc->table_cols || rowid_in(lc->read_ids, lc->nread, rowid, true) ||
+	    rowid_in(lc->extra_ids, lc->nextra, rowid, false))
+		return;
+	for (int i = 0; i < N_COLS; i++) {
+		int c = lc->cid[i];
+		bool null = c < 0 || (size_t)c >= ncols || v[c].type == SQLITE_NULL;
+
+		/* NSS stores every attribute as a blob; a number is no attribute value it wrote. */
+		if (!null && v[c].type != SQLITE_BLOB && v[c].type != SQLITE_TEXT)
+			blob_set(&b[i], false, NULL, 0);
+		else
+			blob_set(&b[i], null, null ? NULL : v[c].p, null ? 0 : (int)v[c].n);
+	}
+	lc->extra_ids = xreallocarray(lc->extra_ids, lc->nextra + 1, sizeof(*lc->extra_ids));
+	lc->extra_ids[lc->nextra++] = rowid;
+	lc->s->units_read++;
+	sql_row(b, lc->s, lc->certs, lc->ncerts, lc->trusts, lc->ntrusts);
+}
+
 int
 salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_error *err)
 {
@@ -585,8 +678,8 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 	struct sql_cert *certs = NULL;
 	struct sql_trust *trusts = NULL;
 	size_t ncerts = 0, ntrusts = 0;
-	size_t budget;
-	size_t bad_before = 0, bad_total = 0;
+	sqlite3_int64 *read_ids = NULL;
+	size_t budget, bad_before = 0, bad_total = 0, nread = 0;
 	bool probing = false;
 	struct strbuf q;
 	int ret = 0;
@@ -636,10 +729,15 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
 			sqlite3_int64 next = sqlite3_column_int64(st, N_COLS);
+			struct blob b[N_COLS];
 
 			s->units_read++;
 			bad_before = bad_total;
-			sql_row(st, s, &certs, &ncerts, &trusts, &ntrusts);
+			for (int i = 0; i < N_COLS; i++)
+				blob_get(st, i, &b[i]);
+			sql_row(b, s, &certs, &ncerts, &trusts, &ntrusts);
+			read_ids = xreallocarray(read_ids, nread + 1, sizeof(*read_ids));
+			read_ids[nread++] = next;
 			sqlite3_reset(st);
 			if (next <= cur)
 				break;  /* a b-tree out of order: stop rather than loop */
@@ -659,8 +757,32 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 	s->units_bad += probing ? bad_before : bad_total;
 	if (probing && bad_total > bad_before)
 		s->tail_lost = true;
+	if (s->damaged) {
+		/*
+		 * Rows SQLite cannot reach (a destroyed interior page, the table's
+		 * root page among them) still sit intact on their leaf pages.
+		 */
+		struct leaf_ctx lc = {s, &certs, &ncerts, &trusts, &ntrusts, read_ids, nread, NULL, 0, {0}, 0};
+		size_t bad = 0, rows;
+		bool truncated = false;
+
+		if (table_columns(db, lc.cid, &lc.table_cols) == 0) {
+			rows = sqlpage_scan_leaves(buf, len, leaf_row, &lc, &bad, &truncated);
+			if (lc.nextra) {
+				/* What looked like a lost tail was unreachable rows, unless the file is short. */
+				s->tail_lost = truncated || (s->tail_lost && bad);
+				if (s->units_bad >= lc.nextra)
+					s->units_bad -= lc.nextra;
+				else
+					s->units_bad = 0;
+			}
+			(void)rows;
+			free(lc.extra_ids);
+		}
+	}
 	sql_link(s, certs, ncerts, trusts, ntrusts);
 out:
+	free(read_ids);
 	for (size_t i = 0; i < ncerts; i++) {
 		free(certs[i].issuer.p);
 		free(certs[i].serial.p);

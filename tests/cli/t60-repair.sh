@@ -100,6 +100,7 @@ damage() {
 for d in trunc-page:sql:"truncate -s 32768 cert9.db":kept-or-empty \
 	trunc-mid:sql:"truncate -s 30000 cert9.db":kept-or-empty \
 	zero-index-page:sql:"dd if=/dev/zero of=cert9.db bs=4096 seek=3 count=1 conv=notrunc 2>/dev/null":exact \
+	zero-table-root:sql:"dd if=/dev/zero of=cert9.db bs=4096 seek=1 count=1 conv=notrunc 2>/dev/null":exact \
 	zero-data-page:sql:"dd if=/dev/zero of=cert9.db bs=4096 seek=9 count=1 conv=notrunc 2>/dev/null":kept-or-empty \
 	rand-header:sql:"head -c 100 /dev/urandom | dd of=cert9.db conv=notrunc 2>/dev/null":exact \
 	rand-page1:sql:"head -c 4096 /dev/urandom | dd of=cert9.db conv=notrunc 2>/dev/null":kept-or-empty \

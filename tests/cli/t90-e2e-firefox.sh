@@ -122,10 +122,16 @@ wait "$spid" 2>/dev/null
 echo "$verdict" >"$dir/verdict"
 SH
 
-# A fresh profile as Firefox creates it (cert9.db), with the prefs that keep
-# the browser quiet in user.js, and the host name set with mozcert.
-ff_profile() { # ff_profile DIR
-	new_profile "$1"
+# A fresh profile as Firefox creates it (cert9.db; with "dbm", a legacy cert8.db/key3.db/secmod.db
+# store as Firefox before 58 made it), with the prefs that keep the browser quiet in user.js, and
+# the host name set with mozcert.
+ff_profile() { # ff_profile DIR [dbm]
+	if [ "${2:-sql}" = dbm ]; then
+		mkdir -p "$1"
+		certutil -N -d "dbm:$1" --empty-password >/dev/null
+	else
+		new_profile "$1"
+	fi
 	cat >"$1/user.js" <<'JS'
 user_pref("app.normandy.enabled", false);
 user_pref("app.shield.optoutstudies.enabled", false);
@@ -253,6 +259,55 @@ ffcertutil -A -d "sql:$T/newer-off" -n corp -t C,, -i "$C/root.pem"
 expect_rc "cert trust corp ,, over a browser-written trust" 0 -p "$T/newer-off" cert trust corp ,,
 check "the browser's NSS sees ,," [ "$(trust_of "$T/newer-off" corp 1)" = ",," ]
 
+# 5. A legacy-only profile (cert8.db, root C,, written by the system NSS 3.87): after db upgrade -> accepted;
+# not upgraded -> rejected (this Firefox no longer reads cert8.db and starts with an empty cert9.db).
+for p in legacy legacy-noup; do
+	ff_profile "$T/$p" dbm
+	certutil -A -d "dbm:$T/$p" -n corp -t C,, -i "$C/root.pem"
+done
+check "precondition: the legacy profiles hold only cert8.db/key3.db/secmod.db" \
+	sh -c 'for p; do for f in cert8.db key3.db secmod.db; do [ -f "$p/$f" ] || exit 1; done
+		for f in cert9.db key4.db; do [ ! -e "$p/$f" ] || exit 1; done; done' _ "$T/legacy" "$T/legacy-noup"
+check "precondition: the legacy store trusts the root C,," \
+	[ "$(certutil -L -d "dbm:$T/legacy-noup" | awk '$1 == "corp" { print $NF }')" = "C,," ]
+expect_rc "legacy: db upgrade" 0 -p "$T/legacy" db upgrade
+check "legacy: after the upgrade the browser's NSS sees the root C,, in cert9.db" [ "$(trust_of "$T/legacy" corp 1)" = "C,," ]
+
+# 6. A damaged cert9.db (root C,, among 30 other certificates; the root page of nssPublic and that of its
+# id index zeroed, so neither NSS nor SQLite reaches any row, though every leaf page is intact):
+# after db repair -> accepted; not repaired -> rejected.
+ff_profile "$T/repaired"
+expect_rc "damaged: cert import --trust C,, root" 0 -p "$T/repaired" cert import --trust C,, "$C/root.pem"
+: >"$T/fillers.pem"
+for i in $(seq 1 30); do
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
+		-subj "/O=mozcert e2e filler/CN=filler $i" -days 400 -addext "basicConstraints=critical,CA:TRUE" \
+		2>/dev/null >>"$T/fillers.pem"
+done
+expect_rc "damaged: cert import --trust C,, of 30 other certificates" 0 -p "$T/repaired" cert import --trust C,, "$T/fillers.pem"
+ROOTNICK=$(certutil -L -d "sql:$T/repaired" | awk 'NR > 4 && /Root/ { sub(/ +[^ ]+ *$/, ""); print; exit }')
+PAGES=$(python3 -c 'import sqlite3, sys
+db = sqlite3.connect("file:%s?immutable=1" % sys.argv[1], uri=True)
+print(*[db.execute("select rootpage from sqlite_master where name = ?", (n,)).fetchone()[0]
+	for n in ("nssPublic", "sqlite_autoindex_nssPublic_1")])' "$T/repaired/cert9.db")
+check "precondition: nssPublic's root page is an interior page (the rows are on leaf pages below it)" python3 -c 'import sys
+d = open(sys.argv[1], "rb").read(); sys.exit(d[(int(sys.argv[2]) - 1) * 4096] != 5)' "$T/repaired/cert9.db" "${PAGES% *}"
+for pg in $PAGES; do
+	dd if=/dev/zero of="$T/repaired/cert9.db" bs=4096 seek=$((pg - 1)) count=1 conv=notrunc 2>/dev/null
+done
+cp -r "$T/repaired" "$T/damaged"
+check "precondition: the browser's NSS lists none of the 31 certificates of the damaged store" \
+	[ "$(LD_LIBRARY_PATH=/usr/lib/firefox-esr certutil -L -d "sql:$T/damaged" 2>/dev/null | awk 'NR > 4 && NF' | wc -l)" -eq 0 ]
+check "precondition: the browser's NSS does not find the root in the damaged store" \
+	sh -c '! LD_LIBRARY_PATH=/usr/lib/firefox-esr certutil -L -d "sql:$1" -n "$2" >/dev/null 2>&1' _ "$T/damaged" "$ROOTNICK"
+check "precondition: the root's bytes are intact in the damaged cert9.db" python3 -c 'import base64, sys
+der = base64.b64decode("".join(l for l in open(sys.argv[1]) if not l.startswith("-----")))
+sys.exit(der not in open(sys.argv[2], "rb").read())' "$C/root.pem" "$T/damaged/cert9.db"
+expect_rc "damaged: db repair" 0 -p "$T/repaired" db repair
+check "damaged: after the repair the browser's NSS sees the root C,," [ "$(trust_of "$T/repaired" "$ROOTNICK" 1)" = "C,," ]
+check "damaged: after the repair certutil lists all 31 certificates" \
+	[ "$(certutil -L -d "sql:$T/repaired" | awk 'NR > 4 && NF' | wc -l)" -eq 31 ]
+
 # ---- Browse: at most two Firefox at a time (each starts in 5-10 s) ----
 run_pair() { # run_pair NAME CHAIN [NAME CHAIN]
 	browse_bg "$1" "$2" "$(next_port)"
@@ -272,6 +327,8 @@ run_pair root "$T/fullchain.pem" none "$T/fullchain.pem"
 run_pair int "$T/leafonly.pem" noint "$T/leafonly.pem"
 run_pair newer "$T/fullchain.pem" ovr-new "$T/fullchain.pem"
 run_pair newer-off "$T/fullchain.pem" ovr "$T/fullchain.pem"
+run_pair legacy "$T/fullchain.pem" legacy-noup "$T/fullchain.pem"
+run_pair repaired "$T/fullchain.pem" damaged "$T/fullchain.pem"
 
 expect_verdict "root imported C,,: Firefox accepts the server" root accepted
 expect_verdict "nothing imported: Firefox rejects the server" none rejected
@@ -281,8 +338,12 @@ expect_verdict "override added by mozcert (version unknown): accepted" ovr accep
 expect_verdict "override added by mozcert (for this Firefox): accepted" ovr-new accepted
 expect_verdict "root trusted C,, by the browser's own NSS: accepted" newer accepted
 expect_verdict "that trust changed to ,, by mozcert: rejected" newer-off rejected
+expect_verdict "legacy-only profile after db upgrade: accepted" legacy accepted
+expect_verdict "legacy-only profile not upgraded (cert8.db unread): rejected" legacy-noup rejected
+expect_verdict "damaged cert9.db after db repair: accepted" repaired accepted
+expect_verdict "damaged cert9.db not repaired: rejected" damaged rejected
 
-# ---- 5. A Firefox running on the profile: every writing command exits 3, files unchanged ----
+# ---- 7. A Firefox running on the profile: every writing command exits 3, files unchanged ----
 ff_profile "$T/busy"
 # No trust anchor here: the page is rejected, so --screenshot never finishes and Firefox keeps the
 # profile for as long as the commands below take (under ASan that is over a minute).

@@ -200,6 +200,11 @@ START_TEST(test_sql_damaged)
 	case 5: for (int i = 0; i < 4096; i++) b[i] = (unsigned char)random(); break;  /* page 1 */
 	case 6: for (int i = 0; i < 4096; i++) b[10 * 4096 + i] = (unsigned char)random(); break;
 	case 7: len = 0; exact = true; break;                 /* zero length */
+	case 8:  /* nssPublic's root page (interior) zeroed: SQLite reaches no row; every leaf page is intact */
+		ck_assert_int_eq(b[4096], 0x05);
+		memset(b + 4096, 0, 4096);
+		exact = true;
+		break;
 	default: break;
 	}
 	salvage_init(&s);
@@ -211,8 +216,14 @@ START_TEST(test_sql_damaged)
 	if (s.damaged)
 		salvage_carve(b, len, &s);
 	check_oracle(&s, b, len, exact, exact);
-	if (_i == 4)
-		ck_assert_uint_eq(s.n, NCERTS);  /* a rebuilt header reads every row */
+	if (_i == 4 || _i == 8)
+		ck_assert_uint_eq(s.n, NCERTS);  /* a rebuilt header, or the leaf pages, give every row */
+	if (_i == 8) {
+		ck_assert_uint_eq(s.units_bad, 0);
+		ck_assert(!s.tail_lost);  /* nothing was cut off */
+		for (size_t k = 0; k < s.n; k++)
+			ck_assert_int_eq(s.v[k].source, SALVAGE_SQL);
+	}
 	salvage_release(&s);
 	nss_down();
 }
@@ -435,7 +446,7 @@ make_suite(void)
 	tcase_add_unchecked_fixture(tc, setup_stores, teardown_stores);
 	tcase_add_test(tc, test_trust_mapping);
 	tcase_add_test(tc, test_sql_intact);
-	tcase_add_loop_test(tc, test_sql_damaged, 0, 8);
+	tcase_add_loop_test(tc, test_sql_damaged, 0, 9);
 	tcase_add_test(tc, test_sql_sparse_rowids);
 	tcase_add_test(tc, test_dbm_intact);
 	tcase_add_loop_test(tc, test_dbm_damaged, 0, 7);

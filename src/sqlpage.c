@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* sqlpage.c: rows off the table-leaf pages of an SQLite file (the file format, sections 1.3, 1.6, 2.1). */
+#include "sqlpage.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "util.h"
+#include "banned.h"
+
+/* Bounds that keep a damaged file from making us loop or allocate without end. */
+#define MAX_COLS 4096
+#define MAX_PAYLOAD (16u * 1024 * 1024)
+
+struct file {
+	const unsigned char *b;
+	size_t len;
+	size_t ps;        /* page size */
+	size_t usable;    /* page size less the reserved bytes */
+	uint32_t npages;  /* whole pages in the buffer */
+};
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* An SQLite varint at p (at most 9 bytes, never past end); 0 when it runs past end. */
+static size_t
+varint(const unsigned char *p, const unsigned char *end, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	for (size_t i = 0; i < 9; i++) {
+		if (p + i >= end)
+			return 0;
+		if (i == 8) {
+			*v = x << 8 | p[i];
+			return 9;
+		}
+		x = x << 7 | (p[i] & 0x7f);
+		if (!(p[i] & 0x80)) {
+			*v = x;
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+static const unsigned char *
+page_at(const struct file *f, uint32_t pgno)
+{
+	if (pgno < 1 || pgno > f->npages)
+		return NULL;
+	return f->b + (size_t)(pgno - 1) * f->ps;
+}
+
+/* The freelist (trunk and leaf pages), as a page bitmap; bounded by the page count. */
+static void
+mark_freelist(const struct file *f, bool *freed)
+{
+	uint32_t trunk = get32(f->b + 32);
+	size_t hops = 0;
+
+	while (trunk && hops++ < f->npages) {
+		const unsigned char *t = page_at(f, trunk);
+		uint32_t n;
+
+		if (!t || freed[trunk])
+			return;
+		freed[trunk] = true;
+		n = get32(t + 4);
+		if (n > (f->usable - 8) / 4)
+			return;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t leaf = get32(t + 8 + 4 * i);
+
+			if (leaf >= 1 && leaf <= f->npages)
+				freed[leaf] = true;
+		}
+		trunk = get32(t);
+	}
+}
+
+/* The whole payload of a cell: local bytes, then the overflow chain. NULL when the chain is broken. */
+static unsigned char *
+payload(const struct file *f, const unsigned char *cell, const unsigned char *page_end, uint64_t plen)
+{
+	size_t x = f->usable - 35, m = (f->usable - 12) * 32 / 255 - 23, local;
+	unsigned char *out;
+	size_t got;
+	uint32_t next;
+
+	if (plen <= x) {
+		local = (size_t)plen;
+	} else {
+		size_t k = m + (size_t)((plen - m) % (f->usable - 4));
+
+		local = k <= x ? k : m;
+	}
+	if (cell + local + (plen > local ? 4 : 0) > page_end)
+		return NULL;
+	out = xmalloc((size_t)plen + 1);
+	memcpy(out, cell, local);
+	got = local;
+	next = plen > local ? get32(cell + local) : 0;
+	for (uint32_t hops = 0; got < plen; hops++) {
+		const unsigned char *o = page_at(f, next);
+		size_t take = f->usable - 4;
+
+		if (!o || hops > f->npages) {
+			free(out);
+			return NULL;
+		}
+		if (take > plen - got)
+			take = (size_t)(plen - got);
+		memcpy(out + got, o + 4, take);
+		got += take;
+		next = get32(o);
+	}
+	return out;
+}
+
+/* Decode a record into v; false when its header does not fit its body. */
+static bool
+record(const unsigned char *p, size_t n, struct sqlpage_value *v, size_t *ncols)
+{
+	const unsigned char *end = p + n, *h, *body;
+	uint64_t hlen;
+	size_t k = varint(p, end, &hlen), c = 0;
+
+	if (!k || hlen < k || hlen > n)
+		return false;
+	h = p + k;
+	body = p + hlen;
+	while (h < p + hlen) {
+		uint64_t t;
+		size_t sz;
+
+		if (!(k = varint(h, p + hlen, &t)) || c == MAX_COLS)
+			return false;
+		h += k;
+		memset(&v[c], 0, sizeof(v[c]));
+		if (t == 0) {
+			v[c].type = SQLITE_NULL;
+			sz = 0;
+		} else if (t <= 6 || t == 8 || t == 9) {
+			static const size_t isz[] = {0, 1, 2, 3, 4, 6, 8};
+
+			sz = t <= 6 ? isz[t] : 0;
+			if (body + sz > end)
+				return false;
+			v[c].type = SQLITE_INTEGER;
+			if (t == 9) {
+				v[c].i = 1;
+			} else if (sz) {
+				uint64_t u = 0;
+
+				for (size_t i = 0; i < sz; i++)
+					u = u << 8 | body[i];
+				if (sz < 8 && (body[0] & 0x80))
+					u |= ~(uint64_t)0 << (8 * sz); /* two's complement, sign extended */
+				v[c].i = (int64_t)u;
+			}
+		} else if (t == 7) {
+			sz = 8;
+			v[c].type = SQLITE_FLOAT;
+		} else if (t >= 12) {
+			sz = (size_t)((t - 12) / 2);
+			v[c].type = t & 1 ? SQLITE_TEXT : SQLITE_BLOB;
+			v[c].p = body;
+			v[c].n = sz;
+		} else {
+			return false; /* 10 and 11 are reserved */
+		}
+		if (sz > (size_t)(end - body))
+			return false;
+		body += sz;
+		c++;
+	}
+	*ncols = c;
+	return true;
+}
+
+static size_t
+leaf(const struct file *f, uint32_t pgno, sqlpage_row_fn fn, void *ctx, size_t *bad, struct sqlpage_value *v)
+{
+	const unsigned char *pg = page_at(f, pgno), *end = pg + f->usable;
+	unsigned ncells = (unsigned)pg[3] << 8 | pg[4];
+	size_t rows = 0;
+
+	if (8 + 2 * (size_t)ncells > f->usable)
+		return 0;
+	for (unsigned i = 0; i < ncells; i++) {
+		size_t off = (size_t)pg[8 + 2 * i] << 8 | pg[9 + 2 * i], k1, k2, ncols = 0;
+		uint64_t plen, rowid;
+		unsigned char *pl;
+
+		if (off < 8 || off >= f->usable || !(k1 = varint(pg + off, end, &plen)) ||
+		    !(k2 = varint(pg + off + k1, end, &rowid)) || plen > MAX_PAYLOAD ||
+		    !(pl = payload(f, pg + off + k1 + k2, end, plen))) {
+			if (bad)
+				(*bad)++;
+			continue;
+		}
+		if (record(pl, (size_t)plen, v, &ncols)) {
+			fn(ctx, (int64_t)rowid, pgno, v, ncols);
+			rows++;
+		} else if (bad) {
+			(*bad)++;
+		}
+		free(pl);
+	}
+	return rows;
+}
+
+size_t
+sqlpage_scan_leaves(const unsigned char *buf, size_t len, sqlpage_row_fn fn, void *ctx, size_t *bad,
+		    bool *truncated)
+{
+	struct file f = {buf, len, 4096, 4096, 0};
+	struct sqlpage_value *v;
+	bool *freed;
+	size_t rows = 0;
+
+	if (truncated)
+		*truncated = false;
+	if (len >= 100 && memcmp(buf, "SQLite format 3", 16) == 0) {
+		size_t ps = (size_t)buf[16] << 8 | buf[17];
+
+		if (ps == 1)
+			ps = 65536;
+		if (ps >= 512 && (ps & (ps - 1)) == 0 && buf[20] < ps - 480) {
+			f.ps = ps;
+			f.usable = ps - buf[20];
+		}
+	}
+	f.npages = (uint32_t)(len / f.ps);
+	if (f.npages < 2)
+		return 0;
+	if (truncated && len >= 100 && get32(buf + 28) > f.npages && get32(buf + 24) == get32(buf + 92))
+		*truncated = true;
+	freed = xzalloc(((size_t)f.npages + 1) * sizeof(bool));
+	if (len >= 100 && memcmp(buf, "SQLite format 3", 16) == 0)
+		mark_freelist(&f, freed);
+	v = xmalloc(MAX_COLS * sizeof(*v));
+	for (uint32_t pg = 2; pg <= f.npages; pg++)
+		if (!freed[pg] && page_at(&f, pg)[0] == 0x0d)
+			rows += leaf(&f, pg, fn, ctx, bad, v);
+	free(v);
+	free(freed);
+	return rows;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * sqlpage.h: the rows of an SQLite file read straight off its table-leaf
+ * pages, without the b-tree above them: what is left when an interior page
+ * (a table's root page among them) is destroyed and SQLite can reach none of
+ * the rows below it. Pure: a buffer in, rows out through a callback.
+ */
+#ifndef MOZCERT_SQLPAGE_H
+#define MOZCERT_SQLPAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One column value of a record: type is SQLITE_NULL, _INTEGER, _FLOAT, _BLOB or _TEXT. */
+struct sqlpage_value {
+	int type;
+	const unsigned char *p;  /* BLOB and TEXT bytes (valid during the callback only) */
+	size_t n;
+	int64_t i;               /* INTEGER */
+};
+
+/* Called once per row: its rowid, page number and its values (column order of the table). */
+typedef void (*sqlpage_row_fn)(void *ctx, int64_t rowid, uint32_t page, const struct sqlpage_value *v,
+			       size_t ncols);
+
+/*
+ * Walk every table-leaf page (type 0x0d) of the file in buf, except page 1
+ * (the schema) and the pages on the freelist (stale contents of deleted
+ * rows), and call fn for each cell whose record parses, overflow chains
+ * followed. The page size and reserved bytes come from the header when it is
+ * sane, else 4096 and 0. Cells that do not parse are counted in *bad (may be
+ * NULL). Returns the number of rows passed to fn. *truncated (may be NULL)
+ * says whether the header counts more pages than the file holds.
+ */
+size_t sqlpage_scan_leaves(const unsigned char *buf, size_t len, sqlpage_row_fn fn, void *ctx, size_t *bad,
+			   bool *truncated);
+
+#endif
