@@ -42,6 +42,8 @@ backup_create(struct backup *b, struct mc_error *err)
 			return mc_error_set(err, MC_EFAIL, "'%s' is not a directory", root);
 	} else if (mkdir(root, 0700) < 0 && errno != EEXIST) {
 		return mc_error_sys(err, "cannot create '%s'", root);
+	} else if (fileio_adopt_owner_path(root, b->profile_dir, err) < 0) {
+		return MC_EFAIL;
 	}
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
@@ -52,11 +54,13 @@ backup_create(struct backup *b, struct mc_error *err)
 		if (mkdir(path, 0700) == 0) {
 			b->id = steal(&id);
 			b->path = steal(&path);
+			if (fileio_adopt_owner_path(b->path, b->profile_dir, err) < 0)
+				return MC_EFAIL;
 			if (b->reason) {
 				_autofree_ char *note = path_join(b->path, "REASON");
 				_autoclose_ int fd = open(note, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
-				if (fd >= 0)
+				if (fd >= 0 && fileio_adopt_owner(fd, b->profile_dir, NULL) == 0)
 					(void)!fileio_write_all(fd, b->reason, strlen(b->reason));
 			}
 			return 0;
@@ -88,6 +92,8 @@ backup_add(struct backup *b, const char *name, bool copy, struct mc_error *err)
 	if (!copy && link(src, dst) == 0)
 		return 0;
 	if ((ret = fileio_copy(src, dst, 0600, true, err)) < 0)
+		return ret;
+	if ((ret = fileio_adopt_owner_path(dst, b->profile_dir, err)) < 0)
 		return ret;
 	return fileio_fsync_dir(b->path, err);
 }
@@ -189,6 +195,8 @@ atomic_replace(const char *dir, const char *name, const void *buf, size_t len,
 		ret = mc_error_sys(err, "cannot keep the owner of '%s'", target);
 		goto fail;
 	}
+	if (!existed && (ret = fileio_adopt_owner(fd, dir, err)) < 0)
+		goto fail;
 	if (fsync(fd) < 0) {
 		ret = mc_error_sys(err, "cannot fsync '%s'", tmp);
 		goto fail;

@@ -226,3 +226,31 @@ fileio_private_dir(const char *base, const char *kind, struct mc_error *err)
 	}
 	return tmpl;
 }
+
+int
+fileio_adopt_owner(int fd, const char *dir, struct mc_error *err)
+{
+	struct stat ds, fs;
+
+	if (geteuid() != 0)
+		return 0;
+	if (stat(dir, &ds) < 0)
+		return mc_error_sys(err, "cannot stat '%s'", dir);
+	if (fstat(fd, &fs) < 0)
+		return mc_error_sys(err, "cannot stat a file created in '%s'", dir);
+	if (fs.st_uid == ds.st_uid && fs.st_gid == ds.st_gid)
+		return 0;
+	if (fchown(fd, ds.st_uid, ds.st_gid) < 0)
+		return mc_error_sys(err, "cannot give a file created in '%s' to its owner", dir);
+	return 0;
+}
+
+int
+fileio_adopt_owner_path(const char *path, const char *dir, struct mc_error *err)
+{
+	_autoclose_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+
+	if (fd < 0)
+		return mc_error_sys(err, "cannot open '%s'", path);
+	return fileio_adopt_owner(fd, dir, err);
+}

@@ -32,6 +32,17 @@ int fileio_fsync_dir(const char *dir, struct mc_error *err);
 bool fileio_exists(const char *path);
 
 /*
+ * Run as root on a user's profile (an administrator's fix), what mozcert
+ * creates there must belong to the profile's owner, or the application, run
+ * by that user, cannot rewrite it (a root-owned .parentlock even stops it
+ * starting). Give the open file or directory fd the owner and group of the
+ * directory dir. A no-op unless running as root and the owners differ.
+ */
+int fileio_adopt_owner(int fd, const char *dir, struct mc_error *err);
+/* The same for a path (not followed if a symbolic link). */
+int fileio_adopt_owner_path(const char *path, const char *dir, struct mc_error *err);
+
+/*
  * A new private (0700) working directory BASE/mozcert-KIND-<pid>-XXXXXX; caller
  * frees the path. Directories of the same KIND left by processes that no
  * longer exist (a killed run) are removed first, so crashes do not pile up

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "banned.h"
 
 /*
@@ -195,6 +196,9 @@ profile_lock_acquire(const char *dir, bool force, struct profile_lock *lk, struc
 		return mc_error_sys(err, "cannot stat '%s'", path);
 	if (!S_ISREG(st.st_mode))
 		return mc_error_set(err, MC_EFAIL, "'%s' is not a regular file", path);
+	/* The application, run by the profile's owner, must be able to open it for writing. */
+	if (fileio_adopt_owner(fd, dir, err) < 0)
+		return MC_EFAIL;
 
 	if (set_write_lock(fd) == 0) {
 		held = true;

@@ -246,9 +246,13 @@ stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 		unlink(tmps[i]);
 		if ((ret = fileio_copy(src, tmps[i], mode, true, err)) < 0)
 			goto out;
-		if (lstat(target, &old) == 0 && (old.st_uid != geteuid() || old.st_gid != getegid()) &&
-		    chown(tmps[i], old.st_uid, old.st_gid) < 0) {
-			ret = mc_error_sys(err, "cannot keep the owner of '%s'", target);
+		if (lstat(target, &old) == 0) {
+			if ((old.st_uid != geteuid() || old.st_gid != getegid()) &&
+			    chown(tmps[i], old.st_uid, old.st_gid) < 0) {
+				ret = mc_error_sys(err, "cannot keep the owner of '%s'", target);
+				goto out;
+			}
+		} else if ((ret = fileio_adopt_owner_path(tmps[i], st->profile_dir, err)) < 0) {
 			goto out;
 		}
 		strbuf_addf(&journal, "%s\t%s\n", strrchr(tmps[i], '/') + 1, files[i]);
