@@ -84,6 +84,8 @@ shared_path(const char *rel)
 
 	if (asprintf(&p, "%s/%s", env && *env ? env : TEST_SHARED, rel) < 0)
 		abort();
+	/* A clear failure, not a NULL read later: the shared tree must sit beside the source tree. */
+	ck_assert_msg(access(p, F_OK) == 0, "shared fixture missing: %s (set MOZCERT_SHARED to the shared/ tree)", p);
 	return p;
 }
 

@@ -14,6 +14,7 @@ void tmpdir_free(char *dir);
 
 /* Path of a file under the source tree, the shared fixtures, or the build tree; caller frees. */
 char *src_path(const char *rel);
+/* shared_path fails the test with a clear message when the file is missing. */
 char *shared_path(const char *rel);
 
 /* Write or read a whole file; read returns NULL when missing (caller frees). */
