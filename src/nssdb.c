@@ -12,6 +12,7 @@
 #include <sechash.h>
 
 #include "fileio.h"
+#include "sqlio.h"
 #include "sqllist.h"
 #include "strbuf.h"
 #include "banned.h"
@@ -204,6 +205,8 @@ certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
 		/* Give the private copy an empty key DB first, as 'certutil -N' would, then read it read-only. */
 		PK11SlotInfo *slot;
 
+		sqlio_watch_install();
+		sqlio_clear();
 		if (NSS_Initialize(spec, "", "", "secmod.db", nss_flags) != SECSuccess) {
 			ret = mc_error_nss(err, "cannot open the certificate store '%s'", cpath);
 			goto fail;
@@ -224,6 +227,8 @@ certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
 	if (password)
 		pw_secret = xstrdup(password);
 	PK11_SetPasswordFunc(pw_callback);
+	sqlio_watch_install();
+	sqlio_clear();
 	if (NSS_Initialize(spec, "", "", "secmod.db", nss_flags) != SECSuccess) {
 		ret = mc_error_nss(err, "cannot open the certificate store '%s'", cpath);
 		goto fail;
@@ -901,6 +906,8 @@ certdb_create(const char *dir, enum certdb_kind kind, const char *password, stru
 
 	if (nss_active)
 		return mc_error_set(err, MC_EFAIL, "internal error: a certificate store is already open");
+	sqlio_watch_install();
+	sqlio_clear();
 	if (NSS_Initialize(spec, "", "", "secmod.db",
 			   NSS_INIT_NOROOTINIT | NSS_INIT_NOMODDB | NSS_INIT_OPTIMIZESPACE) != SECSuccess)
 		return mc_error_nss(err, "cannot create a certificate store in '%s'", dir);
