@@ -8,7 +8,8 @@
 #      override-remove override-prune pref-set ocsp-off restore), FAULT_OPS="write fsync rename open" (also
 #      unlink truncate mkdir link), FAULT_ERRNOS="EIO ENOSPC", FAULT_SAMPLE=K (instead of every N: at most K
 #      points per command and call kind, half of them among the calls on profile files, the errno
-#      alternating), FAULT_TAP=1 (PASS/FAIL lines per command for tests/cli/t85-io-faults.sh),
+#      alternating), FAULT_MAX=K (at most K points per command and call kind: every call on a profile file,
+#      the others evenly spread), FAULT_TAP=1 (PASS/FAIL lines per command for tests/cli/t85-io-faults.sh),
 #      FAULT_VERBOSE=1 (a line per fault point), MOZCERT (the binary, instead of BUILD/src/mozcert),
 #      IOFAULT_SO (the shim), MOZCERT_SHARED (the shared tree: real fixtures).
 #
@@ -19,7 +20,8 @@
 #  - no crash (exit status < 128);
 #  - state: every profile file (mozcert-backups/ and .parentlock left out) is byte-identical to its before
 #    state and the exit status is not 0, or the profile is in its complete after state (a fault after the
-#    commit point); cert9.db/key4.db count as 'after' when certutil lists exactly the after listing;
+#    commit point); cert9.db/key4.db count as 'after' when certutil lists exactly the after listing and
+#    cert9.db holds as many objects of each PKCS#11 class (a trust object left behind does not show in a listing);
 #    an exit status of 0 with the profile in its before state is a lost change;
 #  - NSS opens the store (certutil -L -d sql:P on a scratch copy exits as it does on the before/after state);
 #  - after one unfaulted run of a store reader ('mozcert cert list') no .*.mozcert-* file and no
@@ -53,7 +55,7 @@ mkdir -p "$HOME"
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 
 exec python3 - "$MOZCERT" "$IOFAULT_SO" "$W" "$SHARED" "$SRCDIR/tests/fixtures" <<'PY'
-import os, re, shlex, shutil, subprocess, sys
+import os, re, shlex, shutil, sqlite3, subprocess, sys
 
 mozcert, shim, work, shared, fix = sys.argv[1:]
 tap = os.environ.get("FAULT_TAP") == "1"
@@ -61,6 +63,7 @@ verbose = os.environ.get("FAULT_VERBOSE") == "1"
 ops = os.environ.get("FAULT_OPS", "write fsync rename open").split()
 errnos = os.environ.get("FAULT_ERRNOS", "EIO ENOSPC").split()
 sample = int(os.environ.get("FAULT_SAMPLE", "0"))
+cap = int(os.environ.get("FAULT_MAX", "0"))
 ALL = "import trust remove upgrade repair reset override-add override-remove override-prune pref-set ocsp-off restore"
 which = os.environ.get("FAULT_COMMANDS", ALL).split()
 NSS = ("cert9.db", "key4.db")
@@ -115,6 +118,17 @@ def listing(d):
     shutil.rmtree(scratch, ignore_errors=True)
     shutil.copytree(d, scratch, ignore=shutil.ignore_patterns(*SKIP_DIRS), symlinks=True)
     r = run(["certutil", "-L", "-d", "sql:" + scratch])
+    classes = {}
+    c9 = os.path.join(d, "cert9.db")
+    if os.path.exists(c9):
+        # objects per PKCS#11 class: a trust object left behind does not show in the listing
+        try:
+            con = sqlite3.connect("file:%s?immutable=1" % c9, uri=True)
+            for cls, k in con.execute("select hex(a0), count(*) from nssPublic group by a0"):
+                classes[cls] = k
+            con.close()
+        except sqlite3.Error as e:
+            classes = {"unreadable": str(e)}
     shutil.rmtree(scratch, ignore_errors=True)
     lines = []
     for line in r.stdout.decode(errors="replace").splitlines()[4:]:
@@ -123,7 +137,7 @@ def listing(d):
         parts = line.rstrip().rsplit(None, 1)
         if len(parts) == 2 and parts[1].count(",") == 2:
             lines.append(parts[0].rstrip() + "\t" + parts[1])
-    return r.returncode, sorted(lines)
+    return r.returncode, sorted(lines), sorted(classes.items())
 
 
 def copy_profile(src, dst):
@@ -287,7 +301,8 @@ for key in which:
                          if n not in NSS and not is_temp(n) and cur.get(n) != before.get(n) and cur.get(n) != after.get(n))
             errs.append("half-state: files %s; store %s" % (
                 ", ".join(bad) if bad else ("before" if fb else "after" if fa else "mixed"),
-                "before" if sb else "after" if sa else "neither before nor after (%d entries)" % len(lst[1])))
+                "before" if sb else "after" if sa else "neither before nor after (%d entries, objects %s)" % (
+                    len(lst[1]), lst[2])))
         return st, errs
 
     per_op = {}
@@ -295,6 +310,12 @@ for key in which:
     for op in ops:
         total_n = counts.get(op, 0)
         ns = list(range(1, total_n + 1))
+        if cap and total_n > cap:
+            # every call on a profile file, and the others evenly spread to fill the cap
+            prof = sorted(profile_ns.get(op, ()))
+            rest = [n for n in ns if n not in set(prof)]
+            k = max(cap - len(prof), 0)
+            ns = sorted(set(prof) | {rest[(i * len(rest)) // k] for i in range(min(k, len(rest)))})
         plan = [(n, e) for n in ns for e in errnos]
         if sample and total_n:
             pick = []
