@@ -3,6 +3,7 @@
 #include "sqlio.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sqlite3.h>
@@ -26,6 +27,14 @@ static struct {
 	char what[24];
 	char path[512];
 } last;
+static unsigned long records;   /* how many failures record() saw: one call records at most once */
+
+/* the last open(2) of SQLite that failed: the errno SQLite's read-only retry and logging overwrite */
+static struct {
+	int sys_errno;
+	char path[512];
+} failed_open;
+static int (*real_sys_open)(const char *, int, int);
 
 static void
 record(const char *what, const char *path, int e)
@@ -35,6 +44,66 @@ record(const char *what, const char *path, int e)
 	last.sys_errno = e;
 	snprintf(last.what, sizeof(last.what), "%s", what);
 	snprintf(last.path, sizeof(last.path), "%s", path ? path : "(temporary file)");
+	records++;
+}
+
+/* SQLite's open(2), through its system call table: remember a failure's errno */
+static int
+sys_open(const char *path, int flags, int mode)
+{
+	int fd = real_sys_open(path, flags, mode);
+
+	/* the first failure counts: SQLite's read-only retry of a file it could not create fails with ENOENT */
+	if (fd < 0 && !(failed_open.sys_errno && streq(failed_open.path, path))) {
+		int e = errno;
+
+		failed_open.sys_errno = e;
+		snprintf(failed_open.path, sizeof(failed_open.path), "%s", path ? path : "");
+		errno = e;
+	}
+	return fd;
+}
+
+/* errno of the last failed open(2) of path, else fallback */
+static int
+open_errno(const char *path, int fallback)
+{
+	if (failed_open.sys_errno && path && streq(failed_open.path, path))
+		return failed_open.sys_errno;
+	return fallback;
+}
+
+/*
+ * SQLite logs each failed system call of its unix VFS as "os_unix.c:LINE: (ERRNO) CALL(PATH) - TEXT",
+ * with errno as it was right after the call (a later call may change errno before the VFS returns).
+ */
+static void
+log_cb(void *arg, int code, const char *msg)
+{
+	int primary = code & 0xff;
+	const char *p, *open_paren, *close_paren;
+	char call[24], path[512];
+	char *end;
+	long v;
+	int e;
+
+	if (primary != SQLITE_IOERR && primary != SQLITE_FULL && primary != SQLITE_CANTOPEN)
+		return;
+	if (!msg || !(p = strstr(msg, ": (")))
+		return;
+	v = strtol(p + 3, &end, 10);
+	if (v <= 0 || v > 4095 || *end != ')' || end[1] != ' ')
+		return;
+	e = (int)v;
+	p = end;
+	p += 2;
+	open_paren = strchr(p, '(');
+	close_paren = open_paren ? strstr(open_paren, ") - ") : NULL;
+	if (!open_paren || !close_paren)
+		return;
+	snprintf(call, sizeof(call), "%.*s", (int)(open_paren - p), p);
+	snprintf(path, sizeof(path), "%.*s", (int)(close_paren - open_paren - 1), open_paren + 1);
+	record(strstr(call, "sync") ? "sync" : streq(call, "ftruncate") ? "truncate" : call, path, e);
 }
 
 /* An I/O failure of SQLite (not a short read, a lock conflict or a missing feature). */
@@ -49,10 +118,12 @@ is_io_error(int rc)
 }
 
 #define REAL(f) (((struct wfile *)(f))->real)
+/* the failure of a call, unless SQLite's log recorded it already (with the errno of the moment) */
 #define WATCHED(f, call, what)                                                     \
 	do {                                                                       \
+		unsigned long seen_ = records;                                     \
 		int rc_ = (call);                                                  \
-		if (is_io_error(rc_))                                              \
+		if (is_io_error(rc_) && records == seen_)                          \
 			record(what, ((struct wfile *)(f))->path, errno);          \
 		return rc_;                                                        \
 	} while (0)
@@ -210,16 +281,19 @@ w_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out_
 	int got = 0;
 	int rc;
 
+	unsigned long seen = records;
+
 	memset(w, 0, sizeof(*w));
 	w->real = (sqlite3_file *)(w + 1);
 	snprintf(w->path, sizeof(w->path), "%s", name ? name : "(temporary file)");
+	memset(&failed_open, 0, sizeof(failed_open));
 	errno = 0;
 	rc = root->xOpen(root, name, w->real, flags, &got);
 	if (out_flags)
 		*out_flags = got;
 	if (rc != SQLITE_OK) {
-		if (is_io_error(rc))
-			record("open", w->path, errno);
+		if (is_io_error(rc) && (records == seen || open_errno(name, 0)))
+			record("open", w->path, open_errno(name, errno));
 		if (w->real->pMethods) {
 			w->real->pMethods->xClose(w->real);
 			w->real->pMethods = NULL;
@@ -227,8 +301,8 @@ w_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out_
 		return rc;
 	}
 	/* SQLite falls back to read-only when a read-write open fails: the cause of a later write error */
-	if ((flags & SQLITE_OPEN_READWRITE) && (got & SQLITE_OPEN_READONLY) && errno != 0)
-		record("open read-write", w->path, errno);
+	if ((flags & SQLITE_OPEN_READWRITE) && (got & SQLITE_OPEN_READONLY))
+		record("open read-write", w->path, open_errno(name, errno));
 	f->pMethods = w->real->pMethods ? &watch_methods : NULL;
 	return rc;
 }
@@ -315,6 +389,8 @@ sqlio_watch_install(void)
 
 	if (root)
 		return;
+	/* possible only before SQLite is initialised: main calls this first thing */
+	(void)sqlite3_config(SQLITE_CONFIG_LOG, log_cb, NULL);
 	if (sqlite3_initialize() != SQLITE_OK)
 		return;
 	def = sqlite3_vfs_find(NULL);
@@ -340,8 +416,15 @@ sqlio_watch_install(void)
 		.xGetLastError = v_get_last_error,
 		.xCurrentTimeInt64 = v_current_time_int64,
 	};
-	if (sqlite3_vfs_register(&watch_vfs, 1) != SQLITE_OK)
+	if (sqlite3_vfs_register(&watch_vfs, 1) != SQLITE_OK) {
 		root = NULL;
+		return;
+	}
+	if (def->iVersion >= 3 && def->xGetSystemCall && def->xSetSystemCall) {
+		real_sys_open = (int (*)(const char *, int, int))def->xGetSystemCall(def, "open");
+		if (real_sys_open && def->xSetSystemCall(def, "open", (sqlite3_syscall_ptr)sys_open) != SQLITE_OK)
+			real_sys_open = NULL;
+	}
 }
 
 void
