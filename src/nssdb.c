@@ -641,10 +641,15 @@ static int
 io_unreported(struct mc_error *err, const char *what, const char *name)
 {
 	char io[600];
+	int e = sqlio_take_failure(io, sizeof(io));
 
-	if (sqlio_take_failure(io, sizeof(io)) == 0)
+	if (e == 0)
 		return 0;
-	return mc_error_set(err, MC_EFAIL, "%s '%s': %s", what, name ? name : "?", io);
+	if (err && err->code == 0) {
+		mc_error_set(err, MC_EFAIL, "%s '%s': %s", what, name ? name : "?", io);
+		err->sys_errno = e;
+	}
+	return MC_EFAIL;
 }
 
 static int
