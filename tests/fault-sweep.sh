@@ -401,7 +401,7 @@ for key in which:
                 half += is_half
                 say("# %s %s: %s (exit %d, state %s)" % ("HALF-STATE" if is_half else "MUTE", label, where, rc, st))
                 for line in report:
-                    say("#   " + line)
+                    say("#   " + " | ".join(line.splitlines()))
                 say("#   reproduce: IOFAULT_OP=%s IOFAULT_N=%d IOFAULT_ERRNO=%s IOFAULT_PATH_PREFIX=P:%s LD_PRELOAD=%s "
                     "mozcert -p P %s" % (op, n, en, stage, shim, shlex.join(args)))
             in_profile = bool(fpath) and (fpath == d or fpath.startswith(d + "/"))
