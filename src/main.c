@@ -348,6 +348,10 @@ run_one(struct cmd_ctx *ctx, const struct cmd_spec *cmd, const struct profile *p
 		}
 		cmd_warn(ctx, "'%s': finished an interrupted store update", p->path);
 	}
+	if ((cmd->flags & CMD_WRITES) && (ret = profile_compat_check(p->path, err)) < 0) {
+		profile_lock_release(&lk);
+		return ret;
+	}
 	ret = cmd->run(ctx, p, res, err);
 	profile_lock_release(&lk);
 	return ret;

@@ -141,5 +141,10 @@ enum store_format profile_store_format(const char *dir);
 char *profile_app_version(const char *dir);
 /* Leading number of profile_app_version (153), or -1 when unknown. */
 int profile_app_major(const char *dir);
+/*
+ * Fails (naming the file and errno) when compatibility.ini exists but could
+ * not be read: writers stop rather than take the version for unknown.
+ */
+int profile_compat_check(const char *dir, struct mc_error *err);
 
 #endif
