@@ -213,7 +213,8 @@ COMMANDS = {
     "override-prune": ("override prune", base3, ["override", "prune"]),
     "pref-set": ("pref set", base_empty, ["pref", "set", "zz.fault", "42"]),
     "ocsp-off": ("ocsp off", base_empty, ["ocsp", "off"]),
-    "restore": ("db restore", base_restore, ["db", "restore", "latest"]),
+    # by its id: 'latest' would name the backup the restore itself makes, and a re-run would undo it
+    "restore": ("db restore", base_restore, ["db", "restore", os.listdir(os.path.join(base_restore, "mozcert-backups"))[0]]),
 }
 
 
