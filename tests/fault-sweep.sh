@@ -8,7 +8,8 @@
 #      override-remove override-prune pref-set ocsp-off restore), FAULT_OPS="write fsync rename open" (also
 #      unlink truncate mkdir link), FAULT_ERRNOS="EIO ENOSPC", FAULT_SAMPLE=K (instead of every N: at most K
 #      points per command and call kind, half of them among the calls on profile files, the errno
-#      alternating), FAULT_MAX=K (at most K points per command and call kind: every call on a profile file,
+#      alternating), FAULT_SAMPLE_PRIVATE="write fsync" (with FAULT_SAMPLE: one more point for these call
+#      kinds among the calls on private copies, the staged store NSS writes), FAULT_MAX=K (at most K points per command and call kind: every call on a profile file,
 #      the others evenly spread), FAULT_TAP=1 (PASS/FAIL lines per command for tests/cli/t85-io-faults.sh),
 #      FAULT_VERBOSE=1 (a line per fault point), MOZCERT (the binary, instead of BUILD/src/mozcert),
 #      IOFAULT_SO (the shim), MOZCERT_SHARED (the shared tree: real fixtures).
@@ -67,6 +68,7 @@ ops = os.environ.get("FAULT_OPS", "write fsync rename open").split()
 errnos = os.environ.get("FAULT_ERRNOS", "EIO ENOSPC").split()
 sample = int(os.environ.get("FAULT_SAMPLE", "0"))
 cap = int(os.environ.get("FAULT_MAX", "0"))
+sample_private = os.environ.get("FAULT_SAMPLE_PRIVATE", "").split()
 ALL = "import trust remove upgrade repair reset override-add override-remove override-prune pref-set ocsp-off restore"
 which = os.environ.get("FAULT_COMMANDS", ALL).split()
 NSS = ("cert9.db", "key4.db")
@@ -332,6 +334,12 @@ for key in which:
                     n = src[(i * len(src)) // min(k, len(src)) + (len(src) // min(k, len(src))) // 2]
                     if n not in pick and len(pick) < sample:
                         pick.append(n)
+            private = [n for n in ns if n not in profile_ns.get(op, ())]
+            if op in sample_private and private:
+                # and one among the calls on the private copies (NSS's own writes of the staged store)
+                n = private[len(private) // 2]
+                if n not in pick:
+                    pick.append(n)
             plan = [(n, errnos[i % len(errnos)]) for i, n in enumerate(sorted(pick))]
         per_op[op] = len(plan)
         for n, en in plan:
