@@ -298,6 +298,13 @@ stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 		}
 		crash_point(i == 0 ? "between-renames" : "after-renames");
 	}
+	/* The files that go with the swap, here too: recovery repeats this, but may fail to read the journal. */
+	for (size_t i = 0; i < st->n_drop; i++) {
+		_autofree_ char *path = path_join(st->profile_dir, st->drop[i]);
+
+		if (unlink(path) < 0 && errno != ENOENT && ret == 0)
+			ret = mc_error_sys(err, "cannot remove '%s'", path);
+	}
 rollforward:
 	{
 		struct mc_error ignored = {0};
