@@ -59,7 +59,7 @@ mkdir -p "$HOME"
 # an instrumented mozcert: the shim comes first in the preload list, ahead of the sanitizer runtime
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 
-exec python3 - "$MOZCERT" "$IOFAULT_SO" "$W" "$SHARED" "$SRCDIR/tests/fixtures" <<'PY'
+python3 - "$MOZCERT" "$IOFAULT_SO" "$W" "$SHARED" "$SRCDIR/tests/fixtures" <<'PY'
 import os, re, shlex, shutil, sqlite3, subprocess, sys
 
 mozcert, shim, work, shared, fix = sys.argv[1:]
