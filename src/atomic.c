@@ -58,10 +58,16 @@ backup_create(struct backup *b, struct mc_error *err)
 				return MC_EFAIL;
 			if (b->reason) {
 				_autofree_ char *note = path_join(b->path, "REASON");
-				_autoclose_ int fd = open(note, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+				int fd = open(note, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
-				if (fd >= 0 && fileio_adopt_owner(fd, b->profile_dir, NULL) == 0)
-					(void)!fileio_write_all(fd, b->reason, strlen(b->reason));
+				/* A note only: without it the backup is whole; a partial one goes */
+				if (fd >= 0) {
+					bool bad = fileio_adopt_owner(fd, b->profile_dir, NULL) < 0 ||
+						   fileio_write_all(fd, b->reason, strlen(b->reason)) < 0;
+
+					if (close(fd) < 0 || bad)
+						unlink(note);
+				}
 			}
 			return 0;
 		}

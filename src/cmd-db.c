@@ -669,22 +669,40 @@ note_absent(struct backup *b, const char *const *names, size_t n, struct mc_erro
  * New cert9.db/key4.db take the mode and owner of the cert8.db/key3.db they
  * replace: run as root on a user's profile, they must stay the user's.
  */
+/* The legacy pair's owner and mode, taken before the swap moves the legacy files into the backup. */
+struct legacy_modes {
+	struct stat st[2];
+	bool have[2];
+};
+
+static const char *const mode_pairs[2][2] = {{"cert8.db", "cert9.db"}, {"key3.db", "key4.db"}};
+
 static void
-inherit_owner_mode(const char *dir)
+legacy_modes_get(const char *dir, struct legacy_modes *m)
 {
-	static const char *const pairs[2][2] = {{"cert8.db", "cert9.db"}, {"key3.db", "key4.db"}};
-
+	memset(m, 0, sizeof(*m));
 	for (size_t i = 0; i < 2; i++) {
-		_autofree_ char *from = path_join(dir, pairs[i][0]);
-		_autofree_ char *to = path_join(dir, pairs[i][1]);
-		struct stat st, cur;
+		_autofree_ char *from = path_join(dir, mode_pairs[i][0]);
 
-		if (lstat(from, &st) < 0 || !S_ISREG(st.st_mode) || lstat(to, &cur) < 0 || !S_ISREG(cur.st_mode))
+		m->have[i] = lstat(from, &m->st[i]) == 0 && S_ISREG(m->st[i].st_mode);
+	}
+}
+
+/* New cert9.db/key4.db take the owner and mode of the legacy files they replace. */
+static void
+inherit_owner_mode(const char *dir, const struct legacy_modes *m)
+{
+	for (size_t i = 0; i < 2; i++) {
+		_autofree_ char *to = path_join(dir, mode_pairs[i][1]);
+		const struct stat *st = &m->st[i];
+		struct stat cur;
+
+		if (!m->have[i] || lstat(to, &cur) < 0 || !S_ISREG(cur.st_mode))
 			continue;
-		if ((st.st_uid != cur.st_uid || st.st_gid != cur.st_gid) && lchown(to, st.st_uid, st.st_gid) < 0)
+		if ((st->st_uid != cur.st_uid || st->st_gid != cur.st_gid) && lchown(to, st->st_uid, st->st_gid) < 0)
 			continue;
 		/* Never wider than the legacy file, never unreadable by its owner. */
-		chmod(to, (st.st_mode & 0666) | 0600);
+		chmod(to, (st->st_mode & 0666) | 0600);
 	}
 }
 
@@ -794,29 +812,26 @@ upgrade_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 
 	if (!ctx->dry_run) {
 		struct json_object *moved = json_object_new_array();
+		struct legacy_modes modes;
 
 		backup_init(&backup, p->path, "db upgrade");
 		backup_used = true;
-		if ((ret = stage_commit(&st, &backup, err)) < 0)
-			goto out;
-		if (!had_modern)
-			inherit_owner_mode(p->path);
-		/* The new pair is in place: the legacy files move into the same backup. */
+		/* The legacy files move into the same backup as part of the swap: both happen, or neither. */
 		for (size_t i = 0; i < ARRAY_SIZE(legacy_files); i++) {
 			_autofree_ char *path = path_join(p->path, legacy_files[i]);
 
 			if (!fileio_exists(path))
 				continue;
-			if ((ret = backup_add(&backup, legacy_files[i], false, err)) < 0)
-				goto out;
-			if (unlink(path) < 0) {
-				ret = mc_error_sys(err, "cannot remove '%s'", path);
-				goto out;
-			}
+			stage_drop(&st, legacy_files[i]);
 			json_object_array_add(moved, json_object_new_string(legacy_files[i]));
 		}
-		if ((ret = fileio_fsync_dir(p->path, err)) < 0)
+		legacy_modes_get(p->path, &modes);
+		if ((ret = stage_commit(&st, &backup, err)) < 0) {
+			json_object_put(moved);
 			goto out;
+		}
+		if (!had_modern)
+			inherit_owner_mode(p->path, &modes);
 		if (!had_modern && (ret = note_absent(&backup, modern_files, ARRAY_SIZE(modern_files), err)) < 0)
 			goto out;
 		json_object_object_add(res, "moved_to_backup", moved);

@@ -293,8 +293,12 @@ build_store(struct cmd_ctx *ctx, struct stage *st, const struct salvage *s, enum
 			_autofree_ char *what = xasprintf("certificate %s", hex);
 
 			import_result_release(&b->r[b->n]);
-			/* Without the Primary Password no trust can be written: that fails the whole rebuild. */
-			if (strstr(e.msg, "Primary Password")) {
+			/*
+			 * Without the Primary Password no trust can be written, and a write that failed (an
+			 * I/O error of the staged store, not a certificate NSS refuses) would drop a good
+			 * certificate: either fails the whole rebuild.
+			 */
+			if (strstr(e.msg, "Primary Password") || e.sys_errno != 0) {
 				certdb_close(db, NULL);
 				*err = e;
 				return e.code;

@@ -7,6 +7,8 @@
 #include <prerror.h>
 #include <secport.h>
 
+#include "sqlio.h"
+
 static int
 vset(struct mc_error *err, int code, const char *fmt, va_list ap)
 {
@@ -65,6 +67,8 @@ int
 mc_error_nss(struct mc_error *err, const char *fmt, ...)
 {
 	int code = PORT_GetError();
+	char io[600];
+	int sys;
 	va_list ap;
 
 	if (!err || err->code != 0)
@@ -74,6 +78,11 @@ mc_error_nss(struct mc_error *err, const char *fmt, ...)
 	va_end(ap);
 	err->nss_code = code;
 	append(err, ": %s: %s", mc_nss_error_name(code), mc_nss_error_text(code));
+	/* NSS drops the file and errno of a failed write of its store: SQLite's VFS kept them */
+	if ((sys = sqlio_take_failure(io, sizeof(io))) != 0) {
+		err->sys_errno = sys;
+		append(err, " (%s)", io);
+	}
 	return MC_EFAIL;
 }
 

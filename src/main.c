@@ -9,6 +9,7 @@
 #include "fileio.h"
 #include "lock.h"
 #include "output.h"
+#include "sqlio.h"
 #include "stage.h"
 #include "banned.h"
 
@@ -181,6 +182,8 @@ cmd_getopt(struct cmd_ctx *ctx, int argc, char **argv, const struct option *opts
 		all[n++] = cmd_global_options[i];
 	memset(&all[n], 0, sizeof(all[n]));
 	optind = 0;
+	/* before anything initialises SQLite: its log then carries the errno of each failed call */
+	sqlio_watch_install();
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+p:nqvhf", all, NULL)) != -1) {
 		if (opt == '?' || opt == ':')
@@ -345,6 +348,10 @@ run_one(struct cmd_ctx *ctx, const struct cmd_spec *cmd, const struct profile *p
 		}
 		cmd_warn(ctx, "'%s': finished an interrupted store update", p->path);
 	}
+	if ((cmd->flags & CMD_WRITES) && (ret = profile_compat_check(p->path, err)) < 0) {
+		profile_lock_release(&lk);
+		return ret;
+	}
 	ret = cmd->run(ctx, p, res, err);
 	profile_lock_release(&lk);
 	return ret;
@@ -402,6 +409,8 @@ main(int argc, char **argv)
 	int used = 0, opt, ret, status = 0, first;
 	bool any_changed = false;
 
+	/* before anything initialises SQLite: its log then carries the errno of each failed call */
+	sqlio_watch_install();
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+p:nqvhf", cmd_global_options, NULL)) != -1) {
 		if (opt == 'V') {

@@ -12,6 +12,7 @@
 #include <sechash.h>
 
 #include "fileio.h"
+#include "sqlio.h"
 #include "sqllist.h"
 #include "strbuf.h"
 #include "banned.h"
@@ -204,6 +205,8 @@ certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
 		/* Give the private copy an empty key DB first, as 'certutil -N' would, then read it read-only. */
 		PK11SlotInfo *slot;
 
+		sqlio_watch_install();
+		sqlio_clear();
 		if (NSS_Initialize(spec, "", "", "secmod.db", nss_flags) != SECSuccess) {
 			ret = mc_error_nss(err, "cannot open the certificate store '%s'", cpath);
 			goto fail;
@@ -224,6 +227,8 @@ certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
 	if (password)
 		pw_secret = xstrdup(password);
 	PK11_SetPasswordFunc(pw_callback);
+	sqlio_watch_install();
+	sqlio_clear();
 	if (NSS_Initialize(spec, "", "", "secmod.db", nss_flags) != SECSuccess) {
 		ret = mc_error_nss(err, "cannot open the certificate store '%s'", cpath);
 		goto fail;
@@ -626,6 +631,27 @@ destroy_v32(struct certdb *db, const unsigned char hash[32], struct mc_error *er
 	return 0;
 }
 
+/*
+ * NSS ignores some failures of its store: deleting a certificate whose trust
+ * object cannot be deleted "succeeds". A failure SQLite recorded during an
+ * operation NSS reported as done fails the operation here, with its file and
+ * errno. Call sqlio_clear() right before the operation.
+ */
+static int
+io_unreported(struct mc_error *err, const char *what, const char *name)
+{
+	char io[600];
+	int e = sqlio_take_failure(io, sizeof(io));
+
+	if (e == 0)
+		return 0;
+	if (err && err->code == 0) {
+		mc_error_set(err, MC_EFAIL, "%s '%s': %s", what, name ? name : "?", io);
+		err->sys_errno = e;
+	}
+	return MC_EFAIL;
+}
+
 static int
 change_trust(struct certdb *db, CERTCertificate *cert, const unsigned char hash[32],
 	     const CERTCertTrust *want, struct mc_error *err)
@@ -640,16 +666,17 @@ change_trust(struct certdb *db, CERTCertificate *cert, const unsigned char hash[
 		memset(&old, 0, sizeof(old));
 	if (trust_equal(&old, &w))
 		return 0;
+	sqlio_clear();
 	if (CERT_ChangeCertTrust(db->handle, cert, &w) == SECSuccess)
-		return 0;
+		return io_unreported(err, "cannot set the trust of", cert->subjectName);
 	if (PORT_GetError() == SEC_ERROR_TOKEN_NOT_LOGGED_IN) {
 		if (!pw_secret)
 			return mc_error_set(err, MC_EFAIL,
 					    "the store of '%s' is protected by a Primary Password: use --password-file",
 					    db->dir);
 		if (PK11_Authenticate(db->slot, PR_TRUE, NULL) == SECSuccess &&
-		    CERT_ChangeCertTrust(db->handle, cert, &w) == SECSuccess)
-			return 0;
+		    (sqlio_clear(), CERT_ChangeCertTrust(db->handle, cert, &w)) == SECSuccess)
+			return io_unreported(err, "cannot set the trust of", cert->subjectName);
 	}
 	return mc_error_nss(err, "cannot set the trust of '%s'", cert->subjectName ? cert->subjectName : "?");
 }
@@ -722,12 +749,15 @@ import_der(struct certdb *db, const unsigned char *der, size_t len, const char *
 		}
 		if (!nick)
 			return mc_error_nss(err, "cannot derive a nickname for '%s'", cert->subjectName);
+		sqlio_clear();
 		if (PK11_ImportCert(db->slot, cert, CK_INVALID_HANDLE, nick, PR_FALSE) != SECSuccess) {
 			ret = mc_error_nss(err, "cannot add '%s' as '%s'", cert->subjectName, nick);
 			PORT_Free(nick);
 			return ret;
 		}
 		PORT_Free(nick);
+		if ((ret = io_unreported(err, "cannot add", cert->subjectName)) < 0)
+			return ret;
 	}
 
 	snprintf(res->old_trust, sizeof(res->old_trust), ",,");
@@ -797,6 +827,64 @@ certdb_set_trust(struct certdb *db, const char *key, const CERTCertTrust *trust,
 	return 0;
 }
 
+/*
+ * SEC_DeletePermCertificate ignores a failure to delete the certificate's
+ * CKO_NSS_TRUST object (an I/O error of the store): the trust would stay
+ * behind and come back with the next import of the same certificate. Remove
+ * what is left, and fail when that fails.
+ */
+static int
+destroy_nss_trust(struct certdb *db, CERTCertificate *cert, const char *key, struct mc_error *err)
+{
+	/* CKA_SERIAL_NUMBER holds the DER INTEGER: tag, length, the serial's content octets */
+	unsigned char der[4 + 128];
+	SECItem serial = {siBuffer, der, 0};
+	PK11GenericObject *objs, *o;
+	size_t n = cert->serialNumber.len;
+	int ret = 0;
+
+	if (n == 0 || n > 128)
+		return 0;
+	der[0] = 0x02;
+	if (n < 0x80) {
+		der[1] = (unsigned char)n;
+		serial.len = 2;
+	} else {
+		der[1] = 0x81;
+		der[2] = (unsigned char)n;
+		serial.len = 3;
+	}
+	memcpy(der + serial.len, cert->serialNumber.data, n);
+	serial.len += (unsigned)n;
+	objs = PK11_FindGenericObjects(db->slot, CKO_NSS_TRUST);
+	for (o = objs; o && ret == 0; o = PK11_GetNextGenericObject(o)) {
+		SECItem issuer = {siBuffer, NULL, 0}, sn = {siBuffer, NULL, 0};
+		bool match;
+
+		if (PK11_ReadRawAttribute(PK11_TypeGeneric, o, CKA_ISSUER, &issuer) != SECSuccess)
+			continue;
+		if (PK11_ReadRawAttribute(PK11_TypeGeneric, o, CKA_SERIAL_NUMBER, &sn) != SECSuccess) {
+			SECITEM_FreeItem(&issuer, PR_FALSE);
+			continue;
+		}
+		match = SECITEM_ItemsAreEqual(&issuer, &cert->derIssuer) && SECITEM_ItemsAreEqual(&sn, &serial);
+		SECITEM_FreeItem(&issuer, PR_FALSE);
+		SECITEM_FreeItem(&sn, PR_FALSE);
+		if (match) {
+			PK11SlotInfo *slot = NULL;
+			CK_OBJECT_HANDLE h = PK11_GetObjectHandle(PK11_TypeGeneric, o, &slot);
+
+			if (h == CK_INVALID_HANDLE || PK11_DestroyTokenObject(slot ? slot : db->slot, h) != SECSuccess)
+				ret = mc_error_nss(err, "cannot remove the trust of certificate '%s'", key);
+			if (slot)
+				PK11_FreeSlot(slot);
+		}
+	}
+	if (objs)
+		PK11_DestroyGenericObjects(objs);
+	return ret;
+}
+
 int
 certdb_remove(struct certdb *db, const char *key, struct import_result *res, struct mc_error *err)
 {
@@ -812,8 +900,13 @@ certdb_remove(struct certdb *db, const char *key, struct import_result *res, str
 		return mc_error_set(err, MC_EFAIL, "internal error: store opened read-only");
 	if ((ret = destroy_v32(db, res->sha256, err)) < 0)
 		return ret;
+	sqlio_clear();
 	if (SEC_DeletePermCertificate(cert) != SECSuccess)
 		return mc_error_nss(err, "cannot remove certificate '%s'", key);
+	if ((ret = io_unreported(err, "cannot remove certificate", key)) < 0)
+		return ret;
+	if ((ret = destroy_nss_trust(db, cert, key, err)) < 0)
+		return ret;
 	res->status = IMPORT_TRUST_CHANGED;
 	return 0;
 }
@@ -863,6 +956,7 @@ certdb_merge(struct certdb *db, const char *source_dir, enum certdb_kind source_
 		goto out;
 	}
 	log = PK11_CreateMergeLog();
+	sqlio_clear();
 	rv = PK11_MergeTokens(db->slot, src, log, NULL, NULL);
 	if (log) {
 		for (PK11MergeLogNode *node = log->head; node; node = node->next)
@@ -873,8 +967,14 @@ certdb_merge(struct certdb *db, const char *source_dir, enum certdb_kind source_
 	if (rv != SECSuccess) {
 		int code = rep->first_error ? rep->first_error : PORT_GetError();
 
-		ret = mc_error_set(err, MC_EFAIL, "%zu object%s of '%s' could not be merged: %s: %s", rep->failed,
-				   rep->failed == 1 ? "" : "s", source_dir, mc_nss_error_name(code), mc_nss_error_text(code));
+		char io[600];
+		bool had_io = sqlio_take_failure(io, sizeof(io)) != 0;
+
+		ret = mc_error_set(err, MC_EFAIL, "%zu object%s of '%s' could not be merged: %s: %s%s%s%s", rep->failed,
+				   rep->failed == 1 ? "" : "s", source_dir, mc_nss_error_name(code), mc_nss_error_text(code),
+				   had_io ? " (" : "", had_io ? io : "", had_io ? ")" : "");
+	} else {
+		ret = io_unreported(err, "cannot merge the store in", source_dir);
 	}
 	if (log)
 		PK11_DestroyMergeLog(log);
@@ -901,6 +1001,8 @@ certdb_create(const char *dir, enum certdb_kind kind, const char *password, stru
 
 	if (nss_active)
 		return mc_error_set(err, MC_EFAIL, "internal error: a certificate store is already open");
+	sqlio_watch_install();
+	sqlio_clear();
 	if (NSS_Initialize(spec, "", "", "secmod.db",
 			   NSS_INIT_NOROOTINIT | NSS_INIT_NOMODDB | NSS_INIT_OPTIMIZESPACE) != SECSuccess)
 		return mc_error_nss(err, "cannot create a certificate store in '%s'", dir);

@@ -874,13 +874,73 @@ profile_discover(int app, struct profile_list *out, struct mc_error *err)
 /* ------------------------------------------------------------------ */
 /* -p NAME|DIR and the default profile */
 
+/*
+ * compatibility.ini of one profile, read once per run: the version it names decides formats (the
+ * override file's, prefs), so every reader sees the same bytes, and a read error is kept for
+ * profile_compat_check instead of passing for a missing file.
+ */
+static struct {
+	char *dir;
+	char *buf;      /* NULL: absent, not a regular file, or unreadable */
+	size_t len;
+	int read_errno; /* why an existing file could not be read; 0 when it was or is absent */
+	struct stat st; /* of the file read; a changed file is read again */
+	bool exists;
+} compat;
+
+static const char *
+compat_get(const char *dir, size_t *len)
+{
+	_autofree_ char *file = path_join(dir, "compatibility.ini");
+	struct mc_error e = {0};
+	struct stat st;
+	bool exists = stat(file, &st) == 0 && S_ISREG(st.st_mode);
+
+	if (compat.dir && streq(compat.dir, dir) && exists == compat.exists &&
+	    (!exists || (st.st_ino == compat.st.st_ino && st.st_dev == compat.st.st_dev &&
+			 st.st_size == compat.st.st_size && st.st_mtim.tv_sec == compat.st.st_mtim.tv_sec &&
+			 st.st_mtim.tv_nsec == compat.st.st_mtim.tv_nsec))) {
+		*len = compat.len;
+		return compat.buf;
+	}
+	free(compat.dir);
+	free(compat.buf);
+	memset(&compat, 0, sizeof(compat));
+	compat.dir = xstrdup(dir);
+	compat.exists = exists;
+	if (exists)
+		compat.st = st;
+	if (exists && fileio_read(file, PROFILE_INI_MAX, &compat.buf, &compat.len, &e) < 0) {
+		compat.buf = NULL;
+		compat.len = 0;
+		compat.read_errno = e.sys_errno ? e.sys_errno : EIO;
+	}
+	*len = compat.len;
+	return compat.buf;
+}
+
+int
+profile_compat_check(const char *dir, struct mc_error *err)
+{
+	size_t len;
+
+	(void)compat_get(dir, &len);
+	if (compat.read_errno) {
+		_autofree_ char *file = path_join(dir, "compatibility.ini");
+
+		errno = compat.read_errno;
+		return mc_error_sys(err, "cannot read '%s' (the application version decides file formats)", file);
+	}
+	return 0;
+}
+
 /* Which application a directory that no profiles.ini lists belongs to. */
 static enum app_id
 guess_app(const char *dir)
 {
 	_autofree_ char *parent = xstrdup(dir);
-	_autofree_ char *compat = path_join(dir, "compatibility.ini");
-	_autofree_ char *buf = NULL;
+	_autofree_ char *compat_file = path_join(dir, "compatibility.ini");
+	const char *buf;
 	char *slash = strrchr(parent, '/');
 	size_t len;
 
@@ -895,10 +955,10 @@ guess_app(const char *dir)
 			if (same_file(roots.v[i].dir, parent))
 				return (enum app_id)a;
 	}
-	if (is_regular(compat) && fileio_read(compat, PROFILE_INI_MAX, &buf, &len, NULL) == 0) {
+	if ((buf = compat_get(dir, &len))) {
 		_cleanup_(ini_doc_release) struct ini_doc doc = { 0 };
 
-		if (ini_doc_parse(buf, len, compat, &doc, NULL) == 0) {
+		if (ini_doc_parse(buf, len, compat_file, &doc, NULL) == 0) {
 			const struct ini_section *s = ini_find(&doc, "Compatibility");
 			const char *keys[] = { "LastAppDir", "LastPlatformDir" };
 
@@ -1130,10 +1190,10 @@ char *
 profile_app_version(const char *dir)
 {
 	_autofree_ char *file = path_join(dir, "compatibility.ini");
-	_autofree_ char *buf = NULL;
+	const char *buf;
 	size_t len;
 
-	if (!is_regular(file) || fileio_read(file, PROFILE_INI_MAX, &buf, &len, NULL))
+	if (!(buf = compat_get(dir, &len)))
 		return NULL;
 	return profile_compat_version(buf, len, file);
 }

@@ -143,5 +143,10 @@ char *profile_app_version(const char *dir);
 char *profile_compat_version(const char *buf, size_t len, const char *file);
 /* Leading number of profile_app_version (153), or -1 when unknown. */
 int profile_app_major(const char *dir);
+/*
+ * Fails (naming the file and errno) when compatibility.ini exists but could
+ * not be read: writers stop rather than take the version for unknown.
+ */
+int profile_compat_check(const char *dir, struct mc_error *err);
 
 #endif

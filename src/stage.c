@@ -119,8 +119,14 @@ stage_recover(const char *profile_dir, struct mc_error *err)
 		if (!tab || strchr(line, '/') || strchr(tab + 1, '/'))
 			return mc_error_set(err, MC_EFAIL, "'%s': malformed line", jpath);
 		*tab = '\0';
-		from = path_join(profile_dir, line);
 		to = path_join(profile_dir, tab + 1);
+		if (!*line) {
+			/* "\tNAME": a file that goes with the swap (already in the backup) */
+			if (unlink(to) < 0 && errno != ENOENT)
+				return mc_error_sys(err, "cannot remove '%s'", to);
+			continue;
+		}
+		from = path_join(profile_dir, line);
 		if (fileio_exists(from) && rename(from, to) < 0)
 			return mc_error_sys(err, "cannot rename '%s' to '%s'", from, to);
 	}
@@ -257,14 +263,31 @@ stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 		}
 		strbuf_addf(&journal, "%s\t%s\n", strrchr(tmps[i], '/') + 1, files[i]);
 	}
-	/* The old pair is kept (hard links) before anything is decided. */
+	/* The old pair, and the files that go with the swap, are kept (hard links) before anything is decided. */
 	for (size_t i = 0; i < 2; i++)
 		if (tmps[i] && backup && (ret = backup_add(backup, files[i], false, err)) < 0)
 			goto out;
+	for (size_t i = 0; i < st->n_drop; i++) {
+		_autofree_ char *path = path_join(st->profile_dir, st->drop[i]);
+
+		if (!fileio_exists(path))
+			continue;
+		if (!backup) {
+			ret = mc_error_set(err, MC_EFAIL, "internal error: '%s' would go without a backup", path);
+			goto out;
+		}
+		if ((ret = backup_add(backup, st->drop[i], false, err)) < 0)
+			goto out;
+		strbuf_addf(&journal, "\t%s\n", st->drop[i]);
+	}
 	crash_point("before-journal");
-	if ((ret = write_journal(st->profile_dir, journal.buf, err)) < 0)
+	/*
+	 * From here the swap is decided: recovery rolls it forward. That holds as soon as the journal is in
+	 * place, also when syncing its directory failed afterwards (the error is still reported): giving up
+	 * then would leave a journal naming files no longer there.
+	 */
+	if ((ret = write_journal(st->profile_dir, journal.buf, err)) < 0 && !stage_pending(st->profile_dir))
 		goto out;
-	/* From here the swap is decided: recovery rolls it forward. */
 	crash_point("before-rename");
 	for (size_t i = 0; i < 2; i++) {
 		_autofree_ char *target = NULL;
@@ -273,10 +296,18 @@ stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 			continue;
 		target = path_join(st->profile_dir, files[i]);
 		if (rename(tmps[i], target) < 0) {
-			ret = mc_error_sys(err, "cannot rename '%s' to '%s'", tmps[i], target);
+			if (ret == 0)
+				ret = mc_error_sys(err, "cannot rename '%s' to '%s'", tmps[i], target);
 			goto rollforward;
 		}
 		crash_point(i == 0 ? "between-renames" : "after-renames");
+	}
+	/* The files that go with the swap, here too: recovery repeats this, but may fail to read the journal. */
+	for (size_t i = 0; i < st->n_drop; i++) {
+		_autofree_ char *path = path_join(st->profile_dir, st->drop[i]);
+
+		if (unlink(path) < 0 && errno != ENOENT && ret == 0)
+			ret = mc_error_sys(err, "cannot remove '%s'", path);
 	}
 rollforward:
 	{
@@ -301,8 +332,18 @@ out:
 }
 
 void
+stage_drop(struct stage *st, const char *name)
+{
+	st->drop = xreallocarray(st->drop, st->n_drop + 1, sizeof(*st->drop));
+	st->drop[st->n_drop++] = xstrdup(name);
+}
+
+void
 stage_release(struct stage *st)
 {
+	for (size_t i = 0; i < st->n_drop; i++)
+		free(st->drop[i]);
+	free(st->drop);
 	if (st->dir)
 		fileio_remove_tree(st->dir);
 	free(st->dir);

@@ -19,6 +19,8 @@ struct stage {
 	char *profile_dir;
 	char *dir;               /* private staging directory holding the copies */
 	enum certdb_kind kind;
+	char **drop;             /* profile files that go with the swap (stage_drop) */
+	size_t n_drop;
 };
 
 /* Roll forward a journal left by an interrupted swap and remove our stray temporary files. */
@@ -39,6 +41,14 @@ int stage_begin(const char *profile_dir, enum certdb_kind kind, struct stage *st
  * old pair or (after stage_recover) the new pair.
  */
 int stage_commit(struct stage *st, struct backup *backup, struct mc_error *err);
+
+/*
+ * Have stage_commit move the profile file name (no '/') into the backup as
+ * part of the swap: it is linked into the backup before the swap is decided
+ * and removed with it, so a failure or crash leaves it in place with the old
+ * pair or (after stage_recover) gone with the new pair. A missing file is skipped.
+ */
+void stage_drop(struct stage *st, const char *name);
 
 /* Remove the staging directory; safe after commit and on NULL fields. */
 void stage_release(struct stage *st);

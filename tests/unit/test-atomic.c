@@ -126,7 +126,7 @@ END_TEST
 
 /* A profile whose staged pair is swapped by a child killed at point; returns the child's status. */
 static int
-swap_and_die(const char *point)
+swap_and_die_drop(const char *point, const char *drop)
 {
 	pid_t pid = fork();
 	int status;
@@ -145,10 +145,23 @@ swap_and_die(const char *point)
 		write_text(c9, "new cert9");
 		write_text(k4, "new key4");
 		setenv("MOZCERT_CRASH_AT", point, 1);
+		if (drop) {
+			struct backup b;
+
+			backup_init(&b, dir, "test");
+			stage_drop(&st, drop);
+			_exit(stage_commit(&st, &b, &err) < 0 ? 11 : 0);
+		}
 		_exit(stage_commit(&st, NULL, &err) < 0 ? 11 : 0);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	return status;
+}
+
+static int
+swap_and_die(const char *point)
+{
+	return swap_and_die_drop(point, NULL);
 }
 
 static void
@@ -207,6 +220,53 @@ START_TEST(test_swap_completes)
 }
 END_TEST
 
+/* A file that goes with the swap (db upgrade's cert8.db) stays with the old pair and goes with the new one. */
+START_TEST(test_swap_drop_crash_points)
+{
+	_autofree_ char *c9 = p("cert9.db");
+	_autofree_ char *k4 = p("key4.db");
+	_autofree_ char *c8 = p("cert8.db");
+	struct mc_error err = {0};
+	char *out = NULL;
+	int status;
+
+	write_text(c9, "old cert9");
+	write_text(k4, "old key4");
+	write_text(c8, "legacy cert8");
+	status = swap_and_die_drop(points[_i], "cert8.db");
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert_int_eq(stage_recover(dir, &err), 0);
+	if (_i == 0) {
+		assert_pair("old cert9", "old key4");
+		ck_assert(fileio_exists(c8));
+	} else {
+		assert_pair("new cert9", "new key4");
+		ck_assert(!fileio_exists(c8));
+	}
+	ck_assert(!stage_pending(dir));
+	/* Linked into the backup before the swap was decided: never lost. */
+	ck_assert_int_eq(run_cmd(&out, "cat '%s'/mozcert-backups/*/cert8.db", dir), 0);
+	ck_assert_str_eq(out, "legacy cert8");
+	free(out);
+}
+END_TEST
+
+START_TEST(test_swap_drop_completes)
+{
+	_autofree_ char *c9 = p("cert9.db");
+	_autofree_ char *k4 = p("key4.db");
+	_autofree_ char *c8 = p("cert8.db");
+
+	write_text(c9, "old cert9");
+	write_text(k4, "old key4");
+	write_text(c8, "legacy cert8");
+	ck_assert_int_eq(swap_and_die_drop("none", "cert8.db"), 0);
+	assert_pair("new cert9", "new key4");
+	ck_assert(!fileio_exists(c8));
+	ck_assert(!stage_pending(dir));
+}
+END_TEST
+
 START_TEST(test_private_dir_sweeps_orphans)
 {
 	_autofree_ char *dead = path_join(dir, "mozcert-test-2147483646-abcdef");
@@ -249,6 +309,8 @@ make_suite(void)
 	tcase_add_test(tc, test_new_file_is_private);
 	tcase_add_loop_test(tc, test_swap_crash_points, 0, (int)ARRAY_SIZE(points));
 	tcase_add_test(tc, test_swap_completes);
+	tcase_add_loop_test(tc, test_swap_drop_crash_points, 0, (int)ARRAY_SIZE(points));
+	tcase_add_test(tc, test_swap_drop_completes);
 	tcase_add_test(tc, test_private_dir_sweeps_orphans);
 	suite_add_tcase(s, tc);
 	return s;
