@@ -211,6 +211,14 @@ sweep_orphans(const char *base, const char *prefix)
 	closedir(d);
 }
 
+void
+fileio_sweep_private_dirs(const char *base, const char *kind)
+{
+	_autofree_ char *prefix = xasprintf("mozcert-%s-", kind);
+
+	sweep_orphans(base, prefix);
+}
+
 char *
 fileio_private_dir(const char *base, const char *kind, struct mc_error *err)
 {

@@ -49,6 +49,8 @@ int fileio_adopt_owner_path(const char *path, const char *dir, struct mc_error *
  * copies of stores in /dev/shm or TMPDIR.
  */
 char *fileio_private_dir(const char *base, const char *kind, struct mc_error *err);
+/* Only that sweep: remove BASE/mozcert-KIND-<pid>-* of processes that no longer exist. */
+void fileio_sweep_private_dirs(const char *base, const char *kind);
 
 /* Remove a directory tree that we created (no symlink is followed). */
 int fileio_remove_tree(const char *path);

@@ -95,6 +95,20 @@ sweep_temps(const char *profile_dir)
 	return 0;
 }
 
+static char *staging_base(void);
+
+/* Staging and private copies of killed runs (dead PIDs), wherever they were made. */
+static void
+sweep_stale_dirs(void)
+{
+	_autofree_ char *base = staging_base();
+	const char *tmp = getenv("TMPDIR");
+
+	fileio_sweep_private_dirs(base, "stage");
+	fileio_sweep_private_dirs(tmp && *tmp ? tmp : "/tmp", "repair");
+	fileio_sweep_private_dirs(tmp && *tmp ? tmp : "/tmp", "ro");
+}
+
 int
 stage_recover(const char *profile_dir, struct mc_error *err)
 {
@@ -104,6 +118,7 @@ stage_recover(const char *profile_dir, struct mc_error *err)
 	char *line, *save = NULL;
 	int ret;
 
+	sweep_stale_dirs();
 	if (!fileio_exists(jpath))
 		return sweep_temps(profile_dir);
 	if ((ret = fileio_read(jpath, 65536, &buf, &len, err)) < 0)

@@ -23,7 +23,10 @@ struct stage {
 	size_t n_drop;
 };
 
-/* Roll forward a journal left by an interrupted swap and remove our stray temporary files. */
+/*
+ * Roll forward a journal left by an interrupted swap and remove our stray
+ * temporary files, and the staging and private directories of killed runs.
+ */
 int stage_recover(const char *profile_dir, struct mc_error *err);
 
 /* True when the profile holds temporary files a killed run of ours left (".NAME.mozcert-XXXXXX"). */
