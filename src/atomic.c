@@ -42,8 +42,6 @@ backup_create(struct backup *b, struct mc_error *err)
 			return mc_error_set(err, MC_EFAIL, "'%s' is not a directory", root);
 	} else if (mkdir(root, 0700) < 0 && errno != EEXIST) {
 		return mc_error_sys(err, "cannot create '%s'", root);
-	} else if (fileio_adopt_owner_path(root, b->profile_dir, err) < 0) {
-		return MC_EFAIL;
 	}
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
@@ -54,16 +52,18 @@ backup_create(struct backup *b, struct mc_error *err)
 		if (mkdir(path, 0700) == 0) {
 			b->id = steal(&id);
 			b->path = steal(&path);
-			if (fileio_adopt_owner_path(b->path, b->profile_dir, err) < 0)
-				return MC_EFAIL;
+			/*
+			 * Backups stay the invoking user's, even in another user's profile:
+			 * a directory handed to that user could be swapped for a symbolic
+			 * link while root still writes into it.
+			 */
 			if (b->reason) {
 				_autofree_ char *note = path_join(b->path, "REASON");
 				int fd = open(note, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
 				/* A note only: without it the backup is whole; a partial one goes */
 				if (fd >= 0) {
-					bool bad = fileio_adopt_owner(fd, b->profile_dir, NULL) < 0 ||
-						   fileio_write_all(fd, b->reason, strlen(b->reason)) < 0;
+					bool bad = fileio_write_all(fd, b->reason, strlen(b->reason)) < 0;
 
 					if (close(fd) < 0 || bad)
 						unlink(note);
@@ -98,8 +98,6 @@ backup_add(struct backup *b, const char *name, bool copy, struct mc_error *err)
 	if (!copy && link(src, dst) == 0)
 		return 0;
 	if ((ret = fileio_copy(src, dst, 0600, true, err)) < 0)
-		return ret;
-	if ((ret = fileio_adopt_owner_path(dst, b->profile_dir, err)) < 0)
 		return ret;
 	return fileio_fsync_dir(b->path, err);
 }

@@ -2,6 +2,7 @@
 /* cmd-db.c: db check, db upgrade, db backups, db restore. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -696,13 +697,15 @@ inherit_owner_mode(const char *dir, const struct legacy_modes *m)
 		_autofree_ char *to = path_join(dir, mode_pairs[i][1]);
 		const struct stat *st = &m->st[i];
 		struct stat cur;
+		/* Through a descriptor of the file itself: a path could be swapped for a link. */
+		_autoclose_ int fd = m->have[i] ? open(to, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
 
-		if (!m->have[i] || lstat(to, &cur) < 0 || !S_ISREG(cur.st_mode))
+		if (fd < 0 || fstat(fd, &cur) < 0 || !S_ISREG(cur.st_mode))
 			continue;
-		if ((st->st_uid != cur.st_uid || st->st_gid != cur.st_gid) && lchown(to, st->st_uid, st->st_gid) < 0)
+		if ((st->st_uid != cur.st_uid || st->st_gid != cur.st_gid) && fchown(fd, st->st_uid, st->st_gid) < 0)
 			continue;
 		/* Never wider than the legacy file, never unreadable by its owner. */
-		chmod(to, (st->st_mode & 0666) | 0600);
+		(void)!fchmod(fd, (st->st_mode & 0666) | 0600);
 	}
 }
 
@@ -1198,12 +1201,13 @@ inherit_from_backup(const char *dir, const char *bdir, const char *name)
 	_autofree_ char *from = path_join(bdir, name);
 	_autofree_ char *to = path_join(dir, name);
 	struct stat st, ds, cur;
+	_autoclose_ int fd = open(to, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
-	if (lstat(from, &st) < 0 || stat(dir, &ds) < 0 || lstat(to, &cur) < 0 || !S_ISREG(cur.st_mode))
+	if (fd < 0 || lstat(from, &st) < 0 || stat(dir, &ds) < 0 || fstat(fd, &cur) < 0 || !S_ISREG(cur.st_mode))
 		return;
-	if (cur.st_uid != ds.st_uid && lchown(to, ds.st_uid, (gid_t)-1) < 0)
+	if (cur.st_uid != ds.st_uid && fchown(fd, ds.st_uid, (gid_t)-1) < 0)
 		return;
-	chmod(to, (st.st_mode & 0666) | 0600);
+	(void)!fchmod(fd, (st.st_mode & 0666) | 0600);
 }
 
 static int

@@ -79,6 +79,13 @@ fileio_write_all(int fd, const void *buf, size_t len)
 int
 fileio_copy(const char *src, const char *dst, mode_t mode, bool nofollow, struct mc_error *err)
 {
+	return fileio_copy_owned(src, dst, mode, (uid_t)-1, (gid_t)-1, nofollow, err);
+}
+
+int
+fileio_copy_owned(const char *src, const char *dst, mode_t mode, uid_t uid, gid_t gid, bool nofollow,
+		  struct mc_error *err)
+{
 	_autoclose_ int in = -1;
 	int out;
 	char buf[65536];
@@ -112,6 +119,11 @@ fileio_copy(const char *src, const char *dst, mode_t mode, bool nofollow, struct
 	}
 	if (fchmod(out, mode) < 0) {
 		mc_error_sys(err, "cannot set the mode of '%s'", dst);
+		goto fail;
+	}
+	/* On the descriptor we created: a path could be swapped for a link meanwhile. */
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(out, uid, gid) < 0) {
+		mc_error_sys(err, "cannot set the owner of '%s'", dst);
 		goto fail;
 	}
 	if (fsync(out) < 0) {
@@ -254,11 +266,19 @@ fileio_adopt_owner(int fd, const char *dir, struct mc_error *err)
 }
 
 int
-fileio_adopt_owner_path(const char *path, const char *dir, struct mc_error *err)
+fileio_dir_owner(const char *dir, uid_t *uid, gid_t *gid, struct mc_error *err)
 {
-	_autoclose_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat ds;
 
-	if (fd < 0)
-		return mc_error_sys(err, "cannot open '%s'", path);
-	return fileio_adopt_owner(fd, dir, err);
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (geteuid() != 0)
+		return 0;
+	if (stat(dir, &ds) < 0)
+		return mc_error_sys(err, "cannot stat '%s'", dir);
+	if (ds.st_uid != geteuid() || ds.st_gid != getegid()) {
+		*uid = ds.st_uid;
+		*gid = ds.st_gid;
+	}
+	return 0;
 }

@@ -24,6 +24,9 @@ int fileio_write_all(int fd, const void *buf, size_t len);
  * then fsync it. Refuses a symbolic link as src when nofollow.
  */
 int fileio_copy(const char *src, const char *dst, mode_t mode, bool nofollow, struct mc_error *err);
+/* The same, giving the new file owner uid and group gid ((uid_t)-1, (gid_t)-1: unchanged). */
+int fileio_copy_owned(const char *src, const char *dst, mode_t mode, uid_t uid, gid_t gid, bool nofollow,
+		      struct mc_error *err);
 
 /* fsync a directory by path. */
 int fileio_fsync_dir(const char *dir, struct mc_error *err);
@@ -32,15 +35,15 @@ int fileio_fsync_dir(const char *dir, struct mc_error *err);
 bool fileio_exists(const char *path);
 
 /*
- * Run as root on a user's profile (an administrator's fix), what mozcert
- * creates there must belong to the profile's owner, or the application, run
+ * Run as root on a user's profile (an administrator's fix), the files mozcert
+ * creates in the profile itself (not its backups) must belong to the profile's owner, or the application, run
  * by that user, cannot rewrite it (a root-owned .parentlock even stops it
  * starting). Give the open file or directory fd the owner and group of the
  * directory dir. A no-op unless running as root and the owners differ.
  */
 int fileio_adopt_owner(int fd, const char *dir, struct mc_error *err);
-/* The same for a path (not followed if a symbolic link). */
-int fileio_adopt_owner_path(const char *path, const char *dir, struct mc_error *err);
+/* The owner fileio_adopt_owner would give: -1/-1 (none) unless root and they differ. */
+int fileio_dir_owner(const char *dir, uid_t *uid, gid_t *gid, struct mc_error *err);
 
 /*
  * A new private (0700) working directory BASE/mozcert-KIND-<pid>-XXXXXX; caller

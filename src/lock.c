@@ -181,13 +181,16 @@ profile_lock_acquire(const char *dir, bool force, struct profile_lock *lk, struc
 {
 	_autofree_ char *path = path_join(dir, ".parentlock");
 	_autoclose_ int fd = -1;
-	bool held = false, in_use = false;
+	bool held = false, in_use = false, created;
 	struct stat st;
 
 	lk->fd = -1;
 	lk->held = false;
 	/* Never O_TRUNC: the application keeps the file, and its mtime means "last used". */
-	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+	created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 && errno == ELOOP)
 		return mc_error_set(err, MC_EFAIL, "'%s' is a symbolic link; not taking the profile lock", path);
 	if (fd < 0)
@@ -196,8 +199,12 @@ profile_lock_acquire(const char *dir, bool force, struct profile_lock *lk, struc
 		return mc_error_sys(err, "cannot stat '%s'", path);
 	if (!S_ISREG(st.st_mode))
 		return mc_error_set(err, MC_EFAIL, "'%s' is not a regular file", path);
-	/* The application, run by the profile's owner, must be able to open it for writing. */
-	if (fileio_adopt_owner(fd, dir, err) < 0)
+	/*
+	 * The application, run by the profile's owner, must be able to open it for
+	 * writing: one we made goes to that owner. Never one we found (root would
+	 * give away whatever file a hard link there names).
+	 */
+	if (created && fileio_adopt_owner(fd, dir, err) < 0)
 		return MC_EFAIL;
 
 	if (set_write_lock(fd) == 0) {

@@ -247,6 +247,8 @@ stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 		_autofree_ char *target = path_join(st->profile_dir, files[i]);
 		struct stat old;
 		mode_t mode = 0600;
+		uid_t uid = (uid_t)-1;
+		gid_t gid = (gid_t)-1;
 		int fd;
 
 		if (!fileio_exists(src))
@@ -257,6 +259,12 @@ stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 				goto out;
 			}
 			mode = old.st_mode & 07777;
+			if (old.st_uid != geteuid() || old.st_gid != getegid()) {
+				uid = old.st_uid;
+				gid = old.st_gid;
+			}
+		} else if ((ret = fileio_dir_owner(st->profile_dir, &uid, &gid, err)) < 0) {
+			goto out;
 		}
 		fd = atomic_tempfile(st->profile_dir, files[i], &tmps[i], err);
 		if (fd < 0) {
@@ -265,17 +273,8 @@ stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 		}
 		close(fd);
 		unlink(tmps[i]);
-		if ((ret = fileio_copy(src, tmps[i], mode, true, err)) < 0)
+		if ((ret = fileio_copy_owned(src, tmps[i], mode, uid, gid, true, err)) < 0)
 			goto out;
-		if (lstat(target, &old) == 0) {
-			if ((old.st_uid != geteuid() || old.st_gid != getegid()) &&
-			    chown(tmps[i], old.st_uid, old.st_gid) < 0) {
-				ret = mc_error_sys(err, "cannot keep the owner of '%s'", target);
-				goto out;
-			}
-		} else if ((ret = fileio_adopt_owner_path(tmps[i], st->profile_dir, err)) < 0) {
-			goto out;
-		}
 		strbuf_addf(&journal, "%s\t%s\n", strrchr(tmps[i], '/') + 1, files[i]);
 	}
 	/* The old pair, and the files that go with the swap, are kept (hard links) before anything is decided. */

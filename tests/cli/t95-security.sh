@@ -119,15 +119,20 @@ if [ "$(id -u)" -eq 0 ]; then
 	Q=$T/owners
 	base "$Q"
 	chown -R 4242:4343 "$Q"
+	# A lock file someone else made is used, never given away (it could be a hard link to anything).
+	: >"$Q/.parentlock"
+	chown 5555:5555 "$Q/.parentlock"
 	"$MOZCERT" -p "$Q" cert import --trust C,, "$LEAF" >/dev/null 2>&1
 	"$MOZCERT" -p "$Q" pref set security.OCSP.enabled 0 >/dev/null 2>&1
 	"$MOZCERT" -p "$Q" override add e.example --cert "$LEAF" >/dev/null 2>&1
 	check "owners kept by cert import, pref set, override add" \
-		[ -z "$(find "$Q" -maxdepth 1 -type f \( ! -user 4242 -o ! -group 4343 \) -name '*.*')" ]
+		[ -z "$(find "$Q" -maxdepth 1 -type f \( ! -user 4242 -o ! -group 4343 \) -name '*.*' ! -name .parentlock)" ]
+	check "a lock file found is not given away" [ "$(stat -c %u:%g "$Q/.parentlock")" = "5555:5555" ]
 	run -p "$Q" db repair
 	check "owners kept by db repair" [ "$(stat -c %u:%g "$Q/cert9.db" "$Q/key4.db" | sort -u)" = "4242:4343" ]
-	check "backups belong to the profile's owner too" \
-		[ -z "$(find "$Q/mozcert-backups" \( ! -user 4242 -o ! -group 4343 \))" ]
+	# Backups stay root's: a directory handed to the user could be swapped for a link while root writes in it.
+	check "backups made as root stay root's, 0700" \
+		[ -z "$(find "$Q/mozcert-backups" -type d \( ! -user 0 -o ! -perm 0700 \))" ]
 	N=$T/owners-new
 	mkdir -p "$N"
 	certutil -N -d "dbm:$N" --empty-password
@@ -137,8 +142,8 @@ if [ "$(id -u)" -eq 0 ]; then
 	check "db upgrade as root: succeeds" [ "$rc" -eq 0 ]
 	run -p "$N" override add f.example --cert "$LEAF"
 	run -p "$N" pref set security.OCSP.enabled 0
-	check "new files made as root take the profile's owner" \
-		[ "$(stat -c %u:%g "$N/cert9.db" "$N/key4.db" "$N/cert_override.txt" "$N/prefs.js" | sort -u)" = "4242:4343" ]
+	check "new files made as root (lock file included) take the profile's owner" \
+		[ "$(stat -c %u:%g "$N/cert9.db" "$N/key4.db" "$N/cert_override.txt" "$N/prefs.js" "$N/.parentlock" | sort -u)" = "4242:4343" ]
 else
 	echo "# not root: owner checks skipped"
 fi
