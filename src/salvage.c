@@ -604,6 +604,64 @@ table_columns(sqlite3 *db, int cid[N_COLS], size_t *ncols)
 	return *ncols ? 0 : -1;
 }
 
+/* A set of rowids (open addressing): a hostile file may hold very many leaf rows. */
+struct idset {
+	sqlite3_int64 *v;
+	bool *used;
+	size_t cap, n;
+};
+
+static size_t
+idset_slot(const struct idset *set, sqlite3_int64 id)
+{
+	uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15u;
+	size_t i = (size_t)(h >> 17) & (set->cap - 1);
+
+	while (set->used[i] && set->v[i] != id)
+		i = (i + 1) & (set->cap - 1);
+	return i;
+}
+
+/* Add id; false when it was there already. */
+static bool
+idset_add(struct idset *set, sqlite3_int64 id)
+{
+	size_t i;
+
+	if ((set->n + 1) * 2 > set->cap) {
+		struct idset bigger = {NULL, NULL, set->cap ? set->cap * 2 : 64, set->n};
+
+		bigger.v = xreallocarray(NULL, bigger.cap, sizeof(*bigger.v));
+		bigger.used = xzalloc(bigger.cap * sizeof(*bigger.used));
+		for (size_t k = 0; k < set->cap; k++) {
+			if (set->used[k]) {
+				size_t j = idset_slot(&bigger, set->v[k]);
+
+				bigger.used[j] = true;
+				bigger.v[j] = set->v[k];
+			}
+		}
+		free(set->v);
+		free(set->used);
+		*set = bigger;
+	}
+	i = idset_slot(set, id);
+	if (set->used[i])
+		return false;
+	set->used[i] = true;
+	set->v[i] = id;
+	set->n++;
+	return true;
+}
+
+static void
+idset_release(struct idset *set)
+{
+	free(set->v);
+	free(set->used);
+	memset(set, 0, sizeof(*set));
+}
+
 struct leaf_ctx {
 	struct salvage *s;
 	struct sql_cert **certs;
@@ -612,21 +670,15 @@ struct leaf_ctx {
 	size_t *ntrusts;
 	const sqlite3_int64 *read_ids; /* rowids SQLite read, ascending */
 	size_t nread;
-	sqlite3_int64 *extra_ids;      /* rowids taken from leaf pages */
+	struct idset extra;            /* rowids taken from leaf pages */
 	size_t nextra;
 	int cid[N_COLS];
 	size_t table_cols;
 };
 
 static bool
-rowid_in(const sqlite3_int64 *v, size_t n, sqlite3_int64 id, bool sorted)
+rowid_in(const sqlite3_int64 *v, size_t n, sqlite3_int64 id)
 {
-	if (!sorted) {
-		for (size_t i = 0; i < n; i++)
-			if (v[i] == id)
-				return true;
-		return false;
-	}
 	for (size_t lo = 0, hi = n; lo < hi;) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -649,8 +701,8 @@ leaf_row(void *ctx, int64_t rowid, uint32_t page, const struct sqlpage_value *v,
 
 	(void)page;
 	/* Older rows may lack columns added since; no nssPublic row has more. */
-	if (ncols < 2 || ncols > lc->table_cols || rowid_in(lc->read_ids, lc->nread, rowid, true) ||
-	    rowid_in(lc->extra_ids, lc->nextra, rowid, false))
+	if (ncols < 2 || ncols > lc->table_cols || rowid_in(lc->read_ids, lc->nread, rowid) ||
+	    !idset_add(&lc->extra, rowid))
 		return;
 	for (int i = 0; i < N_COLS; i++) {
 		int c = lc->cid[i];
@@ -662,8 +714,7 @@ leaf_row(void *ctx, int64_t rowid, uint32_t page, const struct sqlpage_value *v,
 		else
 			blob_set(&b[i], null, null ? NULL : v[c].p, null ? 0 : (int)v[c].n);
 	}
-	lc->extra_ids = xreallocarray(lc->extra_ids, lc->nextra + 1, sizeof(*lc->extra_ids));
-	lc->extra_ids[lc->nextra++] = rowid;
+	lc->nextra++;
 	lc->s->units_read++;
 	sql_row(b, lc->s, lc->certs, lc->ncerts, lc->trusts, lc->ntrusts);
 }
@@ -679,7 +730,7 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 	struct sql_trust *trusts = NULL;
 	size_t ncerts = 0, ntrusts = 0;
 	sqlite3_int64 *read_ids = NULL;
-	size_t budget, bad_before = 0, bad_total = 0, nread = 0;
+	size_t budget, bad_before = 0, bad_total = 0, nread = 0, read_alloc = 0;
 	bool probing = false;
 	struct strbuf q;
 	int ret = 0;
@@ -736,7 +787,10 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 			for (int i = 0; i < N_COLS; i++)
 				blob_get(st, i, &b[i]);
 			sql_row(b, s, &certs, &ncerts, &trusts, &ntrusts);
-			read_ids = xreallocarray(read_ids, nread + 1, sizeof(*read_ids));
+			if (nread == read_alloc) {
+				read_alloc = read_alloc ? read_alloc * 2 : 64;
+				read_ids = xreallocarray(read_ids, read_alloc, sizeof(*read_ids));
+			}
 			read_ids[nread++] = next;
 			sqlite3_reset(st);
 			if (next <= cur)
@@ -762,7 +816,7 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 		 * Rows SQLite cannot reach (a destroyed interior page, the table's
 		 * root page among them) still sit intact on their leaf pages.
 		 */
-		struct leaf_ctx lc = {s, &certs, &ncerts, &trusts, &ntrusts, read_ids, nread, NULL, 0, {0}, 0};
+		struct leaf_ctx lc = {s, &certs, &ncerts, &trusts, &ntrusts, read_ids, nread, {0}, 0, {0}, 0};
 		size_t bad = 0, rows;
 		bool truncated = false;
 
@@ -777,7 +831,7 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 					s->units_bad = 0;
 			}
 			(void)rows;
-			free(lc.extra_ids);
+			idset_release(&lc.extra);
 		}
 	}
 	sql_link(s, certs, ncerts, trusts, ntrusts);

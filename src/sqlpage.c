@@ -19,6 +19,7 @@ struct file {
 	size_t ps;        /* page size */
 	size_t usable;    /* page size less the reserved bytes */
 	uint32_t npages;  /* whole pages in the buffer */
+	size_t copy_left; /* payload bytes the scan may still assemble (a hostile file repeats cells) */
 };
 
 static uint32_t
@@ -86,7 +87,7 @@ mark_freelist(const struct file *f, bool *freed)
 
 /* The whole payload of a cell: local bytes, then the overflow chain. NULL when the chain is broken. */
 static unsigned char *
-payload(const struct file *f, const unsigned char *cell, const unsigned char *page_end, uint64_t plen)
+payload(struct file *f, const unsigned char *cell, const unsigned char *page_end, uint64_t plen)
 {
 	size_t x = f->usable - 35, m = (f->usable - 12) * 32 / 255 - 23, local;
 	unsigned char *out;
@@ -100,8 +101,10 @@ payload(const struct file *f, const unsigned char *cell, const unsigned char *pa
 
 		local = k <= x ? k : m;
 	}
-	if (cell + local + (plen > local ? 4 : 0) > page_end)
+	if (cell + local + (plen > local ? 4 : 0) > page_end || plen > f->copy_left)
 		return NULL;
+	/* Every cell of a sound file is read once: the bytes assembled stay within a few times its size. */
+	f->copy_left -= (size_t)plen;
 	out = xmalloc((size_t)plen + 1);
 	memcpy(out, cell, local);
 	got = local;
@@ -185,7 +188,7 @@ record(const unsigned char *p, size_t n, struct sqlpage_value *v, size_t *ncols)
 }
 
 static size_t
-leaf(const struct file *f, uint32_t pgno, sqlpage_row_fn fn, void *ctx, size_t *bad, struct sqlpage_value *v)
+leaf(struct file *f, uint32_t pgno, sqlpage_row_fn fn, void *ctx, size_t *bad, struct sqlpage_value *v)
 {
 	const unsigned char *pg = page_at(f, pgno), *end = pg + f->usable;
 	unsigned ncells = (unsigned)pg[3] << 8 | pg[4];
@@ -220,7 +223,7 @@ size_t
 sqlpage_scan_leaves(const unsigned char *buf, size_t len, sqlpage_row_fn fn, void *ctx, size_t *bad,
 		    bool *truncated)
 {
-	struct file f = {buf, len, 4096, 4096, 0};
+	struct file f = {buf, len, 4096, 4096, 0, 2 * len + MAX_PAYLOAD};
 	struct sqlpage_value *v;
 	bool *freed;
 	size_t rows = 0;
