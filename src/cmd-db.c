@@ -835,9 +835,9 @@ upgrade_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		}
 		if (!had_modern)
 			inherit_owner_mode(p->path, &modes);
+		json_object_object_add(res, "moved_to_backup", moved);
 		if (!had_modern && (ret = note_absent(&backup, modern_files, ARRAY_SIZE(modern_files), err)) < 0)
 			goto out;
-		json_object_object_add(res, "moved_to_backup", moved);
 		if (backup.id)
 			json_object_object_add(res, "backup", json_object_new_string(backup.id));
 		if (exists_in(p->path, "cert8.dir"))
