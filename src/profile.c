@@ -894,9 +894,12 @@ compat_get(const char *dir, size_t *len)
 	_autofree_ char *file = path_join(dir, "compatibility.ini");
 	struct mc_error e = {0};
 	struct stat st;
-	bool exists = stat(file, &st) == 0 && S_ISREG(st.st_mode);
+	bool found = stat(file, &st) == 0;
+	/* Only a file that is not there is absent: one that cannot be looked at is an error. */
+	int stat_errno = found || errno == ENOENT || errno == ENOTDIR ? 0 : errno;
+	bool exists = found && S_ISREG(st.st_mode);
 
-	if (compat.dir && streq(compat.dir, dir) && exists == compat.exists &&
+	if (!stat_errno && compat.dir && streq(compat.dir, dir) && exists == compat.exists &&
 	    (!exists || (st.st_ino == compat.st.st_ino && st.st_dev == compat.st.st_dev &&
 			 st.st_size == compat.st.st_size && st.st_mtim.tv_sec == compat.st.st_mtim.tv_sec &&
 			 st.st_mtim.tv_nsec == compat.st.st_mtim.tv_nsec))) {
@@ -908,12 +911,14 @@ compat_get(const char *dir, size_t *len)
 	memset(&compat, 0, sizeof(compat));
 	compat.dir = xstrdup(dir);
 	compat.exists = exists;
+	compat.read_errno = stat_errno;
 	if (exists)
 		compat.st = st;
 	if (exists && fileio_read(file, PROFILE_INI_MAX, &compat.buf, &compat.len, &e) < 0) {
 		compat.buf = NULL;
 		compat.len = 0;
-		compat.read_errno = e.sys_errno ? e.sys_errno : EIO;
+		/* Without an errno the file was over the size limit. */
+		compat.read_errno = e.sys_errno ? e.sys_errno : EFBIG;
 	}
 	*len = compat.len;
 	return compat.buf;

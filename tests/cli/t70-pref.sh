@@ -218,4 +218,16 @@ check "refusal says symbolic link" says "$errout" "symbolic link"
 check "the link target is unchanged" [ "$(sha256sum <"$T/elsewhere.js")" = "$lsum" ]
 check "the link is still a link" [ -L "$L/prefs.js" ]
 
+# compatibility.ini decides file formats: one that cannot be read stops writers, naming it and why.
+C=$T/compat
+new_profile "$C"
+head -c 2000000 /dev/zero | tr '\0' a >"$C/compatibility.ini"
+expect_rc "oversize compatibility.ini: pref set refused" 1 -p "$C" pref set a.b 1
+check "oversize: the error names the file and says too large" says "$errout" "compatibility.ini' (the application version decides file formats): File too large"
+rm "$C/compatibility.ini"
+ln -s compatibility.ini "$C/compatibility.ini"
+expect_rc "compatibility.ini that cannot be looked at (a link loop): refused" 1 -p "$C" pref set a.b 1
+check "link loop: the error says why" says "$errout" "symbolic links"
+check "nothing was written" [ ! -e "$C/prefs.js" ]
+
 done_testing
