@@ -89,6 +89,9 @@ log_cb(void *arg, int code, const char *msg)
 
 	if (primary != SQLITE_IOERR && primary != SQLITE_FULL && primary != SQLITE_CANTOPEN)
 		return;
+	/* Failures SQLite itself shrugs off: a file already gone, a directory it cannot open or a close. */
+	if (code == SQLITE_IOERR_DELETE_NOENT)
+		return;
 	if (!msg || !(p = strstr(msg, ": (")))
 		return;
 	v = strtol(p + 3, &end, 10);
@@ -102,6 +105,8 @@ log_cb(void *arg, int code, const char *msg)
 	if (!open_paren || !close_paren)
 		return;
 	snprintf(call, sizeof(call), "%.*s", (int)(open_paren - p), p);
+	if (streq(call, "openDirectory") || streq(call, "close"))
+		return;
 	snprintf(path, sizeof(path), "%.*s", (int)(close_paren - open_paren - 1), open_paren + 1);
 	record(strstr(call, "sync") ? "sync" : streq(call, "ftruncate") ? "truncate" : call, path, e);
 }
@@ -112,7 +117,7 @@ is_io_error(int rc)
 {
 	int primary = rc & 0xff;
 
-	if (rc == SQLITE_IOERR_SHORT_READ)
+	if (rc == SQLITE_IOERR_SHORT_READ || rc == SQLITE_IOERR_DELETE_NOENT)
 		return false;
 	return primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN;
 }
