@@ -250,17 +250,14 @@ fileio_private_dir(const char *base, const char *kind, struct mc_error *err)
 int
 fileio_adopt_owner(int fd, const char *dir, struct mc_error *err)
 {
-	struct stat ds, fs;
+	uid_t uid;
+	gid_t gid;
 
-	if (geteuid() != 0)
+	if (fileio_dir_owner(dir, &uid, &gid, err) < 0)
+		return MC_EFAIL;
+	if (uid == (uid_t)-1 && gid == (gid_t)-1)
 		return 0;
-	if (stat(dir, &ds) < 0)
-		return mc_error_sys(err, "cannot stat '%s'", dir);
-	if (fstat(fd, &fs) < 0)
-		return mc_error_sys(err, "cannot stat a file created in '%s'", dir);
-	if (fs.st_uid == ds.st_uid && fs.st_gid == ds.st_gid)
-		return 0;
-	if (fchown(fd, ds.st_uid, ds.st_gid) < 0)
+	if (fchown(fd, uid, gid) < 0)
 		return mc_error_sys(err, "cannot give a file created in '%s' to its owner", dir);
 	return 0;
 }

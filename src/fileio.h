@@ -36,13 +36,14 @@ bool fileio_exists(const char *path);
 
 /*
  * Run as root on a user's profile (an administrator's fix), the files mozcert
- * creates in the profile itself (not its backups) must belong to the profile's owner, or the application, run
- * by that user, cannot rewrite it (a root-owned .parentlock even stops it
- * starting). Give the open file or directory fd the owner and group of the
- * directory dir. A no-op unless running as root and the owners differ.
+ * creates in the profile itself (not its backups) must belong to the profile's
+ * owner, or the application, run by that user, cannot rewrite them (a
+ * root-owned .parentlock even stops it starting). fileio_dir_owner gives that
+ * owner and group of directory dir, or -1/-1 when there is nothing to change
+ * (not root, or dir is ours already); fileio_adopt_owner gives them to fd, a
+ * file this process has just created.
  */
 int fileio_adopt_owner(int fd, const char *dir, struct mc_error *err);
-/* The owner fileio_adopt_owner would give: -1/-1 (none) unless root and they differ. */
 int fileio_dir_owner(const char *dir, uid_t *uid, gid_t *gid, struct mc_error *err);
 
 /*
