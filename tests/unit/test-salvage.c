@@ -313,6 +313,50 @@ START_TEST(test_dbm_damaged)
 }
 END_TEST
 
+/*
+ * A header claiming 2^24 buckets, the split points past the real ones placed
+ * beyond the end of the file: every certificate is still read, and each of
+ * those buckets is one missing page (they are counted per split point, not
+ * walked one by one).
+ */
+START_TEST(test_dbm_huge_bucket_count)
+{
+	struct salvage s;
+	struct mc_error err = {0};
+	size_t len;
+	_autofree_ unsigned char *b = NULL;
+	_autofree_ char *why = NULL;
+	unsigned long long missing, lo, hi;
+	uint32_t max;
+	unsigned l0 = 0;
+
+	nss_up();
+	b = store_file("dbm/cert8.db", &len);
+	max = (uint32_t)b[40] << 24 | (uint32_t)b[41] << 16 | (uint32_t)b[42] << 8 | b[43];
+	while ((1ull << l0) < (unsigned long long)max + 1)
+		l0++;
+	for (unsigned l = l0 + 1; l <= 24; l++)
+		memcpy(b + 68 + 4 * (l - 1), "\x7f\xff\xff\x00", 4);
+	memcpy(b + 40, "\x01\x00\x00\x00", 4);
+	salvage_init(&s);
+	ck_assert_int_eq(salvage_dbm(b, len, &s, &err), 0);
+	ck_assert(s.damaged);
+	ck_assert(s.tail_lost);
+	ck_assert_uint_eq(s.n, NCERTS);
+	check_oracle(&s, b, len, true, true);
+	salvage_release(&s);
+	ck_assert_int_eq(salvage_dbm_ok(b, len, &why), 0);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_int_eq(sscanf(why, "%llu damaged or missing pages", &missing), 1);
+	/* Buckets 2^l0 .. 2^24 are all missing; those between max and 2^l0 may be. */
+	lo = (1ull << 24) - (1ull << l0) + 1;
+	hi = lo + (1ull << l0) - 1 - max;
+	ck_assert_uint_ge(missing, lo);
+	ck_assert_uint_le(missing, hi);
+	nss_down();
+}
+END_TEST
+
 /* Random damage anywhere must never crash a reader, and what is read is always a real certificate. */
 START_TEST(test_fuzz_mutations)
 {
@@ -450,6 +494,7 @@ make_suite(void)
 	tcase_add_test(tc, test_sql_sparse_rowids);
 	tcase_add_test(tc, test_dbm_intact);
 	tcase_add_loop_test(tc, test_dbm_damaged, 0, 7);
+	tcase_add_test(tc, test_dbm_huge_bucket_count);
 	tcase_add_test(tc, test_fuzz_mutations);
 	tcase_add_test(tc, test_real_fixtures);
 	suite_add_tcase(s, tc);
