@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "fileio.h"
+#include "strbuf.h"
 #include "banned.h"
 
 void
@@ -100,6 +101,24 @@ backup_add(struct backup *b, const char *name, bool copy, struct mc_error *err)
 	if ((ret = fileio_copy(src, dst, 0600, true, err)) < 0)
 		return ret;
 	return fileio_fsync_dir(b->path, err);
+}
+
+int
+backup_note_absent(struct backup *b, const char *const *names, size_t n, struct mc_error *err)
+{
+	struct strbuf sb;
+	int ret;
+
+	if (n == 0)
+		return 0;
+	if (!b->path && (ret = backup_create(b, err)) < 0)
+		return ret;
+	strbuf_init(&sb);
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(&sb, "%s\n", names[i]);
+	ret = atomic_replace(b->path, BACKUP_ABSENT_NAME, sb.buf, sb.len, 0, NULL, err);
+	strbuf_release(&sb);
+	return ret < 0 ? ret : 0;
 }
 
 int

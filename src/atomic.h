@@ -25,6 +25,13 @@ void backup_release(struct backup *b);
  * under a new, never reused id on first call. A missing file is skipped.
  */
 int backup_add(struct backup *b, const char *name, bool copy, struct mc_error *err);
+/*
+ * Record in the backup (created if need be) that the profile files names[0..n)
+ * did not exist, so restoring it removes them: written before the change that
+ * creates them, so a run killed after that change leaves a whole backup.
+ */
+#define BACKUP_ABSENT_NAME "ABSENT"
+int backup_note_absent(struct backup *b, const char *const *names, size_t n, struct mc_error *err);
 
 enum atomic_flags {
 	ATOMIC_BACKUP = 1 << 0,  /* keep the old file in the backup */

@@ -20,7 +20,6 @@
 #include "banned.h"
 
 /* A backup file naming the store files that did not exist when it was made (restore removes them). */
-#define ABSENT_NAME "ABSENT"
 #define REASON_NAME "REASON"
 /* Largest file db restore puts back through memory (others are store files, copied). */
 #define RESTORE_MAX (256u * 1024u * 1024u)
@@ -649,23 +648,6 @@ list_store(const char *dir, enum certdb_kind kind, unsigned flags, const char *p
 	return ret;
 }
 
-/* Write the names of store files that did not exist into the backup, for db restore. */
-static int
-note_absent(struct backup *b, const char *const *names, size_t n, struct mc_error *err)
-{
-	struct strbuf sb;
-	int ret;
-
-	if (!b->path || n == 0)
-		return 0;
-	strbuf_init(&sb);
-	for (size_t i = 0; i < n; i++)
-		strbuf_addf(&sb, "%s\n", names[i]);
-	ret = atomic_replace(b->path, ABSENT_NAME, sb.buf, sb.len, 0, NULL, err);
-	strbuf_release(&sb);
-	return ret < 0 ? ret : 0;
-}
-
 /*
  * New cert9.db/key4.db take the mode and owner of the cert8.db/key3.db they
  * replace: run as root on a user's profile, they must stay the user's.
@@ -829,6 +811,11 @@ upgrade_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 			json_object_array_add(moved, json_object_new_string(legacy_files[i]));
 		}
 		legacy_modes_get(p->path, &modes);
+		/* Before the swap: a run killed after it still leaves a backup that restores the legacy-only profile. */
+		if (!had_modern && (ret = backup_note_absent(&backup, modern_files, ARRAY_SIZE(modern_files), err)) < 0) {
+			json_object_put(moved);
+			goto out;
+		}
 		if ((ret = stage_commit(&st, &backup, err)) < 0) {
 			json_object_put(moved);
 			goto out;
@@ -836,8 +823,6 @@ upgrade_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		if (!had_modern)
 			inherit_owner_mode(p->path, &modes);
 		json_object_object_add(res, "moved_to_backup", moved);
-		if (!had_modern && (ret = note_absent(&backup, modern_files, ARRAY_SIZE(modern_files), err)) < 0)
-			goto out;
 		if (backup.id)
 			json_object_object_add(res, "backup", json_object_new_string(backup.id));
 		if (exists_in(p->path, "cert8.dir"))
@@ -908,7 +893,7 @@ static bool
 restorable_name(const char *name)
 {
 	return name[0] && name[0] != '.' && !strchr(name, '/') && !streq(name, REASON_NAME) &&
-	       !streq(name, ABSENT_NAME);
+	       !streq(name, BACKUP_ABSENT_NAME);
 }
 
 static int
@@ -954,7 +939,7 @@ read_backup(const char *root, const char *id, struct backup_entry *out, struct m
 		}
 	{
 		_autofree_ char *rpath = path_join(dir, REASON_NAME);
-		_autofree_ char *apath = path_join(dir, ABSENT_NAME);
+		_autofree_ char *apath = path_join(dir, BACKUP_ABSENT_NAME);
 		char *buf = NULL;
 		size_t len;
 
@@ -1260,6 +1245,9 @@ restore_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		if (!exists_in(p->path, b.files[i]))
 			created[ncreated++] = b.files[i];
 
+	/* The new backup can be restored too: it records, before they appear, the files the restore creates. */
+	if (!ctx->dry_run && (ret = backup_note_absent(&nb, (const char *const *)created, ncreated, err)) < 0)
+		goto out;
 	if ((ret = restore_pair(ctx, p, bdir, &b, CERTDB_SQL, &nb, arr, &changed, err)) < 0)
 		goto out;
 	if ((ret = restore_pair(ctx, p, bdir, &b, CERTDB_DBM, &nb, arr, &changed, err)) < 0)
@@ -1316,9 +1304,6 @@ restore_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		/* Files that did not exist take the backup's mode and the profile's owner. */
 		for (size_t i = 0; i < ncreated; i++)
 			inherit_from_backup(p->path, bdir, created[i]);
-		/* The new backup can be restored too: it records what the restore created. */
-		if ((ret = note_absent(&nb, created, ncreated, err)) < 0)
-			goto out;
 	}
 	if (nb.id)
 		json_object_object_add(res, "backup", json_object_new_string(nb.id));

@@ -205,6 +205,17 @@ expect_rc "upgrade of a truncated cert8.db -> exit 1" 1 -p "$T/up-bad" db upgrad
 check "upgrade refused: points to db repair" sh -c 'printf "%s\n" "$1" | grep -q "db repair"' _ "$errout"
 check "upgrade refused: nothing changed" [ "$(sum_dir "$T/up-bad")" = "$snap" ]
 
+# an upgrade killed right after the swap leaves a backup that already says what was absent
+real_copy mozilla-pgo-certs "$T/up-kill"
+snap=$(sum_dir "$T/up-kill")
+MOZCERT_CRASH_AT=after-renames "$MOZCERT" -p "$T/up-kill" db upgrade >/dev/null 2>&1
+check "upgrade killed after the swap: the new store is in place" [ -f "$T/up-kill/cert9.db" ]
+kb=$(ls "$T/up-kill/mozcert-backups" | head -1)
+check "upgrade killed after the swap: its backup names cert9.db and key4.db as absent" \
+	sh -c 'printf "cert9.db\nkey4.db\n" | cmp -s - "$1/ABSENT"' _ "$T/up-kill/mozcert-backups/$kb"
+expect_rc "restore the killed upgrade's backup" 0 -p "$T/up-kill" db restore "$kb"
+check "restore after a killed upgrade: the legacy-only profile is back, byte-identical" [ "$(sum_dir "$T/up-kill")" = "$snap" ]
+
 # ---- db backups / db restore ----
 expect_rc "backups" 0 --json -p "$T/up" db backups
 check "backups: one, reason 'db upgrade', its three files with sizes, and what was absent" \
