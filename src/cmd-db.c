@@ -161,8 +161,7 @@ check_leftovers(struct findings *f)
 	if (getenv("MOZCERT_STAGE_DIR") && *getenv("MOZCERT_STAGE_DIR"))
 		bases[nb++] = getenv("MOZCERT_STAGE_DIR");
 	bases[nb++] = "/dev/shm";
-	if (getenv("TMPDIR") && *getenv("TMPDIR"))
-		bases[nb++] = getenv("TMPDIR");
+	bases[nb++] = fileio_tmpdir();
 	bases[nb++] = "/tmp";
 	for (size_t i = 0; i < nb; i++) {
 		bool dup = false;

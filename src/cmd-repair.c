@@ -57,10 +57,9 @@ work_release(struct work *w)
 static int
 work_copy(const struct profile *p, struct work *w, struct mc_error *err)
 {
-	const char *tmp = getenv("TMPDIR");
 	int ret;
 
-	w->dir = fileio_private_dir(tmp && *tmp ? tmp : "/tmp", "repair", err);
+	w->dir = fileio_private_dir(fileio_tmpdir(), "repair", err);
 	if (!w->dir)
 		return MC_EFAIL;
 	for (size_t i = 0; i < N_FILES; i++) {

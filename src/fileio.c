@@ -231,6 +231,14 @@ fileio_sweep_private_dirs(const char *base, const char *kind)
 	sweep_orphans(base, prefix);
 }
 
+const char *
+fileio_tmpdir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	return tmp && *tmp ? tmp : "/tmp";
+}
+
 char *
 fileio_private_dir(const char *base, const char *kind, struct mc_error *err)
 {

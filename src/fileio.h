@@ -46,6 +46,9 @@ bool fileio_exists(const char *path);
 int fileio_adopt_owner(int fd, const char *dir, struct mc_error *err);
 int fileio_dir_owner(const char *dir, uid_t *uid, gid_t *gid, struct mc_error *err);
 
+/* $TMPDIR when set and not empty, else /tmp (borrowed). */
+const char *fileio_tmpdir(void);
+
 /*
  * A new private (0700) working directory BASE/mozcert-KIND-<pid>-XXXXXX; caller
  * frees the path. Directories of the same KIND left by processes that no

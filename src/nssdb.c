@@ -92,8 +92,7 @@ has_legacy_beside(const char *dir)
 static int
 make_private_copy(const char *dir, enum certdb_kind kind, char **copy, struct mc_error *err)
 {
-	const char *tmp = getenv("TMPDIR");
-	_autofree_ char *tmpl = fileio_private_dir(tmp && *tmp ? tmp : "/tmp", "ro", err);
+	_autofree_ char *tmpl = fileio_private_dir(fileio_tmpdir(), "ro", err);
 	const char *names[2] = {cert_file(kind), key_file(kind)};
 
 	if (!tmpl)

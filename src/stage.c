@@ -102,11 +102,10 @@ static void
 sweep_stale_dirs(void)
 {
 	_autofree_ char *base = staging_base();
-	const char *tmp = getenv("TMPDIR");
 
 	fileio_sweep_private_dirs(base, "stage");
-	fileio_sweep_private_dirs(tmp && *tmp ? tmp : "/tmp", "repair");
-	fileio_sweep_private_dirs(tmp && *tmp ? tmp : "/tmp", "ro");
+	fileio_sweep_private_dirs(fileio_tmpdir(), "repair");
+	fileio_sweep_private_dirs(fileio_tmpdir(), "ro");
 }
 
 int
@@ -157,14 +156,13 @@ static char *
 staging_base(void)
 {
 	const char *env = getenv("MOZCERT_STAGE_DIR");
-	const char *tmp = getenv("TMPDIR");
 
 	if (env && *env)
 		return xstrdup(env);
 	/* tmpfs when there is one: the many small NSS transactions then cost no disk sync. */
 	if (access("/dev/shm", W_OK | X_OK) == 0)
 		return xstrdup("/dev/shm");
-	return xstrdup(tmp && *tmp ? tmp : "/tmp");
+	return xstrdup(fileio_tmpdir());
 }
 
 /* An empty private staging directory for the store of profile_dir. */
