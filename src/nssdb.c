@@ -166,6 +166,27 @@ find_v32(struct certdb *db, const unsigned char hash[32])
 	return NULL;
 }
 
+/*
+ * NSS ignores some failures of its store: deleting a certificate whose trust
+ * object cannot be deleted "succeeds". A failure SQLite recorded during an
+ * operation NSS reported as done fails the operation here, with its file and
+ * errno. Call sqlio_clear() right before the operation.
+ */
+static int
+io_unreported(struct mc_error *err, const char *what, const char *name)
+{
+	char io[600];
+	int e = sqlio_take_failure(io, sizeof(io));
+
+	if (e == 0)
+		return 0;
+	if (err && err->code == 0) {
+		mc_error_set(err, MC_EFAIL, "%s '%s': %s", what, name ? name : "?", io);
+		err->sys_errno = e;
+	}
+	return MC_EFAIL;
+}
+
 int
 certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
 	    const char *password, struct certdb **out, struct mc_error *err)
@@ -253,6 +274,13 @@ certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
 			goto fail_nss;
 		}
 	}
+	/*
+	 * Opening a new store beside a legacy key3.db/cert8.db makes NSS convert
+	 * them, and a write that fails in the middle only drops objects (public
+	 * keys) without an error: a store NSS could not write whole is not used.
+	 */
+	if (rw && (ret = io_unreported(err, "cannot open the certificate store", cpath)) < 0)
+		goto fail_nss;
 	if ((ret = load_v32(db, err)) < 0)
 		goto fail_nss;
 	*out = db;
@@ -630,27 +658,6 @@ destroy_v32(struct certdb *db, const unsigned char hash[32], struct mc_error *er
 	return 0;
 }
 
-/*
- * NSS ignores some failures of its store: deleting a certificate whose trust
- * object cannot be deleted "succeeds". A failure SQLite recorded during an
- * operation NSS reported as done fails the operation here, with its file and
- * errno. Call sqlio_clear() right before the operation.
- */
-static int
-io_unreported(struct mc_error *err, const char *what, const char *name)
-{
-	char io[600];
-	int e = sqlio_take_failure(io, sizeof(io));
-
-	if (e == 0)
-		return 0;
-	if (err && err->code == 0) {
-		mc_error_set(err, MC_EFAIL, "%s '%s': %s", what, name ? name : "?", io);
-		err->sys_errno = e;
-	}
-	return MC_EFAIL;
-}
-
 static int
 change_trust(struct certdb *db, CERTCertificate *cert, const unsigned char hash[32],
 	     const CERTCertTrust *want, struct mc_error *err)
@@ -1019,6 +1026,13 @@ certdb_create(const char *dir, enum certdb_kind kind, const char *password, stru
 	}
 	if (slot)
 		PK11_FreeSlot(slot);
+	/*
+	 * A new store beside a legacy key3.db: NSS converts it here, and a write
+	 * that fails in the middle only drops objects (the public keys it writes
+	 * to cert9.db), with no error. A store NSS could not write whole is not used.
+	 */
+	if (ret == 0)
+		ret = io_unreported(err, "cannot create a certificate store in", dir);
 	if (NSS_Shutdown() != SECSuccess && ret == 0)
 		ret = mc_error_nss(err, "cannot close the new certificate store in '%s'", dir);
 	return ret;

@@ -67,22 +67,17 @@ then
 	done
 fi
 
-python3 - "$MOZCERT" "$POINTS" "$W" "$SHARED" "$SRCDIR/tests/fixtures" "${CRASH_TAP:-0}" \
+PYTHONPATH="$SRCDIR/tests${PYTHONPATH:+:$PYTHONPATH}" python3 - "$MOZCERT" "$POINTS" "$W" "$SHARED" "$SRCDIR/tests/fixtures" "${CRASH_TAP:-0}" \
 	"${CRASH_COMMANDS:-import trust repair upgrade override pref}" <<'PY'
 import os, shlex, shutil, signal, subprocess, sys, time
+from sweeplib import NSS, copy_profile, is_temp, say, snapshot
+import sweeplib
 
 mozcert, points, work, shared, fix, tap, which = sys.argv[1:]
 points, tap, which = int(points), tap == "1", which.split()
 stage = os.environ["MOZCERT_STAGE_DIR"]
 use_strace = os.environ.get("CRASH_STRACE", "1") == "1" and shutil.which("strace") is not None
 strace_calls = os.environ.get("CRASH_STRACE_CALLS", "rename unlink").split()
-NSS = ("cert9.db", "key4.db")
-SKIP_DIRS = ("mozcert-backups",)
-SKIP_FILES = (".parentlock",)
-
-
-def say(line):
-    print(line, flush=True)
 
 
 def run(args, **kw):
@@ -93,39 +88,8 @@ def moz(profile, *args):
     return run([mozcert, "-p", profile] + list(args))
 
 
-def is_temp(name):
-    return name == ".mozcert-journal" or (name.startswith(".") and ".mozcert-" in name)
-
-
-def snapshot(d):
-    """name -> bytes of every regular file of the profile (backups and the lock file left out)"""
-    out = {}
-    for root, dirs, files in os.walk(d):
-        dirs[:] = [x for x in dirs if not (root == d and x in SKIP_DIRS)]
-        for f in files:
-            p = os.path.join(root, f)
-            rel = os.path.relpath(p, d)
-            if rel in SKIP_FILES or not os.path.isfile(p) or os.path.islink(p):
-                continue
-            out[rel] = open(p, "rb").read()
-    return out
-
-
 def listing(d):
-    """(certutil exit status, sorted 'nickname<TAB>trust' lines), run on a scratch copy of the profile"""
-    scratch = os.path.join(work, "scratch")
-    shutil.rmtree(scratch, ignore_errors=True)
-    shutil.copytree(d, scratch, ignore=shutil.ignore_patterns(*SKIP_DIRS), symlinks=True)
-    r = run(["certutil", "-L", "-d", "sql:" + scratch])
-    shutil.rmtree(scratch, ignore_errors=True)
-    lines = []
-    for line in r.stdout.decode(errors="replace").splitlines()[4:]:
-        if not line.strip() or "needs user init" in line:
-            continue
-        parts = line.rstrip().rsplit(None, 1)
-        if len(parts) == 2 and parts[1].count(",") == 2:
-            lines.append(parts[0].rstrip() + "\t" + parts[1])
-    return r.returncode, sorted(lines)
+    return sweeplib.listing(d, os.path.join(work, "scratch"))
 
 
 def trusts(lst):
@@ -134,15 +98,6 @@ def trusts(lst):
 
 def stage_leftovers():
     return [x for x in os.listdir(stage) if x.startswith("mozcert-stage-")]
-
-
-def copy_profile(src, dst):
-    shutil.rmtree(dst, ignore_errors=True)
-    shutil.copytree(src, dst, symlinks=True)
-    for root, dirs, files in os.walk(dst):
-        for x in dirs + files:
-            os.chmod(os.path.join(root, x), os.stat(os.path.join(root, x)).st_mode | 0o200)
-    os.chmod(dst, 0o700)
 
 
 # ---- base profiles ----

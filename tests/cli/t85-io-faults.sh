@@ -29,7 +29,41 @@ while IFS= read -r line; do
 	"FAIL "*) not_ok "${line#FAIL }" ;;
 	esac
 done <"$T/sweep"
-check "the sweep ran every command (12 summary lines)" [ "$(grep -c '^\(PASS\|FAIL\) ' "$T/sweep")" -eq 12 ]
+check "the sweep ran every command (14 summary lines)" [ "$(grep -c '^\(PASS\|FAIL\) ' "$T/sweep")" -eq 14 ]
 check "the sweep finished: summary line printed" grep -q '^fault-sweep: [0-9]* fault points' "$T/sweep"
 check "the sweep exited 0 (stderr: $(tail -c 300 "$T/sweep.err" | tr '\n' ' '))" [ "$sweep_rc" -eq 0 ]
+
+# db repair of a damaged legacy profile: NSS converts key3.db into the new store while mozcert creates it, and
+# a failed write there only dropped objects (the 73 public keys NSS writes to cert9.db) with exit 0. Faults at
+# writes of that conversion (the staged key4.db journal, spread) must fail the run and change nothing, or give
+# the very store an unfaulted run gives.
+classes() { sqlite3 "file:$1/cert9.db?immutable=1" "select hex(a0) || '=' || count(*) from nssPublic group by a0" 2>&1 | tr '\n' ' '; }
+legacy_damaged() {
+	rm -rf "$1"; cp -r "$SHARED/fixtures/real/mozilla-pgo-certs" "$1"; chmod -R u+w "$1"
+	python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(16384); f.write(bytes(16384))' "$1/cert8.db"
+}
+mkdir -p "$T/lstage"
+legacy_damaged "$T/lref"
+MOZCERT_STAGE_DIR=$T/lstage TMPDIR=$T/lstage IOFAULT_OP=write IOFAULT_PATH_PREFIX="$T/lstage" IOFAULT_LOG="$T/llog" \
+	LD_PRELOAD=$IOFAULT_SO "$MOZCERT" -p "$T/lref" db repair >/dev/null 2>&1
+ref=$(classes "$T/lref")
+check "legacy repair unfaulted: the converted public keys are in cert9.db ($ref)" sh -c 'printf "%s" "$1" | grep -q "00000002=73"' _ "$ref"
+awk '$1 == "write" && $4 ~ /\/key4\.db-journal$/ { print substr($2, 2) }' "$T/llog" >"$T/lns"
+nn=$(wc -l <"$T/lns")
+check "the conversion writes the staged key4.db journal ($nn writes)" [ "$nn" -ge 3 ]
+for k in 1 $(( (nn + 1) / 2 )) "$nn"; do
+	fn=$(sed -n "${k}p" "$T/lns")
+	legacy_damaged "$T/lf"
+	snap=$(sum_dir "$T/lf")
+	rm -rf "$T/lstage"/*
+	MOZCERT_STAGE_DIR=$T/lstage TMPDIR=$T/lstage IOFAULT_OP=write IOFAULT_N=$fn IOFAULT_ERRNO=EIO IOFAULT_PATH_PREFIX="$T/lstage" \
+		LD_PRELOAD=$IOFAULT_SO "$MOZCERT" -p "$T/lf" db repair >"$T/lout" 2>&1
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		check "legacy repair, write #$fn failing: exit $rc, profile unchanged" [ "$(sum_dir "$T/lf")" = "$snap" ]
+		check "legacy repair, write #$fn failing: the message names key4.db and the error" grep -q "key4.db.*Input/output error" "$T/lout"
+	else
+		check "legacy repair, write #$fn failing: exit 0 only with the unfaulted store ($(classes "$T/lf"))" [ "$(classes "$T/lf")" = "$ref" ]
+	fi
+done
 done_testing
