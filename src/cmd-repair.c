@@ -7,6 +7,7 @@
 #include <certdb.h>
 
 #include "cmd.h"
+#include "carry.h"
 #include "fileio.h"
 #include "nssdb.h"
 #include "salvage.h"
@@ -315,6 +316,35 @@ build_store(struct cmd_ctx *ctx, struct stage *st, const struct salvage *s, enum
 	return ret;
 }
 
+/* What carry_objects moved into the rebuilt store, and what it had to leave. */
+static void
+carry_report(struct cmd_ctx *ctx, struct json_object *res, const struct carry_report *r, struct loss *l)
+{
+	static const char *const keys[N_CARRY] = {"public_keys", "smime_records", "crls"};
+	struct json_object *o = json_object_new_object();
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	for (int k = 0; k < N_CARRY; k++) {
+		const char *name = carry_kind_name((enum carry_kind)k);
+
+		json_object_object_add(o, keys[k], json_object_new_int64((int64_t)r->carried[k]));
+		if (r->carried[k])
+			strbuf_addf(&sb, "%s%zu %s%s", sb.len ? ", " : "", r->carried[k], name, r->carried[k] == 1 ? "" : "s");
+		if (r->clashed[k]) {
+			_autofree_ char *what = xasprintf("%ss", name);
+
+			lose(l, what, r->clashed[k], "their object id is taken in the rebuilt store");
+		}
+	}
+	json_object_object_add(res, "carried", o);
+	if (r->left_out)
+		lose(l, "public keys", r->left_out, "their private keys were in the key database that could not be kept");
+	if (sb.len)
+		cmd_out(ctx, "carried over: %s\n", sb.buf);
+	strbuf_release(&sb);
+}
+
 /* Equal as settings: 'u' comes from a private key found in the kept key database, not from trust. */
 static bool
 same_trust(const char *a, const char *b)
@@ -406,6 +436,7 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	int major = profile_app_major(p->path), ret;
 	size_t selected = 0;
 	struct json_object *arr;
+	struct carry_report carried = {0};
 
 	salvage_init(&s);
 	strbuf_init(&l.text);
@@ -457,6 +488,14 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 			goto out;
 		if ((ret = build_store(ctx, &st, &s, mode, &b, &l, err)) < 0)
 			goto out;
+		if (mode == MODE_REPAIR && src_kind == CERTDB_SQL && w.present[F_CERT9]) {
+			_autofree_ char *old_db = path_join(w.dir, set_files[F_CERT9]);
+			_autofree_ char *new_db = path_join(st.dir, set_files[F_CERT9]);
+
+			if ((ret = carry_objects(old_db, new_db, keep_key, &carried, err)) < 0)
+				goto out;
+			carry_report(ctx, res, &carried, &l);
+		}
 		if ((ret = verify_built(ctx, &st, &b, err)) < 0)
 			goto out;
 		if ((ret = stage_commit(&st, NULL, err)) < 0)

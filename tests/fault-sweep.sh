@@ -4,8 +4,9 @@
 # ENOSPC (the LD_PRELOAD shim tests/faults/iofault.c), and look for half-states and mute error messages.
 # Usage: tests/fault-sweep.sh [BUILD]   (BUILD: the build directory, default build; it holds src/mozcert
 #        and tests/faults/iofault.so)
-# Env: FAULT_COMMANDS="import trust ..." (a subset of: import trust remove upgrade repair repair-legacy reset
-#      reset-keep override-add override-remove override-prune pref-set ocsp-off restore), FAULT_OPS="write fsync rename open" (also
+# Env: FAULT_COMMANDS="import trust ..." (a subset of: import trust remove upgrade repair repair-legacy
+#      repair-carry reset reset-keep override-add override-remove override-prune pref-set ocsp-off restore),
+#      FAULT_OPS="write fsync rename open" (also
 #      unlink truncate mkdir link), FAULT_ERRNOS="EIO ENOSPC", FAULT_SAMPLE=K (instead of every N: at most K
 #      points per command and call kind, half of them among the calls on profile files, the errno
 #      alternating), FAULT_SAMPLE_PRIVATE="write fsync" (with FAULT_SAMPLE: one more point for these call
@@ -73,7 +74,7 @@ errnos = os.environ.get("FAULT_ERRNOS", "EIO ENOSPC").split()
 sample = int(os.environ.get("FAULT_SAMPLE", "0"))
 cap = int(os.environ.get("FAULT_MAX", "0"))
 sample_private = os.environ.get("FAULT_SAMPLE_PRIVATE", "").split()
-ALL = "import trust remove upgrade repair repair-legacy reset reset-keep override-add override-remove override-prune pref-set ocsp-off restore"
+ALL = "import trust remove upgrade repair repair-legacy repair-carry reset reset-keep override-add override-remove override-prune pref-set ocsp-off restore"
 which = os.environ.get("FAULT_COMMANDS", ALL).split()
 STRERROR = {"EIO": "Input/output error", "ENOSPC": "No space left on device", "EDQUOT": "Disk quota exceeded",
             "EROFS": "Read-only file system", "EACCES": "Permission denied"}
@@ -152,6 +153,16 @@ copy_profile(base_pgo, base_legacy_damaged)
 with open(os.path.join(base_legacy_damaged, "cert8.db"), "r+b") as f:
     f.seek(16384)
     f.write(b"\0" * 16384)
+# a store with a CRL, the kind of object db repair carries over row by row (carry.c)
+base_carry = os.path.join(work, "base-carry")
+copy_profile(base3, base_carry)
+crl_cnf, crl_pem, crl_der = (os.path.join(work, x) for x in ("crl.cnf", "crl.pem", "crl.der"))
+open(os.path.join(work, "crl-index"), "w").close()
+open(crl_cnf, "w").write("[ca]\ndefault_ca = d\n[d]\ndatabase = %s\ndefault_md = sha256\n" % os.path.join(work, "crl-index"))
+must(run(["openssl", "ca", "-gencrl", "-keyfile", os.path.join(certs, "root.key"), "-cert", os.path.join(certs, "root.pem"),
+          "-out", crl_pem, "-crldays", "30", "-config", crl_cnf]), "a CRL")
+must(run(["openssl", "crl", "-in", crl_pem, "-outform", "DER", "-out", crl_der]), "a DER CRL")
+must(run(["crlutil", "-I", "-d", "sql:" + base_carry, "-i", crl_der, "-t", "1"]), "a CRL in the store")
 # a profile with a backup to restore: the trust change of cert trust, undone
 base_restore = os.path.join(work, "base-restore")
 copy_profile(base3, base_restore)
@@ -163,6 +174,7 @@ COMMANDS = {
     "remove": ("cert remove", base3, ["cert", "remove", "leaf.mozcert.test - mozcert test"]),
     "upgrade": ("db upgrade", base_pgo, ["db", "upgrade"]),
     "repair": ("db repair", base_damaged, ["db", "repair"]),
+    "repair-carry": ("db repair (a CRL carried over)", base_carry, ["db", "repair"]),
     "reset": ("db reset", base3, ["db", "reset"]),
     "reset-keep": ("db reset --keep-user-certs", base3, ["db", "reset", "--keep-user-certs"]),
     "repair-legacy": ("db repair (cert8.db into cert9.db)", base_legacy_damaged, ["db", "repair"]),

@@ -244,4 +244,42 @@ for fx in mozilla-tb-db-tinderbox-invalid-sql mozilla-tb-db-tinderbox-invalid-le
 	done
 done
 
+# ---- objects other than certificates and trust are carried over ----
+# a store with the 73 public keys NSS writes when it converts a key3.db, and a CRL; repaired healthy and damaged
+classes() { sqlite3 "file:$1/cert9.db?immutable=1" "select hex(a0) || '=' || count(*) from nssPublic where hex(a0) in ('00000002', 'CE534351', 'CE534352') group by a0" 2>&1 | tr '\n' ' '; }
+rm -rf "$T/carry" && cp -r "$REAL/mozilla-pgo-certs" "$T/carry" && chmod -R u+w "$T/carry"
+"$MOZCERT" -p "$T/carry" db upgrade >/dev/null 2>&1
+: >"$T/crl-index"
+printf '[ca]\ndefault_ca = d\n[d]\ndatabase = %s\ndefault_md = sha256\n' "$T/crl-index" >"$T/crl.cnf"
+openssl ca -gencrl -keyfile "$FIX/certs/root.key" -cert "$FIX/certs/root.pem" -out "$T/crl.pem" -crldays 30 \
+	-config "$T/crl.cnf" >/dev/null 2>&1
+openssl crl -in "$T/crl.pem" -outform DER -out "$T/crl.der"
+certutil -A -d "sql:$T/carry" -n crlroot -t C,, -a -i "$FIX/certs/root.pem"
+crlutil -I -d "sql:$T/carry" -i "$T/crl.der" -t 1 >/dev/null 2>&1
+carried_want=$(classes "$T/carry")
+check "carry: the store has public keys, a CRL and an S/MIME record ($carried_want)" sh -c 'printf "%s" "$1" | grep -q "00000002=73 CE534351=1 CE534352=1"' _ "$carried_want"
+list_before=$(listing "$T/carry")
+keys_before=$(certutil -K -d "sql:$T/carry" </dev/null 2>/dev/null | grep -c '^<')
+expect_rc "repair of a healthy store with public keys and a CRL" 0 --json -p "$T/carry" db repair
+check "carry --json: 73 public keys, 1 CRL and 1 S/MIME record carried, nothing lost" sh -c 'printf "%s\n" "$1" | python3 -c "
+import json, sys
+r = json.load(sys.stdin)[\"results\"][0]
+sys.exit(0 if r[\"carried\"] == {\"public_keys\": 73, \"smime_records\": 1, \"crls\": 1} and r[\"lost\"] == [] else 1)"' _ "$out"
+check "carry: the rebuilt store holds the same public keys, CRL and S/MIME record ($(classes "$T/carry"))" [ "$(classes "$T/carry")" = "$carried_want" ]
+check "carry: certutil lists the same certificates and trust" [ "$(listing "$T/carry")" = "$list_before" ]
+check "carry: the private keys are still found ($keys_before)" [ "$(certutil -K -d "sql:$T/carry" </dev/null 2>/dev/null | grep -c '^<')" -eq "$keys_before" ]
+check "carry: crlutil lists the CRL" sh -c 'crlutil -L -d "sql:$1" 2>/dev/null | grep -q "^crlroot"' _ "$T/carry"
+if [ -x /usr/lib/firefox-esr/libsoftokn3.so ] || [ -f /usr/lib/firefox-esr/libsoftokn3.so ]; then
+	check "carry: the browser's NSS lists the same certificates" \
+		[ "$(LD_LIBRARY_PATH=/usr/lib/firefox-esr certutil -L -d "sql:$T/carry" 2>/dev/null | awk 'NR>4 && NF' | wc -l)" -eq "$(printf '%s\n' "$list_before" | wc -l)" ]
+fi
+expect_rc "repair again: the same store" 0 -p "$T/carry" db repair
+check "carry: a second repair keeps them too" [ "$(classes "$T/carry")" = "$carried_want" ]
+# damaged: the last page zeroed; what SQLite can still read is carried
+size=$(stat -c %s "$T/carry/cert9.db")
+dd if=/dev/zero of="$T/carry/cert9.db" bs=1 seek=$((size - 1024)) count=1024 conv=notrunc 2>/dev/null
+expect_rc "repair of the damaged store" 0 --json -p "$T/carry" db repair
+check "carry (damaged): the store opens and public keys are carried ($(classes "$T/carry"))" \
+	sh -c 'printf "%s" "$1" | grep -q "00000002=[1-9]"' _ "$(classes "$T/carry")"
+
 done_testing

@@ -29,7 +29,7 @@ while IFS= read -r line; do
 	"FAIL "*) not_ok "${line#FAIL }" ;;
 	esac
 done <"$T/sweep"
-check "the sweep ran every command (14 summary lines)" [ "$(grep -c '^\(PASS\|FAIL\) ' "$T/sweep")" -eq 14 ]
+check "the sweep ran every command (15 summary lines)" [ "$(grep -c '^\(PASS\|FAIL\) ' "$T/sweep")" -eq 15 ]
 check "the sweep finished: summary line printed" grep -q '^fault-sweep: [0-9]* fault points' "$T/sweep"
 check "the sweep exited 0 (stderr: $(tail -c 300 "$T/sweep.err" | tr '\n' ' '))" [ "$sweep_rc" -eq 0 ]
 
