@@ -1188,7 +1188,8 @@ salvage_carve(const unsigned char *buf, size_t len, struct salvage *s)
 		} else {
 			continue;
 		}
-		if (total > len - i || buf[i + hdr] != 0x30)
+		/* A certificate is a SEQUENCE with content: its first byte must lie inside the buffer. */
+		if (total <= hdr || total > len - i || buf[i + hdr] != 0x30)
 			continue;
 		/* A cert8 record header just before: version, type 1, flags, three trust words, DER and nickname lengths. */
 		if (i >= 13) {

@@ -34,6 +34,7 @@ for t in $targets; do
 	ini) seeds="$root/tests/fuzz/corpus/ini $shared" max=4096 ;;
 	prefs) seeds="$root/tests/fixtures/prefs $shared" max=8192 ;;
 	override) seeds="$shared" max=8192 ;;
+	dbm) seeds="$root/tests/fuzz/corpus/dbm $shared" max=32768 ;;
 	*) seeds="$shared" max=32768 ;;
 	esac
 	NSS_DISABLE_UNLOAD=1 "$out/fuzz-$t" -max_total_time="$secs" -runs="${FUZZ_RUNS:--1}" -max_len=$max \
