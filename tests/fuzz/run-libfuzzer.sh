@@ -29,14 +29,15 @@ for t in $targets; do
 		$(pkg-config --libs $pkgs) -o "$out/fuzz-$t")
 	corpus=$out/corpus-$t
 	mkdir -p "$corpus"
+	# seeds: what earlier runs found and kept (tests/fuzz/corpus/T), the fixtures
 	case $t in
 	certpkg) seeds="$root/tests/fixtures/certs $shared" max=16384 ;;
-	ini) seeds="$root/tests/fuzz/corpus/ini $shared" max=4096 ;;
+	ini) seeds="$shared" max=4096 ;;
 	prefs) seeds="$root/tests/fixtures/prefs $shared" max=8192 ;;
 	override) seeds="$shared" max=8192 ;;
-	dbm) seeds="$root/tests/fuzz/corpus/dbm $shared" max=32768 ;;
 	*) seeds="$shared" max=32768 ;;
 	esac
+	[ -d "$root/tests/fuzz/corpus/$t" ] && seeds="$root/tests/fuzz/corpus/$t $seeds"
 	NSS_DISABLE_UNLOAD=1 "$out/fuzz-$t" -max_total_time="$secs" -runs="${FUZZ_RUNS:--1}" -max_len=$max \
 		-print_final_stats=1 -rss_limit_mb=4096 \
 		-artifact_prefix="$out/crash-$t-" "$corpus" $seeds 2>"$out/fuzz-$t.log" || {
