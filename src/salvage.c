@@ -411,14 +411,19 @@ sqlite_open_buf(const unsigned char *buf, size_t len, bool fix_header, sqlite3 *
 	return 0;
 }
 
-/* The columns of nssPublic that exist; -1 when the schema cannot be read. */
+/*
+ * The column number of each of sql_cols in nssPublic (-1: no such column) and
+ * the table's width; -1 when the schema cannot be read or has no nssPublic.
+ */
 static int
-sql_columns(sqlite3 *db, bool have[N_COLS], char **why)
+sql_columns(sqlite3 *db, int cid[N_COLS], size_t *ncols, char **why)
 {
 	sqlite3_stmt *st = NULL;
-	int rc, n = 0;
+	int rc;
 
-	memset(have, 0, sizeof(bool) * N_COLS);
+	*ncols = 0;
+	for (int i = 0; i < N_COLS; i++)
+		cid[i] = -1;
 	rc = sqlite3_prepare_v2(db, "PRAGMA table_info(nssPublic)", -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		*why = xasprintf("SQLite cannot read the schema: %s", sqlite3_errmsg(db));
@@ -427,11 +432,12 @@ sql_columns(sqlite3 *db, bool have[N_COLS], char **why)
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 1);
+		int c = sqlite3_column_int(st, 0);
 
-		n++;
+		(*ncols)++;
 		for (size_t i = 0; name && i < N_COLS; i++)
 			if (streq(name, sql_cols[i]))
-				have[i] = true;
+				cid[i] = c;
 	}
 	if (rc != SQLITE_DONE) {
 		*why = xasprintf("SQLite cannot read the schema: %s", sqlite3_errmsg(db));
@@ -439,7 +445,7 @@ sql_columns(sqlite3 *db, bool have[N_COLS], char **why)
 		return -1;
 	}
 	sqlite3_finalize(st);
-	if (n == 0 || !have[C_CLASS]) {
+	if (*ncols == 0 || cid[C_CLASS] < 0) {
 		*why = xstrdup("no nssPublic table (not a cert9.db, or its schema page is destroyed)");
 		return -1;
 	}
@@ -578,32 +584,6 @@ sql_link(struct salvage *s, struct sql_cert *certs, size_t ncerts, struct sql_tr
 	free(sha1);
 }
 
-/* The column number of each of sql_cols in nssPublic (-1: no such column) and the table's width. */
-static int
-table_columns(sqlite3 *db, int cid[N_COLS], size_t *ncols)
-{
-	sqlite3_stmt *st = NULL;
-
-	*ncols = 0;
-	for (int i = 0; i < N_COLS; i++)
-		cid[i] = -1;
-	if (sqlite3_prepare_v2(db, "PRAGMA table_info(nssPublic)", -1, &st, NULL) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return -1;
-	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 1);
-		int c = sqlite3_column_int(st, 0);
-
-		(*ncols)++;
-		for (int i = 0; name && i < N_COLS; i++)
-			if (streq(name, sql_cols[i]))
-				cid[i] = c;
-	}
-	sqlite3_finalize(st);
-	return *ncols ? 0 : -1;
-}
-
 /* A set of rowids (open addressing): a hostile file may hold very many leaf rows. */
 struct idset {
 	sqlite3_int64 *v;
@@ -724,7 +704,8 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
-	bool have[N_COLS];
+	int cid[N_COLS];
+	size_t ncols = 0;
 	_autofree_ char *why = NULL;
 	struct sql_cert *certs = NULL;
 	struct sql_trust *trusts = NULL;
@@ -736,13 +717,13 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 	int ret = 0;
 
 	/* First as it is; then with a rebuilt header when SQLite refuses it. */
-	if (sqlite_open_buf(buf, len, false, &db, &why) < 0 || sql_columns(db, have, &why) < 0) {
+	if (sqlite_open_buf(buf, len, false, &db, &why) < 0 || sql_columns(db, cid, &ncols, &why) < 0) {
 		_autofree_ char *why2 = NULL;
 
 		sqlite3_close(db);
 		db = NULL;
 		s->damaged = true;
-		if (len == 0 || sqlite_open_buf(buf, len, true, &db, &why2) < 0 || sql_columns(db, have, &why2) < 0) {
+		if (len == 0 || sqlite_open_buf(buf, len, true, &db, &why2) < 0 || sql_columns(db, cid, &ncols, &why2) < 0) {
 			sqlite3_close(db);
 			return mc_error_set(err, MC_EDAMAGED, "%s", why);
 		}
@@ -750,7 +731,7 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 	strbuf_init(&q);
 	strbuf_addstr(&q, "SELECT ");
 	for (int i = 0; i < N_COLS; i++)
-		strbuf_addf(&q, "%s%s", i ? ", " : "", have[i] ? sql_cols[i] : "NULL");
+		strbuf_addf(&q, "%s%s", i ? ", " : "", cid[i] >= 0 ? sql_cols[i] : "NULL");
 	strbuf_addstr(&q, ", rowid FROM nssPublic WHERE rowid > ? ORDER BY rowid LIMIT 1");
 
 	/*
@@ -824,22 +805,21 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 		 * root page among them) still sit intact on their leaf pages.
 		 */
 		struct leaf_ctx lc = {s, &certs, &ncerts, &trusts, &ntrusts, read_ids, nread, {0}, 0, {0}, 0};
-		size_t bad = 0, rows;
+		size_t bad = 0;
 		bool truncated = false;
 
-		if (table_columns(db, lc.cid, &lc.table_cols) == 0) {
-			rows = sqlpage_scan_leaves(buf, len, leaf_row, &lc, &bad, &truncated);
-			if (lc.nextra) {
-				/* What looked like a lost tail was unreachable rows, unless the file is short. */
-				s->tail_lost = truncated || (s->tail_lost && bad);
-				if (s->units_bad >= lc.nextra)
-					s->units_bad -= lc.nextra;
-				else
-					s->units_bad = 0;
-			}
-			(void)rows;
-			idset_release(&lc.extra);
+		memcpy(lc.cid, cid, sizeof(lc.cid));
+		lc.table_cols = ncols;
+		sqlpage_scan_leaves(buf, len, leaf_row, &lc, &bad, &truncated);
+		if (lc.nextra) {
+			/* What looked like a lost tail was unreachable rows, unless the file is short. */
+			s->tail_lost = truncated || (s->tail_lost && bad);
+			if (s->units_bad >= lc.nextra)
+				s->units_bad -= lc.nextra;
+			else
+				s->units_bad = 0;
 		}
+		idset_release(&lc.extra);
 	}
 	sql_link(s, certs, ncerts, trusts, ntrusts);
 out:

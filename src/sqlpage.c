@@ -10,7 +10,7 @@
 #include "banned.h"
 
 /* Bounds that keep a damaged file from making us loop or allocate without end. */
-#define MAX_COLS 4096
+#define MAX_COLS 2000  /* SQLite's own default limit (SQLITE_MAX_COLUMN) */
 #define MAX_PAYLOAD (16u * 1024 * 1024)
 
 struct file {
@@ -101,7 +101,8 @@ payload(struct file *f, const unsigned char *cell, const unsigned char *page_end
 
 		local = k <= x ? k : m;
 	}
-	if (cell + local + (plen > local ? 4 : 0) > page_end || plen > f->copy_left)
+	/* Every byte of a payload lies in the file: a longer one is not allocated, let alone followed. */
+	if (cell + local + (plen > local ? 4 : 0) > page_end || plen > f->copy_left || plen > f->len)
 		return NULL;
 	/* Every cell of a sound file is read once: the bytes assembled stay within a few times its size. */
 	f->copy_left -= (size_t)plen;
