@@ -42,6 +42,8 @@ legacy_damaged() {
 	rm -rf "$1"; cp -r "$SHARED/fixtures/real/mozilla-pgo-certs" "$1"; chmod -R u+w "$1"
 	python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(16384); f.write(bytes(16384))' "$1/cert8.db"
 }
+# an instrumented mozcert: the shim comes first in the preload list, ahead of the sanitizer runtime
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 mkdir -p "$T/lstage"
 legacy_damaged "$T/lref"
 MOZCERT_STAGE_DIR=$T/lstage TMPDIR=$T/lstage IOFAULT_OP=write IOFAULT_PATH_PREFIX="$T/lstage" IOFAULT_LOG="$T/llog" \
