@@ -703,7 +703,7 @@ int
 salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_error *err)
 {
 	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *next_id = NULL;
 	int cid[N_COLS];
 	size_t ncols = 0;
 	_autofree_ char *why = NULL;
@@ -753,6 +753,10 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 		s->damaged = true;
 		goto out;
 	}
+	/* The rowid alone is in the cell header: no payload is read to find it. */
+	if (sqlite3_prepare_v2(db, "SELECT rowid FROM nssPublic WHERE rowid > ? ORDER BY rowid LIMIT 1", -1,
+			       &next_id, NULL) != SQLITE_OK)
+		next_id = NULL;
 	budget = len / 16 + 64;
 	/*
 	 * One read transaction for the whole walk: otherwise every step opens and
@@ -790,6 +794,28 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 			break;
 		bad_total++;
 		s->damaged = true;
+		/*
+		 * When the next rowid can still be found, that row's content is
+		 * what failed: step past it at once. Retrying one rowid further
+		 * would fail on it again for every rowid below it, and a cell
+		 * claiming a payload of gigabytes costs SQLite an allocation
+		 * that size each time (a 23 KB file took 0.4 s, 218 s under ASan).
+		 */
+		if (next_id) {
+			sqlite3_int64 r = 0;
+
+			sqlite3_bind_int64(next_id, 1, cur);
+			rc = sqlite3_step(next_id);
+			if (rc == SQLITE_ROW)
+				r = sqlite3_column_int64(next_id, 0);
+			sqlite3_reset(next_id);
+			if (rc == SQLITE_DONE)
+				break;
+			if (rc == SQLITE_ROW && r > cur) {
+				cur = r;
+				continue;
+			}
+		}
 		if (--budget == 0 || cur == INT64_MAX)
 			break;
 		cur++;
@@ -833,6 +859,7 @@ out:
 		sql_trust_free(&trusts[i]);
 	free(trusts);
 	sqlite3_finalize(st);
+	sqlite3_finalize(next_id);
 	sqlite3_close(db);
 	strbuf_release(&q);
 	return ret;

@@ -254,6 +254,50 @@ START_TEST(test_sql_sparse_rowids)
 }
 END_TEST
 
+/*
+ * One row whose content cannot be read (its overflow chain points past the
+ * end of the file) ahead of rows far away: it costs one bad unit, and every
+ * certificate after it is read through SQLite. Retrying one rowid further
+ * failed on that row again for every rowid below the next one (the fuzzer's
+ * slowest input: 0.4 s for 23 KB, 218 s under ASan).
+ */
+START_TEST(test_sql_unreadable_row)
+{
+	struct salvage s;
+	struct mc_error err = {0};
+	size_t len;
+	_autofree_ unsigned char *b = NULL;
+	_autofree_ char *out = NULL;
+	unsigned long pg;
+	unsigned ps;
+
+	nss_up();
+	ck_assert_int_eq(run_cmd(&out, "cd '%s' && cp sql/cert9.db unread.db && sqlite3 unread.db "
+				      "\"UPDATE nssPublic SET rowid = rowid * 4000000000000; "
+				      "INSERT INTO nssPublic (rowid, id, a0, a11) "
+				      "VALUES (1000000000000, 4000000000, x'00000000', zeroblob(60000)); "
+				      "SELECT pageno FROM dbstat WHERE name = 'nssPublic' AND pagetype = 'overflow' "
+				      "AND path LIKE '%%+000000'\"", gen), 0);
+	pg = strtoul(out, NULL, 10);
+	b = store_file("unread.db", &len);
+	ps = (unsigned)b[16] << 8 | b[17];
+	ck_assert_uint_gt(pg, 1);
+	ck_assert_uint_le(pg * ps, len);
+	/* the first overflow page links to a page far past the end */
+	memcpy(b + (pg - 1) * ps, "\x7f\xff\xff\xf0", 4);
+	salvage_init(&s);
+	ck_assert_int_eq(salvage_sql(b, len, &s, &err), 0);
+	ck_assert(s.damaged);
+	ck_assert_uint_eq(s.n, NCERTS);
+	ck_assert_uint_eq(s.units_bad, 1);
+	for (size_t k = 0; k < s.n; k++)
+		ck_assert_int_eq(s.v[k].source, SALVAGE_SQL);
+	check_oracle(&s, b, len, true, true);
+	salvage_release(&s);
+	nss_down();
+}
+END_TEST
+
 START_TEST(test_dbm_intact)
 {
 	struct salvage s;
@@ -492,6 +536,7 @@ make_suite(void)
 	tcase_add_test(tc, test_sql_intact);
 	tcase_add_loop_test(tc, test_sql_damaged, 0, 9);
 	tcase_add_test(tc, test_sql_sparse_rowids);
+	tcase_add_test(tc, test_sql_unreadable_row);
 	tcase_add_test(tc, test_dbm_intact);
 	tcase_add_loop_test(tc, test_dbm_damaged, 0, 7);
 	tcase_add_test(tc, test_dbm_huge_bucket_count);
