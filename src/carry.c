@@ -7,17 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nssattr.h"
 #include "sqlio.h"
 #include "sqlstore.h"
 #include "strbuf.h"
 #include "util.h"
 #include "banned.h"
 
-/* CKA_CLASS as softoken stores it: 4 bytes big-endian (nss.md 2.1). */
-static const unsigned char kind_class[N_CARRY][4] = {
-	[CARRY_PUBLIC_KEY] = {0x00, 0x00, 0x00, 0x02},  /* CKO_PUBLIC_KEY */
-	[CARRY_SMIME] = {0xCE, 0x53, 0x43, 0x52},       /* CKO_NSS_SMIME */
-	[CARRY_CRL] = {0xCE, 0x53, 0x43, 0x51},         /* CKO_NSS_CRL */
+static const uint32_t kind_class[N_CARRY] = {
+	[CARRY_PUBLIC_KEY] = CKO_PUBLIC_KEY,
+	[CARRY_SMIME] = CKO_NSS_SMIME,
+	[CARRY_CRL] = CKO_NSS_CRL,
 };
 
 /* Past this many rows SQLite cannot read, the table is given up: no more rows than that fit a store. */
@@ -34,10 +34,12 @@ carry_kind_name(enum carry_kind k)
 static int
 kind_of(sqlite3_stmt *st, int col)
 {
-	if (sqlite3_column_bytes(st, col) != 4)
+	uint32_t cls;
+
+	if (!nssattr_ulong(st, col, &cls))
 		return -1;
 	for (int k = 0; k < N_CARRY; k++)
-		if (memcmp(sqlite3_column_blob(st, col), kind_class[k], 4) == 0)
+		if (cls == kind_class[k])
 			return k;
 	return -1;
 }

@@ -5,12 +5,11 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "nssattr.h"
+#include "trust.h"
 #include "banned.h"
 
-/* softoken's encodings (nss.md 2.1): CK_ULONG as 4 bytes big-endian, an empty value as A5 00 5A. */
-static const unsigned char class_cert[4] = {0x00, 0x00, 0x00, 0x01};
-static const unsigned char class_nss_trust[4] = {0xCE, 0x53, 0x43, 0x53};
-static const unsigned char class_trust_v32[4] = {0x00, 0x00, 0x00, 0x0B};
+/* softoken's encoding of an empty value (nss.md 2.1). */
 static const unsigned char explicit_null[3] = {0xA5, 0x00, 0x5A};
 
 void
@@ -22,12 +21,6 @@ sqllist_release(struct sqllist *l)
 	}
 	free(l->v);
 	memset(l, 0, sizeof(*l));
-}
-
-static bool
-is_class(sqlite3_stmt *st, int col, const unsigned char want[4])
-{
-	return sqlite3_column_bytes(st, col) == 4 && memcmp(sqlite3_column_blob(st, col), want, 4) == 0;
 }
 
 /* A key (issuer ‖ serial) of a trust row, for the join. */
@@ -128,7 +121,7 @@ sqllist_read(const char *dir, struct sqllist *out, struct mc_error *err)
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (is_class(st, 0, class_cert)) {
+		if (nssattr_is(st, 0, CKO_CERTIFICATE)) {
 			struct sqllist_row *r;
 			int dl = sqlite3_column_bytes(st, 2), ll = sqlite3_column_bytes(st, 1);
 			const unsigned char *label = sqlite3_column_blob(st, 1);
@@ -147,9 +140,9 @@ sqllist_read(const char *dir, struct sqllist *out, struct mc_error *err)
 			if (label && ll > 0 && !(ll == 3 && memcmp(label, explicit_null, 3) == 0))
 				r->label = xstrndup((const char *)label, (size_t)ll);
 			push_key(&ck, &nck, &capck, make_key(st, 3, 4));
-		} else if (is_class(st, 0, class_nss_trust)) {
+		} else if (nssattr_is(st, 0, CKO_NSS_TRUST)) {
 			push_key(&tk, &ntk, &captk, make_key(st, 3, 4));
-		} else if (is_class(st, 0, class_trust_v32)) {
+		} else if (nssattr_is(st, 0, TRUST_V32_CLASS)) {
 			l.trust_v32++;
 		}
 	}

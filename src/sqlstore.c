@@ -10,12 +10,10 @@
 #include <cert.h>
 #include <pk11pub.h>
 
+#include "nssattr.h"
 #include "strbuf.h"
+#include "trust.h"
 #include "banned.h"
-
-#define CKO_CERT_CLASS 0x00000001u
-#define CKO_NSS_TRUST_CLASS 0xCE534353u
-#define CKO_TRUST_V32_CLASS 0x0000000Bu
 
 char *
 sqlstore_ro_uri(const char *path)
@@ -155,20 +153,6 @@ has_table(sqlite3 *db, const char *table)
 	return found;
 }
 
-/* A CK_ULONG attribute: 4 bytes big-endian as softoken stores it (8 tolerated). */
-static bool
-ulong_value(sqlite3_stmt *st, int col, uint32_t *out)
-{
-	const unsigned char *p = sqlite3_column_blob(st, col);
-	int n = sqlite3_column_bytes(st, col);
-
-	if (!p || (n != 4 && n != 8))
-		return false;
-	p += n - 4;
-	*out = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-	return true;
-}
-
 struct blob {
 	unsigned char *data;
 	size_t len;
@@ -242,7 +226,8 @@ scan_rows(sqlite3 *db, struct sqlstore_cert_report *r)
 {
 	static const char *const cols[] = {"id", "a0", "a11", "a81", "a82", "a635",
 					   "ace536358", "ace536359", "ace53635a", "ace53635b"};
-	static const uint32_t trust_attr[4] = {0xCE536358u, 0xCE536359u, 0xCE53635Au, 0xCE53635Bu};
+	static const uint32_t trust_attr[4] = {CKA_TRUST_SERVER_AUTH, CKA_TRUST_CLIENT_AUTH, CKA_TRUST_CODE_SIGNING,
+						CKA_TRUST_EMAIL_PROTECTION};
 	struct strbuf sql;
 	sqlite3_stmt *st = NULL;
 	struct cert_row *certs = NULL;
@@ -266,9 +251,9 @@ scan_rows(sqlite3 *db, struct sqlstore_cert_report *r)
 		uint32_t cls;
 
 		r->rows++;
-		if (!ulong_value(st, 1, &cls))
+		if (!nssattr_ulong(st, 1, &cls))
 			continue;
-		if (cls == CKO_CERT_CLASS) {
+		if (cls == CKO_CERTIFICATE) {
 			const unsigned char *der = sqlite3_column_blob(st, 2);
 			size_t len = (size_t)sqlite3_column_bytes(st, 2);
 			struct cert_row *c;
@@ -288,7 +273,7 @@ scan_rows(sqlite3 *db, struct sqlstore_cert_report *r)
 			PK11_HashBuf(SEC_OID_SHA256, c->sha256, der, (PRInt32)len);
 			blob_get(st, 3, &c->issuer);
 			blob_get(st, 4, &c->serial);
-		} else if (cls == CKO_NSS_TRUST_CLASS || cls == CKO_TRUST_V32_CLASS) {
+		} else if (cls == CKO_NSS_TRUST || cls == TRUST_V32_CLASS) {
 			struct trust_row *t;
 
 			if (ntrust == cap_t) {
@@ -296,7 +281,7 @@ scan_rows(sqlite3 *db, struct sqlstore_cert_report *r)
 				trust = xreallocarray(trust, cap_t, sizeof(*trust));
 			}
 			t = &trust[ntrust++];
-			t->v32 = cls == CKO_TRUST_V32_CLASS;
+			t->v32 = cls == TRUST_V32_CLASS;
 			blob_get(st, 3, &t->issuer);
 			blob_get(st, 4, &t->serial);
 			blob_get(st, 5, &t->hash);
@@ -310,8 +295,9 @@ scan_rows(sqlite3 *db, struct sqlstore_cert_report *r)
 					uint32_t v;
 
 					/* TRUSTED, TRUSTED_DELEGATOR, NOT_TRUSTED, VALID_DELEGATOR say something. */
-					if (ulong_value(st, 6 + k, &v) &&
-					    (v == 0xCE534351u || v == 0xCE534352u || v == 0xCE53435Au || v == 0xCE53435Bu))
+					if (nssattr_ulong(st, 6 + k, &v) &&
+					    (v == CKT_NSS_TRUSTED || v == CKT_NSS_TRUSTED_DELEGATOR || v == CKT_NSS_NOT_TRUSTED ||
+					     v == CKT_NSS_VALID_DELEGATOR))
 						attr = trust_attr[k];
 				}
 				if (!attr)
