@@ -14,7 +14,7 @@
 #include "util.h"
 #include "banned.h"
 
-static const uint32_t kind_class[N_CARRY] = {
+static const unsigned long kind_class[N_CARRY] = {
 	[CARRY_PUBLIC_KEY] = CKO_PUBLIC_KEY,
 	[CARRY_SMIME] = CKO_NSS_SMIME,
 	[CARRY_CRL] = CKO_NSS_CRL,
@@ -34,7 +34,7 @@ carry_kind_name(enum carry_kind k)
 static int
 kind_of(sqlite3_stmt *st, int col)
 {
-	uint32_t cls;
+	unsigned long cls;
 
 	if (!nssattr_ulong(st, col, &cls))
 		return -1;
@@ -117,7 +117,7 @@ count_kinds(sqlite3 *db, size_t n[N_CARRY])
 		int k = kind_of(st, 0);
 
 		if (k >= 0)
-			n[k] = (size_t)sqlite3_column_int64(st, 1);
+			n[k] += (size_t)sqlite3_column_int64(st, 1);  /* two encodings of one class are two groups */
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE;

@@ -12,6 +12,7 @@
 #include <sechash.h>
 
 #include "fileio.h"
+#include "nssattr.h"
 #include "sqlio.h"
 #include "sqllist.h"
 #include "strbuf.h"
@@ -136,7 +137,7 @@ load_v32(struct certdb *db, struct mc_error *err)
 			SECItem v = {siBuffer, NULL, 0};
 
 			if (PK11_ReadRawAttribute(PK11_TypeGeneric, o, attrs[i], &v) == SECSuccess) {
-				trust_v32_value(v.data, v.len, &vals[i]);
+				nssattr_ulong_bytes(v.data, v.len, &vals[i]);
 				SECITEM_FreeItem(&v, PR_FALSE);
 			}
 		}

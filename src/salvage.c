@@ -11,6 +11,7 @@
 #include <secasn1.h>
 #include <certt.h>
 
+#include "nssattr.h"
 #include "sqlpage.h"
 #include "strbuf.h"
 #include "trust.h"
@@ -293,7 +294,7 @@ blob_ulong(const struct blob *b, bool *ok)
 {
 	unsigned long v = 0;
 
-	*ok = b->n && trust_v32_value(b->p, b->n, &v);
+	*ok = b->n && nssattr_ulong_bytes(b->p, (size_t)b->n, &v);
 	return v;
 }
 
@@ -706,9 +707,9 @@ leaf_row(void *ctx, int64_t rowid, uint32_t page, const struct sqlpage_value *v,
  * fail on it again for every rowid below it, and a cell claiming a payload of
  * gigabytes costs SQLite an allocation that size each time (a 23 KB file took
  * 0.4 s, 218 s under ASan). Not found, the b-tree is damaged on the way: probe
- * one rowid further at a time, each probe a bad unit, at most *budget probes
- * in all; once found, *cur stops just below it so that it is read.
- * SQLITE_ROW to go on; anything else ends the walk.
+ * one rowid further at a time, each further probe a bad unit taken from
+ * *budget (the caller has taken the failed read); once found, *cur stops just
+ * below it so that it is read. SQLITE_ROW to go on; anything else ends the walk.
  */
 static int
 seek_past(sqlite3_stmt *next_id, sqlite3_int64 *cur, size_t *budget, size_t *bad)
@@ -730,9 +731,12 @@ seek_past(sqlite3_stmt *next_id, sqlite3_int64 *cur, size_t *budget, size_t *bad
 		}
 		if (rc == SQLITE_DONE)
 			return rc;
-		if (!first)
+		if (!first) {
 			(*bad)++;
-		if (--*budget == 0 || *cur == INT64_MAX)
+			if (--*budget == 0)
+				return SQLITE_FULL;
+		}
+		if (*cur == INT64_MAX)
 			return SQLITE_FULL;
 		(*cur)++;
 	}
@@ -775,9 +779,11 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 
 	/*
 	 * Each step seeks the next row after cur, so the work follows the rows
-	 * there are, not the rowids a damaged or hostile file claims. A step that
-	 * fails (a damaged page on the way) is retried one rowid further, at most
-	 * budget times in all: no more rows than that fit in the file.
+	 * there are, not the rowids a damaged or hostile file claims. A failed
+	 * step (a damaged row, or a damaged page on the way) is stepped past by
+	 * seek_past. Failed steps and probes together are at most budget: no more
+	 * rows than that fit in the file, and each failure may cost SQLite an
+	 * allocation as large as the payload a cell claims.
 	 */
 	if (sqlite3_prepare_v2(db, "SELECT max(rowid) FROM nssPublic", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
@@ -833,12 +839,14 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 			break;
 		bad_total++;
 		s->damaged = true;
+		if (--budget == 0)
+			break;
 		if (next_id) {
 			if (seek_past(next_id, &cur, &budget, &bad_total) != SQLITE_ROW)
 				break;
 			continue;
 		}
-		if (--budget == 0 || cur == INT64_MAX)
+		if (cur == INT64_MAX)
 			break;
 		cur++;
 	}

@@ -248,7 +248,7 @@ scan_rows(sqlite3 *db, struct sqlstore_cert_report *r)
 	}
 	strbuf_release(&sql);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		uint32_t cls;
+		unsigned long cls;
 
 		r->rows++;
 		if (!nssattr_ulong(st, 1, &cls))
@@ -292,7 +292,7 @@ scan_rows(sqlite3 *db, struct sqlstore_cert_report *r)
 
 				r->trust++;
 				for (int k = 0; k < 4 && !attr; k++) {
-					uint32_t v;
+					unsigned long v;
 
 					/* TRUSTED, TRUSTED_DELEGATOR, NOT_TRUSTED, VALID_DELEGATOR say something. */
 					if (nssattr_ulong(st, 6 + k, &v) &&

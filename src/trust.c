@@ -166,21 +166,3 @@ trust_from_v32(unsigned long server, unsigned long client, unsigned long code,
 	out->emailFlags = v32_bits(email);
 	out->objectSigningFlags = v32_bits(code);
 }
-
-bool
-trust_v32_value(const unsigned char *data, size_t len, unsigned long *out)
-{
-	unsigned long v = 0;
-
-	if (len == 4) {
-		*out = ((unsigned long)data[0] << 24) | ((unsigned long)data[1] << 16) |
-		       ((unsigned long)data[2] << 8) | data[3];
-		return true;
-	}
-	if (len == sizeof(unsigned long)) {
-		memcpy(&v, data, sizeof(v));
-		*out = v;
-		return true;
-	}
-	return false;
-}

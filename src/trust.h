@@ -47,7 +47,4 @@ enum {
 void trust_from_v32(unsigned long server, unsigned long client, unsigned long code,
 		    unsigned long email, CERTCertTrust *out);
 
-/* Decode a CK_ULONG attribute as softoken stores it: 4 bytes big-endian or native CK_ULONG. */
-bool trust_v32_value(const unsigned char *data, size_t len, unsigned long *out);
-
 #endif
