@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pkcs11t.h>
 
 #include "carry.h"
 #include "util.h"
@@ -87,6 +88,41 @@ START_TEST(test_carry_crl)
 }
 END_TEST
 
+/*
+ * A class written as a native CK_ULONG (8 bytes here) is what softoken reads
+ * it as: a second CRL, carried and counted with the 4-byte one (two encodings
+ * of a class are two groups in the count back).
+ */
+START_TEST(test_carry_native_class)
+{
+	_autofree_ char *old_dir = path_join(dir, "old");
+	_autofree_ char *new_dir = path_join(dir, "new");
+	_autofree_ char *old_db = path_join(old_dir, "cert9.db");
+	_autofree_ char *new_db = path_join(new_dir, "cert9.db");
+	unsigned long crl = CKO_NSS_CRL;
+	unsigned char raw[sizeof(crl)];
+	char hex[2 * sizeof(crl) + 1];
+	struct carry_report r;
+	struct mc_error err = {0};
+
+	if (sizeof(crl) == 4)
+		return;  /* a native CK_ULONG is the 4-byte form there */
+	memcpy(raw, &crl, sizeof(raw));
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(hex + 2 * i, 3, "%02X", raw[i]);
+	ck_assert_int_eq(run_cmd(NULL, "sqlite3 %s \"CREATE TEMP TABLE t AS SELECT * FROM nssPublic "
+				       "WHERE hex(a0) = 'CE534351'; UPDATE t SET id = id + 1000, a0 = x'%s'; "
+				       "INSERT INTO nssPublic SELECT * FROM t\"",
+				 old_db, hex),
+			 0);
+	ck_assert_int_eq(rows_of(old_dir, hex), 1);
+	ck_assert_int_eq(carry_objects(old_db, new_db, true, &r, &err), 0);
+	ck_assert_uint_eq(r.carried[CARRY_CRL], 2);
+	ck_assert_int_eq(rows_of(new_dir, "CE534351"), 1);
+	ck_assert_int_eq(rows_of(new_dir, hex), 1);
+}
+END_TEST
+
 START_TEST(test_unreadable_old)
 {
 	_autofree_ char *old_db = path_join(dir, "garbage.db");
@@ -128,6 +164,7 @@ make_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_carry_crl);
+	tcase_add_test(tc, test_carry_native_class);
 	tcase_add_test(tc, test_unreadable_old);
 	tcase_add_test(tc, test_new_store_not_writable);
 	suite_add_tcase(s, tc);
