@@ -781,9 +781,11 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 	 * Each step seeks the next row after cur, so the work follows the rows
 	 * there are, not the rowids a damaged or hostile file claims. A failed
 	 * step (a damaged row, or a damaged page on the way) is stepped past by
-	 * seek_past. Failed steps and probes together are at most budget: no more
-	 * rows than that fit in the file, and each failure may cost SQLite an
-	 * allocation as large as the payload a cell claims.
+	 * seek_past. Each failed step takes one from budget, and so does each
+	 * probe after the first of a seek_past (the first is paid by its step):
+	 * no more rows than budget fit in the file, and a failed step may cost
+	 * SQLite an allocation as large as the payload a cell claims (a probe
+	 * reads no payload). At most 2 x budget reads fail, budget of them steps.
 	 */
 	if (sqlite3_prepare_v2(db, "SELECT max(rowid) FROM nssPublic", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
