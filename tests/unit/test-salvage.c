@@ -298,6 +298,77 @@ START_TEST(test_sql_unreadable_row)
 }
 END_TEST
 
+/* Bytes of the SQLite varint at p (at most 9). */
+static size_t
+varint_len(const unsigned char *p)
+{
+	size_t n = 1;
+
+	while (n < 9 && (p[n - 1] & 0x80))
+		n++;
+	return n;
+}
+
+/*
+ * More damaged rows than the walk's budget (len/16 + 64): 2,000 rows whose
+ * record header claims more bytes than the row has, the b-tree above them
+ * intact. The walk gives up after budget failed reads (each may cost SQLite an
+ * allocation the size of a claimed payload) instead of failing on every row.
+ */
+START_TEST(test_sql_budget)
+{
+	struct salvage s;
+	struct mc_error err = {0};
+	size_t len, leaves = 0, patched = 0;
+	_autofree_ unsigned char *b = NULL;
+	unsigned ps;
+
+	nss_up();
+	ck_assert_int_eq(run_cmd(NULL, "cd '%s' && rm -f budget.db && sqlite3 budget.db "
+				       "'PRAGMA page_size = 512; CREATE TABLE nssPublic (a0); "
+				       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+				       "INSERT INTO nssPublic (rowid, a0) SELECT i, 1 FROM n'",
+				 gen),
+			 0);
+	b = store_file("budget.db", &len);
+	ps = (unsigned)b[16] << 8 | b[17];
+	ck_assert_uint_eq(ps, 512);
+	/* On every leaf page of nssPublic (page 1 is the schema's), each record's header size becomes 127: it has 2 bytes. */
+	for (size_t pg = 1; pg * ps < len; pg++) {
+		unsigned char *page = b + pg * ps, *h = page;
+		unsigned ncell = (unsigned)h[3] << 8 | h[4];
+
+		if (h[0] != 0x0D)
+			continue;
+		leaves++;
+		for (unsigned c = 0; c < ncell; c++) {
+			unsigned off = (unsigned)h[8 + 2 * c] << 8 | h[9 + 2 * c];
+			unsigned char *cell = page + off;
+			unsigned char *rec;
+
+			ck_assert_uint_lt(off, ps);
+			rec = cell + varint_len(cell);
+			rec += varint_len(rec);
+			ck_assert_int_eq(cell[0], 2);  /* payload: header size 2, serial type 9 (the integer 1) */
+			ck_assert_int_eq(rec[0], 2);
+			rec[0] = 127;
+			patched++;
+		}
+	}
+	ck_assert_uint_gt(leaves, 1);
+	ck_assert_uint_eq(patched, 2000);
+	ck_assert_uint_lt(len / 16 + 64, 2000);
+	salvage_init(&s);
+	ck_assert_int_eq(salvage_sql(b, len, &s, &err), 0);
+	ck_assert(s.damaged);
+	ck_assert_uint_eq(s.n, 0);
+	ck_assert_uint_eq(s.units_read, 0);
+	ck_assert_uint_eq(s.units_bad, len / 16 + 64);
+	salvage_release(&s);
+	nss_down();
+}
+END_TEST
+
 START_TEST(test_dbm_intact)
 {
 	struct salvage s;
@@ -537,6 +608,7 @@ make_suite(void)
 	tcase_add_loop_test(tc, test_sql_damaged, 0, 9);
 	tcase_add_test(tc, test_sql_sparse_rowids);
 	tcase_add_test(tc, test_sql_unreadable_row);
+	tcase_add_test(tc, test_sql_budget);
 	tcase_add_test(tc, test_dbm_intact);
 	tcase_add_loop_test(tc, test_dbm_damaged, 0, 7);
 	tcase_add_test(tc, test_dbm_huge_bucket_count);
