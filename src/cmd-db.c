@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <nss.h>
@@ -12,6 +11,7 @@
 #include "cmd.h"
 #include "atomic.h"
 #include "fileio.h"
+#include "findings.h"
 #include "lock.h"
 #include "nssdb.h"
 #include "sqlstore.h"
@@ -31,92 +31,12 @@
 
 static const char *restore_id;
 
-/* 'text' as one shell word; caller frees. */
-static char *
-shell_quote(const char *s)
-{
-	struct strbuf sb;
-
-	strbuf_init(&sb);
-	strbuf_addch(&sb, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			strbuf_addstr(&sb, "'\\''");
-		else
-			strbuf_addch(&sb, *s);
-	}
-	strbuf_addch(&sb, '\'');
-	{
-		char *r = strbuf_detach(&sb, NULL);
-
-		strbuf_release(&sb); /* a no-op today; safe with either strbuf_detach */
-		return r;
-	}
-}
-
-static char *
-fix_cmd(const struct profile *p, const char *cmd)
-{
-	_autofree_ char *q = shell_quote(p->path);
-
-	return xasprintf("mozcert -p %s %s", q, cmd);
-}
-
 static bool
 exists_in(const char *dir, const char *name)
 {
 	_autofree_ char *path = path_join(dir, name);
 
 	return fileio_exists(path);
-}
-
-/* ---- findings ---- */
-
-enum severity { SEV_INFO, SEV_WARNING, SEV_ERROR };
-
-struct findings {
-	const struct cmd_ctx *ctx;
-	const struct profile *p;
-	struct json_object *arr;
-	size_t errors, warnings;
-};
-
-static const char *
-severity_name(enum severity s)
-{
-	return s == SEV_ERROR ? "error" : s == SEV_WARNING ? "warning" : "info";
-}
-
-static void
-finding(struct findings *f, enum severity sev, const char *code, const char *file, const char *fix,
-	const char *fmt, ...) _printf_(6, 7);
-
-static void
-finding(struct findings *f, enum severity sev, const char *code, const char *file, const char *fix,
-	const char *fmt, ...)
-{
-	struct json_object *o = json_object_new_object();
-	char msg[768];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (sev == SEV_ERROR)
-		f->errors++;
-	else if (sev == SEV_WARNING)
-		f->warnings++;
-	json_object_object_add(o, "severity", json_object_new_string(severity_name(sev)));
-	json_object_object_add(o, "code", json_object_new_string(code));
-	json_object_object_add(o, "file", file ? json_object_new_string(file) : NULL);
-	json_object_object_add(o, "message", json_object_new_string(msg));
-	json_object_object_add(o, "fix", fix ? json_object_new_string(fix) : NULL);
-	json_object_array_add(f->arr, o);
-	if (sev == SEV_INFO && f->ctx->verbosity <= 0)
-		return;
-	cmd_out(f->ctx, "%-8s %s%s%s\n", severity_name(sev), file ? file : "", file ? ": " : "", msg);
-	if (fix)
-		cmd_out(f->ctx, "         fix: %s\n", fix);
 }
 
 /* ---- db check: pieces ---- */

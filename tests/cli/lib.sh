@@ -6,6 +6,7 @@ export LC_ALL=C
 : "${SRCDIR:?SRCDIR must name the source tree}"
 SHARED=${MOZCERT_SHARED:-$SRCDIR/../shared}
 FIX=$SRCDIR/tests/fixtures
+REAL=$SHARED/fixtures/real
 T=$(mktemp -d "${TMPDIR:-/tmp}/mozcert-cli-XXXXXX")
 export HOME=$T/home XDG_CONFIG_HOME=$T/home/.config
 mkdir -p "$HOME"
@@ -105,3 +106,8 @@ trust_of() {
 	fi | awk -v n="$2" 'substr($0, 1, length(n)) == n && substr($0, length(n) + 1) ~ /^ +[^ ]*,[^ ]*,[^ ]* *$/ { print $NF }'
 }
 have_firefox_nss() { [ -f /usr/lib/firefox-esr/libsoftokn3.so ]; }
+
+# real_copy NAME DIR: a writable copy of a real fixture folder
+real_copy() { rm -rf "$2"; cp -r "$REAL/$1" "$2"; chmod -R u+w "$2"; }
+# json_has PYEXPR: assert on the last --json output (d = document, r = first result)
+json_has() { printf '%s\n' "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); r=d['results'][0]; sys.exit(0 if ($1) else 1)"; }

@@ -3,11 +3,6 @@
 # t50-db.sh: db check, db upgrade, db backups, db restore (certutil as the oracle).
 . "$(dirname "$0")/lib.sh"
 
-REAL=$SHARED/fixtures/real
-# real_copy NAME DIR: a writable copy of a real fixture folder
-real_copy() { rm -rf "$2"; cp -r "$REAL/$1" "$2"; chmod -R u+w "$2"; }
-# json_has PYEXPR: assert on the last --json output (d = document, r = first result)
-json_has() { printf '%s\n' "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); r=d['results'][0]; sys.exit(0 if ($1) else 1)"; }
 codes() { printf '%s\n' "$out" | python3 -c "import json,sys; print(' '.join(f['code'] for f in json.load(sys.stdin)['results'][0]['findings']))"; }
 # listing DIR PREFIX: certutil's nicknames and trust, sorted, without the "needs user init" line
 listing() { certutil -L -d "$2:$1" 2>/dev/null | awk 'NR>3 && NF' | grep -v 'Database needs user init' | sed 's/  */ /g; s/ $//' | LC_ALL=C sort; }

@@ -3,7 +3,6 @@
 # t60-repair.sh: db repair and db reset against damaged copies of generated and real stores.
 . "$(dirname "$0")/lib.sh"
 
-REAL=$SHARED/fixtures/real
 TRUSTS="C,, CT,C,C ,, P,, c,c, p,p,p C,C,C ,C, T,, C,,"
 
 # 20 certificates, mixed trust and CA flags, as PEM files in $T/certs.
