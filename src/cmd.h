@@ -64,7 +64,7 @@ void cmd_warn(const struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((fo
 /* Store kind to open for a profile; MC_ENOENT when it has none. */
 int cmd_store_kind(const struct profile *p, int *kind, struct mc_error *err);
 
-extern const struct cmd_spec cmd_profiles;
+extern const struct cmd_spec cmd_profiles, cmd_doctor;
 extern const struct cmd_spec cmd_db_check, cmd_db_upgrade, cmd_db_backups, cmd_db_restore;
 extern const struct cmd_spec cmd_db_repair, cmd_db_reset;
 extern const struct cmd_spec cmd_cert_list, cmd_cert_show, cmd_cert_import, cmd_cert_trust, cmd_cert_remove;

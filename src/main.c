@@ -50,7 +50,7 @@ static const struct cmd_spec *const md5_cmds[] = {
 	NULL,
 };
 
-static const struct cmd_spec *const top_cmds[] = {&cmd_profiles, NULL};
+static const struct cmd_spec *const top_cmds[] = {&cmd_profiles, &cmd_doctor, NULL};
 
 static const struct group groups[] = {
 	{"cert", cert_cmds, "certificates of the profile's store"},
