@@ -25,9 +25,6 @@
 #define RESTORE_MAX (256u * 1024u * 1024u)
 /* A staging directory of ours untouched for this long is a leftover, not a running command's. */
 #define STALE_SECONDS (10 * 60)
-/* Firefox 58 made sql: the default; since 73 the applications cannot read dbm: at all. */
-#define FIRST_SQL_MAJOR 58
-#define FIRST_NO_DBM_MAJOR 73
 
 static const char *restore_id;
 
@@ -412,7 +409,7 @@ check_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res,
 	check_permissions(&f);
 	if (sql)
 		uses = "cert9";
-	if (legacy && (!sql || (major > 0 && major < FIRST_SQL_MAJOR)))
+	if (legacy && (!sql || (major > 0 && major < APP_FIRST_SQL_MAJOR)))
 		uses = "cert8";
 	if (fmt == STORE_NONE) {
 		_autofree_ char *fix = fix_cmd(p, "db reset");
@@ -437,16 +434,16 @@ check_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res,
 	check_modules(&f);
 
 	if (legacy && !sql && cert8) {
-		if (major >= FIRST_NO_DBM_MAJOR)
+		if (major >= APP_FIRST_NO_DBM_MAJOR)
 			finding(&f, SEV_ERROR, "legacy-unread", "cert8.db", upgrade,
 				"%s %d no longer reads cert8.db: it starts with an empty store and trusts none of these "
 				"certificates", app_name(p->app), major);
-		else if (major >= FIRST_SQL_MAJOR)
+		else if (major >= APP_FIRST_SQL_MAJOR)
 			finding(&f, SEV_INFO, "legacy-migrates", "cert8.db", upgrade,
 				"%s %d converts this store to cert9.db at its next start", app_name(p->app), major);
 		else if (major < 0)
 			finding(&f, SEV_WARNING, "legacy-store", "cert8.db", upgrade,
-				"a legacy store: applications since Firefox/Thunderbird %d do not read it", FIRST_NO_DBM_MAJOR);
+				"a legacy store: applications since Firefox/Thunderbird %d do not read it", APP_FIRST_NO_DBM_MAJOR);
 	}
 	if (sql && legacy) {
 		size_t lacking = 0;

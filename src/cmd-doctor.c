@@ -16,63 +16,14 @@
 #define OCSP_ENABLED "security.OCSP.enabled"
 #define MD5_PREF "security.enable_md5_signatures"
 
-static struct json_object *
-get(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static const char *
-get_str(struct json_object *o, const char *key)
-{
-	struct json_object *v = get(o, key);
-
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-static int64_t
-get_int(struct json_object *o, const char *key)
-{
-	struct json_object *v = get(o, key);
-
-	return v && json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
-}
-
-static bool
-get_bool(struct json_object *o, const char *key)
-{
-	struct json_object *v = get(o, key);
-
-	return v && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
-}
-
-/* Run a reading command quietly into a fresh result object; *ret gets its return code. */
-static struct json_object *
-sub_run(const struct cmd_ctx *ctx, const struct cmd_spec *cmd, const char *name, const struct profile *p,
-	int *ret, struct mc_error *err)
-{
-	struct cmd_ctx sub = *ctx;
-	struct json_object *res = json_object_new_object();
-
-	sub.json = true;
-	sub.verbosity = -1;
-	sub.cmd_name = name;
-	sub.opts = NULL;
-	mc_error_clear(err);
-	*ret = cmd->run(&sub, p, res, err);
-	return res;
-}
-
 /* "prefs.js:3", "user.js:1", "the policy FILE", "locked in FILE", "the default" (into buf). */
 static const char *
 pref_where(struct json_object *pref, char *buf, size_t len)
 {
-	const char *src = get_str(pref, "source"), *file = get_str(pref, "file");
-	int64_t line = get_int(pref, "line");
+	const char *src = cmd_json_str(pref, "source"), *file = cmd_json_str(pref, "file");
+	int64_t line = cmd_json_int(pref, "line");
 
-	if (get_bool(pref, "locked"))
+	if (cmd_json_bool(pref, "locked"))
 		snprintf(buf, len, "locked%s%s", file ? " in " : "", file ? file : "");
 	else if (streq(src, "policy"))
 		snprintf(buf, len, "the enterprise policy%s%s", file ? " " : "", file ? file : "");
@@ -93,10 +44,10 @@ pref_where(struct json_object *pref, char *buf, size_t len)
 static char *
 pref_fix(const struct profile *p, struct json_object *pref, const char *cmd)
 {
-	const char *src = get_str(pref, "source");
+	const char *src = cmd_json_str(pref, "source");
 	_autofree_ char *with = NULL;
 
-	if (get_bool(pref, "locked") || streq(src, "policy") || streq(src, "autoconfig"))
+	if (cmd_json_bool(pref, "locked") || streq(src, "policy") || streq(src, "autoconfig"))
 		return NULL;
 	if (streq(src, "user.js")) {
 		with = xasprintf("%s --user-js", cmd);
@@ -110,10 +61,10 @@ check_store(const struct cmd_ctx *ctx, const struct profile *p, struct findings 
 {
 	struct mc_error err = {0};
 	int ret;
-	struct json_object *sub = sub_run(ctx, &cmd_db_check, "db check", p, &ret, &err);
-	struct json_object *arr = get(sub, "findings"), *o = json_object_new_object();
-	const char *store = get_str(sub, "store"), *uses = get_str(sub, "application_uses");
-	int64_t n = get_int(sub, "certificates");
+	struct json_object *sub = cmd_sub_run(ctx, &cmd_db_check, "db check", p, &ret, &err);
+	struct json_object *arr = cmd_json_get(sub, "findings"), *o = json_object_new_object();
+	const char *store = cmd_json_str(sub, "store"), *uses = cmd_json_str(sub, "application_uses");
+	int64_t n = cmd_json_int(sub, "certificates");
 
 	for (size_t i = 0; arr && i < json_object_array_length(arr); i++)
 		finding_adopt(f, json_object_array_get_idx(arr, i));
@@ -137,9 +88,9 @@ check_overrides(const struct cmd_ctx *ctx, const struct profile *p, struct findi
 {
 	struct mc_error err = {0};
 	int ret;
-	struct json_object *sub = sub_run(ctx, &cmd_override_list, "override list", p, &ret, &err);
-	struct json_object *arr = get(sub, "overrides"), *o = json_object_new_object();
-	int64_t count = get_int(sub, "count"), ignored = get_int(sub, "ignored_count");
+	struct json_object *sub = cmd_sub_run(ctx, &cmd_override_list, "override list", p, &ret, &err);
+	struct json_object *arr = cmd_json_get(sub, "overrides"), *o = json_object_new_object();
+	int64_t count = cmd_json_int(sub, "count"), ignored = cmd_json_int(sub, "ignored_count");
 	size_t expired = 0, other = 0;
 
 	if (ret < 0) {
@@ -151,13 +102,13 @@ check_overrides(const struct cmd_ctx *ctx, const struct profile *p, struct findi
 		return;
 	}
 	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i), *c = get(e, "certificate");
+		struct json_object *e = json_object_array_get_idx(arr, i), *c = cmd_json_get(e, "certificate");
 
 		if (!c)
 			continue;
-		if (streq(get_str(c, "matched_by"), "dbkey"))
+		if (streq(cmd_json_str(c, "matched_by"), "dbkey"))
 			other++;
-		else if (get_bool(c, "expired"))
+		else if (cmd_json_bool(c, "expired"))
 			expired++;
 	}
 	if (ignored > 0) {
@@ -179,14 +130,14 @@ check_overrides(const struct cmd_ctx *ctx, const struct profile *p, struct findi
 			"%zu exception%s name%s the issuer and serial of a certificate in the store but another "
 			"fingerprint: %s not apply to it", other, other == 1 ? "" : "s", other == 1 ? "s" : "",
 			other == 1 ? "it does" : "they do");
-	json_object_object_add(o, "file", json_object_get(get(sub, "file")));
-	json_object_object_add(o, "exists", json_object_new_boolean(get_bool(sub, "exists")));
+	json_object_object_add(o, "file", json_object_get(cmd_json_get(sub, "file")));
+	json_object_object_add(o, "exists", json_object_new_boolean(cmd_json_bool(sub, "exists")));
 	json_object_object_add(o, "count", json_object_new_int64(count));
 	json_object_object_add(o, "ignored_count", json_object_new_int64(ignored));
 	json_object_object_add(o, "expired", json_object_new_int64((int64_t)expired));
 	json_object_object_add(res, "overrides", o);
 	cmd_out(ctx, "overrides:    %lld%s%s\n", (long long)count,
-		get_bool(sub, "exists") ? "" : " (no cert_override.txt)",
+		cmd_json_bool(sub, "exists") ? "" : " (no cert_override.txt)",
 		ignored > 0 ? ", with lines the application ignores" : "");
 	json_object_put(sub);
 }
@@ -195,7 +146,7 @@ check_overrides(const struct cmd_ctx *ctx, const struct profile *p, struct findi
 static void
 check_pref_files(struct findings *f, struct json_object *sub)
 {
-	struct json_object *arr = get(sub, "file_errors");
+	struct json_object *arr = cmd_json_get(sub, "file_errors");
 
 	for (size_t i = 0; arr && i < json_object_array_length(arr); i++)
 		finding(f, SEV_WARNING, "prefs-syntax", NULL, NULL,
@@ -208,9 +159,9 @@ check_ocsp(const struct cmd_ctx *ctx, const struct profile *p, struct findings *
 {
 	struct mc_error err = {0};
 	int ret;
-	struct json_object *sub = sub_run(ctx, &cmd_ocsp_status, "ocsp status", p, &ret, &err);
-	struct json_object *o = get(sub, "ocsp"), *en = get(o, "enabled_pref"), *rq = get(o, "require_pref");
-	const char *mode = get_str(o, "mode");
+	struct json_object *sub = cmd_sub_run(ctx, &cmd_ocsp_status, "ocsp status", p, &ret, &err);
+	struct json_object *o = cmd_json_get(sub, "ocsp"), *en = cmd_json_get(o, "enabled_pref"), *rq = cmd_json_get(o, "require_pref");
+	const char *mode = cmd_json_str(o, "mode");
 	char where[600];
 
 	if (ret < 0 || !mode) {
@@ -222,19 +173,19 @@ check_ocsp(const struct cmd_ctx *ctx, const struct profile *p, struct findings *
 	check_pref_files(f, sub);
 	pref_where(en, where, sizeof(where));
 	cmd_out(ctx, "OCSP:         %s%s (%s)\n", mode,
-		streq(mode, "off") ? "" : get_bool(o, "require") ? ", hard-fail" : ", soft-fail", where);
+		streq(mode, "off") ? "" : cmd_json_bool(o, "require") ? ", hard-fail" : ", soft-fail", where);
 	if (streq(mode, "off")) {
 		_autofree_ char *fix = pref_fix(p, en, "ocsp on");
 
 		finding(f, SEV_WARNING, "ocsp-off", NULL, fix,
 			"OCSP is off (%s = %s, from %s): a revoked certificate is accepted%s", OCSP_ENABLED,
-			json_object_to_json_string(get(en, "value")), where,
+			json_object_to_json_string(cmd_json_get(en, "value")), where,
 			fix ? "" : "; only that file can change it");
 	} else if (streq(mode, "ev-only")) {
 		finding(f, SEV_INFO, "ocsp-ev-only", NULL, NULL,
 			"OCSP is fetched for EV certificates only (%s = 2, from %s)", OCSP_ENABLED, where);
 	}
-	if (!streq(mode, "off") && get_bool(o, "require")) {
+	if (!streq(mode, "off") && cmd_json_bool(o, "require")) {
 		char rwhere[600];
 
 		finding(f, SEV_INFO, "ocsp-hard-fail", NULL, NULL,
@@ -250,8 +201,8 @@ check_md5(const struct cmd_ctx *ctx, const struct profile *p, struct findings *f
 {
 	struct mc_error err = {0};
 	int ret;
-	struct json_object *sub = sub_run(ctx, &cmd_md5_status, "md5 status", p, &ret, &err);
-	struct json_object *o = get(sub, "md5"), *pref = get(o, "pref");
+	struct json_object *sub = cmd_sub_run(ctx, &cmd_md5_status, "md5 status", p, &ret, &err);
+	struct json_object *o = cmd_json_get(sub, "md5"), *pref = cmd_json_get(o, "pref");
 	char where[600];
 
 	if (ret < 0 || !o) {
@@ -260,15 +211,15 @@ check_md5(const struct cmd_ctx *ctx, const struct profile *p, struct findings *f
 		return; /* check_ocsp reported the same failure */
 	}
 	pref_where(pref, where, sizeof(where));
-	cmd_out(ctx, "MD5:          signatures %s (%s)\n", get_bool(o, "accepted") ? "accepted" : "rejected", where);
-	if (get_bool(o, "accepted")) {
+	cmd_out(ctx, "MD5:          signatures %s (%s)\n", cmd_json_bool(o, "accepted") ? "accepted" : "rejected", where);
+	if (cmd_json_bool(o, "accepted")) {
 		_autofree_ char *fix = pref_fix(p, pref, "md5 off");
 
 		finding(f, SEV_WARNING, "md5-accepted", NULL, fix,
 			"MD5-signed certificates are accepted (%s = true, from %s): they can be forged%s", MD5_PREF,
 			where, fix ? "" : "; only that file can change it");
-	} else if (get_bool(o, "pref_value")) {
-		const char *note = get_str(o, "note");
+	} else if (cmd_json_bool(o, "pref_value")) {
+		const char *note = cmd_json_str(o, "note");
 
 		finding(f, SEV_INFO, "md5-pref-ignored", NULL, NULL, "%s = true (from %s) has no effect%s%s",
 			MD5_PREF, where, note ? ": " : "", note ? note : "");

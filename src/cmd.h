@@ -61,10 +61,24 @@ void cmd_out(const struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((for
 /* A warning on stderr (also under --json), unless -q. */
 void cmd_warn(const struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Run a reading command's run() quietly (as --json -q) on p, for a command
+ * built on others (doctor, verify); returns its result object (caller puts
+ * it), *ret its return code, err its error.
+ */
+struct json_object *cmd_sub_run(const struct cmd_ctx *ctx, const struct cmd_spec *cmd, const char *name,
+				const struct profile *p, int *ret, struct mc_error *err);
+
+/* Members of a JSON object: NULL, NULL, -1 or false when absent or of another type. */
+struct json_object *cmd_json_get(struct json_object *o, const char *key);
+const char *cmd_json_str(struct json_object *o, const char *key);
+int64_t cmd_json_int(struct json_object *o, const char *key);
+bool cmd_json_bool(struct json_object *o, const char *key);
+
 /* Store kind to open for a profile; MC_ENOENT when it has none. */
 int cmd_store_kind(const struct profile *p, int *kind, struct mc_error *err);
 
-extern const struct cmd_spec cmd_profiles, cmd_doctor;
+extern const struct cmd_spec cmd_profiles, cmd_doctor, cmd_verify;
 extern const struct cmd_spec cmd_db_check, cmd_db_upgrade, cmd_db_backups, cmd_db_restore;
 extern const struct cmd_spec cmd_db_repair, cmd_db_reset;
 extern const struct cmd_spec cmd_cert_list, cmd_cert_show, cmd_cert_import, cmd_cert_trust, cmd_cert_remove;

@@ -50,7 +50,7 @@ static const struct cmd_spec *const md5_cmds[] = {
 	NULL,
 };
 
-static const struct cmd_spec *const top_cmds[] = {&cmd_profiles, &cmd_doctor, NULL};
+static const struct cmd_spec *const top_cmds[] = {&cmd_profiles, &cmd_doctor, &cmd_verify, NULL};
 
 static const struct group groups[] = {
 	{"cert", cert_cmds, "certificates of the profile's store"},
@@ -233,6 +233,54 @@ cmd_warn(const struct cmd_ctx *ctx, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+struct json_object *
+cmd_json_get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+const char *
+cmd_json_str(struct json_object *o, const char *key)
+{
+	struct json_object *v = cmd_json_get(o, key);
+
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+int64_t
+cmd_json_int(struct json_object *o, const char *key)
+{
+	struct json_object *v = cmd_json_get(o, key);
+
+	return v && json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
+}
+
+bool
+cmd_json_bool(struct json_object *o, const char *key)
+{
+	struct json_object *v = cmd_json_get(o, key);
+
+	return v && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+}
+
+struct json_object *
+cmd_sub_run(const struct cmd_ctx *ctx, const struct cmd_spec *cmd, const char *name, const struct profile *p,
+	    int *ret, struct mc_error *err)
+{
+	struct cmd_ctx sub = *ctx;
+	struct json_object *res = json_object_new_object();
+
+	sub.json = true;
+	sub.verbosity = -1;
+	sub.cmd_name = name;
+	sub.opts = NULL;
+	mc_error_clear(err);
+	*ret = cmd->run(&sub, p, res, err);
+	return res;
 }
 
 int

@@ -3,9 +3,11 @@
 #include "nssdb.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <nss.h>
 #include <pk11pub.h>
+#include <secmod.h>
 #include <cert.h>
 #include <certdb.h>
 #include <secerr.h>
@@ -35,6 +37,7 @@ struct certdb {
 	PK11GenericObject *v32_objects;
 	struct v32_trust *v32;
 	size_t n_v32;
+	SECMODModule *roots;     /* certdb_load_roots */
 };
 
 /*
@@ -310,6 +313,11 @@ certdb_close(struct certdb *db, struct mc_error *err)
 	if (db->v32_objects)
 		PK11_DestroyGenericObjects(db->v32_objects);
 	free(db->v32);
+	if (db->roots) {
+		if (SECMOD_UnloadUserModule(db->roots) != SECSuccess && ret == 0)
+			ret = mc_error_nss(err, "cannot unload the built-in roots module");
+		SECMOD_DestroyModule(db->roots);
+	}
 	if (db->slot)
 		PK11_FreeSlot(db->slot);
 	if (nss_active) {
@@ -325,6 +333,37 @@ certdb_close(struct certdb *db, struct mc_error *err)
 	free(db->dir);
 	free(db);
 	return ret;
+}
+
+CERTCertificate *
+certdb_decode(const unsigned char *der, size_t len)
+{
+	SECItem item = {siBuffer, (unsigned char *)der, (unsigned int)len};
+
+	if (len > UINT_MAX)
+		return NULL;
+	return __CERT_DecodeDERCertificate(&item, PR_TRUE, NULL);
+}
+
+int
+certdb_load_roots(struct certdb *db, const char *library, struct mc_error *err)
+{
+	_autofree_ char *spec = NULL;
+	SECMODModule *m;
+
+	if (db->roots)
+		return 0;
+	if (strpbrk(library, "\"\\"))
+		return mc_error_set(err, MC_EUSAGE, "'%s': a module path cannot hold quotes or backslashes", library);
+	spec = xasprintf("name=\"mozcert built-in roots\" library=\"%s\"", library);
+	m = SECMOD_LoadUserModule(spec, NULL, PR_FALSE);
+	if (!m || !m->loaded) {
+		if (m)
+			SECMOD_DestroyModule(m);
+		return mc_error_nss(err, "cannot load the built-in roots module '%s'", library);
+	}
+	db->roots = m;
+	return 0;
 }
 
 void

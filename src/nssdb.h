@@ -98,6 +98,15 @@ int certdb_set_trust(struct certdb *db, const char *key, const CERTCertTrust *tr
 /* Delete a certificate (and its trust in both encodings). */
 int certdb_remove(struct certdb *db, const char *key, struct import_result *res, struct mc_error *err);
 
+/* Decode a DER certificate without any database (NSS must be initialised); NULL when it does not parse. */
+CERTCertificate *certdb_decode(const unsigned char *der, size_t len);
+
+/*
+ * Load a PKCS#11 module of built-in roots (libnssckbi) beside the store for
+ * the life of db, without recording it in the store's module list.
+ */
+int certdb_load_roots(struct certdb *db, const char *library, struct mc_error *err);
+
 /* Number of certificates, for profile summaries. */
 int certdb_count(struct certdb *db, size_t *n, struct mc_error *err);
 

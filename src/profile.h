@@ -143,6 +143,10 @@ char *profile_app_version(const char *dir);
 char *profile_compat_version(const char *buf, size_t len, const char *file);
 /* Leading number of profile_app_version (153), or -1 when unknown. */
 int profile_app_major(const char *dir);
+
+/* Firefox/Thunderbird 58 made sql: the default; since 73 they cannot read dbm: (cert8.db) at all. */
+#define APP_FIRST_SQL_MAJOR 58
+#define APP_FIRST_NO_DBM_MAJOR 73
 /*
  * Fails (naming the file and errno) when compatibility.ini exists but could
  * not be read: writers stop rather than take the version for unknown.

@@ -308,6 +308,20 @@ check "damaged: after the repair the browser's NSS sees the root C,," [ "$(trust
 check "damaged: after the repair certutil lists all 31 certificates" \
 	[ "$(certutil -L -d "sql:$T/repaired" | awk 'NR > 4 && NF' | wc -l)" -eq 31 ]
 
+# ---- mozcert verify on each prepared profile, before Firefox touches it; judged against Firefox below ----
+verify_as() { # verify_as NAME CHAIN PORT: accepted or rejected, as mozcert verify says
+	run --json -p "$T/$1" verify "$2" --name "$HOST" --port "$3"
+	printf '%s\n' "$out" | python3 -c "import json,sys
+v = json.load(sys.stdin)['results'][0].get('verdict')
+print('accepted' if v in ('accepted', 'accepted-by-exception') else 'rejected')" >"$T/verify-$1" 2>/dev/null
+}
+for v in root:fullchain none:fullchain int:leafonly noint:leafonly newer:fullchain newer-off:fullchain \
+	legacy:fullchain legacy-noup:fullchain repaired:fullchain damaged:fullchain; do
+	verify_as "${v%%:*}" "$T/${v#*:}.pem" 443
+done
+verify_as ovr "$T/fullchain.pem" "$OVR_PORT"
+verify_as ovr-new "$T/fullchain.pem" "$OVR_PORT"
+
 # ---- Browse: at most two Firefox at a time (each starts in 5-10 s) ----
 run_pair() { # run_pair NAME CHAIN [NAME CHAIN]
 	browse_bg "$1" "$2" "$(next_port)"
@@ -342,6 +356,10 @@ expect_verdict "legacy-only profile after db upgrade: accepted" legacy accepted
 expect_verdict "legacy-only profile not upgraded (cert8.db unread): rejected" legacy-noup rejected
 expect_verdict "damaged cert9.db after db repair: accepted" repaired accepted
 expect_verdict "damaged cert9.db not repaired: rejected" damaged rejected
+for v in root none int noint ovr ovr-new newer newer-off legacy legacy-noup repaired damaged; do
+	check "mozcert verify agrees with Firefox on '$v' ($(cat "$T/verify-$v" 2>/dev/null))" \
+		[ "$(cat "$T/verify-$v" 2>/dev/null)" = "$(verdict_of "$v")" ]
+done
 
 # ---- 7. A Firefox running on the profile: every writing command exits 3, files unchanged ----
 ff_profile "$T/busy"
