@@ -7,6 +7,7 @@
  * report; each finding carries the command that fixes it.
  */
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "findings.h"
@@ -236,6 +237,7 @@ doctor_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	struct findings f = {.ctx = &quiet, .p = p, .arr = json_object_new_array()};
 	bool in_use = profile_in_use(p->path);
 	int major = profile_app_major(p->path);
+	struct stat st;
 
 	quiet.json = true;
 	cmd_out(ctx, "profile:      %s (%s", p->path, app_name(p->app));
@@ -244,10 +246,15 @@ doctor_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	cmd_out(ctx, ")\napplication:  %s\n", in_use ? "running on this profile" : "not running");
 	json_object_object_add(res, "in_use", json_object_new_boolean(in_use));
 	json_object_object_add(res, "app_major", major < 0 ? NULL : json_object_new_int(major));
-	check_store(ctx, p, &f, res);
-	check_overrides(ctx, p, &f, res);
-	check_ocsp(ctx, p, &f, res);
-	check_md5(ctx, p, &f, res);
+	if (stat(p->path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		finding(&f, SEV_ERROR, "profile-missing", NULL, NULL, "the profile directory does not exist%s",
+			p->root ? " (profiles.ini names it; the application would create it empty)" : "");
+	} else {
+		check_store(ctx, p, &f, res);
+		check_overrides(ctx, p, &f, res);
+		check_ocsp(ctx, p, &f, res);
+		check_md5(ctx, p, &f, res);
+	}
 	if (in_use)
 		finding(&f, SEV_WARNING, "app-running", NULL, NULL,
 			"%s is running on this profile: close it before running a fix (mozcert refuses to write, "

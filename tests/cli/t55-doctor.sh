@@ -163,4 +163,8 @@ rs = json.load(sys.stdin)[\"results\"]
 c = [[f[\"code\"] for f in r[\"findings\"]] for r in rs]
 sys.exit(0 if len(rs) == 2 and \"ocsp-off\" not in c[0] and \"ocsp-off\" in c[1] else 1)"' _ "$out"
 
+printf '\n[Profile2]\nName=gone\nIsRelative=1\nPath=gone\n' >>"$HOME/.mozilla/firefox/profiles.ini"
+expect_rc "a profile of profiles.ini whose directory does not exist -> exit 1" 1 --json --app firefox -p gone doctor
+check "profile-missing error" json_has "any(f['code'] == 'profile-missing' and f['severity'] == 'error' for f in r['findings'])"
+
 done_testing
