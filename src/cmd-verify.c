@@ -68,26 +68,31 @@ verify_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 		{"roots", required_argument, NULL, OPT_ROOTS},
 		{NULL, 0, NULL, 0},
 	};
-	int first = 0, ret;
+	/* options that take their value as the next argument (those of verify and the global ones) */
+	static const char *const with_value[] = {"--name", "--port", "--roots", "-p", "--profile", "--app",
+						 "--password-file"};
+	int first = 0, ret, at = 0, drop;
 
 	opts.port = 443;
-	/* the operand may come before the options: parse those after it too */
-	if (argc > 1 && argv[1][0] != '-') {
-		opts.file = argv[1];
-		argv[1] = argv[0];
-		argc--;
-		argv++;
-		if ((ret = cmd_getopt(ctx, argc, argv, o, verify_opt, &first, err)) < 0)
-			return ret;
-		if (first < argc)
-			return mc_error_set(err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx->cmd_name, argv[first]);
-	} else {
-		if ((ret = cmd_getopt(ctx, argc, argv, o, verify_opt, &first, err)) < 0)
-			return ret;
-		if (argc - first != 1)
-			return mc_error_set(err, MC_EUSAGE, "%s: expected one certificate file", ctx->cmd_name);
-		opts.file = argv[first];
+	/* the operand may stand before, between or after the options: take it out, then parse them */
+	for (int i = 1; i < argc && !at; i++) {
+		if (streq(argv[i], "--") || argv[i][0] != '-' || !argv[i][1])
+			at = i;
+		for (size_t k = 0; !at && k < ARRAY_SIZE(with_value); k++)
+			if (streq(argv[i], with_value[k]))
+				i++;
 	}
+	drop = at && streq(argv[at], "--") ? 2 : 1; /* "--" FILE: both go */
+	if (!at || at + drop - 1 >= argc)
+		return mc_error_set(err, MC_EUSAGE, "%s: expected one certificate file", ctx->cmd_name);
+	opts.file = argv[at + drop - 1];
+	for (int i = at; i + drop < argc; i++)
+		argv[i] = argv[i + drop];
+	argc -= drop;
+	if ((ret = cmd_getopt(ctx, argc, argv, o, verify_opt, &first, err)) < 0)
+		return ret;
+	if (first < argc)
+		return mc_error_set(err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx->cmd_name, argv[first]);
 	if (!strchr(opts.file, '/') && strchr(opts.file, ':') && access(opts.file, F_OK) != 0)
 		return mc_error_set(err, MC_EUSAGE,
 				    "%s: '%s': fetching a server's certificate is not built; save its chain to a file "
@@ -171,37 +176,60 @@ md5_accepted(const struct cmd_ctx *ctx, const struct profile *p, bool *honoured)
 	return on;
 }
 
+/* text for a shell comment: control characters become '?' (caller frees) */
+static char *
+comment_text(const char *s)
+{
+	char *t = xstrdup(s);
+
+	for (char *c = t; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return t;
+}
+
 /* The command that fixes problem q; NULL when only the server can (a new certificate). */
 static char *
 problem_fix(const struct profile *p, const struct verify_result *r, const struct verify_problem *q,
 	    bool md5_honoured)
 {
 	const struct verify_link *l = &r->chain[q->at < r->n_chain ? q->at : r->n_chain - 1];
+	const struct verify_link *last = &r->chain[r->n_chain - 1];
 	_autofree_ char *file = shell_quote(opts.file);
-	_autofree_ char *sub = NULL;
-	char hp[300];
+	_autofree_ char *host = NULL, *hp = NULL, *sub = NULL, *what = NULL;
 
-	snprintf(hp, sizeof(hp), "%s%s%d", opts.name ? opts.name : "HOST", ":", opts.port);
 	if (streq(q->code, "SEC_ERROR_UNKNOWN_ISSUER") && r->missing_issuer) {
-		sub = xasprintf("cert import ISSUER.pem   # the CA certificate '%s'%s%s", r->missing_issuer,
+		what = comment_text(r->missing_issuer);
+		sub = xasprintf("cert import ISSUER.pem   # ISSUER.pem: the CA certificate '%s'%s%s", what,
 				r->ca_issuers_url ? ", from " : "", r->ca_issuers_url ? r->ca_issuers_url : "");
-	} else if (streq(q->code, "SEC_ERROR_UNKNOWN_ISSUER")) {
+		return fix_cmd(p, sub);
+	}
+	if (streq(q->code, "SEC_ERROR_UNKNOWN_ISSUER") && !last->anchor && streq(last->subject, last->issuer)) {
 		/* the chain ends at a root nobody trusts */
-		if (l->src == VSRC_STORE)
-			sub = xasprintf("cert trust %s C,,   # only if you trust this root", l->sha256_hex);
+		what = comment_text(last->subject);
+		if (last->src == VSRC_STORE)
+			sub = xasprintf("cert trust %s C,,   # only if you trust the root '%s'", last->sha256_hex, what);
 		else
-			sub = xasprintf("cert import --trust C,, ROOT.pem   # the root '%s' (SHA-256 %s), only if you "
-					"trust it", l->subject, l->sha256_hex);
-	} else if (streq(q->code, "SEC_ERROR_UNTRUSTED_ISSUER") || streq(q->code, "SEC_ERROR_UNTRUSTED_CERT")) {
+			sub = xasprintf("cert import --trust C,, ROOT.pem   # ROOT.pem: the root '%s' (SHA-256 %s), only "
+					"if you trust it", what, last->sha256_hex);
+		return fix_cmd(p, sub);
+	}
+	if ((streq(q->code, "SEC_ERROR_UNTRUSTED_ISSUER") || streq(q->code, "SEC_ERROR_UNTRUSTED_CERT")) &&
+	    l->src == VSRC_STORE)
 		sub = xasprintf("cert trust %s ,,   # lifts the distrust", l->sha256_hex);
-	} else if (streq(q->code, "SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED")) {
-		if (!md5_honoured)
-			return NULL;
+	else if (streq(q->code, "SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED") && md5_honoured)
 		sub = xstrdup("md5 on");
-	} else if (q->overridable) {
-		sub = xasprintf("override add %s --cert %s", hp, file);
-	} else {
+	if (sub)
+		return fix_cmd(p, sub);
+	if (!q->overridable)
 		return NULL;
+	/* a security exception for the server: IPv6 addresses in brackets, as override add reads them */
+	host = opts.name ? (strchr(opts.name, ':') ? xasprintf("[%s]", opts.name) : xstrdup(opts.name)) : NULL;
+	hp = xasprintf("%s:%d", host ? host : "HOST", opts.port);
+	{
+		_autofree_ char *qhp = host ? shell_quote(hp) : xstrdup(hp);
+
+		sub = xasprintf("override add %s --cert %s", qhp, file);
 	}
 	return fix_cmd(p, sub);
 }
@@ -215,12 +243,13 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	struct verify_result r = {0};
 	_autofree_ char *lib = roots_library();
 	bool md5_honoured, md5_ok = md5_accepted(ctx, p, &md5_honoured);
-	bool all_overridable = true;
 	int64_t exc = 0;
 	const char *verdict;
 	struct json_object *chain, *probs;
 	int major = profile_app_major(p->path);
-	bool unread;
+	bool unread, unreadable = false;
+	struct mc_error list_err = {0};
+	bool primary_overridable;
 	int kind, ret;
 
 	if ((ret = cmd_store_kind(p, &kind, err)) < 0)
@@ -228,8 +257,11 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	ret = certdb_open(p->path, (enum certdb_kind)kind, 0, ctx->password, &db, err);
 	/* A legacy-only store that the application does not read: it starts with an empty one. */
 	unread = kind == CERTDB_DBM && (major < 0 || major >= APP_FIRST_NO_DBM_MAJOR);
-	if (ret == 0 && !unread)
-		ret = certdb_list(db, &store, &n_store, err);
+	if (ret == 0 && !unread && certdb_list(db, &store, &n_store, &list_err) < 0) {
+		/* NSS opened the store but cannot read it: neither can the application */
+		cmd_warn(ctx, "%s: judged with no certificate of the store, as the application would", list_err.msg);
+		unreadable = true;
+	}
 	if (ret == 0 && lib)
 		ret = certdb_load_roots(db, lib, err);
 	if (ret == 0)
@@ -242,11 +274,11 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 		return ret;
 	}
 
-	for (size_t i = 0; i < r.n_problems; i++)
-		all_overridable &= r.problems[i].overridable;
-	if ((r.n_problems || !r.trusted) && all_overridable)
+	/* Firefox reports one error; a matching exception accepts the connection when that error is overridable. */
+	primary_overridable = r.n_problems && r.problems[0].primary && r.problems[0].overridable;
+	if (primary_overridable)
 		exc = exception_line(ctx, p, r.chain[0].sha256_hex);
-	verdict = !r.n_problems && r.trusted ? "accepted" : exc > 0 ? "accepted-by-exception" : "rejected";
+	verdict = !(r.n_problems && r.problems[0].primary) ? "accepted" : exc > 0 ? "accepted-by-exception" : "rejected";
 
 	if (unread) {
 		_autofree_ char *fix = fix_cmd(p, "db upgrade");
@@ -256,6 +288,7 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 			fix);
 	}
 	json_object_object_add(res, "legacy_store_unread", json_object_new_boolean(unread));
+	json_object_object_add(res, "store_unreadable", json_object_new_boolean(unreadable));
 	cmd_out(ctx, "certificate: %s\n             SHA-256 %s\n", r.chain[0].subject, r.chain[0].sha256_hex);
 	chain = json_object_new_array();
 	for (size_t i = 0; i < r.n_chain; i++) {
@@ -290,15 +323,17 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 
 		json_object_object_add(o, "code", json_object_new_string(q->code));
 		json_object_object_add(o, "certificate", json_object_new_int64((int64_t)q->at));
+		json_object_object_add(o, "primary", json_object_new_boolean(q->primary));
 		json_object_object_add(o, "overridable", json_object_new_boolean(q->overridable));
 		json_object_object_add(o, "message", json_object_new_string(q->detail));
 		json_object_object_add(o, "fix", fix ? json_object_new_string(fix) : NULL);
 		json_object_array_add(probs, o);
-		cmd_out(ctx, "%s %s: %s\n", exc > 0 ? "excepted" : "error   ", q->code, q->detail);
+		cmd_out(ctx, "%s %s: %s (certificate %zu)\n", !q->primary ? "then    " : exc > 0 ? "excepted" : "error   ",
+			q->code, q->detail, q->at);
 		if (fix && exc <= 0)
 			cmd_out(ctx, "         fix: %s\n", fix);
 	}
-	if (r.missing_issuer)
+	if (r.missing_issuer && exc <= 0)
 		cmd_out(ctx, "         issuer: %s%s%s\n", r.missing_issuer, r.ca_issuers_url ? "\n         from:   " : "",
 			r.ca_issuers_url ? r.ca_issuers_url : "");
 	json_object_object_add(res, "file", json_object_new_string(opts.file));
@@ -316,8 +351,8 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	json_object_object_add(res, "roots_module", lib ? json_object_new_string(lib) : NULL);
 	cmd_set_changed(res, false);
 	if (exc > 0)
-		cmd_out(ctx, "accepted: the security exception of cert_override.txt line %lld covers %s\n",
-			(long long)exc, r.n_problems == 1 ? "this problem" : "these problems");
+		cmd_out(ctx, "accepted: the security exception of cert_override.txt line %lld overrides %s\n",
+			(long long)exc, r.problems[0].code);
 	else
 		cmd_out(ctx, "%s%s\n", streq(verdict, "accepted") ? "accepted" : "rejected",
 			opts.name ? "" : " (no --name: the host name was not checked)");

@@ -9,6 +9,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <cert.h>
 #include <certdb.h>
@@ -155,35 +156,274 @@ md5_signed(const CERTCertificate *c)
 static bool
 signed_by(const CERTCertificate *c, const CERTCertificate *issuer)
 {
-	/* The system NSS may refuse MD5 outright: the pref decides that (md5_signed), not this check. */
-	if (md5_signed(c))
-		return true;
 	return CERT_VerifySignedDataWithPublicKeyInfo((CERTSignedData *)&c->signatureWrap,
 						      (CERTSubjectPublicKeyInfo *)&issuer->subjectPublicKeyInfo,
 						      NULL) == SECSuccess;
 }
 
-/* basicConstraints cA; -1 when the extension is absent (0 when it does not decode). */
+static bool
+self_signed(const CERTCertificate *c)
+{
+	return self_issued(c) && (md5_signed(c) || signed_by(c, c));
+}
+
+/* basicConstraints: cA (-1 when the extension is absent) and the path length limit (-1: none). */
 static int
-is_ca(CERTCertificate *c)
+basic_constraints(CERTCertificate *c, int *pathlen)
 {
 	CERTBasicConstraints bc;
 	SECItem ext = {siBuffer, NULL, 0};
 	int ret;
 
+	*pathlen = -1;
 	if (CERT_FindCertExtension(c, SEC_OID_X509_BASIC_CONSTRAINTS, &ext) != SECSuccess)
 		return -1;
 	ret = CERT_DecodeBasicConstraintValue(&bc, &ext) == SECSuccess && bc.isCA;
+	if (ret && bc.pathLenConstraint >= 0)
+		*pathlen = bc.pathLenConstraint;
 	SECITEM_FreeItem(&ext, PR_FALSE);
 	return ret;
 }
 
+/* extendedKeyUsage: 1 when absent or naming serverAuth (step-up for a CA), 0 otherwise; *ocsp for OCSPSigning. */
+static int
+eku_allows_server(CERTCertificate *c, bool ca, bool *ocsp)
+{
+	SECItem ext = {siBuffer, NULL, 0};
+	CERTOidSequence *seq;
+	int ok = 0;
+
+	*ocsp = false;
+	if (CERT_FindCertExtension(c, SEC_OID_X509_EXT_KEY_USAGE, &ext) != SECSuccess)
+		return 1;
+	if ((seq = CERT_DecodeOidSequence(&ext))) {
+		for (SECItem **o = seq->oids; o && *o; o++) {
+			SECOidTag t = SECOID_FindOIDTag(*o);
+
+			if (t == SEC_OID_EXT_KEY_USAGE_SERVER_AUTH || (ca && t == SEC_OID_NS_KEY_USAGE_GOVT_APPROVED))
+				ok = 1;
+			else if (t == SEC_OID_OCSP_RESPONDER)
+				*ocsp = true;
+		}
+		CERT_DestroyOidSequence(seq);
+	}
+	SECITEM_FreeItem(&ext, PR_FALSE);
+	return ok;
+}
+
+static bool
+is_v1(const CERTCertificate *c)
+{
+	return c->version.len == 0 || DER_GetInteger(&c->version) == 0;
+}
+
+/* Error names, as the application shows them. */
+#define E_UNKNOWN_ISSUER "SEC_ERROR_UNKNOWN_ISSUER"
+#define E_UNTRUSTED_CERT "SEC_ERROR_UNTRUSTED_CERT"
+#define E_UNTRUSTED_ISSUER "SEC_ERROR_UNTRUSTED_ISSUER"
+#define E_EXPIRED "SEC_ERROR_EXPIRED_CERTIFICATE"
+#define E_EXPIRED_ISSUER "SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE"
+#define E_NOT_YET "MOZILLA_PKIX_ERROR_NOT_YET_VALID_CERTIFICATE"
+#define E_NOT_YET_ISSUER "MOZILLA_PKIX_ERROR_NOT_YET_VALID_ISSUER_CERTIFICATE"
+#define E_SELF_SIGNED "MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT"
+#define E_BAD_DOMAIN "SSL_ERROR_BAD_CERT_DOMAIN"
+#define E_CA_INVALID "SEC_ERROR_CA_CERT_INVALID"
+#define E_V1_CA "MOZILLA_PKIX_ERROR_V1_CERT_USED_AS_CA"
+#define E_CA_AS_EE "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY"
+#define E_PATH_LEN "SEC_ERROR_PATH_LEN_CONSTRAINT_INVALID"
+#define E_KEY_USAGE "SEC_ERROR_INADEQUATE_KEY_USAGE"
+#define E_CERT_TYPE "SEC_ERROR_INADEQUATE_CERT_TYPE"
+#define E_BAD_SIGNATURE "SEC_ERROR_BAD_SIGNATURE"
+#define E_ALG_DISABLED "SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED"
+#define E_INVALID_TIME "SEC_ERROR_INVALID_TIME"
+
+/* What Firefox lets a security exception override (CategorizeCertificateError). */
+static bool
+overridable(const char *code)
+{
+	static const char *const ok[] = {
+		E_CA_INVALID, E_ALG_DISABLED, E_EXPIRED_ISSUER, E_UNKNOWN_ISSUER, E_CA_AS_EE, E_NOT_YET_ISSUER,
+		E_SELF_SIGNED, E_V1_CA, E_BAD_DOMAIN, E_EXPIRED, E_INVALID_TIME, E_NOT_YET,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
+		if (streq(code, ok[i]))
+			return true;
+	return false;
+}
+
+/* mozilla::pkix allows 6 sub-CAs: server, 6 intermediates, root. */
+#define MAX_SUB_CA 6
+#define MAX_PATH (MAX_SUB_CA + 2)
+/* Calls of forward() per verification, as pkix's buildForwardCallBudget (which is 200,000). */
+#define CALL_BUDGET 20000
+
+struct build {
+	struct pool *p;
+	PRTime now;
+	bool md5_ok;
+	unsigned budget;
+	size_t path[MAX_PATH];   /* pool indices, the server certificate first */
+	size_t n_path;           /* the chain found, when forward() succeeded */
+	size_t best[MAX_PATH];   /* the longest path tried, shown when none succeeds */
+	size_t n_best;
+	size_t missing;          /* depth in best whose issuer no certificate names; SIZE_MAX when none */
+};
+
+/*
+ * pkix's CheckIssuerIndependentProperties, in its order (trust, key usage,
+ * basic constraints, extended key usage, validity); *anchor when the CA is
+ * trusted for servers. An end-entity is never a trust anchor in Firefox.
+ */
+static const char *
+independent(const struct cand *c, bool ee, unsigned sub_ca, PRTime now, bool *anchor)
+{
+	unsigned f = ssl_flags(c->trust);
+	unsigned relevant = ee ? CERTDB_TRUSTED : CERTDB_TRUSTED_CA;
+	int pathlen, ca;
+	bool ocsp, is_ca;
+	SECCertTimeValidity v;
+
+	*anchor = false;
+	if ((f & (relevant | CERTDB_TERMINAL_RECORD)) == CERTDB_TERMINAL_RECORD)
+		return E_UNTRUSTED_CERT;
+	*anchor = !ee && (f & CERTDB_TRUSTED_CA);
+	if (c->c->keyUsagePresent &&
+	    !(c->c->rawKeyUsage & (ee ? (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT) : KU_KEY_CERT_SIGN)))
+		return E_KEY_USAGE;
+	ca = basic_constraints(c->c, &pathlen);
+	is_ca = ca == 1 || (ca < 0 && !ee && *anchor && is_v1(c->c));
+	if (ee && is_ca)
+		return E_CA_AS_EE;
+	if (!ee && !is_ca)
+		return ca < 0 && is_v1(c->c) ? E_V1_CA : E_CA_INVALID;
+	if (!ee && pathlen >= 0 && sub_ca > (unsigned)pathlen)
+		return E_PATH_LEN;
+	if (!eku_allows_server(c->c, !ee, &ocsp) || (ee && ocsp))
+		return E_CERT_TYPE;
+	v = CERT_CheckCertValidTimes(c->c, now, PR_FALSE);
+	if (v == secCertTimeExpired)
+		return E_EXPIRED;
+	if (v == secCertTimeNotValidYet)
+		return E_NOT_YET;
+	if (v != secCertTimeValid)
+		return E_INVALID_TIME;
+	return NULL;
+}
+
+/* pkix's RecordResult: an issuer's own error names the issuer; several different errors become unknown issuer. */
 static void
-problem(struct verify_result *r, const char *code, size_t at, bool overridable, const char *fmt, ...)
+record(const char **result, bool *set, const char *r)
+{
+	if (streq(r, E_UNTRUSTED_CERT))
+		r = E_UNTRUSTED_ISSUER;
+	else if (streq(r, E_EXPIRED))
+		r = E_EXPIRED_ISSUER;
+	else if (streq(r, E_NOT_YET))
+		r = E_NOT_YET_ISSUER;
+	if (*set && r && !streq(r, *result))
+		r = E_UNKNOWN_ISSUER;
+	*result = r;
+	*set = true;
+}
+
+static bool
+same_key_and_name(const CERTCertificate *a, const CERTCertificate *b)
+{
+	return SECITEM_ItemsAreEqual(&a->derSubject, &b->derSubject) &&
+	       SECITEM_ItemsAreEqual(&a->derPublicKey, &b->derPublicKey);
+}
+
+/*
+ * pkix's BuildForward from the certificate at pool index idx, depth 0 being
+ * the server's: depth first over every certificate whose subject is its
+ * issuer (trust anchors first), the issuer's own path before its signature,
+ * an error of the server certificate deferred until a path is found.
+ * Returns NULL when a path reaches a trust anchor, else the error.
+ */
+static const char *
+forward(struct build *b, size_t idx, size_t depth, unsigned sub_ca)
+{
+	const char *deferred = NULL, *err, *result = NULL;
+	bool anchor, set = false;
+	size_t cands[64], n = 0;
+
+	b->path[depth] = idx;
+	if (depth + 1 > b->n_best) {
+		memcpy(b->best, b->path, (depth + 1) * sizeof(*b->path));
+		b->n_best = depth + 1;
+		b->missing = SIZE_MAX;
+	}
+	err = independent(&b->p->v[idx], depth == 0, sub_ca, b->now, &anchor);
+	if (err) {
+		if (depth)
+			return err;
+		deferred = err;
+	}
+	if (anchor) {
+		b->n_path = depth + 1;
+		return NULL;
+	}
+	if (depth) {
+		if (sub_ca >= MAX_SUB_CA)
+			return E_UNKNOWN_ISSUER;
+		sub_ca++;
+	}
+	pool_add_builtins(b->p, &b->p->v[idx].c->derIssuer, b->now);
+	/* anchors first, then the others, each in pool order (the file's, the store's, built-in) */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < b->p->n && n < ARRAY_SIZE(cands); i++) {
+			const struct cand *c = &b->p->v[i];
+			bool is_anchor = ssl_flags(c->trust) & CERTDB_TRUSTED_CA;
+
+			if (SECITEM_ItemsAreEqual(&c->c->derSubject, &b->p->v[idx].c->derIssuer) &&
+			    is_anchor == (pass == 0))
+				cands[n++] = i;
+		}
+	if (!n) {
+		if (depth + 1 == b->n_best && b->best[depth] == idx)
+			b->missing = depth;
+		return E_UNKNOWN_ISSUER;
+	}
+	for (size_t k = 0; k < n; k++) {
+		const struct cand *issuer = &b->p->v[cands[k]];
+		const CERTCertificate *subject = b->p->v[idx].c;
+		bool loop = false;
+		const char *r;
+
+		for (size_t d = 0; d <= depth; d++)
+			loop |= same_key_and_name(issuer->c, b->p->v[b->path[d]].c);
+		if (loop) {
+			record(&result, &set, E_UNKNOWN_ISSUER);
+			continue;
+		}
+		if (!b->budget) {
+			record(&result, &set, E_UNKNOWN_ISSUER);
+			break;
+		}
+		b->budget--;
+		r = forward(b, cands[k], depth + 1, sub_ca);
+		if (!r) {
+			/* pkix checks the signature after the issuer's path; MD5 is refused outright */
+			if (md5_signed(subject) && !b->md5_ok)
+				return E_ALG_DISABLED;
+			if (!md5_signed(subject) && !signed_by(subject, b->p->v[cands[k]].c))
+				r = E_BAD_SIGNATURE;
+		}
+		record(&result, &set, r);
+		if (!r)
+			return deferred;
+		b->path[depth] = idx; /* the failed branch may have been longer */
+	}
+	return set ? result : E_UNKNOWN_ISSUER;
+}
+
+static void
+problem(struct verify_result *r, const char *code, size_t at, bool primary, const char *fmt, ...)
 	_printf_(5, 6);
 
 static void
-problem(struct verify_result *r, const char *code, size_t at, bool overridable, const char *fmt, ...)
+problem(struct verify_result *r, const char *code, size_t at, bool primary, const char *fmt, ...)
 {
 	struct verify_problem *p;
 	char buf[768];
@@ -196,12 +436,13 @@ problem(struct verify_result *r, const char *code, size_t at, bool overridable, 
 	p = &r->problems[r->n_problems++];
 	p->code = code;
 	p->at = at;
-	p->overridable = overridable;
+	p->primary = primary;
+	p->overridable = overridable(code);
 	p->detail = xstrdup(buf);
 }
 
 static void
-link_add(struct verify_result *r, const struct cand *c)
+link_add(struct verify_result *r, const struct cand *c, bool anchor)
 {
 	struct verify_link *l;
 	_autofree_ char *hex = hex_encode(c->sha, 32, true);
@@ -216,22 +457,7 @@ link_add(struct verify_result *r, const struct cand *c)
 	l->issuer = xstrdup(c->c->issuerName ? c->c->issuerName : "");
 	snprintf(l->sha256_hex, sizeof(l->sha256_hex), "%s", hex);
 	CERT_GetCertTimes(c->c, &l->not_before, &l->not_after);
-}
-
-static void
-check_times(struct verify_result *r, CERTCertificate *c, size_t at, PRTime now)
-{
-	SECCertTimeValidity v = CERT_CheckCertValidTimes(c, now, PR_FALSE);
-
-	if (v == secCertTimeExpired)
-		problem(r, at ? "SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE" : "SEC_ERROR_EXPIRED_CERTIFICATE", at, true,
-			"%s has expired", at ? "the issuer certificate" : "the certificate");
-	else if (v == secCertTimeNotValidYet)
-		problem(r, at ? "MOZILLA_PKIX_ERROR_NOT_YET_VALID_ISSUER_CERTIFICATE"
-			      : "MOZILLA_PKIX_ERROR_NOT_YET_VALID_CERTIFICATE", at, true,
-			"%s is not valid yet", at ? "the issuer certificate" : "the certificate");
-	else if (v != secCertTimeValid)
-		problem(r, "SEC_ERROR_INVALID_TIME", at, false, "the validity period cannot be read");
+	l->anchor = anchor;
 }
 
 /* The caIssuers URL of c's authorityInfoAccess, or NULL. */
@@ -257,37 +483,50 @@ ca_issuers_url(CERTCertificate *c)
 	return url;
 }
 
-/*
- * The issuer of cur among the candidates: a certificate whose subject is
- * cur's issuer and whose key signed cur. A trust anchor first, then one in
- * its validity period; a distrusted one only when nothing else signs cur.
- */
-static struct cand *
-pick_issuer(struct pool *p, const struct cand *cur, PRTime now, bool *subject_seen)
+/* Where in the shown chain the error lies: the first certificate that shows it, else the last. */
+static size_t
+error_at(const struct verify_result *r, const struct build *b, const char *code, PRTime now)
 {
-	struct cand *best = NULL;
-	int best_rank = -1;
+	for (size_t i = 0; i < r->n_chain; i++) {
+		const struct cand *c = &b->p->v[(b->n_path ? b->path : b->best)[i]];
+		bool anchor;
+		const char *e = independent(c, i == 0, 0, now, &anchor);
 
-	*subject_seen = false;
-	for (size_t i = 0; i < p->n; i++) {
-		struct cand *c = &p->v[i];
-		unsigned f = ssl_flags(c->trust);
-		int rank = 0;
-
-		if (c == cur || !SECITEM_ItemsAreEqual(&c->c->derSubject, &cur->c->derIssuer))
-			continue;
-		*subject_seen = true;
-		if (!signed_by(cur->c, c->c))
-			continue;
-		if ((f & (CERTDB_TRUSTED_CA | CERTDB_TERMINAL_RECORD)) != CERTDB_TERMINAL_RECORD)
-			rank = 2 + ((f & CERTDB_TRUSTED_CA) ? 4 : 0) +
-			       (CERT_CheckCertValidTimes(c->c, now, PR_FALSE) == secCertTimeValid);
-		if (rank > best_rank) {
-			best = c;
-			best_rank = rank;
-		}
+		if (e && (streq(e, code) || (i && ((streq(e, E_UNTRUSTED_CERT) && streq(code, E_UNTRUSTED_ISSUER)) ||
+						     (streq(e, E_EXPIRED) && streq(code, E_EXPIRED_ISSUER)) ||
+						     (streq(e, E_NOT_YET) && streq(code, E_NOT_YET_ISSUER))))))
+			return i;
 	}
-	return best;
+	return r->n_chain ? r->n_chain - 1 : 0;
+}
+
+static const char *
+describe(const char *code)
+{
+	static const struct { const char *code, *text; } d[] = {
+		{E_UNKNOWN_ISSUER, "no chain to a trusted root: an issuer is missing or the root is not trusted"},
+		{E_SELF_SIGNED, "the certificate is self-signed and not trusted"},
+		{E_UNTRUSTED_CERT, "the certificate is distrusted in the store"},
+		{E_UNTRUSTED_ISSUER, "an issuer certificate is distrusted in the store"},
+		{E_EXPIRED, "the certificate has expired"},
+		{E_EXPIRED_ISSUER, "an issuer certificate has expired"},
+		{E_NOT_YET, "the certificate is not valid yet"},
+		{E_NOT_YET_ISSUER, "an issuer certificate is not valid yet"},
+		{E_CA_INVALID, "an issuer certificate is not a CA certificate"},
+		{E_V1_CA, "an X.509 v1 certificate that is not a trust anchor acts as a CA"},
+		{E_CA_AS_EE, "the certificate is a CA certificate, sent as a server's"},
+		{E_PATH_LEN, "the chain has more CAs than an issuer's path length limit allows"},
+		{E_KEY_USAGE, "a certificate's key usage does not allow this use"},
+		{E_CERT_TYPE, "a certificate's extended key usage does not allow TLS servers"},
+		{E_BAD_SIGNATURE, "a certificate's signature does not verify with its issuer's key"},
+		{E_ALG_DISABLED, "a certificate is signed with MD5, which the application rejects"},
+		{E_INVALID_TIME, "a validity period cannot be read"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(d); i++)
+		if (streq(code, d[i].code))
+			return d[i].text;
+	return "rejected";
 }
 
 int
@@ -295,17 +534,15 @@ verify_server_cert(const struct der_list *certs, const struct cert_info *store, 
 		   const char *hostname, bool md5_ok, PRTime now, struct verify_result *out, struct mc_error *err)
 {
 	struct pool p = {0};
-	struct cand *cur;
-	CERTCertificate *leaf;
-	size_t visited[MAX_DEPTH + 1];
+	struct build b = {.p = &p, .now = now, .md5_ok = md5_ok, .budget = CALL_BUDGET, .missing = SIZE_MAX};
+	struct cand *leaf;
+	const char *code, *ee_err;
+	bool anchor, name_ok;
 
 	memset(out, 0, sizeof(*out));
 	if (!certs->n)
 		return mc_error_set(err, MC_EINPUT, "no certificate to verify");
-	if (!(leaf = certdb_decode(certs->v[0].data, certs->v[0].len)))
-		return mc_error_nss(err, "%s: cannot decode the certificate", certs->v[0].origin);
-	cur = pool_add(&p, leaf, VSRC_FILE, "", NULL);
-	for (size_t i = 1; i < certs->n; i++) {
+	for (size_t i = 0; i < certs->n; i++) {
 		CERTCertificate *c = certdb_decode(certs->v[i].data, certs->v[i].len);
 
 		if (!c) {
@@ -316,99 +553,57 @@ verify_server_cert(const struct der_list *certs, const struct cert_info *store, 
 	}
 	for (size_t i = 0; i < n_store; i++) {
 		CERTCertificate *c = certdb_decode(store[i].der, store[i].der_len);
+		struct cand *have;
 
-		if (c)
-			pool_add(&p, c, VSRC_STORE, store[i].trust, store[i].nickname);
+		if (!c)
+			continue;
+		/* a certificate of the file that the store holds too has the store's trust */
+		if ((have = pool_find(&p, store[i].sha256)) && have->src == VSRC_FILE) {
+			have->src = VSRC_STORE;
+			snprintf(have->trust, sizeof(have->trust), "%s", store[i].trust);
+			free(have->nickname);
+			have->nickname = store[i].nickname ? xstrdup(store[i].nickname) : NULL;
+			CERT_DestroyCertificate(c);
+			continue;
+		}
+		pool_add(&p, c, VSRC_STORE, store[i].trust, store[i].nickname);
 	}
-	/* The server certificate may be in the store: its trust there counts (pool_add kept the file's entry). */
-	cur = &p.v[0];
-	for (size_t i = 0; i < n_store; i++)
-		if (memcmp(store[i].sha256, cur->sha, 32) == 0) {
-			snprintf(cur->trust, sizeof(cur->trust), "%s", store[i].trust);
-			cur->src = VSRC_STORE;
-			free(cur->nickname);
-			cur->nickname = store[i].nickname ? xstrdup(store[i].nickname) : NULL;
-		}
 
-	/* The server certificate itself: validity, name, and whether it is a CA used as a server. */
-	check_times(out, cur->c, 0, now);
-	if (hostname && CERT_VerifyCertName(cur->c, hostname) != SECSuccess)
-		problem(out, "SSL_ERROR_BAD_CERT_DOMAIN", 0, true, "the certificate is not valid for the name '%s'",
-			hostname);
-	if (is_ca(cur->c) == 1 && !self_issued(cur->c))
-		problem(out, "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY", 0, true,
-			"the certificate is a CA certificate, sent as a server's");
+	code = forward(&b, 0, 0, 0);
+	leaf = &p.v[0];
+	if (streq(code, E_UNKNOWN_ISSUER) && self_signed(leaf->c))
+		code = E_SELF_SIGNED;
+	name_ok = !hostname || CERT_VerifyCertName(leaf->c, hostname) == SECSuccess;
+	if (!code && !name_ok)
+		code = E_BAD_DOMAIN;
+	out->trusted = b.n_path > 0;
+	{
+		const size_t *path = b.n_path ? b.path : b.best;
+		size_t n = b.n_path ? b.n_path : b.n_best;
 
-	for (size_t depth = 0;; depth++) {
-		unsigned f;
-		unsigned relevant = depth ? CERTDB_TRUSTED_CA : CERTDB_TRUSTED;
-		bool subject_seen;
-		struct cand *issuer;
+		for (size_t i = 0; i < n; i++)
+			link_add(out, &p.v[path[i]], b.n_path && i + 1 == n);
+	}
+	if (code) {
+		size_t at = streq(code, E_BAD_DOMAIN) || streq(code, E_SELF_SIGNED) ? 0 : error_at(out, &b, code, now);
 
-		visited[depth] = (size_t)(cur - p.v);
-		link_add(out, cur);
-		pool_add_builtins(&p, &cur->c->derIssuer, now);
-		cur = &p.v[visited[depth]]; /* pool_add_builtins may have moved the array */
-		f = ssl_flags(cur->trust);
-		if ((f & (relevant | CERTDB_TERMINAL_RECORD)) == CERTDB_TERMINAL_RECORD) {
-			if (depth)
-				problem(out, "SEC_ERROR_UNTRUSTED_ISSUER", depth, true,
-					"the issuer certificate is distrusted in the store (trust %s)", cur->trust);
-			else
-				problem(out, "SEC_ERROR_UNTRUSTED_CERT", 0, false,
-					"the certificate is distrusted in the store (trust %s)", cur->trust);
-			break;
-		}
-		if (f & relevant) {
-			out->chain[out->n_chain - 1].anchor = true;
-			out->trusted = true;
-			break;
-		}
-		if (self_issued(cur->c) && signed_by(cur->c, cur->c)) {
-			if (depth)
-				problem(out, "SEC_ERROR_UNKNOWN_ISSUER", depth, true,
-					"the chain ends at a root that is not trusted for web sites");
-			else
-				problem(out, "MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT", 0, true,
-					"the certificate is self-signed and not trusted");
-			break;
-		}
-		if (depth == MAX_DEPTH) {
-			problem(out, "SEC_ERROR_UNKNOWN_ISSUER", depth, true, "no trusted root within %d certificates",
-				MAX_DEPTH);
-			break;
-		}
-		issuer = pick_issuer(&p, cur, now, &subject_seen);
-		for (size_t k = 0; issuer && k <= depth; k++)
-			if (issuer == &p.v[visited[k]])
-				issuer = NULL; /* a loop of cross-signatures */
-		if (!issuer) {
-			if (subject_seen) {
-				problem(out, "SEC_ERROR_BAD_SIGNATURE", depth, false,
-					"a certificate named as the issuer was found, but its key did not sign this one");
-			} else {
-				problem(out, "SEC_ERROR_UNKNOWN_ISSUER", depth, true,
-					"the issuer certificate was not found: not sent by the server, not in the store");
-				out->missing_issuer = xstrdup(cur->c->issuerName ? cur->c->issuerName : "");
-				out->ca_issuers_url = ca_issuers_url(cur->c);
-			}
-			break;
-		}
-		if (md5_signed(cur->c) && !md5_ok)
-			problem(out, "SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED", depth, false,
-				"signed with MD5, which the application rejects");
-		{
-			unsigned fi = ssl_flags(issuer->trust);
-			int ca = is_ca(issuer->c);
-			bool anchor = fi & CERTDB_TRUSTED_CA;
+		if (streq(code, E_BAD_DOMAIN))
+			problem(out, code, 0, true, "the certificate is not valid for the name '%s'", hostname);
+		else
+			problem(out, code, at, true, "%s", describe(code));
+	}
+	/* What the application would report next, once the first problem is solved. */
+	ee_err = independent(leaf, true, 0, now, &anchor);
+	if (ee_err && !streq(ee_err, code) && !streq(ee_err, E_UNTRUSTED_CERT))
+		problem(out, ee_err, 0, false, "%s", describe(ee_err));
+	if (!name_ok && !streq(code, E_BAD_DOMAIN))
+		problem(out, E_BAD_DOMAIN, 0, false, "the certificate is not valid for the name '%s'", hostname);
+	if (b.missing != SIZE_MAX && !b.n_path) {
+		CERTCertificate *c = p.v[b.best[b.missing]].c;
 
-			if (ca == 0 || (ca < 0 && !anchor))
-				problem(out, ca < 0 && DER_GetInteger(&issuer->c->version) < 2
-						     ? "MOZILLA_PKIX_ERROR_V1_CERT_USED_AS_CA" : "SEC_ERROR_CA_CERT_INVALID",
-					depth + 1, true, "the issuer certificate is not a CA certificate");
-			check_times(out, issuer->c, depth + 1, now);
-		}
-		cur = issuer;
+		out->missing_issuer = xstrdup(c->issuerName ? c->issuerName : "");
+		out->ca_issuers_url = ca_issuers_url(c);
+		out->missing_at = b.missing;
 	}
 	pool_release(&p);
 	return 0;

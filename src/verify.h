@@ -27,28 +27,31 @@ struct verify_link {
 	char *issuer;
 	char sha256_hex[96];
 	PRTime not_before, not_after;
-	bool anchor;               /* the chain ends here: trusted for servers */
+	bool anchor;               /* the chain ends here: a CA trusted for servers */
 };
 
 struct verify_problem {
 	const char *code;  /* the application's error name, e.g. SEC_ERROR_UNKNOWN_ISSUER */
 	size_t at;         /* index in chain of the certificate concerned */
-	bool overridable;  /* a security exception (cert_override.txt) accepts it */
+	bool primary;      /* the error the application reports; the others come once it is solved */
+	bool overridable;  /* a security exception (cert_override.txt) accepts it (CategorizeCertificateError) */
 	char *detail;      /* one line */
 };
 
 struct verify_result {
 	struct verify_link *chain; /* the server certificate first */
 	size_t n_chain;
-	bool trusted;              /* the chain reaches a trust anchor */
-	struct verify_problem *problems;
+	bool trusted;              /* the chain reaches a trust anchor (the server certificate may still fail) */
+	struct verify_problem *problems; /* the primary one first, when there is one */
 	size_t n_problems;
 	char *missing_issuer;      /* the issuer name no certificate was found for, or NULL */
+	size_t missing_at;         /* the index in chain of the certificate whose issuer that is */
 	char *ca_issuers_url;      /* the server certificate's AIA caIssuers URL when missing_issuer is set */
 };
 
 /*
- * Judge certs->v[0] as a TLS server certificate, the other certificates of
+ * Judge certs->v[0] as a TLS server certificate as mozilla::pkix does (depth
+ * first over every issuer candidate, checks in its order, its error ranking), the other certificates of
  * certs as the ones the server sends with it. store: the profile's
  * certificates with the trust the application sees (certdb_list). hostname
  * may be NULL (no name check). md5_ok: the application accepts MD5

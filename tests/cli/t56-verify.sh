@@ -54,24 +54,36 @@ check "chain: file, store, store" jv "r['verdict'] == 'accepted' and [c['source'
 # ---- a name the certificate does not carry: a security exception fixes it ----
 expect_rc "wrong name -> rejected" 1 --json -p "$T/p" verify "$T/chain.pem" --name other.example --port 8443
 check "SSL_ERROR_BAD_CERT_DOMAIN, overridable, fix: override add other.example:8443" jv \
-	"codes == ['SSL_ERROR_BAD_CERT_DOMAIN'] and r['problems'][0]['overridable'] and ' override add other.example:8443 --cert ' in r['problems'][0]['fix']"
+	"codes == ['SSL_ERROR_BAD_CERT_DOMAIN'] and r['problems'][0]['overridable'] and \" override add 'other.example:8443' --cert \" in r['problems'][0]['fix']"
 check "the printed fix runs" run_fix SSL_ERROR_BAD_CERT_DOMAIN
 expect_rc "with the exception -> accepted, exit 0" 0 --json -p "$T/p" verify "$T/chain.pem" --name other.example --port 8443
 check "accepted-by-exception, naming the line of cert_override.txt" jv \
 	"r['verdict'] == 'accepted-by-exception' and r['exception_line'] == 3 and codes == ['SSL_ERROR_BAD_CERT_DOMAIN']"
+expect_rc "the operand between options" 0 -p "$T/p" verify --name other.example "$T/chain.pem" --port 8443
+expect_rc "an IPv6 address: the fix brackets it" 1 --json -p "$T/p" verify "$T/chain.pem" --name ::1
+check "override add '[::1]:443'" jv "\" override add '[::1]:443' --cert \" in r['problems'][0]['fix']"
 expect_rc "the exception is for port 8443 only" 1 -p "$T/p" verify "$T/chain.pem" --name other.example
 
 # ---- distrust ----
 certutil -M -d "sql:$T/p" -n "$(certutil -L -d "sql:$T/p" | awk '/Intermediate/ { sub(/ +[^ ]*,[^ ]*,[^ ]* *$/, ""); print; exit }')" -t p,p,p
 expect_rc "distrusted intermediate -> rejected" 1 --json -p "$T/p" verify "$C/leaf.pem" --name leaf.mozcert.test
-check "SEC_ERROR_UNTRUSTED_ISSUER at certificate 1, fix lifts the distrust" jv \
-	"codes == ['SEC_ERROR_UNTRUSTED_ISSUER'] and r['problems'][0]['certificate'] == 1 and r['problems'][0]['fix'].split('#')[0].rstrip().endswith(' ,,')"
+check "SEC_ERROR_UNTRUSTED_ISSUER at certificate 1 (not overridable), fix lifts the distrust" jv \
+	"codes == ['SEC_ERROR_UNTRUSTED_ISSUER'] and not r['problems'][0]['overridable'] and r['problems'][0]['certificate'] == 1 and r['problems'][0]['fix'].split('#')[0].rstrip().endswith(' ,,')"
 check "the printed fix runs" run_fix SEC_ERROR_UNTRUSTED_ISSUER
 expect_rc "after the fix -> accepted" 0 -p "$T/p" verify "$C/leaf.pem" --name leaf.mozcert.test
 
 # ---- a CA certificate sent as the server's ----
 expect_rc "the intermediate as a server certificate -> rejected" 1 --json -p "$T/p" verify "$C/intermediate.pem" --name leaf.mozcert.test
-check "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY" jv "'MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY' in codes"
+check "SEC_ERROR_INADEQUATE_KEY_USAGE (its key usage, keyCertSign only, comes first in pkix's order)" jv \
+	"codes[0] == 'SEC_ERROR_INADEQUATE_KEY_USAGE' and not r['problems'][0]['overridable']"
+printf 'basicConstraints=critical,CA:true\nsubjectAltName=DNS:leaf.mozcert.test\n' >"$T/caleaf.ext"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/caleaf.key" -subj "/CN=leaf.mozcert.test" 2>/dev/null |
+	openssl x509 -req -CA "$C/intermediate.pem" -CAkey "$C/intermediate.key" -CAcreateserial -CAserial "$T/ca.srl" \
+		-days 30 -extfile "$T/caleaf.ext" -out "$T/caleaf.pem" 2>/dev/null
+cat "$T/caleaf.pem" "$C/intermediate.pem" >"$T/caleaf-chain.pem"
+expect_rc "a CA certificate (no key usage) sent as the server's -> rejected" 1 --json -p "$T/p" verify "$T/caleaf-chain.pem" --name leaf.mozcert.test
+check "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY (overridable) with a trusted chain" jv \
+	"codes == ['MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY'] and r['problems'][0]['overridable'] and r['trusted']"
 
 # ---- a self-signed server certificate, and an expired one ----
 new_profile "$T/gen"
@@ -82,16 +94,46 @@ certutil -S -d "sql:$T/gen" -n old -s CN=old.example -x -t ,, -w -24 -v 12 -z "$
 certutil -L -d "sql:$T/gen" -n old -a >"$T/old.pem"
 expect_rc "self-signed -> rejected" 1 --json -p "$T/p" verify "$T/self.pem" --name self.example
 check "MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT, fix: override add self.example:443" jv \
-	"codes == ['MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT'] and ' override add self.example:443 --cert ' in r['problems'][0]['fix']"
+	"codes == ['MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT'] and \" override add 'self.example:443' --cert \" in r['problems'][0]['fix']"
 check "the printed fix runs" run_fix MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT
 expect_rc "with the exception -> accepted" 0 --json -p "$T/p" verify "$T/self.pem" --name self.example
 check "accepted-by-exception" jv "r['verdict'] == 'accepted-by-exception'"
 expect_rc "expired and self-signed -> rejected" 1 --json -p "$T/p" verify "$T/old.pem" --name old.example
-check "SEC_ERROR_EXPIRED_CERTIFICATE and MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT" jv \
-	"sorted(codes) == ['MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT', 'SEC_ERROR_EXPIRED_CERTIFICATE'] and all(p['overridable'] for p in r['problems'])"
-certutil -A -d "sql:$T/p" -n oldpeer -t P,, -a -i "$T/old.pem"
-expect_rc "trusted as a peer (P) but expired -> still rejected" 1 --json -p "$T/p" verify "$T/old.pem" --name old.example
-check "only SEC_ERROR_EXPIRED_CERTIFICATE" jv "codes == ['SEC_ERROR_EXPIRED_CERTIFICATE'] and r['chain'][0]['anchor']"
+check "MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT first (what Firefox reports), then SEC_ERROR_EXPIRED_CERTIFICATE" jv \
+	"codes == ['MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT', 'SEC_ERROR_EXPIRED_CERTIFICATE'] and [p['primary'] for p in r['problems']] == [True, False] and all(p['overridable'] for p in r['problems'])"
+certutil -A -d "sql:$T/p" -n selfpeer -t P,, -a -i "$T/self.pem"
+expect_rc "a server certificate trusted as a peer (P,,) is no trust anchor in Firefox -> rejected" 1 --json -p "$T/p" verify "$T/self.pem" --name self.example --port 444
+check "still MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT, no anchor" jv "codes == ['MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT'] and not r['chain'][0]['anchor'] and not r['trusted']"
+
+# ---- what mozilla::pkix checks besides trust (each judged by Firefox 153 the same way) ----
+(
+	cd "$T" || exit 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout r1.key -subj "/O=mozcert test/CN=R1 untrusted" \
+		-days 30 -addext "basicConstraints=critical,CA:TRUE" -out r1.pem
+	printf 'basicConstraints=critical,CA:true,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' >ca.ext
+	# the intermediate's name and key, signed by an untrusted root: a path that fails before the right one
+	openssl req -new -key "$C/intermediate.key" -subj "/C=XX/O=mozcert test/CN=mozcert Test Intermediate CA" |
+		openssl x509 -req -CA r1.pem -CAkey r1.key -CAcreateserial -days 30 -extfile ca.ext -out cross.pem
+	printf 'basicConstraints=critical,CA:false\nextendedKeyUsage=clientAuth\nsubjectAltName=DNS:leaf.mozcert.test\n' >client.ext
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout c.key -subj "/CN=leaf.mozcert.test" |
+		openssl x509 -req -CA "$C/intermediate.pem" -CAkey "$C/intermediate.key" -CAcreateserial -days 30 -extfile client.ext -out client.pem
+	printf 'basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign\n' >sub.ext
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout sub.key -subj "/CN=sub CA" |
+		openssl x509 -req -CA "$C/intermediate.pem" -CAkey "$C/intermediate.key" -CAcreateserial -days 30 -extfile sub.ext -out sub.pem
+	printf 'basicConstraints=critical,CA:false\nsubjectAltName=DNS:leaf.mozcert.test\n' >l2.ext
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout l2.key -subj "/CN=leaf.mozcert.test" |
+		openssl x509 -req -CA sub.pem -CAkey sub.key -CAcreateserial -days 30 -extfile l2.ext -out l2.pem
+	cat "$C/leaf.pem" cross.pem >xchain.pem
+	cat l2.pem sub.pem >subchain.pem
+) >/dev/null 2>&1
+expect_rc "the server sends a cross-signed intermediate that leads nowhere; the store's leads to the root -> accepted" \
+	0 --json -p "$T/p" verify "$T/xchain.pem" --name leaf.mozcert.test
+check "the path found goes through the store's intermediate" jv "[c['source'] for c in r['chain']] == ['file', 'store', 'store'] and r['trusted']"
+expect_rc "extendedKeyUsage clientAuth only -> rejected" 1 --json -p "$T/p" verify "$T/client.pem" --name leaf.mozcert.test
+check "SEC_ERROR_INADEQUATE_CERT_TYPE, not overridable, no fix" jv \
+	"codes == ['SEC_ERROR_INADEQUATE_CERT_TYPE'] and not r['problems'][0]['overridable'] and r['problems'][0]['fix'] is None"
+expect_rc "a CA below the intermediate's pathlen:0 -> rejected" 1 --json -p "$T/p" verify "$T/subchain.pem" --name leaf.mozcert.test
+check "SEC_ERROR_PATH_LEN_CONSTRAINT_INVALID" jv "codes == ['SEC_ERROR_PATH_LEN_CONSTRAINT_INVALID'] and r['problems'][0]['fix'] is None"
 
 # ---- trust written by the application's NSS (PKCS#11 3.2), which the system NSS cannot see ----
 if have_firefox_nss; then

@@ -308,15 +308,33 @@ check "damaged: after the repair the browser's NSS sees the root C,," [ "$(trust
 check "damaged: after the repair certutil lists all 31 certificates" \
 	[ "$(certutil -L -d "sql:$T/repaired" | awk 'NR > 4 && NF' | wc -l)" -eq 31 ]
 
+# 7. Path building: the server sends the intermediate's name and key signed by an unknown root; the store
+# holds the real intermediate and the root C,, -> accepted (pkix backtracks). A server certificate trusted as
+# a peer (P,,), nothing else -> rejected (Firefox never takes an end-entity as a trust anchor).
+ff_profile "$T/cross"
+expect_rc "cross: cert import --trust C,, root" 0 -p "$T/cross" cert import --trust C,, "$C/root.pem"
+expect_rc "cross: cert import intermediate" 0 -p "$T/cross" cert import "$C/intermediate.pem"
+(
+	cd "$T" || exit 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout r1.key \
+		-subj "/O=mozcert e2e/CN=R1 untrusted" -days 30 -addext "basicConstraints=critical,CA:TRUE" -out r1.pem
+	printf 'basicConstraints=critical,CA:true,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' >cross.ext
+	openssl req -new -key "$C/intermediate.key" -subj "/C=XX/O=mozcert test/CN=mozcert Test Intermediate CA" |
+		openssl x509 -req -CA r1.pem -CAkey r1.key -CAcreateserial -days 30 -extfile cross.ext -out cross-int.pem
+) >/dev/null 2>&1
+cat "$C/leaf.pem" "$T/cross-int.pem" >"$T/crosschain.pem"
+ff_profile "$T/peer"
+certutil -A -d "sql:$T/peer" -n peer -t P,, -a -i "$C/leaf.pem"
+
 # ---- mozcert verify on each prepared profile, before Firefox touches it; judged against Firefox below ----
 verify_as() { # verify_as NAME CHAIN PORT: accepted or rejected, as mozcert verify says
 	run --json -p "$T/$1" verify "$2" --name "$HOST" --port "$3"
 	printf '%s\n' "$out" | python3 -c "import json,sys
 v = json.load(sys.stdin)['results'][0].get('verdict')
-print('accepted' if v in ('accepted', 'accepted-by-exception') else 'rejected')" >"$T/verify-$1" 2>/dev/null
+print('error' if v is None else 'accepted' if v in ('accepted', 'accepted-by-exception') else 'rejected')" >"$T/verify-$1" 2>/dev/null
 }
 for v in root:fullchain none:fullchain int:leafonly noint:leafonly newer:fullchain newer-off:fullchain \
-	legacy:fullchain legacy-noup:fullchain repaired:fullchain damaged:fullchain; do
+	legacy:fullchain legacy-noup:fullchain repaired:fullchain damaged:fullchain cross:crosschain peer:leafonly; do
 	verify_as "${v%%:*}" "$T/${v#*:}.pem" 443
 done
 verify_as ovr "$T/fullchain.pem" "$OVR_PORT"
@@ -343,6 +361,7 @@ run_pair newer "$T/fullchain.pem" ovr-new "$T/fullchain.pem"
 run_pair newer-off "$T/fullchain.pem" ovr "$T/fullchain.pem"
 run_pair legacy "$T/fullchain.pem" legacy-noup "$T/fullchain.pem"
 run_pair repaired "$T/fullchain.pem" damaged "$T/fullchain.pem"
+run_pair cross "$T/crosschain.pem" peer "$T/leafonly.pem"
 
 expect_verdict "root imported C,,: Firefox accepts the server" root accepted
 expect_verdict "nothing imported: Firefox rejects the server" none rejected
@@ -356,7 +375,9 @@ expect_verdict "legacy-only profile after db upgrade: accepted" legacy accepted
 expect_verdict "legacy-only profile not upgraded (cert8.db unread): rejected" legacy-noup rejected
 expect_verdict "damaged cert9.db after db repair: accepted" repaired accepted
 expect_verdict "damaged cert9.db not repaired: rejected" damaged rejected
-for v in root none int noint ovr ovr-new newer newer-off legacy legacy-noup repaired damaged; do
+expect_verdict "a cross-signed intermediate that leads nowhere, the store's leads to the root: accepted" cross accepted
+expect_verdict "the server certificate trusted P,, and nothing else: rejected" peer rejected
+for v in root none int noint ovr ovr-new newer newer-off legacy legacy-noup repaired damaged cross peer; do
 	check "mozcert verify agrees with Firefox on '$v' ($(cat "$T/verify-$v" 2>/dev/null))" \
 		[ "$(cat "$T/verify-$v" 2>/dev/null)" = "$(verdict_of "$v")" ]
 done
