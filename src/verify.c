@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
+#include <prnetdb.h>
 #include <cert.h>
 #include <certdb.h>
 #include <pk11pub.h>
@@ -167,6 +169,22 @@ self_signed(const CERTCertificate *c)
 	return self_issued(c) && (md5_signed(c) || signed_by(c, c));
 }
 
+static bool
+sha1_signed(const CERTCertificate *c)
+{
+	switch (SECOID_GetAlgorithmTag(&c->signature)) {
+	case SEC_OID_PKCS1_SHA1_WITH_RSA_ENCRYPTION:
+	case SEC_OID_ISO_SHA_WITH_RSA_SIGNATURE:
+	case SEC_OID_ISO_SHA1_WITH_RSA_SIGNATURE:
+	case SEC_OID_ANSIX962_ECDSA_SHA1_SIGNATURE:
+	case SEC_OID_ANSIX9_DSA_SIGNATURE_WITH_SHA1_DIGEST:
+	case SEC_OID_BOGUS_DSA_SIGNATURE_WITH_SHA1_DIGEST:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* basicConstraints: cA (-1 when the extension is absent) and the path length limit (-1: none). */
 static int
 basic_constraints(CERTCertificate *c, int *pathlen)
@@ -236,6 +254,39 @@ is_v1(const CERTCertificate *c)
 #define E_BAD_SIGNATURE "SEC_ERROR_BAD_SIGNATURE"
 #define E_ALG_DISABLED "SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED"
 #define E_INVALID_TIME "SEC_ERROR_INVALID_TIME"
+#define E_NOT_IN_NAME_SPACE "SEC_ERROR_CERT_NOT_IN_NAME_SPACE"
+#define E_UNKNOWN_CRIT "SEC_ERROR_UNKNOWN_CRITICAL_EXTENSION"
+
+/* pkix refuses a certificate with a critical extension it does not process (BackCert::Init). */
+static const char *
+unknown_critical(const CERTCertificate *c)
+{
+	static const SECOidTag known[] = {
+		SEC_OID_X509_KEY_USAGE, SEC_OID_X509_SUBJECT_ALT_NAME, SEC_OID_X509_BASIC_CONSTRAINTS,
+		SEC_OID_X509_NAME_CONSTRAINTS, SEC_OID_X509_CERTIFICATE_POLICIES, SEC_OID_X509_POLICY_CONSTRAINTS,
+		SEC_OID_X509_EXT_KEY_USAGE, SEC_OID_X509_INHIBIT_ANY_POLICY, SEC_OID_X509_AUTH_INFO_ACCESS,
+		SEC_OID_X509_SUBJECT_KEY_ID, SEC_OID_X509_AUTH_KEY_ID,
+	};
+	/* id-pe-tlsfeature (1.3.6.1.5.5.7.1.24) and the embedded SCT list (1.3.6.1.4.1.11129.2.4.2): no NSS tag */
+	static const unsigned char tlsfeature[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x18};
+	static const unsigned char sct[] = {0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02};
+
+	for (CERTCertExtension **e = c->extensions; e && *e; e++) {
+		SECOidTag t;
+		bool ok = false;
+
+		if (!(*e)->critical.len || !(*e)->critical.data[0])
+			continue;
+		t = SECOID_FindOIDTag(&(*e)->id);
+		for (size_t i = 0; i < ARRAY_SIZE(known) && !ok; i++)
+			ok = t == known[i];
+		ok |= ((*e)->id.len == sizeof(tlsfeature) && !memcmp((*e)->id.data, tlsfeature, sizeof(tlsfeature))) ||
+		      ((*e)->id.len == sizeof(sct) && !memcmp((*e)->id.data, sct, sizeof(sct)));
+		if (!ok)
+			return E_UNKNOWN_CRIT;
+	}
+	return NULL;
+}
 
 /* What Firefox lets a security exception override (CategorizeCertificateError). */
 static bool
@@ -272,8 +323,8 @@ struct build {
 
 /*
  * pkix's CheckIssuerIndependentProperties, in its order (trust, key usage,
- * basic constraints, extended key usage, validity); *anchor when the CA is
- * trusted for servers. An end-entity is never a trust anchor in Firefox.
+ * basic constraints, extended key usage, validity); *anchor when the
+ * certificate is trusted for servers (C).
  */
 static const char *
 independent(const struct cand *c, bool ee, unsigned sub_ca, PRTime now, bool *anchor)
@@ -287,7 +338,8 @@ independent(const struct cand *c, bool ee, unsigned sub_ca, PRTime now, bool *an
 	*anchor = false;
 	if ((f & (relevant | CERTDB_TERMINAL_RECORD)) == CERTDB_TERMINAL_RECORD)
 		return E_UNTRUSTED_CERT;
-	*anchor = !ee && (f & CERTDB_TRUSTED_CA);
+	/* Firefox 153 takes C for an anchor even on the server certificate (measured); P is not enough */
+	*anchor = f & CERTDB_TRUSTED_CA;
 	if (c->c->keyUsagePresent &&
 	    !(c->c->rawKeyUsage & (ee ? (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT) : KU_KEY_CERT_SIGN)))
 		return E_KEY_USAGE;
@@ -334,6 +386,99 @@ same_key_and_name(const CERTCertificate *a, const CERTCertificate *b)
 	       SECITEM_ItemsAreEqual(&a->derPublicKey, &b->derPublicKey);
 }
 
+/* The names of the certificates below the issuer at pool index issuer (path[0..depth]) are within its nameConstraints. */
+static bool
+names_permitted(struct build *b, size_t issuer, size_t depth)
+{
+	PLArenaPool *arena = PORT_NewArena(2048);
+	CERTNameConstraints *nc = NULL;
+	bool ok = true;
+
+	if (!arena)
+		return true;
+	if (CERT_FindNameConstraintsExten(arena, b->p->v[issuer].c, &nc) != SECSuccess || !nc) {
+		PORT_FreeArena(arena, PR_FALSE);
+		return true;
+	}
+	for (size_t d = 0; d <= depth && ok; d++) {
+		CERTCertificate *c = b->p->v[b->path[d]].c;
+		SECItem san = {siBuffer, NULL, 0};
+		bool has_san = CERT_FindCertExtension(c, SEC_OID_X509_SUBJECT_ALT_NAME, &san) == SECSuccess;
+		/* the server certificate's CN counts as a host name only when it has no subjectAltName */
+		CERTGeneralName *names = CERT_GetConstrainedCertificateNames(c, arena, d == 0 && !has_san);
+		CERTGeneralName *n = names;
+
+		SECITEM_FreeItem(&san, PR_FALSE);
+		if (!names)
+			continue;
+		do {
+			ok = CERT_CheckNameSpace(arena, nc, n) == SECSuccess;
+			n = CERT_GetNextGeneralName(n);
+		} while (ok && n && n != names);
+	}
+	PORT_FreeArena(arena, PR_FALSE);
+	return ok;
+}
+
+/* One DNS pattern of a subjectAltName against a host name: case-insensitive; '*' only as the whole first label. */
+static bool
+dns_matches(const char *pat, size_t len, const char *host)
+{
+	const char *dot;
+
+	if (len >= 2 && pat[0] == '*' && pat[1] == '.') {
+		/* "*.b.c": at least two labels after the wildcard, and the host's first label non-empty */
+		if (!memchr(pat + 2, '.', len - 2) || memchr(pat + 1, '*', len - 1) || !(dot = strchr(host, '.')) ||
+		    dot == host)
+			return false;
+		return strlen(dot) == len - 1 && strncasecmp(dot, pat + 1, len - 1) == 0;
+	}
+	return !memchr(pat, '*', len) && strlen(host) == len && strncasecmp(host, pat, len) == 0;
+}
+
+/*
+ * Whether the server certificate is valid for host as mozilla::pkix checks
+ * it: subjectAltName dNSName or iPAddress entries only, never the subject's
+ * CN; an IP address matches iPAddress entries only.
+ */
+static bool
+name_matches(CERTCertificate *c, const char *host)
+{
+	SECItem ext = {siBuffer, NULL, 0};
+	PLArenaPool *arena;
+	CERTGeneralName *names, *n;
+	PRNetAddr addr;
+	unsigned char ip[16];
+	size_t iplen = 0;
+	bool ok = false;
+
+	if (PR_StringToNetAddr(host, &addr) == PR_SUCCESS) {
+		if (addr.raw.family == PR_AF_INET) {
+			memcpy(ip, &addr.inet.ip, 4);
+			iplen = 4;
+		} else if (addr.raw.family == PR_AF_INET6) {
+			memcpy(ip, &addr.ipv6.ip, 16);
+			iplen = 16;
+		}
+	}
+	if (CERT_FindCertExtension(c, SEC_OID_X509_SUBJECT_ALT_NAME, &ext) != SECSuccess)
+		return false;
+	if ((arena = PORT_NewArena(1024)) && (names = CERT_DecodeAltNameExtension(arena, &ext))) {
+		n = names;
+		do {
+			if (n->type == certDNSName && !iplen)
+				ok = dns_matches((const char *)n->name.other.data, n->name.other.len, host);
+			else if (n->type == certIPAddress && iplen)
+				ok = n->name.other.len == iplen && memcmp(n->name.other.data, ip, iplen) == 0;
+			n = CERT_GetNextGeneralName(n);
+		} while (!ok && n && n != names);
+	}
+	if (arena)
+		PORT_FreeArena(arena, PR_FALSE);
+	SECITEM_FreeItem(&ext, PR_FALSE);
+	return ok;
+}
+
 /*
  * pkix's BuildForward from the certificate at pool index idx, depth 0 being
  * the server's: depth first over every certificate whose subject is its
@@ -354,9 +499,11 @@ forward(struct build *b, size_t idx, size_t depth, unsigned sub_ca)
 		b->n_best = depth + 1;
 		b->missing = SIZE_MAX;
 	}
+	if ((err = unknown_critical(b->p->v[idx].c)))
+		return err;
 	err = independent(&b->p->v[idx], depth == 0, sub_ca, b->now, &anchor);
 	if (err) {
-		if (depth)
+		if (depth || anchor)
 			return err;
 		deferred = err;
 	}
@@ -397,6 +544,10 @@ forward(struct build *b, size_t idx, size_t depth, unsigned sub_ca)
 			record(&result, &set, E_UNKNOWN_ISSUER);
 			continue;
 		}
+		if (!names_permitted(b, cands[k], depth)) {
+			record(&result, &set, E_NOT_IN_NAME_SPACE);
+			continue;
+		}
 		if (!b->budget) {
 			record(&result, &set, E_UNKNOWN_ISSUER);
 			break;
@@ -404,8 +555,8 @@ forward(struct build *b, size_t idx, size_t depth, unsigned sub_ca)
 		b->budget--;
 		r = forward(b, cands[k], depth + 1, sub_ca);
 		if (!r) {
-			/* pkix checks the signature after the issuer's path; MD5 is refused outright */
-			if (md5_signed(subject) && !b->md5_ok)
+			/* pkix checks the signature after the issuer's path; MD5 and SHA-1 are refused outright */
+			if ((md5_signed(subject) && !b->md5_ok) || sha1_signed(subject))
 				return E_ALG_DISABLED;
 			if (!md5_signed(subject) && !signed_by(subject, b->p->v[cands[k]].c))
 				r = E_BAD_SIGNATURE;
@@ -521,6 +672,8 @@ describe(const char *code)
 		{E_BAD_SIGNATURE, "a certificate's signature does not verify with its issuer's key"},
 		{E_ALG_DISABLED, "a certificate is signed with MD5, which the application rejects"},
 		{E_INVALID_TIME, "a validity period cannot be read"},
+		{E_NOT_IN_NAME_SPACE, "a name of the certificate is outside an issuer's name constraints"},
+		{E_UNKNOWN_CRIT, "a certificate has a critical extension the application does not know"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(d); i++)
@@ -573,7 +726,7 @@ verify_server_cert(const struct der_list *certs, const struct cert_info *store, 
 	leaf = &p.v[0];
 	if (streq(code, E_UNKNOWN_ISSUER) && self_signed(leaf->c))
 		code = E_SELF_SIGNED;
-	name_ok = !hostname || CERT_VerifyCertName(leaf->c, hostname) == SECSuccess;
+	name_ok = !hostname || name_matches(leaf->c, hostname);
 	if (!code && !name_ok)
 		code = E_BAD_DOMAIN;
 	out->trusted = b.n_path > 0;

@@ -135,6 +135,47 @@ check "SEC_ERROR_INADEQUATE_CERT_TYPE, not overridable, no fix" jv \
 expect_rc "a CA below the intermediate's pathlen:0 -> rejected" 1 --json -p "$T/p" verify "$T/subchain.pem" --name leaf.mozcert.test
 check "SEC_ERROR_PATH_LEN_CONSTRAINT_INVALID" jv "codes == ['SEC_ERROR_PATH_LEN_CONSTRAINT_INVALID'] and r['problems'][0]['fix'] is None"
 
+# ---- more of what Firefox 153 checks (each verdict measured against the browser with the same certificates) ----
+# mkleaf NAME EXTS [CA CAKEY] [ARGS]: a certificate for leaf.mozcert.test, chain NAME-chain.pem (with its issuer)
+mkleaf() {
+	printf "$2" >"$T/$1.ext"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" -subj "/CN=leaf.mozcert.test" 2>/dev/null |
+		openssl x509 -req -CA "${3:-$C/intermediate.pem}" -CAkey "${4:-$C/intermediate.key}" -CAcreateserial -CAserial "$T/ca.srl" \
+			-days 30 -extfile "$T/$1.ext" ${5:-} -out "$T/$1.pem" 2>/dev/null
+	cat "$T/$1.pem" "${3:-$C/intermediate.pem}" >"$T/$1-chain.pem"
+}
+new_profile "$T/q"
+certutil -A -d "sql:$T/q" -n root -t C,, -a -i "$C/root.pem"
+mkleaf cnonly 'basicConstraints=critical,CA:false\n'
+expect_rc "the name only in the subject CN (no subjectAltName) -> rejected" 1 --json -p "$T/q" verify "$T/cnonly-chain.pem" --name leaf.mozcert.test
+check "SSL_ERROR_BAD_CERT_DOMAIN: the CN is not a name" jv "codes == ['SSL_ERROR_BAD_CERT_DOMAIN'] and r['trusted']"
+mkleaf partial 'basicConstraints=critical,CA:false\nsubjectAltName=DNS:le*.mozcert.test\n'
+expect_rc "a partial wildcard (le*.mozcert.test) -> rejected" 1 --json -p "$T/q" verify "$T/partial-chain.pem" --name leaf.mozcert.test
+check "SSL_ERROR_BAD_CERT_DOMAIN" jv "codes == ['SSL_ERROR_BAD_CERT_DOMAIN']"
+mkleaf wild 'basicConstraints=critical,CA:false\nsubjectAltName=DNS:*.mozcert.test,IP:127.0.0.1\n'
+expect_rc "*.mozcert.test -> accepted" 0 -p "$T/q" verify "$T/wild-chain.pem" --name leaf.mozcert.test
+expect_rc "*.mozcert.test does not cover a.b.mozcert.test" 1 -p "$T/q" verify "$T/wild-chain.pem" --name a.b.mozcert.test
+expect_rc "an iPAddress entry -> accepted for 127.0.0.1" 0 -p "$T/q" verify "$T/wild-chain.pem" --name 127.0.0.1
+mkleaf sha1 'basicConstraints=critical,CA:false\nsubjectAltName=DNS:leaf.mozcert.test\n' "" "" -sha1
+expect_rc "a SHA-1 signature -> rejected" 1 --json -p "$T/q" verify "$T/sha1-chain.pem" --name leaf.mozcert.test
+check "SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED, overridable" jv \
+	"codes == ['SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED'] and r['problems'][0]['overridable']"
+mkleaf crit 'basicConstraints=critical,CA:false\nsubjectAltName=DNS:leaf.mozcert.test\n1.2.3.4=critical,ASN1:UTF8String:x\n'
+expect_rc "an unknown critical extension -> rejected" 1 --json -p "$T/q" verify "$T/crit-chain.pem" --name leaf.mozcert.test
+check "SEC_ERROR_UNKNOWN_CRITICAL_EXTENSION, not overridable" jv \
+	"codes == ['SEC_ERROR_UNKNOWN_CRITICAL_EXTENSION'] and not r['problems'][0]['overridable']"
+printf 'basicConstraints=critical,CA:true,pathlen:0\nkeyUsage=critical,keyCertSign\nnameConstraints=critical,permitted;DNS:example.com\n' >"$T/nc.ext"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/nc.key" -subj "/CN=name-constrained CA" 2>/dev/null |
+	openssl x509 -req -CA "$C/root.pem" -CAkey "$C/root.key" -CAcreateserial -CAserial "$T/ca.srl" -days 30 \
+		-extfile "$T/nc.ext" -out "$T/ncint.pem" 2>/dev/null
+mkleaf ncleaf 'basicConstraints=critical,CA:false\nsubjectAltName=DNS:leaf.mozcert.test\n' "$T/ncint.pem" "$T/nc.key"
+expect_rc "an issuer permitted example.com only -> rejected" 1 --json -p "$T/q" verify "$T/ncleaf-chain.pem" --name leaf.mozcert.test
+check "SEC_ERROR_CERT_NOT_IN_NAME_SPACE, not overridable" jv \
+	"codes == ['SEC_ERROR_CERT_NOT_IN_NAME_SPACE'] and not r['problems'][0]['overridable']"
+certutil -A -d "sql:$T/q" -n self -t C,, -a -i "$T/self.pem"
+expect_rc "a self-signed server certificate imported C,, -> accepted (Firefox anchors it)" 0 --json -p "$T/q" verify "$T/self.pem" --name self.example
+check "the server certificate is the anchor" jv "r['chain'][0]['anchor'] and len(r['chain']) == 1"
+
 # ---- trust written by the application's NSS (PKCS#11 3.2), which the system NSS cannot see ----
 if have_firefox_nss; then
 	new_profile "$T/v32"
