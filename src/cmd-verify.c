@@ -254,6 +254,9 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 
 	if ((ret = cmd_store_kind(p, &kind, err)) < 0)
 		return ret;
+	/* both stores: an application older than 58 reads cert8.db (as db check says) */
+	if (profile_store_format(p->path) == STORE_BOTH && major >= 0 && major < APP_FIRST_SQL_MAJOR)
+		kind = CERTDB_DBM;
 	ret = certdb_open(p->path, (enum certdb_kind)kind, 0, ctx->password, &db, err);
 	/* A legacy-only store that the application does not read: it starts with an empty one. */
 	unread = kind == CERTDB_DBM && (major < 0 || major >= APP_FIRST_NO_DBM_MAJOR);

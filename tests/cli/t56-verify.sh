@@ -203,6 +203,16 @@ printf '[Compatibility]\nLastVersion=60.9.0_20200101000000/20200101000000\n' >"$
 expect_rc "the same for Firefox 60 -> accepted" 0 --json -p "$T/leg" verify "$T/chain.pem" --name leaf.mozcert.test
 check "the legacy store's root is the anchor" jv "r['legacy_store_unread'] is False and r['chain'][2]['source'] == 'store' and r['chain'][2]['anchor']"
 
+# ---- both stores: Firefox 57 reads cert8.db, 58 and later cert9.db ----
+mkdir -p "$T/both"
+certutil -N -d "sql:$T/both" --empty-password
+certutil -N -d "dbm:$T/both" --empty-password
+certutil -A -d "dbm:$T/both" -n root -t C,, -a -i "$C/root.pem"
+printf '[Compatibility]\nLastVersion=57.0_20180101000000/20180101000000\n' >"$T/both/compatibility.ini"
+expect_rc "cert8.db and cert9.db, Firefox 57: the root of cert8.db counts -> accepted" 0 -p "$T/both" verify "$T/chain.pem" --name leaf.mozcert.test
+printf '[Compatibility]\nLastVersion=58.0_20180101000000/20180101000000\n' >"$T/both/compatibility.ini"
+expect_rc "the same for Firefox 58: cert9.db, without the root -> rejected" 1 -p "$T/both" verify "$T/chain.pem" --name leaf.mozcert.test
+
 # ---- bad input ----
 expect_rc "a file that is not a certificate -> exit 1" 1 -p "$T/p" verify "$C/bad-junk.bin"
 check "the error names the file" sh -c 'printf "%s\n" "$1" | grep -q "bad-junk.bin"' _ "$errout"
