@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 C=$FIX/certs
+fixtures_before=$(sum_dir "$C")
 cat "$C/leaf.pem" "$C/intermediate.pem" >"$T/chain.pem"
 # jv PYEXPR: assert on the last --json output; r = the result, codes = its problem codes
 jv() {
@@ -113,16 +114,16 @@ check "still MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT, no anchor" jv "codes == ['MOZI
 	printf 'basicConstraints=critical,CA:true,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' >ca.ext
 	# the intermediate's name and key, signed by an untrusted root: a path that fails before the right one
 	openssl req -new -key "$C/intermediate.key" -subj "/C=XX/O=mozcert test/CN=mozcert Test Intermediate CA" |
-		openssl x509 -req -CA r1.pem -CAkey r1.key -CAcreateserial -days 30 -extfile ca.ext -out cross.pem
+		openssl x509 -req -CA r1.pem -CAkey r1.key -CAcreateserial -CAserial ca.srl -days 30 -extfile ca.ext -out cross.pem
 	printf 'basicConstraints=critical,CA:false\nextendedKeyUsage=clientAuth\nsubjectAltName=DNS:leaf.mozcert.test\n' >client.ext
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout c.key -subj "/CN=leaf.mozcert.test" |
-		openssl x509 -req -CA "$C/intermediate.pem" -CAkey "$C/intermediate.key" -CAcreateserial -days 30 -extfile client.ext -out client.pem
+		openssl x509 -req -CA "$C/intermediate.pem" -CAkey "$C/intermediate.key" -CAcreateserial -CAserial ca.srl -days 30 -extfile client.ext -out client.pem
 	printf 'basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign\n' >sub.ext
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout sub.key -subj "/CN=sub CA" |
-		openssl x509 -req -CA "$C/intermediate.pem" -CAkey "$C/intermediate.key" -CAcreateserial -days 30 -extfile sub.ext -out sub.pem
+		openssl x509 -req -CA "$C/intermediate.pem" -CAkey "$C/intermediate.key" -CAcreateserial -CAserial ca.srl -days 30 -extfile sub.ext -out sub.pem
 	printf 'basicConstraints=critical,CA:false\nsubjectAltName=DNS:leaf.mozcert.test\n' >l2.ext
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout l2.key -subj "/CN=leaf.mozcert.test" |
-		openssl x509 -req -CA sub.pem -CAkey sub.key -CAcreateserial -days 30 -extfile l2.ext -out l2.pem
+		openssl x509 -req -CA sub.pem -CAkey sub.key -CAcreateserial -CAserial ca.srl -days 30 -extfile l2.ext -out l2.pem
 	cat "$C/leaf.pem" cross.pem >xchain.pem
 	cat l2.pem sub.pem >subchain.pem
 ) >/dev/null 2>&1
@@ -229,4 +230,6 @@ if ls /usr/lib/*/libnssckbi.so >/dev/null 2>&1; then
 	run --json -p "$T/p" verify "$T/chain.pem"
 	check "the system's built-in roots are loaded by default" jv "r['roots_module'].endswith('libnssckbi.so')"
 fi
+check "the fixtures of the source tree are untouched (openssl writes serial files beside a CA unless told)" \
+	[ "$(sum_dir "$C")" = "$fixtures_before" ]
 done_testing

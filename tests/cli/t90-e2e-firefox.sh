@@ -320,7 +320,7 @@ expect_rc "cross: cert import intermediate" 0 -p "$T/cross" cert import "$C/inte
 		-subj "/O=mozcert e2e/CN=R1 untrusted" -days 30 -addext "basicConstraints=critical,CA:TRUE" -out r1.pem
 	printf 'basicConstraints=critical,CA:true,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' >cross.ext
 	openssl req -new -key "$C/intermediate.key" -subj "/C=XX/O=mozcert test/CN=mozcert Test Intermediate CA" |
-		openssl x509 -req -CA r1.pem -CAkey r1.key -CAcreateserial -days 30 -extfile cross.ext -out cross-int.pem
+		openssl x509 -req -CA r1.pem -CAkey r1.key -CAcreateserial -CAserial ca.srl -days 30 -extfile cross.ext -out cross-int.pem
 ) >/dev/null 2>&1
 cat "$C/leaf.pem" "$T/cross-int.pem" >"$T/crosschain.pem"
 ff_profile "$T/peer"
