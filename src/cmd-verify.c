@@ -151,9 +151,9 @@ exception_line(const struct cmd_ctx *ctx, const struct profile *p, const char *s
 	arr = ret == 0 ? cmd_json_get(sub, "overrides") : NULL;
 	for (size_t i = 0; arr && i < json_object_array_length(arr) && !line; i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i);
-		const char *oa = cmd_json_str(e, "origin_attributes");
+		const char *oa = cmd_json_str(e, "origin_attributes"), *host = cmd_json_str(e, "host");
 
-		if (cmd_json_bool(e, "read_by_app") && cmd_json_str(e, "host") && strcasecmp(cmd_json_str(e, "host"), opts.name) == 0 &&
+		if (cmd_json_bool(e, "read_by_app") && host && strcasecmp(host, opts.name) == 0 &&
 		    cmd_json_int(e, "port") == opts.port && (!oa || !oa[0]) &&
 		    streq(cmd_json_str(e, "fingerprint"), sha256_hex))
 			line = cmd_json_int(e, "line");

@@ -2,8 +2,9 @@
 /*
  * verify.c: the chain the application builds for a server certificate, and
  * what it objects to. mozilla::pkix's rules, as NSSCertDBTrustDomain applies
- * them: a CA is a trust anchor when its SSL trust has C, the server
- * certificate when it has P; a terminal record (p) without that bit is
+ * them: a certificate is a trust anchor when its SSL trust has C (Firefox 153
+ * anchors a server certificate trusted C too, but not one trusted only P); a
+ * terminal record (p) without C (for a CA) or P (for the server's) is
  * distrust. Trust comes from the caller (certdb_list: the form NSS 3.125
  * reads wins), not from the system NSS, which cannot see PKCS#11 3.2 trust.
  */
@@ -22,8 +23,6 @@
 
 #include "verify.h"
 #include "banned.h"
-
-#define MAX_DEPTH 8
 
 struct cand {
 	CERTCertificate *c;
@@ -670,7 +669,7 @@ describe(const char *code)
 		{E_KEY_USAGE, "a certificate's key usage does not allow this use"},
 		{E_CERT_TYPE, "a certificate's extended key usage does not allow TLS servers"},
 		{E_BAD_SIGNATURE, "a certificate's signature does not verify with its issuer's key"},
-		{E_ALG_DISABLED, "a certificate is signed with MD5, which the application rejects"},
+		{E_ALG_DISABLED, "a certificate is signed with MD5 or SHA-1, which the application rejects"},
 		{E_INVALID_TIME, "a validity period cannot be read"},
 		{E_NOT_IN_NAME_SPACE, "a name of the certificate is outside an issuer's name constraints"},
 		{E_UNKNOWN_CRIT, "a certificate has a critical extension the application does not know"},
@@ -756,7 +755,6 @@ verify_server_cert(const struct der_list *certs, const struct cert_info *store, 
 
 		out->missing_issuer = xstrdup(c->issuerName ? c->issuerName : "");
 		out->ca_issuers_url = ca_issuers_url(c);
-		out->missing_at = b.missing;
 	}
 	pool_release(&p);
 	return 0;

@@ -27,7 +27,7 @@ struct verify_link {
 	char *issuer;
 	char sha256_hex[96];
 	PRTime not_before, not_after;
-	bool anchor;               /* the chain ends here: a CA trusted for servers */
+	bool anchor;               /* the chain ends here: trusted for servers (C) */
 };
 
 struct verify_problem {
@@ -44,8 +44,7 @@ struct verify_result {
 	bool trusted;              /* the chain reaches a trust anchor (the server certificate may still fail) */
 	struct verify_problem *problems; /* the primary one first, when there is one */
 	size_t n_problems;
-	char *missing_issuer;      /* the issuer name no certificate was found for, or NULL */
-	size_t missing_at;         /* the index in chain of the certificate whose issuer that is */
+	char *missing_issuer;      /* the issuer name no certificate was found for (of chain's last), or NULL */
 	char *ca_issuers_url;      /* the server certificate's AIA caIssuers URL when missing_issuer is set */
 };
 
