@@ -11,6 +11,7 @@
 #include <pk11pub.h>
 
 #include "nssattr.h"
+#include "nssdb.h"
 #include "strbuf.h"
 #include "trust.h"
 #include "banned.h"
@@ -189,22 +190,14 @@ struct trust_row {
 	struct blob issuer, serial, hash;
 };
 
-/*
- * The full decoder NSS uses for every certificate it loads; cert.h names it
- * CERT_DecodeDERCertificate, but libnss3 exports it only under this name
- * (since NSS 3.2).
- */
-extern CERTCertificate *__CERT_DecodeDERCertificate(SECItem *der, PRBool copy, char *nickname);
-
 static bool
 decodes(const unsigned char *der, size_t len)
 {
-	SECItem item = {siBuffer, (unsigned char *)der, (unsigned int)len};
 	CERTCertificate *c;
 
 	if (len == 0 || len > 0x7fffffff)
 		return false;
-	c = __CERT_DecodeDERCertificate(&item, PR_TRUE, NULL);
+	c = certdb_decode(der, len);
 	if (!c)
 		return false;
 	CERT_DestroyCertificate(c);
