@@ -5,7 +5,7 @@
 # Env: CRASH_COMMANDS="import trust repair upgrade override pref" (a subset), CRASH_TAP=1 (PASS/FAIL lines
 # for tests/cli/t80-crash-sweep.sh), CRASH_REFRUNS (uninterrupted runs timed, default 3), CRASH_STRACE=0 (no
 # extra kill points at each rename/unlink of a profile file), CRASH_STRACE_CALLS="rename" (only those),
-# CRASH_STRACE_COMMANDS="pref ..." (strace points only for these), MOZCERT_SHARED (the shared tree),
+# CRASH_STRACE_COMMANDS="pref ..." (strace points only for these),
 # MOZCERT_STAGE_DIR (staging; default a private directory on /dev/shm).
 #
 # For each command: the 'after' state is one uninterrupted run on an identical copy; the run time is the
@@ -23,7 +23,6 @@ set -eu
 MOZCERT=${1:-build/src/mozcert}
 POINTS=${2:-40}
 SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-SHARED=${MOZCERT_SHARED:-$SRCDIR/../shared}
 export LC_ALL=C
 W=$(mktemp -d "${TMPDIR:-/tmp}/mozcert-crash-XXXXXX")
 if [ -z "${MOZCERT_STAGE_DIR:-}" ]; then
@@ -67,13 +66,13 @@ then
 	done
 fi
 
-PYTHONPATH="$SRCDIR/tests${PYTHONPATH:+:$PYTHONPATH}" python3 - "$MOZCERT" "$POINTS" "$W" "$SHARED" "$SRCDIR/tests/fixtures" "${CRASH_TAP:-0}" \
+PYTHONPATH="$SRCDIR/tests${PYTHONPATH:+:$PYTHONPATH}" python3 - "$MOZCERT" "$POINTS" "$W" "$SRCDIR/tests/fixtures" "${CRASH_TAP:-0}" \
 	"${CRASH_COMMANDS:-import trust repair upgrade override pref}" <<'PY'
 import os, shlex, shutil, signal, subprocess, sys, time
 from sweeplib import NSS, copy_profile, is_temp, say, snapshot
 import sweeplib
 
-mozcert, points, work, shared, fix, tap, which = sys.argv[1:]
+mozcert, points, work, fix, tap, which = sys.argv[1:]
 points, tap, which = int(points), tap == "1", which.split()
 stage = os.environ["MOZCERT_STAGE_DIR"]
 use_strace = os.environ.get("CRASH_STRACE", "1") == "1" and shutil.which("strace") is not None
@@ -119,7 +118,7 @@ r = moz(base500, "cert", "import", "--trust", "C,,", bundle)
 assert r.returncode == 0, r.stderr
 shutil.rmtree(os.path.join(base500, "mozcert-backups"), ignore_errors=True)
 base_pgo = os.path.join(work, "base-pgo")
-copy_profile(os.path.join(shared, "fixtures", "real", "mozilla-pgo-certs"), base_pgo)
+copy_profile(os.path.join(fix, "real", "mozilla-pgo-certs"), base_pgo)
 
 COMMANDS = {
     "import": ("cert import of 500 certificates", base_empty, ["cert", "import", "--trust", "C,,", bundle]),

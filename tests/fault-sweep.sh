@@ -13,7 +13,7 @@
 #      kinds among the calls on private copies, the staged store NSS writes), FAULT_MAX=K (at most K points per command and call kind: every call on a profile file,
 #      the others evenly spread), FAULT_TAP=1 (PASS/FAIL lines per command for tests/cli/t85-io-faults.sh),
 #      FAULT_VERBOSE=1 (a line per fault point), MOZCERT (the binary, instead of BUILD/src/mozcert),
-#      IOFAULT_SO (the shim), MOZCERT_SHARED (the shared tree: real fixtures).
+#      IOFAULT_SO (the shim).
 #
 # For each command: a counting run (no fault) on a copy of its base profile gives the number of calls of each
 # kind on the profile, the staging directory and the private temporary directory (file descriptors 0-2 are
@@ -44,7 +44,6 @@
 set -eu
 BUILD=${1:-build}
 SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-SHARED=${MOZCERT_SHARED:-$SRCDIR/../shared}
 MOZCERT=${MOZCERT:-$BUILD/src/mozcert}
 IOFAULT_SO=${IOFAULT_SO:-$BUILD/tests/faults/iofault.so}
 case $MOZCERT in /*) ;; *) MOZCERT=$PWD/$MOZCERT ;; esac
@@ -61,12 +60,12 @@ mkdir -p "$HOME"
 # an instrumented mozcert: the shim comes first in the preload list, ahead of the sanitizer runtime
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 
-PYTHONPATH="$SRCDIR/tests${PYTHONPATH:+:$PYTHONPATH}" python3 - "$MOZCERT" "$IOFAULT_SO" "$W" "$SHARED" "$SRCDIR/tests/fixtures" <<'PY'
+PYTHONPATH="$SRCDIR/tests${PYTHONPATH:+:$PYTHONPATH}" python3 - "$MOZCERT" "$IOFAULT_SO" "$W" "$SRCDIR/tests/fixtures" <<'PY'
 import os, re, shlex, shutil, subprocess, sys
 from sweeplib import NSS, copy_profile, is_temp, say, snapshot
 import sweeplib
 
-mozcert, shim, work, shared, fix = sys.argv[1:]
+mozcert, shim, work, fix = sys.argv[1:]
 tap = os.environ.get("FAULT_TAP") == "1"
 verbose = os.environ.get("FAULT_VERBOSE") == "1"
 ops = os.environ.get("FAULT_OPS", "write fsync rename open").split()
@@ -146,7 +145,7 @@ with open(c9, "r+b") as f:
     f.seek(max(size - 4096, 4096))
     f.write(b"\0" * 4096)
 base_pgo = os.path.join(work, "base-pgo")
-copy_profile(os.path.join(shared, "fixtures", "real", "mozilla-pgo-certs"), base_pgo)
+copy_profile(os.path.join(fix, "real", "mozilla-pgo-certs"), base_pgo)
 # a legacy-only store to repair into cert9.db: a bucket page of cert8.db zeroed
 base_legacy_damaged = os.path.join(work, "base-legacy-damaged")
 copy_profile(base_pgo, base_legacy_damaged)

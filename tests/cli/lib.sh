@@ -4,9 +4,14 @@ set -u
 export LC_ALL=C
 : "${MOZCERT:?MOZCERT must name the built binary}"
 : "${SRCDIR:?SRCDIR must name the source tree}"
-SHARED=${MOZCERT_SHARED:-$SRCDIR/../shared}
 FIX=$SRCDIR/tests/fixtures
-REAL=$SHARED/fixtures/real
+# Real files whose licence lets the project ship them (tests/fixtures/real/PROVENANCE.md),
+# files made to show the same properties as the others (tests/fixtures/made/README), and,
+# optionally, a directory laid out like tests/fixtures/real with the originals that may not
+# be shipped: the tests on those run only when MOZCERT_EXTRA_FIXTURES names it.
+REAL=$FIX/real
+MADE=$FIX/made
+EXTRA=${MOZCERT_EXTRA_FIXTURES:-}
 T=$(mktemp -d "${TMPDIR:-/tmp}/mozcert-cli-XXXXXX")
 export HOME=$T/home XDG_CONFIG_HOME=$T/home/.config
 mkdir -p "$HOME"
@@ -109,5 +114,11 @@ have_firefox_nss() { [ -f /usr/lib/firefox-esr/libsoftokn3.so ]; }
 
 # real_copy NAME DIR: a writable copy of a real fixture folder
 real_copy() { rm -rf "$2"; cp -r "$REAL/$1" "$2"; chmod -R u+w "$2"; }
+# made_copy NAME DIR: a writable copy of a made fixture folder
+made_copy() { rm -rf "$2"; cp -r "$MADE/$1" "$2"; chmod -R u+w "$2"; }
+# extra NAME: the path of an optional original under $MOZCERT_EXTRA_FIXTURES; fails when absent
+extra() { [ -n "$EXTRA" ] && [ -e "$EXTRA/$1" ] && printf '%s\n' "$EXTRA/$1"; }
+# skip DESC: a TAP skip (the test needs an optional original)
+skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
 # json_has PYEXPR: assert on the last --json output (d = document, r = first result)
 json_has() { printf '%s\n' "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); r=d['results'][0]; sys.exit(0 if ($1) else 1)"; }

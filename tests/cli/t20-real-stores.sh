@@ -1,15 +1,22 @@
 #!/bin/sh
 # SPDX-License-Identifier: MPL-2.0
-# t20-real-stores.sh: every store in shared/fixtures/real lists the same
-# certificates and trust as certutil, and listing changes no file.
+# t20-real-stores.sh: every store in tests/fixtures/real and tests/fixtures/made
+# (and under $MOZCERT_EXTRA_FIXTURES when set) lists the same certificates and
+# trust as certutil, and listing changes no file.
 . "$(dirname "$0")/lib.sh"
 
-if [ ! -d "$SHARED/fixtures/real" ]; then
-	echo "1..0 # SKIP shared/fixtures/real not found"
-	exit 0
+stores="$REAL/*/ $MADE/*/"
+if [ -n "$EXTRA" ]; then
+	stores="$stores $EXTRA/*/"
+else
+	skip "stores of the optional originals: MOZCERT_EXTRA_FIXTURES not set"
 fi
-for d in "$SHARED"/fixtures/real/*/; do
+seen=" "
+for d in $stores; do
 	name=$(basename "$d")
+	# the extra directory may hold the shipped folders too: each is listed once
+	case $seen in *" $name "*) continue ;; esac
+	seen="$seen$name "
 	if [ -f "$d/cert9.db" ]; then kind=sql; elif [ -f "$d/cert8.db" ]; then kind=dbm; else continue; fi
 	W=$T/$name
 	mkdir -p "$W"

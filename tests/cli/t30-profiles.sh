@@ -8,7 +8,7 @@ TB=$HOME/.var/app/org.mozilla.Thunderbird/.thunderbird
 mkdir -p "$TB/tb1.default"
 printf '[General]\nVersion=2\n\n[Profile0]\nName=mail\nIsRelative=1\nPath=tb1.default\nDefault=1\n' >"$TB/profiles.ini"
 # A Thunderbird 115 profile that still has only a legacy cert8.db store.
-cp "$SHARED/fixtures/real/mozilla-pgo-certs/cert8.db" "$SHARED/fixtures/real/mozilla-pgo-certs/key3.db" "$TB/tb1.default/"
+cp "$REAL/mozilla-pgo-certs/cert8.db" "$REAL/mozilla-pgo-certs/key3.db" "$TB/tb1.default/"
 chmod u+w "$TB/tb1.default"/*
 printf '[Compatibility]\nLastVersion=115.3.0_20231001000000/20231001000000\n' >"$TB/tb1.default/compatibility.ini"
 

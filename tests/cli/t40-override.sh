@@ -6,7 +6,7 @@
 OID=OID.2.16.840.1.101.3.4.2.1
 H1='# PSM Certificate Override Settings file'
 H2='# This is a generated file!  Do not edit.'
-EXPIRED=$SHARED/fixtures/real/mozilla-tb-accountcreation-certs/expired.ca
+EXPIRED=$REAL/mozilla-tb-accountcreation-certs/expired.ca
 
 fp() { openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/^.*=//'; }
 # dbkey CERT: the dbKey built independently from the DER (formats.md 1.6).
@@ -49,24 +49,44 @@ LFP=$(fp "$LEAF")
 LKEY=$(dbkey "$LEAF")
 RFP=$(fp "$FIX/certs/root.pem")
 
-# ---- list: every real file ----
-if [ -d "$SHARED/fixtures/real" ]; then
-	for f in "$SHARED"/fixtures/real/*/cert_override.txt; do
-		d=$(dirname "$f"); name=$(basename "$d")
-		W=$T/real-$name
-		mkdir -p "$W"; cp "$d"/* "$W"/ 2>/dev/null; chmod u+w "$W"/*
-		before=$(sum_dir "$W")
-		want=$(grep -vc '^#' "$f")
-		run --json -p "$W" override list
-		check "$name: list succeeds" [ "$rc" -eq 0 ]
-		check "$name: count $want" js "r['count'] == $want and r['ignored_count'] == 0"
-		printf '%s\n' "$out" | python3 -c 'import json,sys
+# ---- list: every file of tests/fixtures/made (and of $MOZCERT_EXTRA_FIXTURES when set) ----
+files=$(ls "$MADE"/*/cert_override.txt "$MADE"/*/*/cert_override.txt)
+if [ -n "$EXTRA" ]; then
+	files="$files $(ls "$EXTRA"/*/cert_override.txt)"
+else
+	skip "list: the original files: MOZCERT_EXTRA_FIXTURES not set"
+fi
+for f in $files; do
+	d=$(dirname "$f"); name=$(basename "$d")
+	case $f in "$MADE"/*/*/cert_override.txt) name=$(basename "$(dirname "$d")")-$name ;; esac
+	W=$T/real-$name
+	mkdir -p "$W"; cp "$d"/* "$W"/ 2>/dev/null; chmod u+w "$W"/*
+	before=$(sum_dir "$W")
+	want=$(grep -vc '^#' "$f")
+	run --json -p "$W" override list
+	check "$name: list succeeds" [ "$rc" -eq 0 ]
+	check "$name: count $want" js "r['count'] == $want and r['ignored_count'] == 0"
+	printf '%s\n' "$out" | python3 -c 'import json,sys
 for o in json.load(sys.stdin)["results"][0]["overrides"]: print("%s:%d" % (o["host"], o["port"]))' >"$T/mine"
-		grep -v '^#' "$f" | cut -f1 >"$T/theirs"
-		check "$name: hosts and ports match the file" cmp -s "$T/mine" "$T/theirs"
-		check "$name: every line is era A with bits" js "all(o['era'] == 'A' and o['bits'] for o in r['overrides'])"
-		check "$name: listing changed nothing" [ "$(sum_dir "$W")" = "$before" ]
-	done
+	grep -v '^#' "$f" | cut -f1 >"$T/theirs"
+	check "$name: hosts and ports match the file" cmp -s "$T/mine" "$T/theirs"
+	check "$name: every line is era A with bits" js "all(o['era'] == 'A' and o['bits'] for o in r['overrides'])"
+	check "$name: listing changed nothing" [ "$(sum_dir "$W")" = "$before" ]
+done
+run -p "$T/real-legacy-profile" override list
+check "legacy-profile: text lists 8 overrides" has "$out" '^8 overrides$'
+check "legacy-profile: certificate found in the lone cert8.db, expired" has "$out" 'CN=expired.made.test.*EXPIRED.*store'
+run --json -p "$T/real-legacy-profile" override list
+check "legacy-profile: one fingerprint for three hosts, each found in the store" \
+	js "len({o['fingerprint'] for o in r['overrides'] if '.shared.' in o['host']}) == 1 and all(o['certificate'] and o['certificate']['source'] == 'store' for o in r['overrides'] if '.shared.' in o['host'])"
+check "legacy-profile: an entry whose certificate is not in the store" \
+	js "[o['certificate'] for o in r['overrides'] if o['host'] == 'gone.made.test'] == [None]"
+run --json -p "$T/real-sql-profile" override list
+check "sql-profile: certificate found in the lone cert9.db by fingerprint" \
+	js "[o['certificate']['source'] + o['certificate']['matched_by'] for o in r['overrides'] if o['host'] == 'www.bank.made.test'] == ['storefingerprint']"
+check "sql-profile: validity of each, only the expired one flagged" \
+	js "sorted((o['certificate']['not_after'][:10], o['certificate']['expired']) for o in r['overrides']) == [('2012-06-01', True), ('2046-01-01', False), ('2046-01-01', False)]"
+if [ -n "$EXTRA" ] && [ -d "$T/real-slimfox-profile" ] && [ -d "$T/real-eventkit-testing-profile" ]; then
 	run -p "$T/real-slimfox-profile" override list
 	check "slimfox: text lists 8 overrides" has "$out" '^8 overrides$'
 	check "slimfox: certificates found in the store, expired" has "$out" 'CN=bart.bulko.net.*EXPIRED.*store'
@@ -75,6 +95,8 @@ for o in json.load(sys.stdin)["results"][0]["overrides"]: print("%s:%d" % (o["ho
 		js "[o['certificate']['source'] + o['certificate']['matched_by'] for o in r['overrides'] if o['host'] == 'gxisaccess.gxaccess.com'] == ['storefingerprint']"
 	check "eventkit: its validity and expired flag" \
 		js "[o['certificate']['not_after'][:10] for o in r['overrides'] if o['certificate']] == ['2018-08-07'] and all(o['certificate']['expired'] for o in r['overrides'] if o['certificate'])"
+else
+	skip "slimfox and eventkit overrides against their stores: MOZCERT_EXTRA_FIXTURES not set"
 fi
 
 # ---- list --cert: subject, validity, expired ----

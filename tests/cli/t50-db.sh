@@ -15,9 +15,18 @@ check "check: says healthy" sh -c 'printf "%s\n" "$1" | grep -q "healthy, 0 erro
 expect_rc "check --json" 0 --json -p "$T/fresh" db check
 check "check --json: healthy, cert9, 1 certificate, changed false" json_has \
 	"r['healthy'] is True and r['store'] == 'cert9' and r['certificates'] == 1 and d['changed'] is False and r['application_uses'] == 'cert9'"
+# the shipped real stores, the made ones (a client certificate with its key; an empty store),
+# and the original these stand in for when MOZCERT_EXTRA_FIXTURES has it
+stores=
 for f in mozilla-psm-isbuiltinroot-reload mozilla-tb-db-tinderbox-invalid-sql mozilla-tb-db-tinderbox-invalid-legacy \
-	mozilla-pgo-certs mozilla-libmar-certs badssl-nssdb mozilla-tb-accountcreation-certs; do
-	real_copy "$f" "$T/real-$f"
+	mozilla-pgo-certs mozilla-libmar-certs mozilla-tb-accountcreation-certs; do
+	stores="$stores $REAL/$f"
+done
+stores="$stores $MADE/client-sql $MADE/empty-sql"
+if x=$(extra badssl-nssdb); then stores="$stores $x"; else skip "check: badssl-nssdb: MOZCERT_EXTRA_FIXTURES not set"; fi
+for src in $stores; do
+	f=$(basename "$src")
+	rm -rf "$T/real-$f"; cp -r "$src" "$T/real-$f"; chmod -R u+w "$T/real-$f"
 	before=$(sum_dir "$T/real-$f")
 	expect_rc "check: real store $f is not damaged" 0 --json -p "$T/real-$f" db check
 	check "check: $f unchanged by the check" [ "$(sum_dir "$T/real-$f")" = "$before" ]
@@ -186,11 +195,20 @@ expect_rc "upgrade with --password-file" 0 --password-file "$T/pwfile" -p "$T/pw
 check "with the password: certutil lists 16 with the legacy trust" [ "$(listing "$T/pw" sql)" = "$legacy_list" ]
 
 # a legacy store without key3.db (public profiles often lack it): NSS alone cannot read it
-real_copy beubi-customfirefoxprofile "$T/nokey3"
+made_copy legacy-profile "$T/nokey3"
 expect_rc "check: cert8.db without key3.db -> exit 1 (key3-missing)" 1 -p "$T/nokey3" db check
 expect_rc "upgrade of a cert8.db without key3.db" 0 --json -p "$T/nokey3" db upgrade
 check "no key3.db: all 11 certificates upgraded" json_has "r['added'] == 11 and r['verified'] is True"
 check "no key3.db: certutil lists 11" [ "$(listing "$T/nokey3" sql | wc -l)" -eq 11 ]
+check "no key3.db: both certificates of the nickname used twice are kept" [ "$(listing "$T/nokey3" sql | grep -c '^Made Twin CA ,,$')" -eq 2 ]
+# the same on the original (a Firefox 45 profile's cert8.db without its key3.db)
+if x=$(extra beubi-customfirefoxprofile); then
+	rm -rf "$T/nokey3x"; cp -r "$x" "$T/nokey3x"; chmod -R u+w "$T/nokey3x"
+	expect_rc "original: upgrade of a cert8.db without key3.db" 0 --json -p "$T/nokey3x" db upgrade
+	check "original: all 11 certificates upgraded" json_has "r['added'] == 11 and r['verified'] is True"
+else
+	skip "original cert8.db without key3.db: MOZCERT_EXTRA_FIXTURES not set"
+fi
 
 # a damaged legacy store is refused, not half-upgraded
 real_copy mozilla-pgo-certs "$T/up-bad"

@@ -217,12 +217,15 @@ mkdir -p "$T/nostore"
 expect_rc "repair of a profile without a store: exit 1" 1 -p "$T/nostore" db repair
 
 # Real stores, Thunderbird's test stores among them.
-for fx in mozilla-tb-db-tinderbox-invalid-sql mozilla-tb-db-tinderbox-invalid-legacy mozilla-pgo-certs badssl-nssdb nss-dbtests-bigdb; do
-	[ -d "$REAL/$fx" ] || continue
+stores="$REAL/mozilla-tb-db-tinderbox-invalid-sql $REAL/mozilla-tb-db-tinderbox-invalid-legacy $REAL/mozilla-pgo-certs"
+stores="$stores $MADE/client-sql $REAL/nss-dbtests-bigdb"
+if x=$(extra badssl-nssdb); then stores="$stores $x"; else skip "repair of badssl-nssdb: MOZCERT_EXTRA_FIXTURES not set"; fi
+for src in $stores; do
+	fx=$(basename "$src")
 	for dmg in none trunc; do
-		Q=$T/real-$fx-$dmg; cp -r "$REAL/$fx" "$Q"; chmod -R u+w "$Q"
+		Q=$T/real-$fx-$dmg; cp -r "$src" "$Q"; chmod -R u+w "$Q"
 		if [ -e "$Q/cert9.db" ]; then f=cert9.db; fmt=sql; else f=cert8.db; fmt=dbm; fi
-		n0=$(certutil -L -d "$fmt:$REAL/$fx" 2>/dev/null | awk 'NR>4 && NF' | wc -l)
+		n0=$(certutil -L -d "$fmt:$Q" 2>/dev/null | awk 'NR>4 && NF' | wc -l)
 		if [ $dmg = trunc ]; then sz=$(stat -c %s "$Q/$f"); truncate -s $((sz * 2 / 3 + 100)) "$Q/$f"; fi
 		cp "$Q/$f" "$T/real-damaged"
 		pw=

@@ -8,17 +8,28 @@ export MOZCERT_APP_DIRS=
 mkdir -p "$T/pol"
 export MOZCERT_POLICY_DIRS="$T/pol"
 PF=$FIX/prefs
-REAL=$SHARED/fixtures/real/beubi-customfirefoxprofile/prefs.js
+# a prefs.js as Firefox <= 58 wrote it, OCSP already off (tests/fixtures/made/README)
+OLD=$MADE/legacy-profile/prefs.js
 has() { grep -qF "$2" "$1"; }
 says() { printf '%s\n' "$1" | grep -qF -- "$2"; }
 compat() { printf '[Compatibility]\nLastVersion=%s_20260101000000/20260101000000\n' "$2" >"$1/compatibility.ini"; }
 body() { grep '^user_pref(' "$1" | grep -v -e cachedUsageProfile -e webextensions.uuids -e nimbus.profileId \
 	-e startup.last_success -e enable_picture_in_picture_overrides; }
 
-# --- the real profile whose prefs.js already has OCSP off (an old header, written by Firefox ~58)
-P=$T/beubi; mkdir -p "$P"; cp "$REAL" "$P/prefs.js"; chmod 0640 "$P/prefs.js"
+# --- a profile whose prefs.js already has OCSP off (the old header of Firefox <= 58)
+if x=$(extra beubi-customfirefoxprofile/prefs.js); then
+	X=$T/beubi; mkdir -p "$X"; cp "$x" "$X/prefs.js"
+	expect_rc "original: ocsp status" 0 -p "$X" ocsp status
+	check "original: status says off, at prefs.js:111" says "$out" "prefs.js:111"
+	xsum=$(sha256sum <"$X/prefs.js")
+	expect_rc "original: ocsp off" 0 -p "$X" ocsp off
+	check "original: ocsp off leaves it byte-identical" [ "$(sha256sum <"$X/prefs.js")" = "$xsum" ]
+else
+	skip "the original prefs.js with OCSP off: MOZCERT_EXTRA_FIXTURES not set"
+fi
+P=$T/old; mkdir -p "$P"; cp "$OLD" "$P/prefs.js"; chmod 0640 "$P/prefs.js"
 orig=$(sha256sum <"$P/prefs.js")
-expect_rc "ocsp status on the real profile" 0 -p "$P" ocsp status
+expect_rc "ocsp status on the old-header profile" 0 -p "$P" ocsp status
 check "status says off, from prefs.js" says "$out" "OCSP: off"
 check "status names prefs.js and the line" says "$out" "prefs.js:111"
 expect_rc "ocsp off where OCSP is already 0" 0 -p "$P" ocsp off
@@ -35,7 +46,7 @@ check "dry-run makes no backup" [ ! -d "$P/mozcert-backups" ]
 expect_rc "ocsp on" 0 -p "$P" ocsp on
 check "ocsp on removes the line" sh -c '! grep -q "security.OCSP" "$1"' _ "$P/prefs.js"
 check "ocsp on writes the current header" has "$P/prefs.js" "// - set it within a user.js file in your profile."
-check "every other pref is kept" [ "$(grep -c '^user_pref' "$P/prefs.js")" -eq "$(($(grep -c '^user_pref' "$REAL") - 1))" ]
+check "every other pref is kept" [ "$(grep -c '^user_pref' "$P/prefs.js")" -eq "$(($(grep -c '^user_pref' "$OLD") - 1))" ]
 check "mode 0640 kept" [ "$(stat -c %a "$P/prefs.js")" = 640 ]
 bk=$(ls -d "$P"/mozcert-backups/*/ 2>/dev/null | head -1)
 check "a backup was made" [ -n "$bk" ]
@@ -201,7 +212,7 @@ check "md5 status: locked by autoconfig" says "$out" "locked by autoconfig"
 export MOZCERT_APP_DIRS=
 
 # --- in use, symlinks
-I=$T/inuse; mkdir -p "$I"; cp "$REAL" "$I/prefs.js"
+I=$T/inuse; mkdir -p "$I"; cp "$OLD" "$I/prefs.js"
 isum=$(sum_dir "$I")
 hold_lock "$I"
 expect_rc "ocsp on while the application runs: exit 3" 3 -p "$I" ocsp on
@@ -211,7 +222,7 @@ check "in use: unchanged" [ "$(sum_dir "$I")" = "$isum" ]
 expect_rc "pref get while in use is fine" 0 -p "$I" pref get security.OCSP.enabled
 release_lock
 
-L=$T/link; mkdir -p "$L"; cp "$REAL" "$T/elsewhere.js"; ln -s "$T/elsewhere.js" "$L/prefs.js"
+L=$T/link; mkdir -p "$L"; cp "$OLD" "$T/elsewhere.js"; ln -s "$T/elsewhere.js" "$L/prefs.js"
 lsum=$(sha256sum <"$T/elsewhere.js")
 expect_rc "symlinked prefs.js: refused" 1 -p "$L" ocsp on
 check "refusal says symbolic link" says "$errout" "symbolic link"

@@ -39,7 +39,7 @@ check "the sweep exited 0 (stderr: $(tail -c 300 "$T/sweep.err" | tr '\n' ' '))"
 # the very store an unfaulted run gives.
 classes() { sqlite3 "file:$1/cert9.db?immutable=1" "select hex(a0) || '=' || count(*) from nssPublic group by a0" 2>&1 | tr '\n' ' '; }
 legacy_damaged() {
-	rm -rf "$1"; cp -r "$SHARED/fixtures/real/mozilla-pgo-certs" "$1"; chmod -R u+w "$1"
+	rm -rf "$1"; cp -r "$REAL/mozilla-pgo-certs" "$1"; chmod -R u+w "$1"
 	python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(16384); f.write(bytes(16384))' "$1/cert8.db"
 }
 # an instrumented mozcert: the shim comes first in the preload list, ahead of the sanitizer runtime

@@ -10,7 +10,7 @@
  *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(pkg-config --cflags nss) tests/fuzz/fuzz-override.c src/override.c src/error.c src/strbuf.c src/util.c $(pkg-config --libs nss) -o fuzz-override
  * gcc, replaying files or stdin (from the source root):
  *   gcc -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -Isrc $(pkg-config --cflags nss) tests/fuzz/fuzz-override.c tests/fuzz/main-stdin.c src/override.c src/error.c src/strbuf.c src/util.c $(pkg-config --libs nss) -o fuzz-override
- *   ./fuzz-override $(find ../shared/fixtures/real -name cert_override.txt)
+ *   ./fuzz-override $(find tests/fixtures/made -name cert_override.txt)
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -8,7 +8,7 @@
  *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(pkg-config --cflags nss) tests/fuzz/fuzz-prefs.c src/prefs.c src/error.c src/strbuf.c src/util.c $(pkg-config --libs nss) -o fuzz-prefs
  * gcc, replaying files or stdin (from the source root):
  *   gcc -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -Isrc $(pkg-config --cflags nss) tests/fuzz/fuzz-prefs.c tests/fuzz/main-stdin.c src/prefs.c src/error.c src/strbuf.c src/util.c $(pkg-config --libs nss) -o fuzz-prefs
- *   ./fuzz-prefs $(find ../shared/fixtures/real tests/fixtures/prefs -name '*.js')
+ *   ./fuzz-prefs $(find tests/fixtures/real tests/fixtures/made tests/fixtures/prefs -name '*.js')
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -19,7 +19,7 @@ secs=${1:-60}
 [ $# -gt 0 ] && shift
 targets=${*:-certpkg dbm ini override prefs sqlite}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-shared=$root/../shared/fixtures/real
+fixtures="$root/tests/fixtures/real $root/tests/fixtures/made"
 out=${FUZZ_OUT:-$root/build-fuzz}
 mkdir -p "$out"
 # Every module except the command layer: the parsers and what they link to.
@@ -33,11 +33,11 @@ for t in $targets; do
 	mkdir -p "$corpus"
 	# seeds: what earlier runs found and kept (tests/fuzz/corpus/T), the fixtures
 	case $t in
-	certpkg) seeds="$root/tests/fixtures/certs $shared" max=16384 ;;
-	ini) seeds="$shared" max=4096 ;;
-	prefs) seeds="$root/tests/fixtures/prefs $shared" max=8192 ;;
-	override) seeds="$shared" max=8192 ;;
-	*) seeds="$shared" max=32768 ;;
+	certpkg) seeds="$root/tests/fixtures/certs $fixtures" max=16384 ;;
+	ini) seeds="$fixtures" max=4096 ;;
+	prefs) seeds="$root/tests/fixtures/prefs $fixtures" max=8192 ;;
+	override) seeds="$fixtures" max=8192 ;;
+	*) seeds="$fixtures" max=32768 ;;
 	esac
 	[ -d "$root/tests/fuzz/corpus/$t" ] && seeds="$root/tests/fuzz/corpus/$t $seeds"
 	NSS_DISABLE_UNLOAD=1 "$out/fuzz-$t" -max_total_time="$secs" -runs="${FUZZ_RUNS:--1}" -max_len=$max \

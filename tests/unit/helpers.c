@@ -77,15 +77,36 @@ src_path(const char *rel)
 }
 
 char *
-shared_path(const char *rel)
+fixture_path(const char *rel)
 {
 	char *p;
-	const char *env = getenv("MOZCERT_SHARED");
 
-	if (asprintf(&p, "%s/%s", env && *env ? env : TEST_SHARED, rel) < 0)
+	if (asprintf(&p, "%s/tests/fixtures/%s", TEST_SRCDIR, rel) < 0)
 		abort();
-	/* A clear failure, not a NULL read later: the shared tree must sit beside the source tree. */
-	ck_assert_msg(access(p, F_OK) == 0, "shared fixture missing: %s (set MOZCERT_SHARED to the shared/ tree)", p);
+	/* A clear failure, not a NULL read later. */
+	ck_assert_msg(access(p, F_OK) == 0, "fixture missing: %s", p);
+	return p;
+}
+
+char *
+extra_path(const char *rel)
+{
+	char *p;
+	const char *dir = getenv("MOZCERT_EXTRA_FIXTURES");
+
+	if (!dir || !*dir) {
+		printf("# SKIP %s: MOZCERT_EXTRA_FIXTURES not set\n", rel);
+		fflush(stdout);
+		return NULL;
+	}
+	if (asprintf(&p, "%s/%s", dir, rel) < 0)
+		abort();
+	if (access(p, F_OK) != 0) {
+		printf("# SKIP %s: not under MOZCERT_EXTRA_FIXTURES\n", rel);
+		fflush(stdout);
+		free(p);
+		return NULL;
+	}
 	return p;
 }
 

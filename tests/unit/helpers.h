@@ -12,10 +12,16 @@ char *tmpdir_new(void);
 /* Remove a tree made by tmpdir_new, and free the path. */
 void tmpdir_free(char *dir);
 
-/* Path of a file under the source tree, the shared fixtures, or the build tree; caller frees. */
+/* Path of a file under the source tree; caller frees. */
 char *src_path(const char *rel);
-/* shared_path fails the test with a clear message when the file is missing. */
-char *shared_path(const char *rel);
+/* Path of a file under tests/fixtures (real/..., made/...); fails the test when it is missing. */
+char *fixture_path(const char *rel);
+/*
+ * Path of an optional original under $MOZCERT_EXTRA_FIXTURES (laid out like
+ * tests/fixtures/real), or NULL, after a "# SKIP" line on stdout, when that
+ * variable is unset or lacks the file: the caller returns, and the test passes.
+ */
+char *extra_path(const char *rel);
 
 /* Write or read a whole file; read returns NULL when missing (caller frees). */
 void write_file(const char *path, const void *data, size_t len);

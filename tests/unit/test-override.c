@@ -92,33 +92,71 @@ struct fx_file {
 #define FP_RRO "01:69:73:38:0C:0F:1D:F0:0B:D9:59:3E:D8:D5:EF:A3:70:6C:D6:DF:79:93:F6:14:12:72:B8:05:22:AC:DD:23"
 #define FP_BULKO "D9:FA:78:1C:BA:6A:E4:3B:A9:18:73:CD:AF:B2:06:8C:22:D1:00:B7:83:E8:F0:C6:E4:30:18:B2:31:67:14:7D"
 
+#define FP_BANK "56:2D:97:5B:D5:BE:6B:AB:DC:A4:1B:CF:5F:BB:62:AF:81:3F:F6:5D:ED:A2:B9:B9:B4:A8:34:24:48:E8:71:A8"
+#define FP_EXPIRED "19:04:BC:C2:A3:1D:7F:DA:BA:26:B1:FE:B4:31:20:86:4F:D1:F7:92:E7:F5:43:60:48:8E:32:0A:C2:78:AC:67"
+#define FP_IP "AE:93:A7:E7:59:A5:99:5A:8A:01:9A:0E:B8:CF:7A:DA:03:BD:04:60:F1:BC:17:4D:BD:55:B7:66:25:3E:5B:D5"
+#define FP_THREE_HOSTS "0D:4A:73:89:3A:DA:A8:9D:56:EE:44:45:84:EF:48:BF:9F:25:21:9C:AC:32:BD:4A:89:D3:D7:B3:23:51:38:ED"
+#define FP_LONG "56:87:19:98:2E:DE:57:87:25:D9:3E:33:D7:41:12:60:3A:E6:CD:97:BE:27:A0:FA:2E:C9:DE:41:C8:61:B1:B2"
+
+/*
+ * tests/fixtures/made (README there: each file shows a property of an
+ * original that may not be shipped), then the originals, read from
+ * $MOZCERT_EXTRA_FIXTURES when it is set.
+ */
 static const struct fx_file fixtures[] = {
-	{ "fixtures/real/beubi-customfirefoxprofile/cert_override.txt", 3, 1, {
+	{ "made/legacy-profile/cert_override.txt", 10, 8, {
+		{ "www.bank.made.test", 443, FP_BANK, "U", 2 },
+		{ "expired.made.test", 8080, FP_EXPIRED, "MU", 2 },
+		{ "192.0.2.10", 8080, FP_IP, "MU", 0 },
+		{ "a.shared.made.test", 443, FP_THREE_HOSTS, "MU", 0 },
+		{ "b.shared.made.test", 443, FP_THREE_HOSTS, "MU", 0 },
+		{ "c.shared.made.test", 443, FP_THREE_HOSTS, "U", 0 },
+		{ "mismatch.made.test", 443, FP_BANK, "M", 2 },
+		{ "gone.made.test", 5656, "28:3B:B9:DE:EF:02:E6:84:3A:BF:B5:38:EF:A1:EC:A7:08:01:BD:8A:70:1C:3F:98:19:1E:12:34:96:33:92:47", "U", 0 },
+	} },
+	{ "made/sql-profile/cert_override.txt", 5, 3, {
+		{ "www.bank.made.test", 443, FP_BANK, "MU", 0 },
+		{ "expired.made.test", 443, FP_EXPIRED, "U", 0 },
+		{ "ip.made.test", 443, FP_IP, "U", 0 },
+	} },
+	{ "made/override-header-only/cert_override.txt", 2, 0, { { 0 } } },
+	{ "made/override-long-issuer/cert_override.txt", 4, 2, {
+		{ "bank.long-issuer.test", 443, FP_LONG, "MU", 16 },
+		{ "pol.long-issuer.test", 443, FP_LONG, "U", 16 },
+	} },
+	{ "made/override-long-issuer/sub/cert_override.txt", 3, 1, {
+		{ "bank.long-issuer.test", 443, FP_LONG, "MU", 16 },
+	} },
+	{ "made/override-empty-issuer/cert_override.txt", 3, 1, {
+		{ "localhost", 443, "B0:37:2E:0D:AA:64:34:4F:D4:5D:BF:FB:08:D8:71:BF:D0:01:F8:03:55:11:73:B7:3B:70:81:6F:BE:08:6E:24", "U", 0 },
+	} },
+	/* the originals */
+	{ "beubi-customfirefoxprofile/cert_override.txt", 3, 1, {
 		{ "lh.ubi-banking.com", 443, "C9:4A:3E:46:D0:94:02:6F:E1:DB:E8:FA:44:35:0B:86:99:72:E0:6C:AE:05:CD:35:38:40:8E:FF:54:19:0A:1C", "U", 6 },
 	} },
-	{ "fixtures/real/cilliangeiger-firefox-profile/cert_override.txt", 2, 0, { { 0 } } },
-	{ "fixtures/real/dauaexptoapp-cert-override/cert_override.txt", 4, 2, {
+	{ "cilliangeiger-firefox-profile/cert_override.txt", 2, 0, { { 0 } } },
+	{ "dauaexptoapp-cert-override/cert_override.txt", 4, 2, {
 		{ "bank.app.eisz.kz", 443, FP_EISZ, "MU", 12 },
 		{ "pol.eisz.kz", 443, FP_EISZ, "U", 12 },
 	} },
-	{ "fixtures/real/dauaexptoapp-cert-override/DauaAisGek/cert_override.txt", 3, 1, {
+	{ "dauaexptoapp-cert-override/DauaAisGek/cert_override.txt", 3, 1, {
 		{ "bank.app.eisz.kz", 443, FP_EISZ, "MU", 12 },
 	} },
-	{ "fixtures/real/eventkit-testing-profile/cert_override.txt", 5, 3, {
+	{ "eventkit-testing-profile/cert_override.txt", 5, 3, {
 		{ "www.digitalglobe.com", 443, "DE:3C:67:6A:F6:AE:44:47:20:C7:FA:15:D5:AD:E4:7C:7E:74:1F:A3:B3:EC:DF:4C:35:A8:61:E2:90:53:D2:53", "MU", 0 },
 		{ "geoaxis.gxaccess.com", 443, "35:29:EB:9A:52:0F:B0:DD:F5:32:13:5F:C7:87:8D:8B:0E:A1:E8:38:C7:0A:DE:AC:5C:ED:B0:3C:1A:AB:77:5A", "U", 0 },
 		{ "gxisaccess.gxaccess.com", 443, "F9:B2:D1:15:95:31:7C:88:96:D9:BF:16:5D:10:D5:2F:75:A2:CB:D5:81:97:B6:E3:0E:6C:42:0E:84:7C:A0:70", "U", 0 },
 	} },
-	{ "fixtures/real/h8ed-ffprofile/cert_override.txt", 3, 1, {
+	{ "h8ed-ffprofile/cert_override.txt", 3, 1, {
 		{ "i.imgur.com", 443, "A5:38:EF:C6:08:0B:A1:8A:0F:42:63:0D:65:72:A8:A0:CD:21:27:4C:23:12:FF:44:19:8F:7D:FA:0D:81:23:26", "U", 0 },
 	} },
-	{ "fixtures/real/selenium-selqlmaven-profile/cert_override.txt", 3, 1, {
+	{ "selenium-selqlmaven-profile/cert_override.txt", 3, 1, {
 		{ "bestnor.stminver-demo.com", 443, "48:2F:6F:E6:A0:95:6F:3F:71:05:C9:E2:31:D0:D5:61:09:A2:39:79:EB:6C:99:4D:D0:AC:38:C7:56:D8:DC:10", "M", 8 },
 	} },
-	{ "fixtures/real/selenium-solusvm-profile/cert_override.txt", 3, 1, {
+	{ "selenium-solusvm-profile/cert_override.txt", 3, 1, {
 		{ "vps-panel.hostinginside.com", 5656, "AE:CD:95:DE:98:03:C0:0D:CD:99:C7:49:73:36:9B:2B:21:46:61:0B:53:15:19:38:75:23:AC:70:E3:47:1C:C3", "U", 0 },
 	} },
-	{ "fixtures/real/slimfox-profile/cert_override.txt", 10, 8, {
+	{ "slimfox-profile/cert_override.txt", 10, 8, {
 		{ "bart.bulko.net", 8080, "E5:02:2E:84:93:14:59:F1:D9:49:7F:38:52:FF:69:00:02:77:CE:E0:8F:D0:82:D1:F6:6D:9E:42:86:6A:29:6F", "U", 0 },
 		{ "r-ro.local", 443, FP_RRO, "MU", 0 },
 		{ "178.33.47.110", 8080, "84:F1:41:90:69:8D:35:07:7D:09:C6:E4:6D:6C:69:83:4C:61:81:A5:F1:47:0C:63:9A:D8:78:44:3D:0E:95:FD", "MU", 0 },
@@ -128,18 +166,23 @@ static const struct fx_file fixtures[] = {
 		{ "moe.bulko.net", 8080, FP_BULKO, "U", 0 },
 		{ "thepiratebay.org", 443, FP_RRO, "MU", 0 },
 	} },
-	{ "fixtures/real/zotero-dataserver-cert-override/cert_override.txt", 3, 1, {
+	{ "zotero-dataserver-cert-override/cert_override.txt", 3, 1, {
 		{ "localhost", 443, "A1:B0:AF:69:BC:F0:59:39:3A:BF:2C:8C:80:05:6B:9F:5F:80:69:BB:12:8C:92:07:C7:B4:E9:2B:90:82:AF:E9", "U", 0 },
 	} },
 };
 
+/* A file of tests/fixtures ("made/...", "real/..."), or of $MOZCERT_EXTRA_FIXTURES (NULL: skipped). */
 static char *
 read_fixture(const char *rel, size_t *len)
 {
-	char *path = shared_path(rel);
-	char *buf = read_whole(path, len);
+	bool shipped = strncmp(rel, "made/", 5) == 0 || strncmp(rel, "real/", 5) == 0;
+	char *path = shipped ? fixture_path(rel) : extra_path(rel);
+	char *buf;
 
-	ck_assert_msg(buf != NULL, "missing fixture %s", path);
+	if (!path)
+		return NULL;
+	buf = read_whole(path, len);
+	ck_assert_msg(buf != NULL, "cannot read fixture %s", path);
 	free(path);
 	return buf;
 }
@@ -151,6 +194,8 @@ START_TEST(test_real_fixture)
 	_autofree_ char *buf = read_fixture(fx->path, &len);
 	struct override_file f;
 
+	if (!buf)
+		return;
 	parse_ok(buf, len, &f);
 	ck_assert_uint_eq(f.n, fx->lines);
 	ck_assert_uint_eq(override_count_entries(&f), fx->n);
@@ -203,16 +248,32 @@ struct fx_key {
 };
 
 static const struct fx_key fx_keys[] = {
-	{ "fixtures/real/beubi-customfirefoxprofile/cert_override.txt", 3, 17, 147, 0x00, { 0x30, 0x81, 0x90 } },
-	{ "fixtures/real/dauaexptoapp-cert-override/cert_override.txt", 4, 32, 275, 0x77, { 0x30, 0x82, 0x01 } },
-	{ "fixtures/real/eventkit-testing-profile/cert_override.txt", 3, 1, 73, 0x01, { 0x30, 0x47, 0x31 } },
-	{ "fixtures/real/eventkit-testing-profile/cert_override.txt", 4, 17, 147, 0x00, { 0x30, 0x81, 0x90 } },
-	{ "fixtures/real/h8ed-ffprofile/cert_override.txt", 3, 16, 172, 0x44, { 0x30, 0x81, 0xa9 } },
-	{ "fixtures/real/selenium-selqlmaven-profile/cert_override.txt", 3, 7, 205, 0x04, { 0x30, 0x81, 0xca } },
-	{ "fixtures/real/selenium-solusvm-profile/cert_override.txt", 3, 16, 68, 0x79, { 0x30, 0x42, 0x31 } },
-	{ "fixtures/real/slimfox-profile/cert_override.txt", 4, 9, 22, 0x00, { 0x30, 0x14, 0x31 } },
-	{ "fixtures/real/slimfox-profile/cert_override.txt", 8, 9, 186, 0x00, { 0x30, 0x81, 0xb7 } },
-	{ "fixtures/real/zotero-dataserver-cert-override/cert_override.txt", 3, 4, 2, 0x57, { 0x30, 0x00, 0 } },
+	{ "made/legacy-profile/cert_override.txt", 3, 17, 57, 0x00, { 0x30, 0x37, 0x31 } },
+	{ "made/legacy-profile/cert_override.txt", 4, 2, 57, 0x02, { 0x30, 0x37, 0x31 } },
+	{ "made/legacy-profile/cert_override.txt", 5, 2, 57, 0x0a, { 0x30, 0x37, 0x31 } },
+	{ "made/legacy-profile/cert_override.txt", 6, 2, 57, 0x0e, { 0x30, 0x37, 0x31 } },
+	{ "made/legacy-profile/cert_override.txt", 7, 2, 57, 0x0e, { 0x30, 0x37, 0x31 } },
+	{ "made/legacy-profile/cert_override.txt", 8, 2, 57, 0x0e, { 0x30, 0x37, 0x31 } },
+	{ "made/legacy-profile/cert_override.txt", 9, 17, 57, 0x00, { 0x30, 0x37, 0x31 } },
+	{ "made/legacy-profile/cert_override.txt", 10, 3, 49, 0x01, { 0x30, 0x2f, 0x31 } },
+	{ "made/sql-profile/cert_override.txt", 3, 17, 57, 0x00, { 0x30, 0x37, 0x31 } },
+	{ "made/sql-profile/cert_override.txt", 4, 2, 57, 0x02, { 0x30, 0x37, 0x31 } },
+	{ "made/sql-profile/cert_override.txt", 5, 2, 57, 0x0a, { 0x30, 0x37, 0x31 } },
+	{ "made/override-long-issuer/cert_override.txt", 3, 32, 346, 0x77, { 0x30, 0x82, 0x01 } },
+	{ "made/override-long-issuer/cert_override.txt", 4, 32, 346, 0x77, { 0x30, 0x82, 0x01 } },
+	{ "made/override-long-issuer/sub/cert_override.txt", 3, 32, 346, 0x77, { 0x30, 0x82, 0x01 } },
+	{ "made/override-empty-issuer/cert_override.txt", 3, 4, 2, 0x57, { 0x30, 0x00, 0x00 } },
+	/* the originals */
+	{ "beubi-customfirefoxprofile/cert_override.txt", 3, 17, 147, 0x00, { 0x30, 0x81, 0x90 } },
+	{ "dauaexptoapp-cert-override/cert_override.txt", 4, 32, 275, 0x77, { 0x30, 0x82, 0x01 } },
+	{ "eventkit-testing-profile/cert_override.txt", 3, 1, 73, 0x01, { 0x30, 0x47, 0x31 } },
+	{ "eventkit-testing-profile/cert_override.txt", 4, 17, 147, 0x00, { 0x30, 0x81, 0x90 } },
+	{ "h8ed-ffprofile/cert_override.txt", 3, 16, 172, 0x44, { 0x30, 0x81, 0xa9 } },
+	{ "selenium-selqlmaven-profile/cert_override.txt", 3, 7, 205, 0x04, { 0x30, 0x81, 0xca } },
+	{ "selenium-solusvm-profile/cert_override.txt", 3, 16, 68, 0x79, { 0x30, 0x42, 0x31 } },
+	{ "slimfox-profile/cert_override.txt", 4, 9, 22, 0x00, { 0x30, 0x14, 0x31 } },
+	{ "slimfox-profile/cert_override.txt", 8, 9, 186, 0x00, { 0x30, 0x81, 0xb7 } },
+	{ "zotero-dataserver-cert-override/cert_override.txt", 3, 4, 2, 0x57, { 0x30, 0x00, 0 } },
 };
 
 static void
@@ -240,6 +301,8 @@ START_TEST(test_real_dbkeys)
 	const struct override_entry *e;
 	size_t o = 0;
 
+	if (!buf)
+		return;
 	parse_ok(buf, len, &f);
 	e = f.lines[fk->line - 1].entry;
 	ck_assert_ptr_nonnull(e);

@@ -57,16 +57,6 @@ fixture(const char *rel, size_t *len)
 }
 
 static char *
-shared_fixture(const char *rel, size_t *len)
-{
-	_autofree_ char *path = shared_path(rel);
-	char *buf = read_whole(path, len);
-
-	ck_assert_msg(buf != NULL, "missing %s", path);
-	return buf;
-}
-
-static char *
 write_str(const struct prefs *p)
 {
 	struct strbuf sb;
@@ -335,20 +325,25 @@ END_TEST
 /* ---- real files ---- */
 
 struct real_case {
-	const char *path;   /* under the shared fixtures */
+	const char *path;   /* under tests/fixtures, or under $MOZCERT_EXTRA_FIXTURES when extra */
 	size_t count;       /* grep -c '^user_pref(' */
 	bool current_header;
 	bool sorted;
+	bool extra;
 };
 
 static const struct real_case real_cases[] = {
-	{ "fixtures/real/beubi-customfirefoxprofile/prefs.js", 115, false, true },
-	{ "fixtures/real/eventkit-testing-profile/prefs.js", 136, true, true },
-	{ "fixtures/real/mozilla-tb-mozmill-migration-from-tb2/prefs.js", 98, false, false },
-	{ "fixtures/real/selenium-selqlmaven-profile/prefs.js", 74, false, true },
-	{ "fixtures/real/selenium-solusvm-profile/prefs.js", 126, false, true },
-	{ "fixtures/real/mozilla-mozprofile-prefs-files/prefs_with_comments.js", 4, false, false },
-	{ "fixtures/real/mozilla-mozprofile-prefs-files/prefs_with_interpolation.js", 4, false, false },
+	{ "made/legacy-profile/prefs.js", 115, false, true, false },
+	{ "made/sql-profile/prefs.js", 136, true, true, false },
+	{ "real/mozilla-tb-mozmill-migration-from-tb2/prefs.js", 98, false, false, false },
+	{ "made/prefs-windows-paths/prefs.js", 57, false, true, false },
+	{ "real/mozilla-mozprofile-prefs-files/prefs_with_comments.js", 4, false, false, false },
+	{ "real/mozilla-mozprofile-prefs-files/prefs_with_interpolation.js", 4, false, false, false },
+	/* the originals the made files stand in for */
+	{ "beubi-customfirefoxprofile/prefs.js", 115, false, true, true },
+	{ "eventkit-testing-profile/prefs.js", 136, true, true, true },
+	{ "selenium-selqlmaven-profile/prefs.js", 74, false, true, true },
+	{ "selenium-solusvm-profile/prefs.js", 126, false, true, true },
 };
 
 /* The user_pref lines of a file, sorted bytewise, each with "\n". */
@@ -398,17 +393,22 @@ START_TEST(test_real_files)
 {
 	const struct real_case *c = &real_cases[_i];
 	size_t len;
-	_autofree_ char *buf = shared_fixture(c->path, &len);
+	_autofree_ char *path = c->extra ? extra_path(c->path) : fixture_path(c->path);
+	_autofree_ char *buf = NULL;
 	_autofree_ char *out = NULL, *want_body = NULL;
 	struct prefs p;
 	struct strbuf want;
 
+	if (!path)
+		return;
+	buf = read_whole(path, &len);
+	ck_assert_msg(buf != NULL, "cannot read %s", path);
 	ck_assert_int_eq(prefs_parse(buf, len, "prefs.js", &p, NULL), 0);
 	ck_assert_uint_eq(p.n, c->count);
 	ck_assert_uint_eq(p.nerrors_total, 0);
 	out = write_str(&p);
 	if (c->current_header) {
-		/* Written by Firefox 61 with today's header: byte-identical. */
+		/* Today's header, sorted (as Firefox 61 and later write it): byte-identical. */
 		ck_assert_str_eq(out, buf);
 	}
 	/*
@@ -429,33 +429,61 @@ START_TEST(test_real_files)
 }
 END_TEST
 
-START_TEST(test_real_values)
+/* OCSP off (an int 0) on line 111 of an old-header file, the statement's bytes as written. */
+static void
+assert_ocsp_off(const char *path)
 {
 	size_t len;
-	_autofree_ char *beubi = shared_fixture("fixtures/real/beubi-customfirefoxprofile/prefs.js", &len);
-	_autofree_ char *tb2 = NULL, *comments = NULL;
+	_autofree_ char *buf = read_whole(path, &len);
 	struct prefs p;
 	const struct prefs_entry *e;
 
-	ck_assert_int_eq(prefs_parse(beubi, len, "prefs.js", &p, NULL), 0);
+	ck_assert_msg(buf != NULL, "cannot read %s", path);
+	ck_assert_int_eq(prefs_parse(buf, len, "prefs.js", &p, NULL), 0);
 	e = prefs_get(&p, "security.OCSP.enabled");
 	ck_assert(e && e->value.type == PREFS_TYPE_INT && e->value.i == 0);
-	ck_assert(memcmp(beubi + e->start, "user_pref(\"security.OCSP.enabled\", 0);", e->end - e->start) == 0);
-	ck_assert_uint_eq(beubi[e->end], '\n');
+	ck_assert_uint_eq(e->line, 111);
+	ck_assert(memcmp(buf + e->start, "user_pref(\"security.OCSP.enabled\", 0);", e->end - e->start) == 0);
+	ck_assert_uint_eq(buf[e->end], '\n');
 	prefs_release(&p);
+}
 
-	tb2 = shared_fixture("fixtures/real/mozilla-tb-mozmill-migration-from-tb2/prefs.js", &len);
+START_TEST(test_real_values)
+{
+	size_t len;
+	_autofree_ char *old = fixture_path("made/legacy-profile/prefs.js");
+	_autofree_ char *orig = NULL;
+	_autofree_ char *tb2 = NULL, *comments = NULL, *win = NULL;
+	struct prefs p;
+	const struct prefs_entry *e;
+
+	assert_ocsp_off(old);
+	orig = extra_path("beubi-customfirefoxprofile/prefs.js");
+	if (orig)
+		assert_ocsp_off(orig);
+
+	tb2 = fixture("tests/fixtures/real/mozilla-tb-mozmill-migration-from-tb2/prefs.js", &len);
 	ck_assert_int_eq(prefs_parse(tb2, len, "prefs.js", &p, NULL), 0);
 	e = prefs_get(&p, "mailnews.tags.$label5.tag");
 	ck_assert_str_eq(e->value.s, "Later");
 	prefs_release(&p);
 
-	comments = shared_fixture("fixtures/real/mozilla-mozprofile-prefs-files/prefs_with_comments.js", &len);
+	comments = fixture("tests/fixtures/real/mozilla-mozprofile-prefs-files/prefs_with_comments.js", &len);
 	ck_assert_int_eq(prefs_parse(comments, len, "prefs.js", &p, NULL), 0);
 	e = prefs_get(&p, "webgl.verbose");
 	ck_assert(e->value.type == PREFS_TYPE_STRING && streq(e->value.s, "false"));
 	ck_assert_int_eq(prefs_get(&p, "zoom.maxPercent")->value.i, 300);
 	ck_assert_uint_eq(prefs_get(&p, "zoom.maxPercent")->line, 5);
+	prefs_release(&p);
+
+	/* Windows paths: escaped once for the string, JSON inside escaped twice. */
+	win = fixture("tests/fixtures/made/prefs-windows-paths/prefs.js", &len);
+	ck_assert_int_eq(prefs_parse(win, len, "prefs.js", &p, NULL), 0);
+	ck_assert_str_eq(prefs_get(&p, "browser.download.dir")->value.s, "C:\\Users\\made\\Downloads");
+	ck_assert(strstr(prefs_get(&p, "extensions.xpiState")->value.s,
+			 "\"d\":\"C:\\\\Users\\\\made\\\\AppData") != NULL);
+	/* its line is over 3000 bytes */
+	ck_assert_uint_gt(strlen(prefs_get(&p, "extensions.bootstrappedAddons")->value.s), 2800);
 	prefs_release(&p);
 }
 END_TEST

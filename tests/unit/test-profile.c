@@ -92,10 +92,10 @@ has_warning(const struct profile_list *l, const char *needle)
 	return false;
 }
 
+/* Parse the file at path (fixture_path or extra_path), as if found in ~/.mozilla/firefox. */
 static void
-parse_fixture(const char *rel, const char *variant, struct profile_list *l)
+parse_fixture(char *path, const char *variant, struct profile_list *l)
 {
-	char *path = shared_path(rel);
 	size_t len;
 	char *buf = read_whole(path, &len);
 	struct mc_error err = { 0 };
@@ -135,7 +135,7 @@ START_TEST(test_real_borodin)
 	struct profile_list l = { 0 };
 
 	/* [Profile1] comes first in the file; the install default is not the Default=1 profile. */
-	parse_fixture("fixtures/real/borodin-profiles-ini/profiles.ini", "native", &l);
+	parse_fixture(fixture_path("real/borodin-profiles-ini/profiles.ini"), "native", &l);
 	ck_assert_uint_eq(l.n, 2);
 	ck_assert_uint_eq(l.nwarnings, 0);
 	ck_assert_str_eq(l.v[0].name, "default-esr");
@@ -150,7 +150,7 @@ START_TEST(test_real_borodin)
 	profile_list_release(&l);
 
 	/* Snap does not use dedicated profiles: Default=1 decides. */
-	parse_fixture("fixtures/real/borodin-profiles-ini/profiles.ini", "snap", &l);
+	parse_fixture(fixture_path("real/borodin-profiles-ini/profiles.ini"), "snap", &l);
 	ck_assert_uint_eq(l.n, 2);
 	ck_assert(!l.v[0].is_default);
 	ck_assert(l.v[1].is_default);
@@ -158,11 +158,42 @@ START_TEST(test_real_borodin)
 }
 END_TEST
 
-START_TEST(test_real_mscalindt)
+START_TEST(test_made_minimal)
 {
 	struct profile_list l = { 0 };
 
-	parse_fixture("fixtures/real/mscalindt-profiles-ini/profiles.ini", "native", &l);
+	/* [General] first, StartWithLastProfile=0, one relative Path= not of the xxxxxxxx.name form. */
+	parse_fixture(fixture_path("made/profiles-ini-minimal/profiles.ini"), "native", &l);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_uint_eq(l.nwarnings, 0);
+	ck_assert_str_eq(l.v[0].name, "made_1");
+	ck_assert_str_eq(l.v[0].path, "/home/u/.mozilla/firefox/madeprofile");
+	ck_assert(l.v[0].is_default);
+	profile_list_release(&l);
+}
+END_TEST
+
+START_TEST(test_made_not_mozilla)
+{
+	struct profile_list l = { 0 };
+
+	/* An INI of another program that happens to be called profiles.ini: no profiles, no error. */
+	parse_fixture(fixture_path("made/profiles-ini-not-mozilla/profiles.ini"), "native", &l);
+	ck_assert_uint_eq(l.n, 0);
+	ck_assert_uint_eq(l.nwarnings, 0);
+	profile_list_release(&l);
+}
+END_TEST
+
+/* The originals the two made files stand in for, when MOZCERT_EXTRA_FIXTURES has them. */
+START_TEST(test_extra_mscalindt)
+{
+	struct profile_list l = { 0 };
+	char *path = extra_path("mscalindt-profiles-ini/profiles.ini");
+
+	if (!path)
+		return;
+	parse_fixture(path, "native", &l);
 	ck_assert_uint_eq(l.n, 1);
 	ck_assert_uint_eq(l.nwarnings, 0);
 	ck_assert_str_eq(l.v[0].name, "140_0_2");
@@ -172,12 +203,14 @@ START_TEST(test_real_mscalindt)
 }
 END_TEST
 
-START_TEST(test_real_rexploit)
+START_TEST(test_extra_rexploit)
 {
 	struct profile_list l = { 0 };
+	char *path = extra_path("rexploit-nmap-profiles-ini/profiles.ini");
 
-	/* An nmap file that happens to be called profiles.ini: no profiles, no error. */
-	parse_fixture("fixtures/real/rexploit-nmap-profiles-ini/profiles.ini", "native", &l);
+	if (!path)
+		return;
+	parse_fixture(path, "native", &l);
 	ck_assert_uint_eq(l.n, 0);
 	ck_assert_uint_eq(l.nwarnings, 0);
 	profile_list_release(&l);
@@ -772,7 +805,7 @@ START_TEST(test_default)
 
 	/* Firefox first; the install default wins over Default=1. */
 	{
-		char *src = shared_path("fixtures/real/borodin-profiles-ini/profiles.ini");
+		char *src = fixture_path("real/borodin-profiles-ini/profiles.ini");
 		char *data = read_whole(src, NULL);
 
 		free(make_root(".mozilla/firefox", data));
@@ -1127,8 +1160,10 @@ make_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_real_borodin);
-	tcase_add_test(tc, test_real_mscalindt);
-	tcase_add_test(tc, test_real_rexploit);
+	tcase_add_test(tc, test_made_minimal);
+	tcase_add_test(tc, test_made_not_mozilla);
+	tcase_add_test(tc, test_extra_mscalindt);
+	tcase_add_test(tc, test_extra_rexploit);
 	tcase_add_test(tc, test_parse_mozilla_syntax);
 	tcase_add_test(tc, test_parse_keys_exact);
 	tcase_add_test(tc, test_parse_paths);

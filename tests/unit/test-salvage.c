@@ -540,9 +540,9 @@ START_TEST(test_real_fixtures)
 	struct salvage s;
 	struct mc_error err = {0};
 	size_t len;
-	_autofree_ char *p9 = shared_path("fixtures/real/mozilla-tb-db-tinderbox-invalid-sql/cert9.db");
-	_autofree_ char *p8 = shared_path("fixtures/real/mozilla-tb-db-tinderbox-invalid-legacy/cert8.db");
-	_autofree_ char *pk = shared_path("fixtures/real/mozilla-tb-db-tinderbox-invalid-sql/key4.db");
+	_autofree_ char *p9 = fixture_path("real/mozilla-tb-db-tinderbox-invalid-sql/cert9.db");
+	_autofree_ char *p8 = fixture_path("real/mozilla-tb-db-tinderbox-invalid-legacy/cert8.db");
+	_autofree_ char *pk = fixture_path("real/mozilla-tb-db-tinderbox-invalid-sql/key4.db");
 	_autofree_ unsigned char *b9 = NULL;
 	_autofree_ unsigned char *b8 = NULL;
 	_autofree_ unsigned char *bk = NULL;
@@ -555,7 +555,7 @@ START_TEST(test_real_fixtures)
 	salvage_init(&s);
 	ck_assert_int_eq(salvage_sql(b9, len, &s, &err), 0);
 	n_sql = s.n;
-	ck_assert_uint_eq(n_sql, 4);  /* PROVENANCE.md: certutil lists 4 */
+	ck_assert_uint_eq(n_sql, 4);  /* tests/fixtures/real/PROVENANCE.md: certutil lists 4 */
 	salvage_release(&s);
 	/* truncated to half: fewer, never invented */
 	salvage_init(&s);

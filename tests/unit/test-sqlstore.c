@@ -274,8 +274,8 @@ END_TEST
 static char *
 legacy_copy(const char *file, const char *name, off_t len, off_t off, const unsigned char *patch, size_t plen)
 {
-	_autofree_ char *rel = xasprintf("fixtures/real/mozilla-pgo-certs/%s", file);
-	_autofree_ char *src = shared_path(rel);
+	_autofree_ char *rel = xasprintf("real/mozilla-pgo-certs/%s", file);
+	_autofree_ char *src = fixture_path(rel);
 	char *dst = p(name);
 	size_t n;
 	_autofree_ char *buf = read_whole(src, &n);
