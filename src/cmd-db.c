@@ -239,10 +239,10 @@ check_sql_files(struct findings *f, bool legacy_beside, struct json_object *res)
 
 	mc_error_clear(&e);
 	if (!fileio_exists(kpath)) {
-		if (legacy_beside)
+		if (legacy_beside) /* docs/nss-internals.md 3.2 */
 			finding(f, SEV_ERROR, "key4-missing", "key4.db", repair,
 				"is missing while cert8.db/key3.db are present: the application's next start migrates the "
-				"stale legacy store again, duplicating every certificate and losing trust (nss.md 4.4)");
+				"stale legacy store again, duplicating every certificate and losing trust");
 		else
 			finding(f, SEV_WARNING, "key4-missing", "key4.db", repair,
 				"is missing: NSS cannot open cert9.db without it; the application creates an empty one "

@@ -1065,7 +1065,7 @@ const struct cmd_spec cmd_ocsp_require = {
 /* ---- md5 ---- */
 
 /*
- * formats.md 3: the default became false in Firefox 16; PSM stopped reading
+ * docs/formats.md 3: the default became false in Firefox 16; PSM stopped reading
  * the pref when mozilla::pkix arrived (Firefox 33) and MD5 is disabled
  * unconditionally at the latest from 38 on.
  */

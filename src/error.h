@@ -37,7 +37,7 @@ int mc_error_nss(struct mc_error *err, const char *fmt, ...) _printf_(2, 3);
 /* Forget a recorded error. */
 void mc_error_clear(struct mc_error *err);
 
-/* Map a code to the process exit status of SPEC.md (0, 1, 2, 3). */
+/* Map a code to the process exit status (0, 1, 2, 3: docs/mozcert.1, EXIT STATUS). */
 int mc_error_exit_status(int code);
 
 /* Short stable name of a code for JSON ("input", "in-use", ...). */

@@ -15,7 +15,7 @@ struct profile_lock {
 /*
  * Non-creating probe: true when another process holds the fcntl write lock
  * on dir/.parentlock (F_GETLK), or the 'lock' symlink names a live local PID
- * without '+' or a foreign host (the NFS fallback, formats.md 4.3). A missing
+ * without '+' or a foreign host (the NFS fallback, docs/formats.md 4.2). A missing
  * .parentlock (and no such symlink) means not in use; so does a lock this
  * process took with profile_lock_acquire.
  */

@@ -2,7 +2,7 @@
 /*
  * nssattr.h: CK_ULONG attribute values (an object class, a trust value) as
  * softoken hands them: 4 bytes big-endian, the form it stores in cert9.db
- * and converts (sftk_ULong2SDBULong, nss.md 2.1); a value of any other
+ * and converts (sftk_ULong2SDBULong, docs/nss-internals.md 1.1); a value of any other
  * length it passes through unconverted, so one of sizeof(CK_ULONG) bytes is
  * read as NSS reads it, native. The CKO_, CKA_ and CKT_ names come from
  * NSS's own pkcs11t.h/pkcs11n.h.

@@ -42,8 +42,8 @@ struct certdb {
 
 /*
  * Decode a certificate without the database. libnss3 exports it under this
- * name only (the documented CERT_DecodeDERCertificate is not exported: nss.md
- * pitfall 13); the signature is NSS's own since 3.2.
+ * name only (the documented CERT_DecodeDERCertificate is not exported:
+ * docs/nss-internals.md 5); the signature is NSS's own since 3.2.
  */
 extern CERTCertificate *__CERT_DecodeDERCertificate(SECItem *derSignedCert, PRBool copyDER, char *nickname);
 
@@ -473,7 +473,7 @@ sha_cmp(const void *a, const void *b)
 /*
  * The fast listing of a cert9.db: NSS's own listing reads every attribute of
  * every object through a freshly prepared SQL statement (certutil -L spends
- * 90% of its time there, nss.md 10). Here the certificate rows come from one
+ * 90% of its time there, docs/nss-internals.md 4). Here the certificate rows come from one
  * SQLite read and are decoded by NSS without the database; NSS is asked for
  * the trust of exactly the certificates that have a trust object, so the
  * trust shown is still what NSS verified (MACs included). Returns 1 when it
@@ -516,7 +516,7 @@ list_fast(struct certdb *db, struct cert_info **out, size_t *n)
 		CERT_DestroyCertificate(cert);
 	}
 	sqllist_release(&rows);
-	/* The same certificate under two object ids (nss.md 4.4) is listed once, as NSS does. */
+	/* The same certificate under two object ids (docs/nss-internals.md 3.2) is listed once, as NSS does. */
 	qsort(v, count, sizeof(*v), sha_cmp);
 	for (size_t i = 0; i < count; i++) {
 		if (k > 0 && memcmp(v[k - 1].sha256, v[i].sha256, 32) == 0) {

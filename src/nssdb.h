@@ -128,7 +128,7 @@ struct certdb_merge_report {
  * keys, CRLs, S/MIME records) into db, which must be open read-write, as
  * certutil --merge does (SECMOD_OpenUserDB + PK11_MergeTokens): on a conflict
  * the target keeps its nickname and trust is merged toward the stricter value
- * (nss.md 4.3). source_dir must be a private copy: it is opened read-write
+ * (docs/nss-internals.md 3.1). source_dir must be a private copy: it is opened read-write
  * (a lone cert DB gets an empty key DB). The source is logged into with the
  * password given to certdb_open. With adopt_password, a target without a
  * password takes that password when the source had one (as NSS's own

@@ -25,7 +25,7 @@ enum override_status {
 
 /*
  * The line format a line has, i.e. which application writes lines like it
- * (docs formats.md 1.2). H host, P port, SUF origin-attributes suffix,
+ * (docs/formats.md 1.2). H host, P port, SUF origin-attributes suffix,
  * OID OVERRIDE_OID, FP fingerprint, BITS override bits, DBKEY base64 dbKey.
  */
 enum override_era {
@@ -90,7 +90,7 @@ void override_file_release(struct override_file *f);
  * Parse len bytes of buf (need not be NUL-terminated; NUL bytes allowed) into
  * out, which must be initialised and is released first. Lines split as the
  * application's line reader splits them (on "\r\n", "\n\r", "\n" or "\r"),
- * and each is judged as the current reader judges it (formats.md 1.3),
+ * and each is judged as the current reader judges it (docs/formats.md 1.3),
  * including NUL truncation per 4096-byte read. Never fails on content: only
  * inputs above OVERRIDE_MAX_BYTES or OVERRIDE_MAX_LINES give MC_EINPUT, and
  * then out is left empty. origin names the file in messages.
@@ -137,7 +137,7 @@ int override_format_entry(enum override_era era, const char *host, int port, con
 			  struct strbuf *line, struct mc_error *err);
 
 /*
- * Base64 dbKey (formats.md 1.6): 8 zero bytes, big-endian uint32 serial and
+ * Base64 dbKey (docs/formats.md 1.4): 8 zero bytes, big-endian uint32 serial and
  * issuer lengths, the serial's DER content octets (leading 00 kept), the full
  * issuer Name DER; one line with '=' padding. NSS must be initialised.
  * Caller frees with free().

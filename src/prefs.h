@@ -170,7 +170,7 @@ void prefs_write_flags(const struct prefs *p, unsigned flags, struct strbuf *out
 int prefs_edit_in_place(const char *buf, size_t len, const struct prefs *parsed, const char *name,
 			const struct prefs_value *v, struct strbuf *out);
 
-/* Defaults of the security prefs this tool edits (formats.md section 3). */
+/* Defaults of the security prefs this tool edits (docs/formats.md 3). */
 struct prefs_default {
 	const char *name;
 	enum prefs_type type;

@@ -8,8 +8,8 @@
 #include "profile.h"
 
 /*
- * The application builds a pref's value in this order (formats.md 2.5,
- * 2.6): built-in defaults, the installation's defaults files
+ * The application builds a pref's value in this order (docs/formats.md
+ * 2.3): built-in defaults, the installation's defaults files
  * (defaults/pref, browser/defaults/preferences, Debian's
  * browser/defaults/syspref; read in reverse alphabetical order in each
  * directory), the autoconfig .cfg named by general.config.filename

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* salvage.c: certificates and trust out of damaged cert9.db / cert8.db bytes (nss.md 2.7, 3.1-3.2). */
+/* salvage.c: certificates and trust out of damaged cert9.db / cert8.db bytes (docs/nss-internals.md 1.5, 2.1-2.2). */
 #include "salvage.h"
 
 #include <stdint.h>
@@ -1030,7 +1030,7 @@ pg16(const struct dbm *d, const unsigned char *page, size_t i)
 	return d->little ? (unsigned)p[0] | (unsigned)p[1] << 8 : (unsigned)p[0] << 8 | p[1];
 }
 
-/* A cert8 value of type 1: trust flags, DER, nickname (nss.md 3.2). */
+/* A cert8 value of type 1: trust flags, DER, nickname (docs/nss-internals.md 2.2). */
 static void
 dbm_cert_record(const unsigned char *v, size_t vlen, struct salvage *s)
 {

@@ -65,7 +65,7 @@ ssize_t salvage_find(const struct salvage *s, const unsigned char *der, size_t l
 
 /*
  * Trust as NSS derives it from the four CK_TRUST values of an old-style
- * CKO_NSS_TRUST object (nss.md 2.3: pki3hack.c cert_trust_from_stan_trust):
+ * CKO_NSS_TRUST object (docs/nss-internals.md 1.3: pki3hack.c cert_trust_from_stan_trust):
  * TRUSTED P, TRUSTED_DELEGATOR C, NOT_TRUSTED p, VALID_DELEGATOR c; client
  * auth adds to the SSL column (TRUSTED_DELEGATOR as T); step-up adds G.
  */
@@ -83,7 +83,7 @@ void salvage_trust_from_nss(unsigned long server, unsigned long client, unsigned
 int salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_error *err);
 
 /*
- * (b) cert8.db: the Berkeley DB 1.85 hash file (nss.md 3.1-3.2): header,
+ * (b) cert8.db: the Berkeley DB 1.85 hash file (docs/nss-internals.md 2.1-2.2): header,
  * bucket pages in lorder, overflow chains; type-1 certificate records with
  * their trust flags and nickname. Damaged pages are counted and skipped.
  * MC_EDAMAGED when the header is unusable.

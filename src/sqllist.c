@@ -9,7 +9,7 @@
 #include "trust.h"
 #include "banned.h"
 
-/* softoken's encoding of an empty value (nss.md 2.1). */
+/* softoken's encoding of an empty value (docs/nss-internals.md 1.1). */
 static const unsigned char explicit_null[3] = {0xA5, 0x00, 0x5A};
 
 void

@@ -24,7 +24,7 @@ bool trust_equal(const CERTCertTrust *a, const CERTCertTrust *b);
 /* True when no letter is set in any column (",,"). */
 bool trust_is_empty(const CERTCertTrust *t);
 
-/* PKCS#11 3.2 CKO_TRUST values, written by NSS >= 3.114 (nss.md 2.6). */
+/* PKCS#11 3.2 CKO_TRUST values, written by NSS >= 3.114 (docs/nss-internals.md 1.4). */
 enum {
 	TRUST_V32_CLASS = 0x0B,
 	TRUST_V32_SERVER = 0x62C,

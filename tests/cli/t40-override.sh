@@ -9,7 +9,7 @@ H2='# This is a generated file!  Do not edit.'
 EXPIRED=$REAL/mozilla-tb-accountcreation-certs/expired.ca
 
 fp() { openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/^.*=//'; }
-# dbkey CERT: the dbKey built independently from the DER (formats.md 1.6).
+# dbkey CERT: the dbKey built independently from the DER (docs/formats.md 1.4).
 dbkey() {
 	openssl x509 -in "$1" -outform DER | python3 -c '
 import base64, struct, sys

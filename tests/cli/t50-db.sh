@@ -63,7 +63,7 @@ run --json -p "$T/d-header" db check
 check "check --json: random header is cert9-not-a-database, ok false, healthy false" \
 	json_has "'cert9-not-a-database' in [f['code'] for f in r['findings']] and d['ok'] is False and r['healthy'] is False and r['error']['code'] == 'damaged'"
 
-# garbage cert9.db beside a good legacy store (nss.md 4.5: NSS's read-only fallback would list the legacy certs)
+# garbage cert9.db beside a good legacy store (docs/nss-internals.md 3.3: NSS's read-only fallback would list the legacy certs)
 real_copy mozilla-psm-isbuiltinroot-reload "$T/garbage9"
 head -c 28672 /dev/urandom >"$T/garbage9/cert9.db"
 expect_rc "check: garbage cert9.db beside a good cert8.db -> exit 1" 1 --json -p "$T/garbage9" db check
@@ -81,7 +81,7 @@ printf '\0\0\0\0' | dd of="$T/d8-magic/cert8.db" conv=notrunc 2>/dev/null
 expect_rc "check: cert8.db magic zeroed -> exit 1" 1 -p "$T/d8-magic" db check
 check "check: bad magic named" sh -c 'printf "%s\n" "$1" | grep -q "magic"' _ "$out"
 
-# key4.db missing while legacy files are present (nss.md 4.4)
+# key4.db missing while legacy files are present (docs/nss-internals.md 3.2)
 real_copy mozilla-psm-isbuiltinroot-reload "$T/nokey4"
 rm "$T/nokey4/key4.db"
 expect_rc "check: key4.db missing beside legacy files -> exit 1" 1 --json -p "$T/nokey4" db check

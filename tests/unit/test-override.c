@@ -223,7 +223,7 @@ START_TEST(test_real_fixture)
 		ck_assert(!e->bracketed);
 		ck_assert(e->fingerprint_ok);
 		ck_assert_int_eq(e->era, OVERRIDE_ERA_A);
-		/* The classic five-field line: every reader loads it (formats.md 1.9). */
+		/* The classic five-field line: every reader loads it (docs/formats.md 1.5). */
 		ck_assert_uint_eq(e->readers, ALL_READERS);
 		ck_assert_ptr_nonnull(e->dbkey);
 		for (const char *p = e->dbkey; *p; p++)
@@ -330,7 +330,7 @@ END_TEST
 
 START_TEST(test_dbkey_layout)
 {
-	/* formats.md 1.6 worked example: serial 30 39, issuer CN=localhost (22 bytes). */
+	/* docs/formats.md 1.4 example: serial 30 39, issuer CN=localhost (22 bytes). */
 	static const unsigned char issuer_ref[22] = { 0x30, 0x14, 0x31, 0x12, 0x30, 0x10, 0x06, 0x03, 0x55, 0x04, 0x03,
 						      0x0c, 0x09, 'l', 'o', 'c', 'a', 'l', 'h', 'o', 's', 't' };
 	static const unsigned char serial_ref[2] = { 0x30, 0x39 };
@@ -394,7 +394,7 @@ START_TEST(test_dbkey_layout)
 }
 END_TEST
 
-/* ---- formats.md 1.10: test_cert_override_read.js ---- */
+/* ---- docs/formats.md 1.6: test_cert_override_read.js ---- */
 
 struct vector {
 	const char *line;

@@ -121,7 +121,7 @@ check_oracle(const struct salvage *s, const unsigned char *buf, size_t len, bool
 			continue;
 		trust_format(&c->trust, t);
 		if (exact) {
-			/* ",," makes no trust object (nss.md 2.3), so none is found for it. */
+			/* ",," makes no trust object (docs/nss-internals.md 1.3), so none is found for it. */
 			ck_assert_msg(streq(t, want_trust(i)) && (c->has_trust || streq(t, ",,")),
 				      "cert %d: trust %s, want %s", i + 1, t, want_trust(i));
 		} else {

@@ -87,7 +87,7 @@ START_TEST(test_healthy_store)
 	ck_assert_str_eq(r.problem, "");
 	ck_assert_int_eq(r.certs, 4);
 	ck_assert_int_eq(r.distinct_certs, 4);
-	/* ',,' on a new certificate writes no trust object (nss.md 2.3). */
+	/* ',,' on a new certificate writes no trust object (docs/nss-internals.md 1.3). */
 	ck_assert_int_eq(r.trust, 3);
 	ck_assert_int_eq(r.ntrust_ids, 3);
 	ck_assert_int_eq(r.bad_certs + r.orphan_trust + r.unreadable, 0);
