@@ -1,0 +1,33 @@
+#!/bin/sh
+# SPDX-License-Identifier: MPL-2.0
+# t36-details.sh: details a user hits: a fingerprint prefix too short, db check findings said once,
+# pref names the application has to read back.
+. "$(dirname "$0")/lib.sh"
+
+export MOZCERT_APP_DIRS=
+mkdir -p "$T/pol"
+export MOZCERT_POLICY_DIRS="$T/pol"
+says() { printf '%s\n' "$1" | grep -qF -- "$2"; }
+
+# ---- a fingerprint prefix needs 8 hex digits ----
+P=$T/fp
+new_profile "$P"
+certutil -A -d "sql:$P" -n root -t C,, -a -i "$FIX/certs/root.pem"
+sha=$(openssl x509 -in "$FIX/certs/root.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
+short=$(printf '%s' "$sha" | tr -d : | cut -c1-7)
+for c in show remove; do
+	expect_rc "cert $c with a 7-digit prefix: usage error" 2 -p "$P" cert $c "$short"
+	check "cert $c: the message says 8 hex digits" says "$errout" "needs at least 8 hex digits (it has 7)"
+done
+expect_rc "cert trust with a 4-digit prefix (colons aside): usage error" 2 -p "$P" cert trust "$(printf '%s' "$sha" | cut -c1-5)" C,,
+check "cert trust: the message counts 4 digits" says "$errout" "(it has 4)"
+check "the refused commands left the certificate and its trust" [ "$(trust_of "$P" root)" = "C,," ]
+expect_rc "an 8-digit prefix still names the certificate" 0 -p "$P" cert show "$(printf '%s' "$sha" | tr -d : | cut -c1-8)"
+check "cert show by 8 digits prints it" says "$out" "$sha"
+# A nickname that looks like a short prefix is still a nickname.
+certutil -A -d "sql:$P" -n beef -t ,, -a -i "$FIX/certs/intermediate.pem"
+expect_rc "a nickname of 4 hex digits is found as a nickname" 0 -p "$P" cert show beef
+check "cert show beef prints that certificate" says "$out" "nickname:   beef"
+expect_rc "a name that is not hex stays not-found" 1 -p "$P" cert show no-such-cert
+
+done_testing
