@@ -30,4 +30,22 @@ expect_rc "a nickname of 4 hex digits is found as a nickname" 0 -p "$P" cert sho
 check "cert show beef prints that certificate" says "$out" "nickname:   beef"
 expect_rc "a name that is not hex stays not-found" 1 -p "$P" cert show no-such-cert
 
+# ---- db check says each finding once ----
+# The second page zeroed: SQLite's integrity check fails and the row scan breaks off at row 0.
+# Both used to print the first problem ("database disk image is malformed") twice.
+D=$T/damaged
+new_profile "$D"
+certutil -A -d "sql:$D" -n root -t C,, -a -i "$FIX/certs/root.pem"
+dd if=/dev/zero of="$D/cert9.db" bs=4096 seek=1 count=1 conv=notrunc 2>/dev/null
+expect_rc "db check of a store with a zeroed page: damaged" 1 --json -p "$D" db check
+check "db check --json: cert9-integrity and cert9-rows both found" \
+	json_has "{'cert9-integrity', 'cert9-rows'} <= {f['code'] for f in r['findings']}"
+check "db check --json: no two findings say the same thing" \
+	json_has "len({(f['file'], f['message']) for f in r['findings']}) == len(r['findings'])"
+check "db check --json: cert9-rows says which rows" \
+	json_has "any(f['code'] == 'cert9-rows' and f['message'].startswith('rows after row 0 cannot be read') for f in r['findings'])"
+expect_rc "db check (text) of the same store" 1 -p "$D" db check
+check "db check (text): no line printed twice" \
+	[ "$(printf '%s\n' "$out" | grep '^error' | sort | uniq -d | wc -l)" -eq 0 ]
+
 done_testing
