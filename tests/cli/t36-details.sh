@@ -48,4 +48,21 @@ expect_rc "db check (text) of the same store" 1 -p "$D" db check
 check "db check (text): no line printed twice" \
 	[ "$(printf '%s\n' "$out" | grep '^error' | sort | uniq -d | wc -l)" -eq 0 ]
 
+# ---- pref names: written as libpref writes them, read back the same ----
+Q=$T/pn
+mkdir -p "$Q"
+bs='\'
+for name in 'a"quote' "back${bs}slash" "$(printf 'line\nbreak')" "$(printf 'cr\rret')" "$(printf 'ctl\001\037\177')" \
+	"$(printf 'utf8-\303\251')" "$(printf 'raw-\377')"; do
+	label=$(printf '%s' "$name" | od -An -tx1 | tr -d ' \n')
+	expect_rc "pref set of the name [$label]" 0 -p "$Q" pref set "$name" 7
+	expect_rc "pref get reads it back [$label]" 0 --json -p "$Q" pref get "$name"
+	check "pref get: the value is the one set [$label]" json_has "r['pref']['value'] == 7 and r['pref']['source'] == 'prefs.js'"
+done
+check "prefs.js: quote, backslash, LF and CR escaped as libpref's StrEscape does" sh -c '
+	grep -qF "user_pref(\"a\\\"quote\", 7);" "$1" && grep -qF "user_pref(\"back\\\\slash\", 7);" "$1" &&
+	grep -qF "user_pref(\"line\\nbreak\", 7);" "$1" && grep -qF "user_pref(\"cr\\rret\", 7);" "$1"' _ "$Q/prefs.js"
+check "prefs.js: one statement per name set, none split over lines" [ "$(grep -c '^user_pref(' "$Q/prefs.js")" -eq 7 ]
+expect_rc "pref set of an empty name: usage error" 2 -p "$Q" pref set "" 1
+
 done_testing
