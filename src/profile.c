@@ -1293,18 +1293,111 @@ profile_app_version(const char *dir)
 	return profile_compat_version(buf, len, file);
 }
 
+/*
+ * SeaMonkey numbers its releases 2.N, on a Gecko platform of its own number,
+ * and every decision mozcert takes by version (which store NSS opens, whether
+ * security.enable_md5_signatures is read, which cert_override.txt format is
+ * loaded) follows the platform, as Firefox's and Thunderbird's versions do.
+ * - 2.1 to 2.49: Gecko N + 3. SeaMonkey 2.1 shipped with Gecko 2.0 (Firefox
+ *   4), and the project's 2017 letter (blog.seamonkey-project.org, "The state
+ *   of the SeaMonkey union") puts 2.48 "on the level of Firefox 51".
+ *   2.0 ran on Gecko 1.9.1.
+ * - 2.53 and later: Gecko 60. The 2.53 line started from the Firefox 56/57
+ *   tree and took the ESR 60 platform and later backports; its user agent
+ *   says "rv:60.0" (e.g. "rv:60.0) Gecko/20100101 SeaMonkey/2.53.13"), and
+ *   it ships NSS newer than 3.35. NSS made sql: the default in 3.35 (bug
+ *   1377940), and a Gecko older than 58 passes no prefix while
+ *   security.use_sqldb is false (PSM's test "we create the system-default
+ *   databases" in 57), so 2.53 opens cert9.db either way; MD5 signatures
+ *   stay disabled whatever the pref says (mozilla::pkix, Gecko 33 and later).
+ * When LastPlatformDir holds a platform.ini whose [Build] BuildID is the
+ * platform build id of LastVersion (the platform that last ran the
+ * profile), its Milestone= wins over this table.
+ */
+static int
+seamonkey_gecko_major(unsigned long minor)
+{
+	if (minor == 0)
+		return 1;
+	if (minor >= 53)
+		return 60;
+	return (int)minor + 3;
+}
+
+/* Leading number of s; -1 when none or absurd. *end after it. */
+static long
+leading_number(const char *s, const char **end)
+{
+	unsigned long n = 0;
+	const char *p = s;
+
+	for (; isdigit((unsigned char)*p); p++) {
+		n = n * 10 + (unsigned long)(*p - '0');
+		if (n > INT_MAX)
+			return -1;
+	}
+	if (end)
+		*end = p;
+	return p == s ? -1 : (long)n;
+}
+
+int
+profile_platform_major(const char *app_version)
+{
+	const char *end;
+	long major = app_version ? leading_number(app_version, &end) : -1;
+	long minor;
+
+	if (major != 2 || *end != '.')
+		return (int)major;
+	/* 2.0.0.x is also Firefox and Thunderbird 2 (Gecko 1.8.1): the same era as SeaMonkey 2.0. */
+	minor = leading_number(end + 1, NULL);
+	return minor < 0 ? 2 : seamonkey_gecko_major((unsigned long)minor);
+}
+
+/* Milestone major of LastPlatformDir/platform.ini when it is the platform that wrote LastVersion; -1 otherwise. */
+static int
+platform_ini_major(const char *cbuf, size_t len, const char *file)
+{
+	_cleanup_(ini_doc_release) struct ini_doc doc = { 0 };
+	_cleanup_(ini_doc_release) struct ini_doc pdoc = { 0 };
+	_autofree_ char *pfile = NULL;
+	_autofree_ char *pbuf = NULL;
+	const char *dir, *last, *build_id, *milestone, *slash;
+	size_t plen;
+
+	if (ini_doc_parse(cbuf, len, file, &doc, NULL))
+		return -1;
+	dir = ini_get(ini_find(&doc, "Compatibility"), "LastPlatformDir");
+	last = ini_get(ini_find(&doc, "Compatibility"), "LastVersion");
+	if (!dir || dir[0] != '/' || !last || !(slash = strchr(last, '/')))
+		return -1;
+	pfile = path_join(dir, "platform.ini");
+	if (!is_regular(pfile) || fileio_read(pfile, PROFILE_INI_MAX, &pbuf, &plen, NULL) < 0 ||
+	    ini_doc_parse(pbuf, plen, pfile, &pdoc, NULL))
+		return -1;
+	build_id = ini_get(ini_find(&pdoc, "Build"), "BuildID");
+	milestone = ini_get(ini_find(&pdoc, "Build"), "Milestone");
+	if (!build_id || !milestone || !streq(build_id, slash + 1))
+		return -1;
+	return (int)leading_number(milestone, NULL);
+}
+
 int
 profile_app_major(const char *dir)
 {
 	_autofree_ char *v = profile_app_version(dir);
-	unsigned long major = 0;
+	_autofree_ char *file = NULL;
+	const char *buf;
+	size_t len;
+	int platform;
 
 	if (!v)
 		return -1;
-	for (const char *p = v; isdigit((unsigned char)*p); p++) {
-		major = major * 10 + (unsigned long)(*p - '0');
-		if (major > INT_MAX)
-			return -1;
+	if (leading_number(v, NULL) == 2 && (buf = compat_get(dir, &len))) {
+		file = path_join(dir, "compatibility.ini");
+		if ((platform = platform_ini_major(buf, len, file)) >= 0)
+			return platform;
 	}
-	return (int)major;
+	return profile_platform_major(v);
 }

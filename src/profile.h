@@ -149,8 +149,17 @@ enum store_format profile_store_format(const char *dir);
 char *profile_app_version(const char *dir);
 /* Pure: the same from the text of a compatibility.ini (file names it in messages). */
 char *profile_compat_version(const char *buf, size_t len, const char *file);
-/* Leading number of profile_app_version (153), or -1 when unknown. */
+/*
+ * Major version of the Gecko platform of the application that last ran the
+ * profile (the version every format decision is taken by): the leading
+ * number of profile_app_version (153) for Firefox and Thunderbird; for
+ * SeaMonkey (2.N) its platform's, from LastPlatformDir/platform.ini when that
+ * is the platform that ran, else by SeaMonkey's numbering (2.53.18 -> 60,
+ * 2.49.5 -> 52). -1 when unknown.
+ */
 int profile_app_major(const char *dir);
+/* Pure: the platform major of an application version ("2.53.18" -> 60, "115.3.0" -> 115); -1 when unknown. */
+int profile_platform_major(const char *app_version);
 
 /* Firefox/Thunderbird 58 made sql: the default; since 73 they cannot read dbm: (cert8.db) at all. */
 #define APP_FIRST_SQL_MAJOR 58

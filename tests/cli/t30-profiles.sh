@@ -92,4 +92,19 @@ printf '[Profile0]\nName=a\nIsRelative=1\nPath=a\n[Profile1]\nName=b\nIsRelative
 expect_rc "thunderbird with two profiles and no default: exit 1 (not found)" 1 --app thunderbird cert list
 check "it says there is no default profile" sh -c 'printf "%s\n" "$1" | grep -q "no default profile"' _ "$errout"
 export HOME=$H
+# ---- SeaMonkey 2.53 is judged by its Gecko platform (60), not by "2" ----
+export MOZCERT_APP_DIRS= MOZCERT_POLICY_DIRS="$T/nopol"
+for sm in 2.53.18:60:cert9:False 2.49.5:52:cert8:False 2.26.1:29:cert8:True; do
+	ver=${sm%%:*}; rest=${sm#*:}; gecko=${rest%%:*}; rest=${rest#*:}; uses=${rest%%:*}; acc=${rest#*:}
+	S=$T/sm-$ver
+	new_profile "$S"
+	certutil -N -d "dbm:$S" --empty-password
+	printf '[Compatibility]\nLastVersion=%s_20231229000000/20231229000000\nLastOSABI=Linux_x86_64-gcc3\nLastPlatformDir=/nonexistent/seamonkey\nLastAppDir=/nonexistent/seamonkey\n' "$ver" >"$S/compatibility.ini"
+	printf 'user_pref("security.enable_md5_signatures", true);\n' >"$S/prefs.js"
+	expect_rc "seamonkey $ver: md5 status" 0 --json --app seamonkey -p "$S" md5 status
+	check "seamonkey $ver: platform $gecko, MD5 accepted: $acc" \
+		json_has "r['md5']['app_major'] == $gecko and r['md5']['accepted'] is $acc and r['md5']['pref_value'] is True"
+	run --json --app seamonkey -p "$S" db check
+	check "seamonkey $ver: db check says the application reads $uses" json_has "r['application_uses'] == '$uses'"
+done
 done_testing

@@ -911,8 +911,9 @@ START_TEST(test_app_version)
 	free(v);
 	ck_assert_int_eq(profile_app_major(tmp), 153);
 
+	/* SeaMonkey is judged by its Gecko platform, not by "2". */
 	write_in(tmp, "compatibility.ini", "[Compatibility]\nLastVersion=2.53.18.2_20240501/20240501\n");
-	ck_assert_int_eq(profile_app_major(tmp), 2);
+	ck_assert_int_eq(profile_app_major(tmp), 60);
 
 	write_in(tmp, "compatibility.ini", "[Compatibility]\nLastVersion=116.0b3_20230707/20230707\n");
 	v = profile_app_version(tmp);
@@ -933,6 +934,46 @@ START_TEST(test_app_version)
 	ck_assert_int_eq(profile_app_major(tmp), -1);
 	write_in(tmp, "compatibility.ini", "[Compatibility]\nLastVersion=_1/1\n");
 	ck_assert_int_eq(profile_app_major(tmp), -1);
+}
+END_TEST
+
+START_TEST(test_platform_major)
+{
+	static const struct {
+		const char *v;
+		int major;
+	} cases[] = {
+		{ "153.8.0", 153 }, { "115.3.0", 115 }, { "3.0", 3 }, { "1.5.0.12", 1 },
+		{ "2.0.0.20", 1 },   /* Firefox/Thunderbird 2 and SeaMonkey 2.0: Gecko 1.8/1.9 */
+		{ "2.1", 4 }, { "2.17.1", 20 }, { "2.48", 51 }, { "2.49.5", 52 },
+		{ "2.53", 60 }, { "2.53.18", 60 }, { "2.53.18.2", 60 }, { "2.57a1", 60 },
+		{ "2", 2 }, { "", -1 }, { "x", -1 },
+	};
+	char *dir, *compat;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		ck_assert_msg(profile_platform_major(cases[i].v) == cases[i].major, "%s: %d", cases[i].v,
+			      profile_platform_major(cases[i].v));
+	ck_assert_int_eq(profile_platform_major(NULL), -1);
+
+	/* A SeaMonkey 2.49 profile: Gecko 52, older than the sql: default. */
+	write_in(tmp, "compatibility.ini", "[Compatibility]\nLastVersion=2.49.5_20190815/20190815\n");
+	ck_assert_int_eq(profile_app_major(tmp), 52);
+
+	/* LastPlatformDir's platform.ini wins when it is the platform that ran (same build id). */
+	dir = cat(tmp, "sm-platform");
+	mkdir_p(dir);
+	write_in(dir, "platform.ini", "[Build]\nBuildID=20231229120000\nMilestone=61.0.2\nSourceStamp=x\n");
+	if (asprintf(&compat, "[Compatibility]\nLastVersion=2.53.18_20231229233000/20231229120000\n"
+			      "LastPlatformDir=%s\nLastAppDir=%s/app\n", dir, dir) < 0)
+		ck_abort();
+	write_in(tmp, "compatibility.ini", compat);
+	ck_assert_int_eq(profile_app_major(tmp), 61);
+	/* Another build installed there since: the numbering decides. */
+	write_in(dir, "platform.ini", "[Build]\nBuildID=20250101000000\nMilestone=61.0.2\n");
+	ck_assert_int_eq(profile_app_major(tmp), 60);
+	free(compat);
+	free(dir);
 }
 END_TEST
 
@@ -1249,6 +1290,7 @@ make_suite(void)
 	tc = tcase_create("files");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_app_version);
+	tcase_add_test(tc, test_platform_major);
 	tcase_add_test(tc, test_store_format);
 	suite_add_tcase(s, tc);
 
