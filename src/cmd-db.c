@@ -214,7 +214,7 @@ check_sql_files(struct findings *f, bool legacy_beside, struct json_object *res)
 		finding(f, SEV_ERROR, "cert9-schema", "cert9.db", repair, "%s", cr.problem);
 	if (cr.schema_ok) {
 		if (cr.unreadable)
-			finding(f, SEV_ERROR, "cert9-rows", "cert9.db", repair, "%s", cr.problem);
+			finding(f, SEV_ERROR, "cert9-rows", "cert9.db", repair, "%s", cr.rows_problem);
 		if (cr.bad_certs)
 			finding(f, SEV_ERROR, "cert9-bad-certificate", "cert9.db", repair,
 				"%zu certificate row%s cannot be decoded", cr.bad_certs, cr.bad_certs == 1 ? "" : "s");

@@ -60,7 +60,7 @@ profiles_run(struct cmd_ctx *ctx, const struct profile *unused, struct json_obje
 {
 	struct profile_list l = {0};
 	struct json_object *arr;
-	int ret;
+	int ret, broken = 0;
 
 	if (ctx->profile_arg) {
 		struct profile p;
@@ -71,8 +71,14 @@ profiles_run(struct cmd_ctx *ctx, const struct profile *unused, struct json_obje
 		l.v[0] = p;
 		l.n = 1;
 	} else if ((ret = profile_discover(ctx->app, &l, err)) < 0) {
-		return ret;
+		/* A broken profiles.ini: list the profiles of the others, then fail with its error. */
+		if (ret == MC_EUSAGE || (l.n == 0 && l.nwarnings == 0))
+			return ret;
+		broken = ret;
 	}
+	for (size_t i = 0; i < l.nwarnings; i++)
+		if (!broken || !streq(l.warnings[i].msg, err->msg))
+			cmd_warn(ctx, "%s", l.warnings[i].msg);
 	arr = json_object_new_array();
 	for (size_t i = 0; i < l.n; i++) {
 		const struct profile *p = &l.v[i];
@@ -112,12 +118,12 @@ profiles_run(struct cmd_ctx *ctx, const struct profile *unused, struct json_obje
 		if (overrides >= 0)
 			cmd_out(ctx, "  overrides: %ld\n", overrides);
 	}
-	if (l.n == 0)
+	if (l.n == 0 && !broken)
 		cmd_out(ctx, "no profile found\n");
 	json_object_object_add(res, "profiles", arr);
 	cmd_set_changed(res, false);
 	profile_list_release(&l);
-	return 0;
+	return broken;
 }
 
 const struct cmd_spec cmd_profiles = {

@@ -645,6 +645,13 @@ certdb_find(struct certdb *db, const char *key, struct cert_info *out, struct mc
 					hit = i;
 			}
 	}
+	if (hits == 0 && nd > 0 && nd < 8) {
+		/* Four hex digits match one certificate in 65536: too few to name one safely. */
+		cert_info_array_free(all, n);
+		return mc_error_set(err, MC_EUSAGE,
+				    "no certificate is named '%s', and a SHA-256 fingerprint prefix needs at least 8 hex "
+				    "digits (it has %d)", key, nd);
+	}
 	if (hits == 0) {
 		cert_info_array_free(all, n);
 		return mc_error_set(err, MC_ENOENT, "no certificate '%s' in '%s'", key, db->dir);

@@ -60,7 +60,9 @@ int certdb_list(struct certdb *db, struct cert_info **out, size_t *n, struct mc_
 /*
  * Find a certificate by SHA-256 (hex, colons optional, unique prefix of at
  * least 8 hex digits) or by nickname. A nickname naming several certificates
- * is MC_EUSAGE listing their fingerprints; nothing found is MC_ENOENT.
+ * is MC_EUSAGE listing their fingerprints; so is a key of 1 to 7 hex digits
+ * (colons aside) that no nickname matches: a prefix too short. Nothing found
+ * is MC_ENOENT.
  */
 int certdb_find(struct certdb *db, const char *key, struct cert_info *out, struct mc_error *err);
 

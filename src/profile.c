@@ -566,6 +566,65 @@ is_profile_section(const char *name, unsigned long *num)
 	return *end == '\0';
 }
 
+/* Line number of the first line nsINIParser does not skip (blank, or '#'/';' first), 0 when none. */
+static int
+first_content_line(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+	int line = 0;
+
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (p < end) {
+		const char *e = p, *s = p;
+
+		while (e < end && *e != '\n' && *e != '\r')
+			e++;
+		line++;
+		if (s < e && *s != '#' && *s != ';') {
+			while (s < e && (*s == ' ' || *s == '\t'))
+				s++;
+			if (s < e)
+				return line;
+		}
+		p = e < end && *e == '\r' && e + 1 < end && e[1] == '\n' ? e + 2 : e < end ? e + 1 : e;
+	}
+	return 0;
+}
+
+/*
+ * Whether doc can be a profiles.ini at all. nsINIParser accepts any text (it
+ * skips every line before a well-formed [section]), and Firefox, finding no
+ * profile in a file it cannot use, starts a new one: the user's profiles
+ * seem lost. So a file that nsINIParser reads as no section at all (empty,
+ * only comments, text or binary junk, only malformed headers) or whose
+ * sections are none a profiles.ini has is an error naming the file and the
+ * first line that is not blank or a comment. A usable file with odd lines
+ * is not: those lines are ignored as the application ignores them.
+ */
+static int
+check_profiles_ini(const struct ini_doc *doc, const char *buf, size_t len, const char *file, struct mc_error *err)
+{
+	int line = first_content_line(buf, len);
+
+	for (size_t i = 0; i < doc->n; i++) {
+		const char *n = doc->s[i].name;
+		unsigned long num;
+
+		if (streq(n, "General") || streq(n, "BackgroundTasksProfiles") || is_profile_section(n, &num) ||
+		    (strstartswith(n, "Install") && n[7]))
+			return 0;
+	}
+	if (line == 0)
+		return mc_error_set(err, MC_EINPUT, "%s:1: not a profiles.ini: the file is %s", file,
+				    len ? "only blank lines and comments" : "empty");
+	if (doc->n == 0)
+		return mc_error_set(err, MC_EINPUT, "%s:%d: not a profiles.ini: no [section] header (the application "
+				    "ignores every line before one, finds no profile and creates a new one)", file, line);
+	return mc_error_set(err, MC_EINPUT, "%s:%d: not a profiles.ini: no [General], [ProfileN] or [Install...] "
+			    "section (the first section is [%s])", file, doc->s[0].line, doc->s[0].name);
+}
+
 /* Append the profiles of one profiles.ini to res (whose first entries may belong to other roots). */
 static int
 parse_into(const char *buf, size_t len, const char *installs, size_t installs_len,
@@ -584,6 +643,9 @@ parse_into(const char *buf, size_t len, const char *installs, size_t installs_le
 	int ret;
 
 	ret = ini_doc_parse(buf, len, file, &doc, err);
+	if (ret)
+		return ret;
+	ret = check_profiles_ini(&doc, buf, len, file, err);
 	if (ret)
 		return ret;
 	if (installs) {
@@ -671,6 +733,15 @@ parse_into(const char *buf, size_t len, const char *installs, size_t installs_le
 	}
 	if (def < 0)
 		def = legacy_default;
+	/*
+	 * No default and a single profile: the application starts that one.
+	 * nsAppRunner's SelectProfile (up to Firefox 66, and SeaMonkey, whose
+	 * 2.53 platform predates 67) takes GetSelectedProfile, which "will
+	 * auto-select the only profile if there's just one"; Thunderbird/Firefox
+	 * 67+ do the same through the default they claim for the install.
+	 */
+	if (def < 0 && res->n - first == 1)
+		def = (long)first;
 	if (def >= 0)
 		res->v[def].is_default = true;
 	return 0;
@@ -806,9 +877,12 @@ profile_roots(enum app_id app, struct profile_root_list *out, struct mc_error *e
 /* ------------------------------------------------------------------ */
 /* discovery */
 
-/* Read one root into res; problems become warnings. */
-static void
-read_root(const struct profile_root *r, struct profile_list *res)
+/*
+ * Read one root into res; problems become warnings. A profiles.ini that cannot be read or is not
+ * a profiles.ini is also returned in err (its profiles are unknown).
+ */
+static int
+read_root(const struct profile_root *r, struct profile_list *res, struct mc_error *err)
 {
 	_autofree_ char *ini = path_join(r->dir, "profiles.ini");
 	_autofree_ char *inst = path_join(r->dir, "installs.ini");
@@ -819,7 +893,9 @@ read_root(const struct profile_root *r, struct profile_list *res)
 
 	if (fileio_read(ini, PROFILE_INI_MAX, &buf, &len, &e)) {
 		list_add_warning(res, &e);
-		return;
+		if (err && !err->code)
+			*err = e;
+		return e.code;
 	}
 	if (is_regular(inst)) {
 		mc_error_clear(&e);
@@ -827,8 +903,13 @@ read_root(const struct profile_root *r, struct profile_list *res)
 			list_add_warning(res, &e);
 	}
 	mc_error_clear(&e);
-	if (parse_into(buf, len, ibuf, ilen, r->dir, r->app, r->variant, res, &e))
+	if (parse_into(buf, len, ibuf, ilen, r->dir, r->app, r->variant, res, &e)) {
 		list_add_warning(res, &e);
+		if (err && !err->code)
+			*err = e;
+		return e.code;
+	}
+	return 0;
 }
 
 int
@@ -837,6 +918,7 @@ profile_discover(int app, struct profile_list *out, struct mc_error *err)
 	_cleanup_(profile_list_release) struct profile_list res = { 0 };
 	struct stat seen[ARRAY_SIZE(root_specs)];
 	size_t nseen = 0;
+	int broken = 0;
 
 	if (app >= APP_COUNT)
 		return mc_error_set(err, MC_EUSAGE, "unknown application %d", app);
@@ -863,12 +945,14 @@ profile_discover(int app, struct profile_list *out, struct mc_error *err)
 				continue;
 			if (nseen < ARRAY_SIZE(seen))
 				seen[nseen++] = st;
-			read_root(&roots.v[i], &res);
+			ret = read_root(&roots.v[i], &res, err);
+			if (ret && !broken)
+				broken = ret;
 		}
 	}
 	*out = res;
 	memset(&res, 0, sizeof(res));
-	return 0;
+	return broken;
 }
 
 /* ------------------------------------------------------------------ */
@@ -992,15 +1076,17 @@ resolve_dir(const char *arg, int app, struct profile *out, struct mc_error *err)
 		return mc_error_sys(err, "cannot resolve '%s'", arg);
 	if (stat(real, &st) < 0)
 		return mc_error_sys(err, "cannot stat '%s'", real);
-	/* Without a usable home directory the directory is simply not listed anywhere. */
-	if (profile_discover(app, &l, NULL) == 0) {
-		for (size_t i = 0; i < l.n; i++) {
-			struct stat ps;
+	/*
+	 * Without a usable home directory the directory is simply not listed anywhere; a broken
+	 * profiles.ini does not list it either, the others still may.
+	 */
+	(void)profile_discover(app, &l, NULL);
+	for (size_t i = 0; i < l.n; i++) {
+		struct stat ps;
 
-			if (stat(l.v[i].path, &ps) == 0 && ps.st_dev == st.st_dev && ps.st_ino == st.st_ino) {
-				profile_copy(out, &l.v[i]);
-				return 0;
-			}
+		if (stat(l.v[i].path, &ps) == 0 && ps.st_dev == st.st_dev && ps.st_ino == st.st_ino) {
+			profile_copy(out, &l.v[i]);
+			return 0;
 		}
 	}
 	base = strrchr(real, '/');
@@ -1056,12 +1142,14 @@ resolve_name(const char *name, int app, struct profile *out, struct mc_error *er
 	_autofree_ char *searched = NULL;
 	const struct profile *match = NULL;
 	size_t nmatch = 0;
+	struct mc_error broken = { 0 };
 	struct strbuf sb;
 	int ret;
 
-	ret = profile_discover(app, &l, err);
-	if (ret)
-		return ret;
+	/* A broken profiles.ini is reported when the name is not found in the others. */
+	ret = profile_discover(app, &l, &broken);
+	if (ret && l.n == 0)
+		return mc_error_set(err, ret, "%s", broken.msg);
 	for (size_t i = 0; i < l.n; i++) {
 		bool earlier = false;
 
@@ -1081,6 +1169,8 @@ resolve_name(const char *name, int app, struct profile *out, struct mc_error *er
 		profile_copy(out, match);
 		return 0;
 	}
+	if (ret)
+		return mc_error_set(err, broken.code, "%s", broken.msg);
 	if (nmatch > 1) {
 		strbuf_init(&sb);
 		for (size_t i = 0; i < l.n; i++)
@@ -1203,18 +1293,111 @@ profile_app_version(const char *dir)
 	return profile_compat_version(buf, len, file);
 }
 
+/*
+ * SeaMonkey numbers its releases 2.N, on a Gecko platform of its own number,
+ * and every decision mozcert takes by version (which store NSS opens, whether
+ * security.enable_md5_signatures is read, which cert_override.txt format is
+ * loaded) follows the platform, as Firefox's and Thunderbird's versions do.
+ * - 2.1 to 2.49: Gecko N + 3. SeaMonkey 2.1 shipped with Gecko 2.0 (Firefox
+ *   4), and the project's 2017 letter (blog.seamonkey-project.org, "The state
+ *   of the SeaMonkey union") puts 2.48 "on the level of Firefox 51".
+ *   2.0 ran on Gecko 1.9.1.
+ * - 2.53 and later: Gecko 60. The 2.53 line started from the Firefox 56/57
+ *   tree and took the ESR 60 platform and later backports; its user agent
+ *   says "rv:60.0" (e.g. "rv:60.0) Gecko/20100101 SeaMonkey/2.53.13"), and
+ *   it ships NSS newer than 3.35. NSS made sql: the default in 3.35 (bug
+ *   1377940), and a Gecko older than 58 passes no prefix while
+ *   security.use_sqldb is false (PSM's test "we create the system-default
+ *   databases" in 57), so 2.53 opens cert9.db either way; MD5 signatures
+ *   stay disabled whatever the pref says (mozilla::pkix, Gecko 33 and later).
+ * When LastPlatformDir holds a platform.ini whose [Build] BuildID is the
+ * platform build id of LastVersion (the platform that last ran the
+ * profile), its Milestone= wins over this table.
+ */
+static int
+seamonkey_gecko_major(unsigned long minor)
+{
+	if (minor == 0)
+		return 1;
+	if (minor >= 53)
+		return 60;
+	return (int)minor + 3;
+}
+
+/* Leading number of s; -1 when none or absurd. *end after it. */
+static long
+leading_number(const char *s, const char **end)
+{
+	unsigned long n = 0;
+	const char *p = s;
+
+	for (; isdigit((unsigned char)*p); p++) {
+		n = n * 10 + (unsigned long)(*p - '0');
+		if (n > INT_MAX)
+			return -1;
+	}
+	if (end)
+		*end = p;
+	return p == s ? -1 : (long)n;
+}
+
+int
+profile_platform_major(const char *app_version)
+{
+	const char *end;
+	long major = app_version ? leading_number(app_version, &end) : -1;
+	long minor;
+
+	if (major != 2 || *end != '.')
+		return (int)major;
+	/* 2.0.0.x is also Firefox and Thunderbird 2 (Gecko 1.8.1): the same era as SeaMonkey 2.0. */
+	minor = leading_number(end + 1, NULL);
+	return minor < 0 ? 2 : seamonkey_gecko_major((unsigned long)minor);
+}
+
+/* Milestone major of LastPlatformDir/platform.ini when it is the platform that wrote LastVersion; -1 otherwise. */
+static int
+platform_ini_major(const char *cbuf, size_t len, const char *file)
+{
+	_cleanup_(ini_doc_release) struct ini_doc doc = { 0 };
+	_cleanup_(ini_doc_release) struct ini_doc pdoc = { 0 };
+	_autofree_ char *pfile = NULL;
+	_autofree_ char *pbuf = NULL;
+	const char *dir, *last, *build_id, *milestone, *slash;
+	size_t plen;
+
+	if (ini_doc_parse(cbuf, len, file, &doc, NULL))
+		return -1;
+	dir = ini_get(ini_find(&doc, "Compatibility"), "LastPlatformDir");
+	last = ini_get(ini_find(&doc, "Compatibility"), "LastVersion");
+	if (!dir || dir[0] != '/' || !last || !(slash = strchr(last, '/')))
+		return -1;
+	pfile = path_join(dir, "platform.ini");
+	if (!is_regular(pfile) || fileio_read(pfile, PROFILE_INI_MAX, &pbuf, &plen, NULL) < 0 ||
+	    ini_doc_parse(pbuf, plen, pfile, &pdoc, NULL))
+		return -1;
+	build_id = ini_get(ini_find(&pdoc, "Build"), "BuildID");
+	milestone = ini_get(ini_find(&pdoc, "Build"), "Milestone");
+	if (!build_id || !milestone || !streq(build_id, slash + 1))
+		return -1;
+	return (int)leading_number(milestone, NULL);
+}
+
 int
 profile_app_major(const char *dir)
 {
 	_autofree_ char *v = profile_app_version(dir);
-	unsigned long major = 0;
+	_autofree_ char *file = NULL;
+	const char *buf;
+	size_t len;
+	int platform;
 
 	if (!v)
 		return -1;
-	for (const char *p = v; isdigit((unsigned char)*p); p++) {
-		major = major * 10 + (unsigned long)(*p - '0');
-		if (major > INT_MAX)
-			return -1;
+	if (leading_number(v, NULL) == 2 && (buf = compat_get(dir, &len))) {
+		file = path_join(dir, "compatibility.ini");
+		if ((platform = platform_ini_major(buf, len, file)) >= 0)
+			return platform;
 	}
-	return (int)major;
+	return profile_platform_major(v);
 }

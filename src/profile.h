@@ -61,10 +61,14 @@ void profile_list_release(struct profile_list *l);
  * a section without Name= or Path= is skipped (with a warning). The default
  * is the profile named by the first [Install*] Default= that names a listed
  * profile (not for snap and SeaMonkey, which do not use dedicated profiles),
- * else the last Default=1. installs.ini sections (no "Install" prefix) are
- * used when profiles.ini has no [General] Version= or no [Install*] section.
- * Text that is not a Mozilla profiles.ini yields an empty list, not an error.
- * Binary data (a NUL byte) is MC_EINPUT "ROOT/profiles.ini:LINE: ...".
+ * else the last Default=1, else the only profile when there is one. installs.ini
+ * sections (no "Install" prefix) are used when profiles.ini has no [General]
+ * Version= or no [Install*] section.
+ * Text that is not a profiles.ini is MC_EINPUT "ROOT/profiles.ini:LINE: ...":
+ * binary data (a NUL byte), UTF-16, a file that is empty or only comments, one
+ * with no well-formed [section] header, or none of [General], [ProfileN],
+ * [Install...], [BackgroundTasksProfiles]. Odd lines in a usable file are
+ * ignored as nsINIParser ignores them.
  * On success *out is initialised and filled (release it with
  * profile_list_release); on failure it is untouched.
  */
@@ -99,11 +103,13 @@ int profile_roots(enum app_id app, struct profile_root_list *out, struct mc_erro
 
 /*
  * All profiles of one app (app >= 0) or of every app (app < 0), from every
- * root whose profiles.ini exists. A root whose profiles.ini cannot be read
- * or parsed is recorded in out->warnings and the others are still read.
- * Two roots that are the same directory (symlink) are read once.
- * On success *out is initialised and filled; only a missing home directory
- * or a bad app is an error.
+ * root whose profiles.ini exists. Two roots that are the same directory
+ * (symlink) are read once. A root whose profiles.ini cannot be read or is not
+ * a profiles.ini (see profiles_ini_parse) is recorded in out->warnings, the
+ * others are still read, and the first such problem is returned (MC_EINPUT
+ * or MC_EFAIL, err naming the file and line) with *out filled all the same:
+ * release it in both cases. A missing home directory or a bad app is an
+ * error with *out untouched.
  */
 int profile_discover(int app, struct profile_list *out, struct mc_error *err);
 
@@ -126,8 +132,10 @@ int profile_resolve(const char *name_or_dir, int app, struct profile *out, struc
 /*
  * The default profile of app (app < 0: firefox, then thunderbird, then
  * seamonkey, first that has one): the is_default profile of its first root
- * (profile_roots order) that has one. MC_ENOENT when there is none. On
- * success *out is the caller's (profile_release); on failure untouched.
+ * (profile_roots order) that has one. MC_ENOENT when there is none; a broken
+ * profiles.ini of an app looked at is its error (the default it names is
+ * unknown). On success *out is the caller's (profile_release); on failure
+ * untouched.
  */
 int profile_default(int app, struct profile *out, struct mc_error *err);
 
@@ -141,8 +149,17 @@ enum store_format profile_store_format(const char *dir);
 char *profile_app_version(const char *dir);
 /* Pure: the same from the text of a compatibility.ini (file names it in messages). */
 char *profile_compat_version(const char *buf, size_t len, const char *file);
-/* Leading number of profile_app_version (153), or -1 when unknown. */
+/*
+ * Major version of the Gecko platform of the application that last ran the
+ * profile (the version every format decision is taken by): the leading
+ * number of profile_app_version (153) for Firefox and Thunderbird; for
+ * SeaMonkey (2.N) its platform's, from LastPlatformDir/platform.ini when that
+ * is the platform that ran, else by SeaMonkey's numbering (2.53.18 -> 60,
+ * 2.49.5 -> 52). -1 when unknown.
+ */
 int profile_app_major(const char *dir);
+/* Pure: the platform major of an application version ("2.53.18" -> 60, "115.3.0" -> 115); -1 when unknown. */
+int profile_platform_major(const char *app_version);
 
 /* Firefox/Thunderbird 58 made sql: the default; since 73 they cannot read dbm: (cert8.db) at all. */
 #define APP_FIRST_SQL_MAJOR 58

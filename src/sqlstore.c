@@ -235,6 +235,7 @@ scan_rows(sqlite3 *db, struct sqlstore_cert_report *r)
 	strbuf_addstr(&sql, " FROM nssPublic");
 	if (sqlite3_prepare_v2(db, sql.buf, -1, &st, NULL) != SQLITE_OK) {
 		note(r->problem, "cannot read nssPublic: %s", sqlite3_errmsg(db));
+		note(r->rows_problem, "cannot read nssPublic: %s", sqlite3_errmsg(db));
 		r->unreadable = 1;
 		strbuf_release(&sql);
 		return;
@@ -308,6 +309,7 @@ scan_rows(sqlite3 *db, struct sqlstore_cert_report *r)
 	if (rc != SQLITE_DONE) {
 		r->unreadable = 1;
 		note(r->problem, "rows after row %zu cannot be read: %s", r->rows, sqlite3_errmsg(db));
+		note(r->rows_problem, "rows after row %zu cannot be read: %s", r->rows, sqlite3_errmsg(db));
 	}
 	sqlite3_finalize(st);
 

@@ -27,6 +27,7 @@ struct sqlstore_cert_report {
 	size_t trust;             /* CKO_NSS_TRUST rows */
 	size_t trust_v32;         /* CKO_TRUST (PKCS #11 3.2, NSS >= 3.114) rows */
 	size_t unreadable;        /* rows SQLite could not read (1 when the scan broke off) */
+	char rows_problem[SQLSTORE_MSG_MAX]; /* why they could not be read, "" when they could */
 	size_t bad_certs;         /* certificate rows whose CKA_VALUE is missing or does not decode */
 	size_t orphan_trust;      /* trust rows that name no certificate of the file */
 	/*

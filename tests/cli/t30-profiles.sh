@@ -44,4 +44,67 @@ check "and creates nothing there" [ -z "$(ls -A "$T/nostore")" ]
 expect_rc "unknown command: exit 2" 2 frobnicate
 expect_rc "unknown app: exit 2" 2 --app netscape profiles
 expect_rc "--help: exit 0" 0 --help
+# ---- profiles.ini the application cannot use is an error naming file and line ----
+H=$HOME
+for kind in garbage binary empty nmap; do
+	export HOME=$T/bad-$kind
+	mkdir -p "$HOME/.mozilla/firefox"
+	ini=$HOME/.mozilla/firefox/profiles.ini
+	case $kind in
+	garbage) printf '# written by hand\nthis is not\nan ini file\n' >"$ini"; wantmsg="$ini:2: not a profiles.ini" ;;
+	binary) printf '[Profile0]\nName=a\n\000\001\002' >"$ini"; wantmsg="$ini:3: binary data" ;;
+	empty) : >"$ini"; wantmsg="$ini:1: not a profiles.ini: the file is empty" ;;
+	nmap) printf '[Intense scan]\ncommand = -T4 -A -v\n' >"$ini"; wantmsg="$ini:1: not a profiles.ini: no [General]" ;;
+	esac
+	expect_rc "profiles with a $kind profiles.ini: exit 1" 1 profiles
+	check "profiles ($kind): the error names the file and line" sh -c 'printf "%s\n" "$1" | grep -qF -- "$2"' _ "$errout" "$wantmsg"
+	check "profiles ($kind): no 'no profile found'" sh -c '! printf "%s\n" "$1" | grep -q "no profile found"' _ "$out"
+	expect_rc "cert list (default profile) with a $kind profiles.ini: exit 1" 1 cert list
+	check "cert list ($kind): the error names the file and line" sh -c 'printf "%s\n" "$1" | grep -qF -- "$2"' _ "$errout" "$wantmsg"
+done
+expect_rc "profiles --json with a broken profiles.ini" 1 --json profiles
+check "JSON: the result's error is input, naming the file, and profiles is an empty array" \
+	json_has "r['error']['code'] == 'input' and 'profiles.ini:1: not a profiles.ini' in r['error']['message'] and r['profiles'] == [] and d['ok'] is False"
+expect_rc "--all-profiles with a broken profiles.ini: exit 1" 1 --all-profiles cert list
+# A broken Firefox file does not hide Thunderbird's profiles from `profiles`, which still fails.
+mkdir -p "$HOME/.thunderbird/t.default"
+printf '[Profile0]\nName=tb\nIsRelative=1\nPath=t.default\nDefault=1\n' >"$HOME/.thunderbird/profiles.ini"
+expect_rc "profiles: a broken firefox file beside a good thunderbird one: exit 1" 1 --json profiles
+check "JSON: thunderbird's profile is listed all the same" json_has "[p['name'] for p in r['profiles']] == ['tb'] and r['error']['code'] == 'input'"
+expect_rc "--app thunderbird is not held up by firefox's file" 0 --app thunderbird profiles
+expect_rc "-p NAME found in the good file" 0 --app thunderbird -p tb profiles
+
+# ---- a single profile without Default=1 is the one the application starts ----
+for app in firefox thunderbird; do
+	export HOME=$T/single-$app
+	case $app in firefox) root=$HOME/.mozilla/firefox ;; thunderbird) root=$HOME/.thunderbird ;; esac
+	new_profile "$root/x.only"
+	printf '[General]\nStartWithLastProfile=1\nVersion=2\n\n[Profile0]\nName=only\nIsRelative=1\nPath=x.only\n' >"$root/profiles.ini"
+	expect_rc "$app: cert import into the single profile without Default=1" 0 --app $app cert import "$FIX/certs/root.pem"
+	check "$app: it went into that profile" sh -c 'certutil -L -d "sql:$1" | grep -qi "test root"' _ "$root/x.only"
+	expect_rc "$app: profiles --json" 0 --json --app $app profiles
+	check "$app: the profile is the default" json_has "r['profiles'][0]['default'] is True"
+done
+# Two profiles without a default: nothing is guessed.
+export HOME=$T/two
+mkdir -p "$HOME/.thunderbird/a" "$HOME/.thunderbird/b"
+printf '[Profile0]\nName=a\nIsRelative=1\nPath=a\n[Profile1]\nName=b\nIsRelative=1\nPath=b\n' >"$HOME/.thunderbird/profiles.ini"
+expect_rc "thunderbird with two profiles and no default: exit 1 (not found)" 1 --app thunderbird cert list
+check "it says there is no default profile" sh -c 'printf "%s\n" "$1" | grep -q "no default profile"' _ "$errout"
+export HOME=$H
+# ---- SeaMonkey 2.53 is judged by its Gecko platform (60), not by "2" ----
+export MOZCERT_APP_DIRS= MOZCERT_POLICY_DIRS="$T/nopol"
+for sm in 2.53.18:60:cert9:False 2.49.5:52:cert8:False 2.26.1:29:cert8:True; do
+	ver=${sm%%:*}; rest=${sm#*:}; gecko=${rest%%:*}; rest=${rest#*:}; uses=${rest%%:*}; acc=${rest#*:}
+	S=$T/sm-$ver
+	new_profile "$S"
+	certutil -N -d "dbm:$S" --empty-password
+	printf '[Compatibility]\nLastVersion=%s_20231229000000/20231229000000\nLastOSABI=Linux_x86_64-gcc3\nLastPlatformDir=/nonexistent/seamonkey\nLastAppDir=/nonexistent/seamonkey\n' "$ver" >"$S/compatibility.ini"
+	printf 'user_pref("security.enable_md5_signatures", true);\n' >"$S/prefs.js"
+	expect_rc "seamonkey $ver: md5 status" 0 --json --app seamonkey -p "$S" md5 status
+	check "seamonkey $ver: platform $gecko, MD5 accepted: $acc" \
+		json_has "r['md5']['app_major'] == $gecko and r['md5']['accepted'] is $acc and r['md5']['pref_value'] is True"
+	run --json --app seamonkey -p "$S" db check
+	check "seamonkey $ver: db check says the application reads $uses" json_has "r['application_uses'] == '$uses'"
+done
 done_testing

@@ -107,6 +107,29 @@ parse_fixture(char *path, const char *variant, struct profile_list *l)
 	free(path);
 }
 
+/* path (freed) parses as "not a profiles.ini", the first section being first_section. */
+static void
+assert_not_profiles_ini(char *path, const char *first_section)
+{
+	struct profile_list l = { 0 };
+	struct mc_error err = { 0 };
+	size_t len;
+	char *buf = read_whole(path, &len);
+	char *want = NULL;
+
+	ck_assert_msg(buf != NULL, "missing fixture %s", path);
+	ck_assert_int_eq(profiles_ini_parse(buf, len, NULL, 0, "/home/u/.mozilla/firefox", APP_FIREFOX, "native",
+					    &l, &err), MC_EINPUT);
+	if (asprintf(&want, "/home/u/.mozilla/firefox/profiles.ini:1: not a profiles.ini: no [General], "
+		     "[ProfileN] or [Install...] section (the first section is %s)", first_section) < 0)
+		abort();
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_ptr_null(l.v);
+	free(want);
+	free(buf);
+	free(path);
+}
+
 /* ------------------------------------------------------------------ */
 
 START_TEST(test_names)
@@ -175,13 +198,8 @@ END_TEST
 
 START_TEST(test_made_not_mozilla)
 {
-	struct profile_list l = { 0 };
-
-	/* An INI of another program that happens to be called profiles.ini: no profiles, no error. */
-	parse_fixture(fixture_path("made/profiles-ini-not-mozilla/profiles.ini"), "native", &l);
-	ck_assert_uint_eq(l.n, 0);
-	ck_assert_uint_eq(l.nwarnings, 0);
-	profile_list_release(&l);
+	/* An INI of another program that happens to be called profiles.ini: an error naming file and line. */
+	assert_not_profiles_ini(fixture_path("made/profiles-ini-not-mozilla/profiles.ini"), "[Quick scan]");
 }
 END_TEST
 
@@ -205,15 +223,93 @@ END_TEST
 
 START_TEST(test_extra_rexploit)
 {
-	struct profile_list l = { 0 };
 	char *path = extra_path("rexploit-nmap-profiles-ini/profiles.ini");
 
 	if (!path)
 		return;
-	parse_fixture(path, "native", &l);
+	/* An nmap file that happens to be called profiles.ini: well-formed INI, but not a profiles.ini. */
+	assert_not_profiles_ini(path, "[Intense scan]");
+}
+END_TEST
+
+/* What Firefox would read as no profile at all is an error naming the file and the line. */
+START_TEST(test_parse_not_profiles_ini)
+{
+	static const struct {
+		const char *text;
+		const char *msg;
+	} cases[] = {
+		{ "", "/r/profiles.ini:1: not a profiles.ini: the file is empty" },
+		{ "\n# only a comment\n  \n;another\n", "/r/profiles.ini:1: not a profiles.ini: the file is only blank lines and comments" },
+		{ "# junk follows\nhello world\nName=x\nPath=a\n", "/r/profiles.ini:2: not a profiles.ini: no [section] header" },
+		{ "\xef\xbb\xbf\n\x89PNG\x1a\x7f\xff\xfe garbage", "/r/profiles.ini:2: not a profiles.ini: no [section] header" },
+		{ "[Profile0] junk\nName=hidden\nIsRelative=1\nPath=a\n", "/r/profiles.ini:1: not a profiles.ini: no [section] header" },
+		{ "\n\n[Settings]\nfoo=1\n", "/r/profiles.ini:3: not a profiles.ini: no [General], [ProfileN] or [Install...] section (the first section is [Settings])" },
+		{ "\xff\xfe[\0G\0", "/r/profiles.ini:1: UTF-16 text is not supported" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct profile_list l = { 0 };
+		struct mc_error err = { 0 };
+		size_t len = i == ARRAY_SIZE(cases) - 1 ? 6 : strlen(cases[i].text);
+
+		ck_assert_int_eq(profiles_ini_parse(cases[i].text, len, NULL, 0, "/r", APP_FIREFOX, "native", &l, &err),
+				 MC_EINPUT);
+		ck_assert_msg(strncmp(err.msg, cases[i].msg, strlen(cases[i].msg)) == 0, "case %zu: %s", i, err.msg);
+		ck_assert_ptr_null(l.v);
+	}
+}
+END_TEST
+
+/* A usable file keeps what the application reads: [General] alone is no profile, not an error. */
+START_TEST(test_parse_usable_without_profiles)
+{
+	struct profile_list l = { 0 };
+
+	parse_text("[General]\nStartWithLastProfile=1\nVersion=2\n", NULL, "native", &l);
 	ck_assert_uint_eq(l.n, 0);
-	ck_assert_uint_eq(l.nwarnings, 0);
 	profile_list_release(&l);
+	/* Junk before the first header is skipped, as nsINIParser skips it. */
+	parse_text("garbage line\n[Profile0]\nName=p\nIsRelative=1\nPath=p\n", NULL, "native", &l);
+	ck_assert_uint_eq(l.n, 1);
+	profile_list_release(&l);
+}
+END_TEST
+
+/* A single profile without Default=1 is the one the application starts; two are not guessed. */
+START_TEST(test_parse_single_profile_default)
+{
+	struct profile_list l = { 0 };
+
+	parse_text("[General]\nVersion=2\n[Profile0]\nName=only\nIsRelative=1\nPath=o\n", NULL, "native", &l);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert(l.v[0].is_default);
+	profile_list_release(&l);
+	parse_text("[Profile0]\nName=a\nIsRelative=1\nPath=a\n[Profile1]\nName=b\nIsRelative=1\nPath=b\n", NULL,
+		   "native", &l);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert(!l.v[0].is_default && !l.v[1].is_default);
+	profile_list_release(&l);
+	/* The only usable one of two sections (the other has no Path=) is the default too. */
+	parse_text("[Profile0]\nName=a\nIsRelative=1\n[Profile1]\nName=b\nIsRelative=1\nPath=b\n", NULL,
+		   "native", &l);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_str_eq(l.v[0].name, "b");
+	ck_assert(l.v[0].is_default);
+	profile_list_release(&l);
+	/* Thunderbird and SeaMonkey alike. */
+	{
+		struct mc_error err = { 0 };
+		static const char tb[] = "[General]\nStartWithLastProfile=1\n\n[Profile0]\nName=default\nIsRelative=1\nPath=x.default\n";
+
+		for (int a = APP_THUNDERBIRD; a <= APP_SEAMONKEY; a++) {
+			ck_assert_int_eq(profiles_ini_parse(tb, strlen(tb), NULL, 0, "/r", (enum app_id)a, "native", &l,
+							    &err), 0);
+			ck_assert_uint_eq(l.n, 1);
+			ck_assert(l.v[0].is_default);
+			profile_list_release(&l);
+		}
+	}
 }
 END_TEST
 
@@ -278,7 +374,7 @@ START_TEST(test_parse_keys_exact)
 	profile_list_release(&l);
 
 	/* A malformed section header hides its keys; an unclosed one is accepted as Firefox does. */
-	parse_text("[Profile0] junk\nName=hidden\nIsRelative=1\nPath=a\n", NULL, "native", &l);
+	parse_text("[Profile0] junk\nName=hidden\nIsRelative=1\nPath=a\n[General]\n", NULL, "native", &l);
 	ck_assert_uint_eq(l.n, 0);
 	profile_list_release(&l);
 	parse_text("[Profile0\nName=open\nIsRelative=1\nPath=a\n", NULL, "native", &l);
@@ -287,7 +383,7 @@ START_TEST(test_parse_keys_exact)
 	profile_list_release(&l);
 
 	/* Keys before any section are ignored. */
-	parse_text("Name=x\nIsRelative=1\nPath=a\n", NULL, "native", &l);
+	parse_text("Name=x\nIsRelative=1\nPath=a\n[General]\n", NULL, "native", &l);
 	ck_assert_uint_eq(l.n, 0);
 	profile_list_release(&l);
 }
@@ -591,7 +687,9 @@ START_TEST(test_discover_broken_root)
 	free(f);
 	free(root);
 
-	ck_assert_int_eq(profile_discover(-1, &l, &err), 0);
+	/* The others are still read, and the first broken file is the error. */
+	ck_assert_int_eq(profile_discover(-1, &l, &err), MC_EINPUT);
+	ck_assert_msg(strstr(err.msg, "/.thunderbird/profiles.ini:2: binary data"), "%s", err.msg);
 	ck_assert_uint_eq(l.n, 1);
 	ck_assert_str_eq(l.v[0].name, "good");
 	ck_assert_uint_eq(l.nwarnings, 2);
@@ -818,7 +916,8 @@ START_TEST(test_default)
 	profile_release(&p);
 
 	/* A root with profiles but no default gives way to the next root. */
-	free(make_root(".mozilla/firefox", "[Profile0]\nName=a\nIsRelative=1\nPath=a\n"));
+	free(make_root(".mozilla/firefox", "[Profile0]\nName=a\nIsRelative=1\nPath=a\n"
+					   "[Profile1]\nName=b\nIsRelative=1\nPath=b\n"));
 	free(make_root_named("snap/firefox/common/.mozilla/firefox", "snappy", "s"));
 	ck_assert_int_eq(profile_default(APP_FIREFOX, &p, &err), 0);
 	ck_assert_str_eq(p.name, "snappy");
@@ -852,8 +951,9 @@ START_TEST(test_app_version)
 	free(v);
 	ck_assert_int_eq(profile_app_major(tmp), 153);
 
+	/* SeaMonkey is judged by its Gecko platform, not by "2". */
 	write_in(tmp, "compatibility.ini", "[Compatibility]\nLastVersion=2.53.18.2_20240501/20240501\n");
-	ck_assert_int_eq(profile_app_major(tmp), 2);
+	ck_assert_int_eq(profile_app_major(tmp), 60);
 
 	write_in(tmp, "compatibility.ini", "[Compatibility]\nLastVersion=116.0b3_20230707/20230707\n");
 	v = profile_app_version(tmp);
@@ -874,6 +974,46 @@ START_TEST(test_app_version)
 	ck_assert_int_eq(profile_app_major(tmp), -1);
 	write_in(tmp, "compatibility.ini", "[Compatibility]\nLastVersion=_1/1\n");
 	ck_assert_int_eq(profile_app_major(tmp), -1);
+}
+END_TEST
+
+START_TEST(test_platform_major)
+{
+	static const struct {
+		const char *v;
+		int major;
+	} cases[] = {
+		{ "153.8.0", 153 }, { "115.3.0", 115 }, { "3.0", 3 }, { "1.5.0.12", 1 },
+		{ "2.0.0.20", 1 },   /* Firefox/Thunderbird 2 and SeaMonkey 2.0: Gecko 1.8/1.9 */
+		{ "2.1", 4 }, { "2.17.1", 20 }, { "2.48", 51 }, { "2.49.5", 52 },
+		{ "2.53", 60 }, { "2.53.18", 60 }, { "2.53.18.2", 60 }, { "2.57a1", 60 },
+		{ "2", 2 }, { "", -1 }, { "x", -1 },
+	};
+	char *dir, *compat;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		ck_assert_msg(profile_platform_major(cases[i].v) == cases[i].major, "%s: %d", cases[i].v,
+			      profile_platform_major(cases[i].v));
+	ck_assert_int_eq(profile_platform_major(NULL), -1);
+
+	/* A SeaMonkey 2.49 profile: Gecko 52, older than the sql: default. */
+	write_in(tmp, "compatibility.ini", "[Compatibility]\nLastVersion=2.49.5_20190815/20190815\n");
+	ck_assert_int_eq(profile_app_major(tmp), 52);
+
+	/* LastPlatformDir's platform.ini wins when it is the platform that ran (same build id). */
+	dir = cat(tmp, "sm-platform");
+	mkdir_p(dir);
+	write_in(dir, "platform.ini", "[Build]\nBuildID=20231229120000\nMilestone=61.0.2\nSourceStamp=x\n");
+	if (asprintf(&compat, "[Compatibility]\nLastVersion=2.53.18_20231229233000/20231229120000\n"
+			      "LastPlatformDir=%s\nLastAppDir=%s/app\n", dir, dir) < 0)
+		ck_abort();
+	write_in(tmp, "compatibility.ini", compat);
+	ck_assert_int_eq(profile_app_major(tmp), 61);
+	/* Another build installed there since: the numbering decides. */
+	write_in(dir, "platform.ini", "[Build]\nBuildID=20250101000000\nMilestone=61.0.2\n");
+	ck_assert_int_eq(profile_app_major(tmp), 60);
+	free(compat);
+	free(dir);
 }
 END_TEST
 
@@ -1164,6 +1304,9 @@ make_suite(void)
 	tcase_add_test(tc, test_made_not_mozilla);
 	tcase_add_test(tc, test_extra_mscalindt);
 	tcase_add_test(tc, test_extra_rexploit);
+	tcase_add_test(tc, test_parse_not_profiles_ini);
+	tcase_add_test(tc, test_parse_usable_without_profiles);
+	tcase_add_test(tc, test_parse_single_profile_default);
 	tcase_add_test(tc, test_parse_mozilla_syntax);
 	tcase_add_test(tc, test_parse_keys_exact);
 	tcase_add_test(tc, test_parse_paths);
@@ -1189,6 +1332,7 @@ make_suite(void)
 	tc = tcase_create("files");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_app_version);
+	tcase_add_test(tc, test_platform_major);
 	tcase_add_test(tc, test_store_format);
 	suite_add_tcase(s, tc);
 
