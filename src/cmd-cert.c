@@ -206,7 +206,7 @@ verify_stage(const struct stage *st, const struct expect *ex, size_t n, const ch
 	size_t nv = 0;
 	int ret;
 
-	if ((ret = certdb_open(st->dir, st->kind, 0, password, &db, err)) < 0)
+	if ((ret = certdb_open_as(st->dir, st->profile_dir, st->kind, 0, password, &db, err)) < 0)
 		return ret;
 	ret = certdb_list(db, &v, &nv, err);
 	if (certdb_close(db, ret < 0 ? NULL : err) < 0 && ret == 0)
@@ -290,7 +290,7 @@ staged_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	}
 	if ((ret = stage_begin(p->path, (enum certdb_kind)kind, &st, err)) < 0)
 		goto out;
-	if ((ret = certdb_open(st.dir, (enum certdb_kind)kind, CERTDB_RDWR, ctx->password, &db, err)) < 0)
+	if ((ret = certdb_open_as(st.dir, p->path, (enum certdb_kind)kind, CERTDB_RDWR, ctx->password, &db, err)) < 0)
 		goto out;
 	r = xzalloc(nr * sizeof(*r));
 	ex = xzalloc(nr * sizeof(*ex));
@@ -367,6 +367,7 @@ out:
 			import_result_release(&r[i]);
 	free(r);
 	free(ex);
+	mc_error_rebase(err, st.dir, p->path);  /* messages name the profile's files, not the staging copy */
 	stage_release(&st);
 	return ret;
 }

@@ -548,7 +548,7 @@ copy_legacy(const char *profile_dir, const char *dst, struct mc_error *err)
 }
 
 static int
-list_store(const char *dir, enum certdb_kind kind, unsigned flags, const char *password,
+list_store(const char *dir, const char *shown, enum certdb_kind kind, unsigned flags, const char *password,
 	   struct cert_info **v, size_t *n, struct mc_error *err)
 {
 	struct certdb *db = NULL;
@@ -556,7 +556,7 @@ list_store(const char *dir, enum certdb_kind kind, unsigned flags, const char *p
 
 	*v = NULL;
 	*n = 0;
-	if ((ret = certdb_open(dir, kind, flags, password, &db, err)) < 0)
+	if ((ret = certdb_open_as(dir, shown, kind, flags, password, &db, err)) < 0)
 		return ret;
 	ret = certdb_list(db, v, n, err);
 	if (certdb_close(db, ret < 0 ? NULL : err) < 0 && ret == 0)
@@ -643,7 +643,7 @@ upgrade_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		if (fileio_exists(path) && sqlstore_dbm_header_check(path, NULL, &e) == MC_EDAMAGED)
 			return mc_error_set(err, MC_EDAMAGED, "%s; run 'mozcert -p %s db repair' instead", e.msg, p->path);
 	}
-	if ((ret = list_store(p->path, CERTDB_DBM, CERTDB_PRIVATE_COPY, NULL, &old, &n_old, err)) < 0)
+	if ((ret = list_store(p->path, p->path, CERTDB_DBM, CERTDB_PRIVATE_COPY, NULL, &old, &n_old, err)) < 0)
 		goto out;
 	if ((ret = stage_begin(p->path, CERTDB_SQL, &st, err)) < 0)
 		goto out;
@@ -651,16 +651,16 @@ upgrade_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	if ((ret = copy_legacy(p->path, legacy_copy, err)) < 0)
 		goto out;
 	/* NSS reads no lone cert8.db: the copy gets an empty key3.db (public profiles often lack one). */
-	if (!exists_in(legacy_copy, "key3.db") && (ret = certdb_create(legacy_copy, CERTDB_DBM, NULL, err)) < 0)
+	if (!exists_in(legacy_copy, "key3.db") && (ret = certdb_create_as(legacy_copy, p->path, CERTDB_DBM, NULL, err)) < 0)
 		goto out;
 	/* No cert9.db yet: an empty store (empty password, as Firefox makes) to merge into. */
-	if (!had_modern && (ret = certdb_create(st.dir, CERTDB_SQL, NULL, err)) < 0)
+	if (!had_modern && (ret = certdb_create_as(st.dir, p->path, CERTDB_SQL, NULL, err)) < 0)
 		goto out;
-	if ((ret = certdb_open(st.dir, CERTDB_SQL, CERTDB_RDWR, ctx->password, &db, err)) < 0)
+	if ((ret = certdb_open_as(st.dir, p->path, CERTDB_SQL, CERTDB_RDWR, ctx->password, &db, err)) < 0)
 		goto out;
 	if ((ret = certdb_list(db, &before, &n_before, err)) < 0)
 		goto out;
-	if ((ret = certdb_merge(db, legacy_copy, CERTDB_DBM, !had_modern, &rep, err)) < 0)
+	if ((ret = certdb_merge(db, legacy_copy, p->path, CERTDB_DBM, !had_modern, &rep, err)) < 0)
 		goto out;
 	ret = certdb_close(db, err);
 	db = NULL;
@@ -668,7 +668,7 @@ upgrade_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		goto out;
 
 	/* Verify: reopen what will be swapped in, and find every legacy certificate with its trust. */
-	if ((ret = list_store(st.dir, CERTDB_SQL, 0, ctx->password, &after, &n_after, err)) < 0)
+	if ((ret = list_store(st.dir, p->path, CERTDB_SQL, 0, ctx->password, &after, &n_after, err)) < 0)
 		goto out;
 	arr = json_object_new_array_ext((int)n_old);
 	for (size_t i = 0; i < n_old; i++) {
@@ -760,6 +760,9 @@ out:
 	cert_info_array_free(after, n_after);
 	if (backup_used)
 		backup_release(&backup);
+	/* messages name the profile's files, not the staging copies (the legacy copy is inside st.dir) */
+	mc_error_rebase(err, legacy_copy, p->path);
+	mc_error_rebase(err, st.dir, p->path);
 	stage_release(&st);
 	return ret;
 }
@@ -1092,6 +1095,7 @@ restore_pair(const struct cmd_ctx *ctx, const struct profile *p, const char *bdi
 	}
 	ret = stage_commit(&st, nb, err);
 out:
+	mc_error_rebase(err, st.dir, p->path);
 	stage_release(&st);
 	return ret;
 }

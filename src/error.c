@@ -149,3 +149,37 @@ mc_nss_error_text(int code)
 	text = PR_ErrorToString(code, PR_LANGUAGE_I_DEFAULT);
 	return text && *text ? text : "unknown error";
 }
+
+/* A byte that may continue a file name component: "DIR" matches in "DIR/x" and "'DIR'", not in "DIRx". */
+static bool
+name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+	       c == '.';
+}
+
+void
+mc_error_rebase(struct mc_error *err, const char *from, const char *to)
+{
+	char out[sizeof(err->msg)];
+	size_t fl, tl, o = 0;
+	const char *s;
+
+	if (!err || !err->code || !from || !*from || !to)
+		return;
+	fl = strlen(from);
+	tl = strlen(to);
+	for (s = err->msg; *s && o + 1 < sizeof(out);) {
+		if (strncmp(s, from, fl) == 0 && !name_char(s[fl])) {
+			size_t k = tl < sizeof(out) - 1 - o ? tl : sizeof(out) - 1 - o;
+
+			memcpy(out + o, to, k);
+			o += k;
+			s += fl;
+		} else {
+			out[o++] = *s++;
+		}
+	}
+	out[o] = '\0';
+	memcpy(err->msg, out, o + 1);
+}
