@@ -274,6 +274,7 @@ staged_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	struct expect *ex = NULL;
 	size_t nr = op == OP_IMPORT ? opts.ders.n : 1;
 	size_t changed = 0;
+	bool absent = false;
 	int kind, ret;
 	struct backup backup;
 	struct json_object *arr;
@@ -308,6 +309,14 @@ staged_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 			ret = certdb_set_trust(db, opts.key, &opts.trust, &r[i], err);
 		} else {
 			ret = certdb_remove(db, opts.key, &r[i], err);
+			if (ret == MC_ENOENT) {
+				/* Already absent: "ensure absent" is done; nothing to stage, verify or back up. */
+				mc_error_clear(err);
+				import_result_release(&r[i]);
+				absent = true;
+				nr = 0;
+				break;
+			}
 		}
 		if (ret < 0)
 			goto out;
@@ -322,7 +331,7 @@ staged_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	if (ret < 0)
 		goto out;
 	/* A batch that added a certificate twice must expect its last state only: verify finds by hash. */
-	if ((ret = verify_stage(&st, ex, nr, ctx->password, err)) < 0)
+	if (!absent && (ret = verify_stage(&st, ex, nr, ctx->password, err)) < 0)
 		goto out;
 	if (changed && !ctx->dry_run) {
 		backup_init(&backup, p->path, ctx->cmd_name);
@@ -355,8 +364,13 @@ staged_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 				word, op == OP_REMOVE ? "" : r[i].trust, r[i].nickname ? r[i].nickname : r[i].sha256_hex);
 	}
 	json_object_object_add(res, "certificates", arr);
-	cmd_out(ctx, "%zu changed, %zu unchanged%s\n", changed, nr - changed,
-		ctx->dry_run ? " (dry run: nothing written)" : "");
+	if (op == OP_REMOVE)
+		json_object_object_add(res, "removed", json_object_new_int64(absent ? 0 : 1));
+	if (absent)
+		cmd_out(ctx, "no certificate '%s' in '%s': nothing to remove\n", opts.key, p->path);
+	else
+		cmd_out(ctx, "%zu changed, %zu unchanged%s\n", changed, nr - changed,
+			ctx->dry_run ? " (dry run: nothing written)" : "");
 	warn_legacy(ctx, p, kind, res);
 	ret = 0;
 out:
