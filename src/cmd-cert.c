@@ -304,6 +304,8 @@ staged_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 
 				mc_error_clear(err);
 				mc_error_set(err, ret, "%s: %s", opts.ders.v[i].origin, inner.msg);
+				err->sys_errno = inner.sys_errno;
+				err->nss_code = inner.nss_code;
 			}
 		} else if (op == OP_TRUST) {
 			ret = certdb_set_trust(db, opts.key, &opts.trust, &r[i], err);

@@ -164,6 +164,7 @@ mc_error_rebase(struct mc_error *err, const char *from, const char *to)
 	char out[sizeof(err->msg)];
 	size_t fl, tl, o = 0;
 	const char *s;
+	bool hit = false;
 
 	if (!err || !err->code || !from || !*from || !to)
 		return;
@@ -176,10 +177,23 @@ mc_error_rebase(struct mc_error *err, const char *from, const char *to)
 			memcpy(out + o, to, k);
 			o += k;
 			s += fl;
+			hit = true;
 		} else {
 			out[o++] = *s++;
 		}
 	}
 	out[o] = '\0';
+	/*
+	 * A system error on the copy (a full /dev/shm or TMPDIR) is not one of the user's disk: say where
+	 * the copy was, by its parent directory (the copy itself is gone by the time the message is read).
+	 */
+	if (hit && (err->sys_errno || err->nss_code)) {
+		const char *slash = strrchr(from, '/');
+		int plen = slash ? (slash == from ? 1 : (int)(slash - from)) : 1;
+
+		snprintf(out + o, sizeof(out) - o, " (in mozcert's working copy, under '%.*s')", plen,
+			 slash ? from : ".");
+		o += strlen(out + o);
+	}
 	memcpy(err->msg, out, o + 1);
 }

@@ -76,4 +76,21 @@ else
 	ok "staging in /dev/shm # SKIP /dev/shm is not writable"
 fi
 
+# a full staging area: the message names the profile's file, and where the working copy was
+if [ -n "${IOFAULT_SO:-}" ] && [ -f "$IOFAULT_SO" ] && [ -z "${MOZCERT_VALGRIND:-}" ]; then
+	mkdir -p "$T/st"
+	snap=$(sum_dir "$P")
+	for k in 1 5; do
+		MOZCERT_STAGE_DIR=$T/st IOFAULT_OP=write IOFAULT_N=$k IOFAULT_ERRNO=ENOSPC IOFAULT_PATH_PREFIX=$T/st \
+			LD_PRELOAD=$IOFAULT_SO "$MOZCERT" -p "$P" cert import "$FIX/certs/intermediate.pem" >"$T/full.out" 2>&1
+		rc=$?
+		cat "$T/full.out" >>"$T/messages"
+		check "staging area full (write #$k): exit 1, profile unchanged" sh -c '[ "$1" -eq 1 ] && [ "$2" = "$3" ]' _ "$rc" "$snap" "$(sum_dir "$P")"
+		check "staging area full (write #$k): names P/cert9.db, the errno, and where the copy was ($(cat "$T/full.out"))" \
+			sh -c 'grep -q "'"'"'$1/cert9.db[^'"'"']*'"'"': No space left on device" "$3" && grep -qF "(in mozcert'"'"'s working copy, under '"'"'$2'"'"')" "$3"' _ "$P" "$T/st" "$T/full.out"
+	done
+else
+	ok "staging area full # SKIP the fault-injection shim was not built (IOFAULT_SO), or under valgrind"
+fi
+
 done_testing
