@@ -825,6 +825,8 @@ id_seq(const char *id, size_t *stamp_len)
 /*
  * Backup ids in time order: "STAMP" < "STAMP-1" < ... < "STAMP-9" < "STAMP-10" (the
  * numbers backup_create adds within one second compare as numbers, not as strings).
+ * A total order on (stamp, suffix not a number, number, whole id), also for names
+ * mozcert did not make.
  */
 static int
 cmp_id(const void *a, const void *b)
@@ -832,11 +834,17 @@ cmp_id(const void *a, const void *b)
 	const char *x = *(char *const *)a, *y = *(char *const *)b;
 	size_t lx, ly;
 	long nx = id_seq(x, &lx), ny = id_seq(y, &ly);
-	int c;
+	int c = memcmp(x, y, lx < ly ? lx : ly);
 
-	if (nx < 0 || ny < 0 || lx != ly || (c = memcmp(x, y, lx)) != 0)
-		return strcmp(x, y);
-	return nx < ny ? -1 : nx > ny;
+	if (c)
+		return c;
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	if ((nx < 0) != (ny < 0))
+		return nx < 0 ? 1 : -1;
+	if (nx != ny)
+		return nx < ny ? -1 : 1;
+	return strcmp(x, y);
 }
 
 /* A name db restore may write into the profile: a plain file name, not one of the backup's notes. */
