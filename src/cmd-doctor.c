@@ -146,8 +146,10 @@ check_overrides(const struct cmd_ctx *ctx, const struct profile *p, struct findi
 
 /*
  * Backups worth a mention: more than this on disk (what removing them would
- * free, as db backups counts it). A backup of a store is about its size, a
- * few hundred KiB to a few MiB: 64 MiB is dozens of them, or a very large store.
+ * free, as db backups counts it). A backup holds the files a change replaced:
+ * 68 KiB for an empty store, 228 and 356 KiB for the cert9.db of two used
+ * Firefox profiles (measured): 64 MiB is some hundreds of backups, or a store
+ * far larger than usual; either is worth a prune.
  */
 #define BACKUPS_NOTE_BYTES ((int64_t)64 * 1024 * 1024)
 
