@@ -206,7 +206,7 @@ verify_stage(const struct stage *st, const struct expect *ex, size_t n, const ch
 	size_t nv = 0;
 	int ret;
 
-	if ((ret = certdb_open(st->dir, st->kind, 0, password, &db, err)) < 0)
+	if ((ret = certdb_open_as(st->dir, st->profile_dir, st->kind, 0, password, &db, err)) < 0)
 		return ret;
 	ret = certdb_list(db, &v, &nv, err);
 	if (certdb_close(db, ret < 0 ? NULL : err) < 0 && ret == 0)
@@ -274,6 +274,7 @@ staged_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	struct expect *ex = NULL;
 	size_t nr = op == OP_IMPORT ? opts.ders.n : 1;
 	size_t changed = 0;
+	bool absent = false;
 	int kind, ret;
 	struct backup backup;
 	struct json_object *arr;
@@ -290,7 +291,7 @@ staged_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	}
 	if ((ret = stage_begin(p->path, (enum certdb_kind)kind, &st, err)) < 0)
 		goto out;
-	if ((ret = certdb_open(st.dir, (enum certdb_kind)kind, CERTDB_RDWR, ctx->password, &db, err)) < 0)
+	if ((ret = certdb_open_as(st.dir, p->path, (enum certdb_kind)kind, CERTDB_RDWR, ctx->password, &db, err)) < 0)
 		goto out;
 	r = xzalloc(nr * sizeof(*r));
 	ex = xzalloc(nr * sizeof(*ex));
@@ -303,11 +304,21 @@ staged_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 
 				mc_error_clear(err);
 				mc_error_set(err, ret, "%s: %s", opts.ders.v[i].origin, inner.msg);
+				err->sys_errno = inner.sys_errno;
+				err->nss_code = inner.nss_code;
 			}
 		} else if (op == OP_TRUST) {
 			ret = certdb_set_trust(db, opts.key, &opts.trust, &r[i], err);
 		} else {
 			ret = certdb_remove(db, opts.key, &r[i], err);
+			if (ret == MC_ENOENT) {
+				/* Already absent: "ensure absent" is done; nothing to stage, verify or back up. */
+				mc_error_clear(err);
+				import_result_release(&r[i]);
+				absent = true;
+				nr = 0;
+				break;
+			}
 		}
 		if (ret < 0)
 			goto out;
@@ -322,7 +333,7 @@ staged_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	if (ret < 0)
 		goto out;
 	/* A batch that added a certificate twice must expect its last state only: verify finds by hash. */
-	if ((ret = verify_stage(&st, ex, nr, ctx->password, err)) < 0)
+	if (!absent && (ret = verify_stage(&st, ex, nr, ctx->password, err)) < 0)
 		goto out;
 	if (changed && !ctx->dry_run) {
 		backup_init(&backup, p->path, ctx->cmd_name);
@@ -355,8 +366,13 @@ staged_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 				word, op == OP_REMOVE ? "" : r[i].trust, r[i].nickname ? r[i].nickname : r[i].sha256_hex);
 	}
 	json_object_object_add(res, "certificates", arr);
-	cmd_out(ctx, "%zu changed, %zu unchanged%s\n", changed, nr - changed,
-		ctx->dry_run ? " (dry run: nothing written)" : "");
+	if (op == OP_REMOVE)
+		json_object_object_add(res, "removed", json_object_new_int64(absent ? 0 : 1));
+	if (absent)
+		cmd_out(ctx, "no certificate '%s' in '%s': nothing to remove\n", opts.key, p->path);
+	else
+		cmd_out(ctx, "%zu changed, %zu unchanged%s\n", changed, nr - changed,
+			ctx->dry_run ? " (dry run: nothing written)" : "");
 	warn_legacy(ctx, p, kind, res);
 	ret = 0;
 out:
@@ -367,6 +383,7 @@ out:
 			import_result_release(&r[i]);
 	free(r);
 	free(ex);
+	mc_error_rebase(err, st.dir, p->path);  /* messages name the profile's files, not the staging copy */
 	stage_release(&st);
 	return ret;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <nss.h>
@@ -548,7 +549,7 @@ copy_legacy(const char *profile_dir, const char *dst, struct mc_error *err)
 }
 
 static int
-list_store(const char *dir, enum certdb_kind kind, unsigned flags, const char *password,
+list_store(const char *dir, const char *shown, enum certdb_kind kind, unsigned flags, const char *password,
 	   struct cert_info **v, size_t *n, struct mc_error *err)
 {
 	struct certdb *db = NULL;
@@ -556,7 +557,7 @@ list_store(const char *dir, enum certdb_kind kind, unsigned flags, const char *p
 
 	*v = NULL;
 	*n = 0;
-	if ((ret = certdb_open(dir, kind, flags, password, &db, err)) < 0)
+	if ((ret = certdb_open_as(dir, shown, kind, flags, password, &db, err)) < 0)
 		return ret;
 	ret = certdb_list(db, v, n, err);
 	if (certdb_close(db, ret < 0 ? NULL : err) < 0 && ret == 0)
@@ -643,7 +644,7 @@ upgrade_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		if (fileio_exists(path) && sqlstore_dbm_header_check(path, NULL, &e) == MC_EDAMAGED)
 			return mc_error_set(err, MC_EDAMAGED, "%s; run 'mozcert -p %s db repair' instead", e.msg, p->path);
 	}
-	if ((ret = list_store(p->path, CERTDB_DBM, CERTDB_PRIVATE_COPY, NULL, &old, &n_old, err)) < 0)
+	if ((ret = list_store(p->path, p->path, CERTDB_DBM, CERTDB_PRIVATE_COPY, NULL, &old, &n_old, err)) < 0)
 		goto out;
 	if ((ret = stage_begin(p->path, CERTDB_SQL, &st, err)) < 0)
 		goto out;
@@ -651,16 +652,16 @@ upgrade_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	if ((ret = copy_legacy(p->path, legacy_copy, err)) < 0)
 		goto out;
 	/* NSS reads no lone cert8.db: the copy gets an empty key3.db (public profiles often lack one). */
-	if (!exists_in(legacy_copy, "key3.db") && (ret = certdb_create(legacy_copy, CERTDB_DBM, NULL, err)) < 0)
+	if (!exists_in(legacy_copy, "key3.db") && (ret = certdb_create_as(legacy_copy, p->path, CERTDB_DBM, NULL, err)) < 0)
 		goto out;
 	/* No cert9.db yet: an empty store (empty password, as Firefox makes) to merge into. */
-	if (!had_modern && (ret = certdb_create(st.dir, CERTDB_SQL, NULL, err)) < 0)
+	if (!had_modern && (ret = certdb_create_as(st.dir, p->path, CERTDB_SQL, NULL, err)) < 0)
 		goto out;
-	if ((ret = certdb_open(st.dir, CERTDB_SQL, CERTDB_RDWR, ctx->password, &db, err)) < 0)
+	if ((ret = certdb_open_as(st.dir, p->path, CERTDB_SQL, CERTDB_RDWR, ctx->password, &db, err)) < 0)
 		goto out;
 	if ((ret = certdb_list(db, &before, &n_before, err)) < 0)
 		goto out;
-	if ((ret = certdb_merge(db, legacy_copy, CERTDB_DBM, !had_modern, &rep, err)) < 0)
+	if ((ret = certdb_merge(db, legacy_copy, p->path, CERTDB_DBM, !had_modern, &rep, err)) < 0)
 		goto out;
 	ret = certdb_close(db, err);
 	db = NULL;
@@ -668,7 +669,7 @@ upgrade_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		goto out;
 
 	/* Verify: reopen what will be swapped in, and find every legacy certificate with its trust. */
-	if ((ret = list_store(st.dir, CERTDB_SQL, 0, ctx->password, &after, &n_after, err)) < 0)
+	if ((ret = list_store(st.dir, p->path, CERTDB_SQL, 0, ctx->password, &after, &n_after, err)) < 0)
 		goto out;
 	arr = json_object_new_array_ext((int)n_old);
 	for (size_t i = 0; i < n_old; i++) {
@@ -760,6 +761,9 @@ out:
 	cert_info_array_free(after, n_after);
 	if (backup_used)
 		backup_release(&backup);
+	/* messages name the profile's files, not the staging copies (the legacy copy is inside st.dir) */
+	mc_error_rebase(err, legacy_copy, p->path);
+	mc_error_rebase(err, st.dir, p->path);
 	stage_release(&st);
 	return ret;
 }
@@ -798,10 +802,49 @@ backup_entry_release(struct backup_entry *b)
 	memset(b, 0, sizeof(*b));
 }
 
-static int
-cmp_str(const void *a, const void *b)
+/* The N of an id "STAMP-N" (0 for "STAMP"), or -1 when what follows the first '-' is not a number. */
+static long
+id_seq(const char *id, size_t *stamp_len)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const char *dash = strchr(id, '-');
+	long v = 0;
+
+	*stamp_len = dash ? (size_t)(dash - id) : strlen(id);
+	if (!dash)
+		return 0;
+	if (!dash[1] || strlen(dash + 1) > 9)
+		return -1;
+	for (const char *c = dash + 1; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return -1;
+		v = v * 10 + (*c - '0');
+	}
+	return v;
+}
+
+/*
+ * Backup ids in time order: "STAMP" < "STAMP-1" < ... < "STAMP-9" < "STAMP-10" (the
+ * numbers backup_create adds within one second compare as numbers, not as strings).
+ * A total order on (stamp, suffix not a number, number, whole id), also for names
+ * mozcert did not make.
+ */
+static int
+cmp_id(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t lx, ly;
+	long nx = id_seq(x, &lx), ny = id_seq(y, &ly);
+	int c = memcmp(x, y, lx < ly ? lx : ly);
+
+	if (c)
+		return c;
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	if ((nx < 0) != (ny < 0))
+		return nx < 0 ? 1 : -1;
+	if (nx != ny)
+		return nx < ny ? -1 : 1;
+	return strcmp(x, y);
 }
 
 /* A name db restore may write into the profile: a plain file name, not one of the backup's notes. */
@@ -878,7 +921,10 @@ read_backup(const char *root, const char *id, struct backup_entry *out, struct m
 	return 0;
 }
 
-/* Ids of the backups of profile_dir, sorted (oldest first: ids are UTC time stamps). */
+/*
+ * Ids of the backups of profile_dir, oldest first (ids are UTC time stamps, see cmp_id). Hidden
+ * names are not backups: a prune renames a backup to one before it removes it.
+ */
 static int
 backup_ids(const char *root, char ***ids, size_t *n, struct mc_error *err)
 {
@@ -910,7 +956,7 @@ backup_ids(const char *root, char ***ids, size_t *n, struct mc_error *err)
 	}
 	closedir(d);
 	if (*n)
-		qsort(*ids, *n, sizeof(**ids), cmp_str);
+		qsort(*ids, *n, sizeof(**ids), cmp_id);
 	return 0;
 }
 
@@ -935,19 +981,329 @@ id_time(const char *id, char out[32])
 	snprintf(out, 32, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", id, id + 4, id + 6, id + 9, id + 11, id + 13);
 }
 
+/* ---- db backups: what they cost on disk ---- */
+
+/* One regular file of a backup: its inode, and what it holds allocated on disk. */
+struct inode_rec {
+	dev_t dev;
+	ino_t ino;
+	nlink_t nlink;
+	int64_t disk;    /* st_blocks * 512 */
+	size_t backup;   /* index of the backup holding this link */
+};
+
+static int
+cmp_inode(const void *a, const void *b)
+{
+	const struct inode_rec *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x->backup < y->backup ? -1 : x->backup > y->backup;
+}
+
+struct backup_usage {
+	int64_t size;    /* bytes of its files (st_size) */
+	int64_t disk;    /* blocks its files hold that nothing outside the backups links */
+};
+
+/*
+ * What the backups cost on disk: each inode's blocks count once, however many
+ * backups link it (a backup links the replaced file), and not at all when a
+ * link outside the backups holds it too (removing the backups would not free
+ * it). per[i] is backup ids[i]'s share (an inode shared by two backups counts
+ * in both); *total_disk counts each inode once. The notes (REASON, ABSENT) count.
+ */
+static void
+backups_usage(const char *root, char *const *ids, size_t n, struct backup_usage *per, int64_t *total_size,
+	      int64_t *total_disk)
+{
+	struct inode_rec *v = NULL;
+	size_t nv = 0, cap = 0;
+
+	*total_size = *total_disk = 0;
+	for (size_t i = 0; i < n; i++) {
+		_autofree_ char *dir = path_join(root, ids[i]);
+		DIR *d = opendir(dir);
+		struct dirent *de;
+
+		per[i].size = per[i].disk = 0;
+		if (!d)
+			continue;
+		while ((de = readdir(d))) {
+			struct stat st;
+
+			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+				continue;
+			per[i].size += (int64_t)st.st_size;
+			*total_size += (int64_t)st.st_size;
+			if (nv == cap) {
+				cap = cap ? cap * 2 : 32;
+				v = xreallocarray(v, cap, sizeof(*v));
+			}
+			v[nv++] = (struct inode_rec){.dev = st.st_dev, .ino = st.st_ino, .nlink = st.st_nlink,
+						     .disk = (int64_t)st.st_blocks * 512, .backup = i};
+		}
+		closedir(d);
+	}
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), cmp_inode);
+	for (size_t i = 0; i < nv;) {
+		size_t j = i;
+
+		while (j < nv && v[j].dev == v[i].dev && v[j].ino == v[i].ino)
+			j++;
+		/* all the links of this inode are ours: removing the backups frees it */
+		if ((size_t)v[i].nlink <= j - i) {
+			*total_disk += v[i].disk;
+			for (size_t k = i; k < j; k++)
+				if (k == i || v[k].backup != v[k - 1].backup)
+					per[v[k].backup].disk += v[i].disk;
+		}
+		i = j;
+	}
+	free(v);
+}
+
+/* 1536 -> "1.5 KiB" */
+static const char *
+human_size(int64_t n, char buf[32])
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double v = (double)n;
+	size_t u = 0;
+
+	while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, 32, "%lld B", (long long)n);
+	else
+		snprintf(buf, 32, "%.1f %s", v, units[u]);
+	return buf;
+}
+
+/* ---- db backups prune: options ---- */
+
+static struct {
+	bool prune;
+	bool has_keep, has_older;
+	long keep;          /* keep the newest N (>= 1) */
+	long older_days;    /* remove those older than DAYS */
+} bk;
+
+static int
+backups_opt(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err)
+{
+	char *end;
+	long v;
+
+	if (opt != 'k' && opt != 'o')
+		return mc_error_set(err, MC_EUSAGE, "%s: unknown option", ctx->cmd_name);
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 0 || v > 1000000)
+		return mc_error_set(err, MC_EUSAGE, "%s: '%s' is not a number", ctx->cmd_name, arg);
+	if (opt == 'k') {
+		if (v < 1)
+			return mc_error_set(err, MC_EUSAGE, "%s: --keep must be at least 1 (the newest backup is "
+					    "never pruned)", ctx->cmd_name);
+		bk.keep = v;
+		bk.has_keep = true;
+	} else {
+		bk.older_days = v;
+		bk.has_older = true;
+	}
+	return 0;
+}
+
+static int
+backups_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
+{
+	static const struct option o[] = {
+		{"keep", required_argument, NULL, 'k'},
+		{"older-than", required_argument, NULL, 'o'},
+		{NULL, 0, NULL, 0},
+	};
+	int base = 0, first, ret;
+
+	/* options before or after the one operand, "prune" */
+	for (;;) {
+		if ((ret = cmd_getopt(ctx, argc - base, argv + base, o, backups_opt, &first, err)) < 0)
+			return ret;
+		base += first;
+		if (base >= argc)
+			break;
+		if (bk.prune || !streq(argv[base], "prune"))
+			return mc_error_set(err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx->cmd_name, argv[base]);
+		bk.prune = true;
+	}
+	if (!bk.prune && (bk.has_keep || bk.has_older))
+		return mc_error_set(err, MC_EUSAGE, "%s: --keep and --older-than go with 'prune'", ctx->cmd_name);
+	if (bk.prune && !bk.has_keep && !bk.has_older)
+		return mc_error_set(err, MC_EUSAGE, "%s prune: say which backups go: --keep N or --older-than DAYS",
+				    ctx->cmd_name);
+	return 0;
+}
+
+/* Test hook for crash-consistency tests, as stage.c's: die at a named point. */
+static void
+prune_crash_point(const char *name)
+{
+	const char *at = getenv("MOZCERT_CRASH_AT");
+
+	if (at && streq(at, name))
+		raise(SIGKILL);
+}
+
+#define PRUNE_PREFIX ".pruned-"
+
+/* Remove what a killed prune left: backups already renamed out of sight. */
+static void
+sweep_pruned(const char *root)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		_autofree_ char *path = NULL;
+		struct stat st;
+
+		if (!strstartswith(de->d_name, PRUNE_PREFIX))
+			continue;
+		path = path_join(root, de->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			fileio_remove_tree(path);
+	}
+	closedir(d);
+}
+
+/*
+ * A backup goes whole or not at all, as far as db restore can see: it is first
+ * renamed to a hidden name (which no listing and no restore takes), the rename
+ * made durable, and only then removed; a prune killed in between leaves a
+ * hidden directory that the next prune sweeps.
+ */
+static int
+prune_one(const char *root, const char *id, struct mc_error *err)
+{
+	_autofree_ char *from = path_join(root, id);
+	_autofree_ char *hidden_name = xasprintf("%s%s", PRUNE_PREFIX, id);
+	_autofree_ char *hidden = path_join(root, hidden_name);
+	int ret;
+
+	if (fileio_exists(hidden))
+		fileio_remove_tree(hidden);
+	if (rename(from, hidden) < 0)
+		return mc_error_sys(err, "cannot remove backup '%s'", from);
+	if ((ret = fileio_fsync_dir(root, err)) < 0)
+		return ret;
+	prune_crash_point("prune-renamed");
+	if (fileio_remove_tree(hidden) < 0)
+		return mc_error_sys(err, "cannot remove backup '%s' (renamed to '%s')", from, hidden);
+	return 0;
+}
+
+/* When backup id was made: its time stamp, or the directory's mtime for an id that is none. */
+static time_t
+backup_time(const char *root, const char *id)
+{
+	char when[32];
+	struct tm tm = {0};
+
+	id_time(id, when);
+	if (when[0] && strptime(when, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return timegm(&tm);
+	{
+		_autofree_ char *dir = path_join(root, id);
+		struct stat st;
+
+		return stat(dir, &st) == 0 ? st.st_mtime : 0;
+	}
+}
+
+static int
+prune_run(struct cmd_ctx *ctx, const struct profile *p, const char *root, char **ids, size_t n,
+	  const struct backup_usage *use, struct json_object *res, struct mc_error *err)
+{
+	struct json_object *pruned = json_object_new_array(), *kept = json_object_new_array();
+	struct profile_lock lk = {.fd = -1};
+	time_t now = time(NULL);
+	size_t npruned = 0;
+	int64_t freed = 0;
+	char hs[32];
+	int ret = 0;
+
+	json_object_object_add(res, "pruned", pruned);
+	json_object_object_add(res, "kept", kept);
+	/* Removing backups writes: under the profile's lock, as every writing command. */
+	if (!ctx->dry_run) {
+		if ((ret = profile_lock_acquire(p->path, ctx->force, &lk, err)) < 0)
+			return ret;
+		sweep_pruned(root);
+	}
+	for (size_t i = 0; i < n; i++) {
+		/* never the newest; --keep N keeps the newest N; --older-than DAYS keeps the younger */
+		bool go = i + 1 < n;
+
+		if (bk.has_keep && i + (size_t)bk.keep >= n)
+			go = false;
+		if (bk.has_older && now - backup_time(root, ids[i]) <= (time_t)bk.older_days * 86400)
+			go = false;
+		if (!go) {
+			json_object_array_add(kept, json_object_new_string(ids[i]));
+			continue;
+		}
+		if (!ctx->dry_run && (ret = prune_one(root, ids[i], err)) < 0)
+			break;
+		json_object_array_add(pruned, json_object_new_string(ids[i]));
+		npruned++;
+		freed += use[i].disk;
+		cmd_out(ctx, "%s %-20s %s\n", ctx->dry_run ? "would remove" : "removed", ids[i], human_size(use[i].disk, hs));
+	}
+	if (lk.held)
+		fileio_fsync_dir(root, NULL);
+	profile_lock_release(&lk);
+	json_object_object_add(res, "freed_disk_bytes", json_object_new_int64(freed));
+	cmd_set_changed(res, npruned > 0 && !ctx->dry_run);
+	if (ret == 0)
+		cmd_out(ctx, "%zu backup%s %sremoved, %s %sfreed, %zu kept%s\n", npruned, npruned == 1 ? "" : "s",
+			ctx->dry_run ? "would be " : "", human_size(freed, hs), ctx->dry_run ? "would be " : "",
+			n - npruned, ctx->dry_run ? " (dry run: nothing removed)" : "");
+	return ret;
+}
+
 static int
 backups_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
 {
 	_autofree_ char *root = path_join(p->path, BACKUP_DIRNAME);
+	_autofree_ struct backup_usage *use = NULL;
 	struct json_object *arr = json_object_new_array();
+	int64_t total_size = 0, total_disk = 0;
 	char **ids = NULL;
 	size_t n = 0;
+	char hs[32];
 	int ret;
 
 	json_object_object_add(res, "backups", arr);
 	cmd_set_changed(res, false);
 	if ((ret = backup_ids(root, &ids, &n, err)) < 0)
 		return ret;
+	use = xzalloc((n + 1) * sizeof(*use));
+	backups_usage(root, ids, n, use, &total_size, &total_disk);
+	json_object_object_add(res, "count", json_object_new_int64((int64_t)n));
+	json_object_object_add(res, "total_size", json_object_new_int64(total_size));
+	json_object_object_add(res, "total_disk_bytes", json_object_new_int64(total_disk));
+	if (bk.prune) {
+		ret = prune_run(ctx, p, root, ids, n, use, res, err);
+		free_ids(ids, n);
+		return ret;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct backup_entry b;
 		struct json_object *o, *files;
@@ -974,6 +1330,8 @@ backups_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		json_object_object_add(o, "time", when[0] ? json_object_new_string(when) : NULL);
 		json_object_object_add(o, "reason", b.reason ? json_object_new_string(b.reason) : NULL);
 		json_object_object_add(o, "files", files);
+		json_object_object_add(o, "size", json_object_new_int64(use[i].size));
+		json_object_object_add(o, "disk_bytes", json_object_new_int64(use[i].disk));
 		if (b.nabsent) {
 			struct json_object *ab = json_object_new_array();
 
@@ -982,20 +1340,24 @@ backups_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 			json_object_object_add(o, "absent", ab);
 		}
 		json_object_array_add(arr, o);
-		cmd_out(ctx, "%-20s %-20s %-18s %s\n", b.id, when, b.reason ? b.reason : "-", sb.len ? sb.buf : "(empty)");
+		cmd_out(ctx, "%-20s %-20s %-18s %10s  %s\n", b.id, when, b.reason ? b.reason : "-",
+			human_size(use[i].disk, hs), sb.len ? sb.buf : "(empty)");
 		strbuf_release(&sb);
 		backup_entry_release(&b);
 	}
-	json_object_object_add(res, "count", json_object_new_int64((int64_t)n));
 	if (n == 0)
 		cmd_out(ctx, "no backups in '%s'\n", root);
+	else
+		cmd_out(ctx, "%zu backup%s, %s on disk\n", n, n == 1 ? "" : "s", human_size(total_disk, hs));
 	free_ids(ids, n);
 	return 0;
 }
 
 const struct cmd_spec cmd_db_backups = {
-	.name = "backups", .run = backups_run, .flags = 0, .args = "",
-	.summary = "the backups mozcert made of this profile (id, time, reason, files)",
+	.name = "backups", .prepare = backups_prepare, .run = backups_run, .flags = 0,
+	.args = "[prune --keep N | --older-than DAYS]",
+	.summary = "the backups mozcert made of this profile (id, time, reason, files, size on disk); "
+		   "prune: remove old ones (never the newest)",
 };
 
 /* ---- db restore ---- */
@@ -1092,6 +1454,7 @@ restore_pair(const struct cmd_ctx *ctx, const struct profile *p, const char *bdi
 	}
 	ret = stage_commit(&st, nb, err);
 out:
+	mc_error_rebase(err, st.dir, p->path);
 	stage_release(&st);
 	return ret;
 }

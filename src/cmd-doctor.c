@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "atomic.h"
 #include "cmd.h"
 #include "findings.h"
 #include "lock.h"
@@ -143,6 +144,48 @@ check_overrides(const struct cmd_ctx *ctx, const struct profile *p, struct findi
 	json_object_put(sub);
 }
 
+/*
+ * Backups worth a mention: more than this on disk (what removing them would
+ * free, as db backups counts it). A backup holds the files a change replaced:
+ * 68 KiB for an empty store, 228 and 356 KiB for the cert9.db of two used
+ * Firefox profiles (measured): 64 MiB is some hundreds of backups, or a store
+ * far larger than usual; either is worth a prune.
+ */
+#define BACKUPS_NOTE_BYTES ((int64_t)64 * 1024 * 1024)
+
+static void
+check_backups(const struct cmd_ctx *ctx, const struct profile *p, struct findings *f, struct json_object *res)
+{
+	struct mc_error err = {0};
+	int ret;
+	struct json_object *sub = cmd_sub_run(ctx, &cmd_db_backups, "db backups", p, &ret, &err);
+	struct json_object *o = json_object_new_object();
+	int64_t count = cmd_json_int(sub, "count"), disk = cmd_json_int(sub, "total_disk_bytes");
+	double mib = (double)disk / (1024.0 * 1024.0);
+
+	if (ret < 0 || count < 0 || disk < 0) {
+		/* a listing that fails is no health problem of the profile: say so, as an info */
+		finding(f, SEV_INFO, "backups-unreadable", BACKUP_DIRNAME, NULL, "%s", err.msg);
+		json_object_object_add(res, "backups", NULL);
+		json_object_put(o);
+		json_object_put(sub);
+		return;
+	}
+	if (disk > BACKUPS_NOTE_BYTES) {
+		_autofree_ char *fix = fix_cmd(p, "db backups prune --keep 5");
+
+		finding(f, SEV_INFO, "backups-large", BACKUP_DIRNAME, fix,
+			"%lld backup%s of mozcert hold %.1f MiB on disk (more than %lld MiB); the newest are the ones "
+			"a restore needs", (long long)count, count == 1 ? "" : "s", mib,
+			(long long)(BACKUPS_NOTE_BYTES / (1024 * 1024)));
+	}
+	json_object_object_add(o, "count", json_object_new_int64(count));
+	json_object_object_add(o, "disk_bytes", json_object_new_int64(disk));
+	json_object_object_add(res, "backups", o);
+	cmd_out(ctx, "backups:      %lld, %.1f MiB on disk\n", (long long)count, mib);
+	json_object_put(sub);
+}
+
 /* Parse errors of prefs.js and user.js, once (the OCSP and MD5 reads both see them). */
 static void
 check_pref_files(struct findings *f, struct json_object *sub)
@@ -254,6 +297,7 @@ doctor_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 		check_overrides(ctx, p, &f, res);
 		check_ocsp(ctx, p, &f, res);
 		check_md5(ctx, p, &f, res);
+		check_backups(ctx, p, &f, res);
 	}
 	if (in_use)
 		finding(&f, SEV_WARNING, "app-running", NULL, NULL,

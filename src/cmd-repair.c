@@ -39,6 +39,7 @@ enum { F_CERT9, F_KEY4, F_PKCS11, F_CERT8, F_KEY3, F_SECMOD, F_OVERRIDE, N_FILES
 
 struct work {
 	char *dir;                       /* private copies of the set */
+	const char *profile_dir;         /* whose copies: what messages name */
 	char *buf[N_FILES];
 	size_t len[N_FILES];
 	bool present[N_FILES];
@@ -60,6 +61,7 @@ work_copy(const struct profile *p, struct work *w, struct mc_error *err)
 {
 	int ret;
 
+	w->profile_dir = p->path;
 	w->dir = fileio_private_dir(fileio_tmpdir(), "repair", err);
 	if (!w->dir)
 		return MC_EFAIL;
@@ -150,7 +152,7 @@ salvage_all(struct cmd_ctx *ctx, const struct work *w, enum certdb_kind src_kind
 
 	*nss_opened = false;
 	/* 1. NSS, read-only, on the private copies. */
-	if (certdb_open(w->dir, src_kind, 0, ctx->password, &db, &e) == 0) {
+	if (certdb_open_as(w->dir, w->profile_dir, src_kind, 0, ctx->password, &db, &e) == 0) {
 		struct cert_info *v = NULL;
 		size_t n = 0;
 
@@ -166,6 +168,7 @@ salvage_all(struct cmd_ctx *ctx, const struct work *w, enum certdb_kind src_kind
 		cert_info_array_free(v, n);
 		certdb_close(db, NULL);
 	}
+	mc_error_rebase(&e, w->dir, w->profile_dir);
 	if (!*nss_opened)
 		strbuf_addf(notes, "NSS cannot read the store (%s); reading it without NSS\n", e.msg);
 	mc_error_clear(&e);
@@ -274,9 +277,9 @@ build_store(struct cmd_ctx *ctx, struct stage *st, const struct salvage *s, enum
 	struct mc_error first = {0};
 	int ret;
 
-	if ((ret = certdb_create(st->dir, st->kind, ctx->password, err)) < 0)
+	if ((ret = certdb_create_as(st->dir, st->profile_dir, st->kind, ctx->password, err)) < 0)
 		return ret;
-	if ((ret = certdb_open(st->dir, st->kind, CERTDB_RDWR, ctx->password, &db, err)) < 0)
+	if ((ret = certdb_open_as(st->dir, st->profile_dir, st->kind, CERTDB_RDWR, ctx->password, &db, err)) < 0)
 		return ret;
 	b->r = xzalloc((s->n + 1) * sizeof(*b->r));
 	b->src = xzalloc((s->n + 1) * sizeof(*b->src));
@@ -365,7 +368,7 @@ verify_built(const struct cmd_ctx *ctx, const struct stage *st, const struct bui
 	size_t nv = 0;
 	int ret;
 
-	if ((ret = certdb_open(st->dir, st->kind, 0, ctx->password, &db, err)) < 0)
+	if ((ret = certdb_open_as(st->dir, st->profile_dir, st->kind, 0, ctx->password, &db, err)) < 0)
 		return ret;
 	ret = certdb_list(db, &v, &nv, err);
 	if (certdb_close(db, ret < 0 ? NULL : err) < 0 && ret == 0)
@@ -562,6 +565,9 @@ out:
 	strbuf_release(&notes);
 	built_release(&b);
 	salvage_release(&s);
+	/* messages name the profile's files, not the working and staging copies */
+	mc_error_rebase(err, w.dir, p->path);
+	mc_error_rebase(err, st.dir, p->path);
 	stage_release(&st);
 	work_release(&w);
 	backup_release(&backup);

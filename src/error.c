@@ -149,3 +149,51 @@ mc_nss_error_text(int code)
 	text = PR_ErrorToString(code, PR_LANGUAGE_I_DEFAULT);
 	return text && *text ? text : "unknown error";
 }
+
+/* A byte that may continue a file name component: "DIR" matches in "DIR/x" and "'DIR'", not in "DIRx". */
+static bool
+name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+	       c == '.';
+}
+
+void
+mc_error_rebase(struct mc_error *err, const char *from, const char *to)
+{
+	char out[sizeof(err->msg)];
+	size_t fl, tl, o = 0;
+	const char *s;
+	bool hit = false;
+
+	if (!err || !err->code || !from || !*from || !to)
+		return;
+	fl = strlen(from);
+	tl = strlen(to);
+	for (s = err->msg; *s && o + 1 < sizeof(out);) {
+		if (strncmp(s, from, fl) == 0 && !name_char(s[fl])) {
+			size_t k = tl < sizeof(out) - 1 - o ? tl : sizeof(out) - 1 - o;
+
+			memcpy(out + o, to, k);
+			o += k;
+			s += fl;
+			hit = true;
+		} else {
+			out[o++] = *s++;
+		}
+	}
+	out[o] = '\0';
+	/*
+	 * A system error on the copy (a full /dev/shm or TMPDIR) is not one of the user's disk: say where
+	 * the copy was, by its parent directory (the copy itself is gone by the time the message is read).
+	 */
+	if (hit && (err->sys_errno || err->nss_code)) {
+		const char *slash = strrchr(from, '/');
+		int plen = slash ? (slash == from ? 1 : (int)(slash - from)) : 1;
+
+		snprintf(out + o, sizeof(out) - o, " (in mozcert's working copy, under '%.*s')", plen,
+			 slash ? from : ".");
+		o += strlen(out + o);
+	}
+	memcpy(err->msg, out, o + 1);
+}

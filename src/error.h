@@ -37,6 +37,15 @@ int mc_error_nss(struct mc_error *err, const char *fmt, ...) _printf_(2, 3);
 /* Forget a recorded error. */
 void mc_error_clear(struct mc_error *err);
 
+/*
+ * Where a recorded message names from (a private working copy: a staging
+ * directory, a copy of the store), name to (the user's directory it stands
+ * for) instead: messages name the user's files, never mozcert's copies. A
+ * system or NSS error that happened on the copy also says under
+ * which directory the copy was: a full /dev/shm is not the profile's disk.
+ */
+void mc_error_rebase(struct mc_error *err, const char *from, const char *to);
+
 /* Map a code to the process exit status (0, 1, 2, 3: docs/mozcert.1, EXIT STATUS). */
 int mc_error_exit_status(int code);
 

@@ -29,6 +29,7 @@ struct v32_trust {
 
 struct certdb {
 	char *dir;
+	char *shown;             /* the user's directory dir stands for (a staging copy's profile): messages name it */
 	char *copy_dir;          /* private copy we opened instead of dir; removed on close */
 	enum certdb_kind kind;
 	bool readwrite;
@@ -195,8 +196,18 @@ int
 certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
 	    const char *password, struct certdb **out, struct mc_error *err)
 {
+	return certdb_open_as(dir, dir, kind, flags, password, out, err);
+}
+
+int
+certdb_open_as(const char *dir, const char *shown, enum certdb_kind kind, unsigned flags,
+	       const char *password, struct certdb **out, struct mc_error *err)
+{
 	_autofree_ char *cpath = path_join(dir, cert_file(kind));
 	_autofree_ char *kpath = path_join(dir, key_file(kind));
+	/* what messages name: the user's files, never our copies */
+	_autofree_ char *scpath = path_join(shown, cert_file(kind));
+	_autofree_ char *skpath = path_join(shown, key_file(kind));
 	_autofree_ char *spec = NULL;
 	struct certdb *db;
 	bool rw = flags & CERTDB_RDWR;
@@ -208,10 +219,11 @@ certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
 		return mc_error_set(err, MC_EFAIL, "internal error: a certificate store is already open");
 	if (!fileio_exists(cpath))
 		return mc_error_set(err, MC_ENOENT, "no certificate store in '%s' (%s is missing)",
-				    dir, cert_file(kind));
+				    shown, cert_file(kind));
 
 	db = xzalloc(sizeof(*db));
 	db->dir = xstrdup(dir);
+	db->shown = xstrdup(shown);
 	db->kind = kind;
 	db->readwrite = rw;
 	if (!rw) {
@@ -232,7 +244,7 @@ certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
 		sqlio_watch_install();
 		sqlio_clear();
 		if (NSS_Initialize(spec, "", "", "secmod.db", nss_flags) != SECSuccess) {
-			ret = mc_error_nss(err, "cannot open the certificate store '%s'", cpath);
+			ret = mc_error_nss(err, "cannot open the certificate store '%s'", scpath);
 			goto fail;
 		}
 		slot = PK11_GetInternalKeySlot();
@@ -241,7 +253,7 @@ certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
 		if (slot)
 			PK11_FreeSlot(slot);
 		if (NSS_Shutdown() != SECSuccess) {
-			ret = mc_error_nss(err, "cannot close the certificate store '%s'", cpath);
+			ret = mc_error_nss(err, "cannot close the certificate store '%s'", scpath);
 			goto fail;
 		}
 	}
@@ -254,27 +266,27 @@ certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
 	sqlio_watch_install();
 	sqlio_clear();
 	if (NSS_Initialize(spec, "", "", "secmod.db", nss_flags) != SECSuccess) {
-		ret = mc_error_nss(err, "cannot open the certificate store '%s'", cpath);
+		ret = mc_error_nss(err, "cannot open the certificate store '%s'", scpath);
 		goto fail;
 	}
 	nss_active = true;
 	db->slot = PK11_GetInternalKeySlot();
 	db->handle = CERT_GetDefaultCertDB();
 	if (!db->slot || !db->handle) {
-		ret = mc_error_nss(err, "cannot open the certificate store '%s'", cpath);
+		ret = mc_error_nss(err, "cannot open the certificate store '%s'", scpath);
 		goto fail_nss;
 	}
 	if (PK11_NeedLogin(db->slot)) {
 		if (password) {
 			if (PK11_CheckUserPassword(db->slot, password) != SECSuccess) {
-				ret = mc_error_set(err, MC_EFAIL, "wrong Primary Password for '%s'", kpath);
+				ret = mc_error_set(err, MC_EFAIL, "wrong Primary Password for '%s'", skpath);
 				goto fail_nss;
 			}
 		}
 	} else if (rw && PK11_NeedUserInit(db->slot)) {
 		/* As Firefox does at start-up: an empty password, so trust can be signed. */
 		if (PK11_InitPin(db->slot, NULL, "") != SECSuccess) {
-			ret = mc_error_nss(err, "cannot initialise the key database '%s'", kpath);
+			ret = mc_error_nss(err, "cannot initialise the key database '%s'", skpath);
 			goto fail_nss;
 		}
 	}
@@ -283,7 +295,7 @@ certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
 	 * them, and a write that fails in the middle only drops objects (public
 	 * keys) without an error: a store NSS could not write whole is not used.
 	 */
-	if (rw && (ret = io_unreported(err, "cannot open the certificate store", cpath)) < 0)
+	if (rw && (ret = io_unreported(err, "cannot open the certificate store", scpath)) < 0)
 		goto fail_nss;
 	if ((ret = load_v32(db, err)) < 0)
 		goto fail_nss;
@@ -291,14 +303,20 @@ certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
 	return 0;
 
 fail_nss:
+	/* what SQLite or a copy reported names the user's files, not our copies */
+	mc_error_rebase(err, db->copy_dir, shown);
+	mc_error_rebase(err, dir, shown);
 	certdb_close(db, NULL);
 	return ret;
 fail:
+	mc_error_rebase(err, db->copy_dir, shown);
+	mc_error_rebase(err, dir, shown);
 	pw_forget();
 	if (db->copy_dir)
 		fileio_remove_tree(db->copy_dir);
 	free(db->copy_dir);
 	free(db->dir);
+	free(db->shown);
 	free(db);
 	return ret;
 }
@@ -322,7 +340,7 @@ certdb_close(struct certdb *db, struct mc_error *err)
 		PK11_FreeSlot(db->slot);
 	if (nss_active) {
 		if (NSS_Shutdown() != SECSuccess)
-			ret = mc_error_nss(err, "cannot close the certificate store of '%s'", db->dir);
+			ret = mc_error_nss(err, "cannot close the certificate store of '%s'", db->shown);
 		nss_active = false;
 	}
 	pw_forget();
@@ -331,6 +349,7 @@ certdb_close(struct certdb *db, struct mc_error *err)
 		free(db->copy_dir);
 	}
 	free(db->dir);
+	free(db->shown);
 	free(db);
 	return ret;
 }
@@ -550,7 +569,7 @@ certdb_list(struct certdb *db, struct cert_info **out, size_t *n, struct mc_erro
 			*n = 0;
 			return 0;
 		}
-		return mc_error_nss(err, "cannot list the certificates of '%s'", db->dir);
+		return mc_error_nss(err, "cannot list the certificates of '%s'", db->shown);
 	}
 	for (CERTCertListNode *node = CERT_LIST_HEAD(list); !CERT_LIST_END(node, list);
 	     node = CERT_LIST_NEXT(node)) {
@@ -654,7 +673,7 @@ certdb_find(struct certdb *db, const char *key, struct cert_info *out, struct mc
 	}
 	if (hits == 0) {
 		cert_info_array_free(all, n);
-		return mc_error_set(err, MC_ENOENT, "no certificate '%s' in '%s'", key, db->dir);
+		return mc_error_set(err, MC_ENOENT, "no certificate '%s' in '%s'", key, db->shown);
 	}
 	if (hits > 1) {
 		strbuf_init(&fps);
@@ -726,7 +745,7 @@ change_trust(struct certdb *db, CERTCertificate *cert, const unsigned char hash[
 		if (!pw_secret)
 			return mc_error_set(err, MC_EFAIL,
 					    "the store of '%s' is protected by a Primary Password: use --password-file",
-					    db->dir);
+					    db->shown);
 		if (PK11_Authenticate(db->slot, PR_TRUE, NULL) == SECSuccess &&
 		    (sqlio_clear(), CERT_ChangeCertTrust(db->handle, cert, &w)) == SECSuccess)
 			return io_unreported(err, "cannot set the trust of", cert->subjectName);
@@ -967,9 +986,10 @@ certdb_remove(struct certdb *db, const char *key, struct import_result *res, str
 /* ---- appended for db upgrade ---- */
 
 int
-certdb_merge(struct certdb *db, const char *source_dir, enum certdb_kind source_kind, bool adopt_password,
-	     struct certdb_merge_report *rep, struct mc_error *err)
+certdb_merge(struct certdb *db, const char *source_dir, const char *source_shown, enum certdb_kind source_kind,
+	     bool adopt_password, struct certdb_merge_report *rep, struct mc_error *err)
 {
+	const char *shown = source_shown ? source_shown : source_dir;
 	_autofree_ char *spec = NULL;
 	PK11SlotInfo *src;
 	PK11MergeLog *log;
@@ -981,12 +1001,12 @@ certdb_merge(struct certdb *db, const char *source_dir, enum certdb_kind source_
 	if (!db->readwrite)
 		return mc_error_set(err, MC_EFAIL, "internal error: store opened read-only");
 	if (strchr(source_dir, '\'') || strchr(source_dir, '"'))
-		return mc_error_set(err, MC_EFAIL, "cannot merge from '%s': quotes in the path", source_dir);
+		return mc_error_set(err, MC_EFAIL, "cannot merge from '%s': quotes in the path", shown);
 	spec = xasprintf("configdir='%s:%s' certPrefix='' keyPrefix='' tokenDescription='mozcert merge source'",
 			 source_kind == CERTDB_SQL ? "sql" : "dbm", source_dir);
 	src = SECMOD_OpenUserDB(spec);
 	if (!src)
-		return mc_error_nss(err, "cannot open the store '%s' to merge", source_dir);
+		return mc_error_nss(err, "cannot open the store '%s' to merge", shown);
 	if (PK11_NeedUserInit(src) && !PK11_NeedLogin(src))
 		PK11_InitPin(src, NULL, "");
 	if (PK11_NeedLogin(src)) {
@@ -994,18 +1014,18 @@ certdb_merge(struct certdb *db, const char *source_dir, enum certdb_kind source_
 		if (!pw_secret) {
 			ret = mc_error_set(err, MC_EFAIL,
 					   "the store in '%s' is protected by a Primary Password: use --password-file",
-					   source_dir);
+					   shown);
 			goto out;
 		}
 		if (PK11_CheckUserPassword(src, pw_secret) != SECSuccess) {
-			ret = mc_error_set(err, MC_EFAIL, "wrong Primary Password for the store in '%s'", source_dir);
+			ret = mc_error_set(err, MC_EFAIL, "wrong Primary Password for the store in '%s'", shown);
 			goto out;
 		}
 	}
 	target_had_password = PK11_NeedLogin(db->slot);
 	if (target_had_password && PK11_Authenticate(db->slot, PR_TRUE, NULL) != SECSuccess) {
 		ret = mc_error_set(err, MC_EFAIL, "the store of '%s' is protected by a Primary Password: use --password-file",
-				   db->dir);
+				   db->shown);
 		goto out;
 	}
 	log = PK11_CreateMergeLog();
@@ -1024,16 +1044,16 @@ certdb_merge(struct certdb *db, const char *source_dir, enum certdb_kind source_
 		bool had_io = sqlio_take_failure(io, sizeof(io)) != 0;
 
 		ret = mc_error_set(err, MC_EFAIL, "%zu object%s of '%s' could not be merged: %s: %s%s%s%s", rep->failed,
-				   rep->failed == 1 ? "" : "s", source_dir, mc_nss_error_name(code), mc_nss_error_text(code),
+				   rep->failed == 1 ? "" : "s", shown, mc_nss_error_name(code), mc_nss_error_text(code),
 				   had_io ? " (" : "", had_io ? io : "", had_io ? ")" : "");
 	} else {
-		ret = io_unreported(err, "cannot merge the store in", source_dir);
+		ret = io_unreported(err, "cannot merge the store in", shown);
 	}
 	if (log)
 		PK11_DestroyMergeLog(log);
 	if (ret == 0 && adopt_password && rep->source_had_password && !target_had_password && pw_secret) {
 		if (PK11_ChangePW(db->slot, "", pw_secret) != SECSuccess)
-			ret = mc_error_nss(err, "cannot set the Primary Password of '%s'", db->dir);
+			ret = mc_error_nss(err, "cannot set the Primary Password of '%s'", db->shown);
 		else
 			rep->password_adopted = true;
 	}
@@ -1048,6 +1068,13 @@ out:
 int
 certdb_create(const char *dir, enum certdb_kind kind, const char *password, struct mc_error *err)
 {
+	return certdb_create_as(dir, dir, kind, password, err);
+}
+
+int
+certdb_create_as(const char *dir, const char *shown, enum certdb_kind kind, const char *password,
+		 struct mc_error *err)
+{
 	_autofree_ char *spec = xasprintf("%s:%s", kind == CERTDB_SQL ? "sql" : "dbm", dir);
 	PK11SlotInfo *slot;
 	int ret = 0;
@@ -1058,18 +1085,18 @@ certdb_create(const char *dir, enum certdb_kind kind, const char *password, stru
 	sqlio_clear();
 	if (NSS_Initialize(spec, "", "", "secmod.db",
 			   NSS_INIT_NOROOTINIT | NSS_INIT_NOMODDB | NSS_INIT_OPTIMIZESPACE) != SECSuccess)
-		return mc_error_nss(err, "cannot create a certificate store in '%s'", dir);
+		return mc_error_nss(err, "cannot create a new certificate store for '%s'", shown);
 	slot = PK11_GetInternalKeySlot();
 	if (!slot) {
-		ret = mc_error_nss(err, "cannot create a certificate store in '%s'", dir);
+		ret = mc_error_nss(err, "cannot create a new certificate store for '%s'", shown);
 	} else if (PK11_NeedUserInit(slot)) {
 		/* As Firefox does at start-up: an empty password, so trust can be signed. */
 		if (PK11_InitPin(slot, NULL, "") != SECSuccess)
-			ret = mc_error_nss(err, "cannot initialise the key database in '%s'", dir);
+			ret = mc_error_nss(err, "cannot initialise the new key database for '%s'", shown);
 	} else if (PK11_NeedLogin(slot) && password) {
 		/* Logging in also finishes a migration of a legacy key3.db protected by this password. */
 		if (PK11_CheckUserPassword(slot, password) != SECSuccess)
-			ret = mc_error_set(err, MC_EFAIL, "wrong Primary Password for the key database of '%s'", dir);
+			ret = mc_error_set(err, MC_EFAIL, "wrong Primary Password for the key database of '%s'", shown);
 	}
 	if (slot)
 		PK11_FreeSlot(slot);
@@ -1079,9 +1106,9 @@ certdb_create(const char *dir, enum certdb_kind kind, const char *password, stru
 	 * to cert9.db), with no error. A store NSS could not write whole is not used.
 	 */
 	if (ret == 0)
-		ret = io_unreported(err, "cannot create a certificate store in", dir);
+		ret = io_unreported(err, "cannot create a new certificate store for", shown);
 	if (NSS_Shutdown() != SECSuccess && ret == 0)
-		ret = mc_error_nss(err, "cannot close the new certificate store in '%s'", dir);
+		ret = mc_error_nss(err, "cannot close the new certificate store for '%s'", shown);
 	return ret;
 }
 

@@ -30,6 +30,14 @@ int certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
 		const char *password, struct certdb **out, struct mc_error *err);
 
 /*
+ * certdb_open of dir, a private copy (a staging directory) standing for the
+ * store of shown (the profile): every message of db names shown's files,
+ * never the copy.
+ */
+int certdb_open_as(const char *dir, const char *shown, enum certdb_kind kind, unsigned flags,
+		   const char *password, struct certdb **out, struct mc_error *err);
+
+/*
  * Release every NSS object and shut NSS down; fails (MC_EFAIL) when NSS
  * reports objects still in use. NULL is accepted.
  */
@@ -131,14 +139,15 @@ struct certdb_merge_report {
  * certutil --merge does (SECMOD_OpenUserDB + PK11_MergeTokens): on a conflict
  * the target keeps its nickname and trust is merged toward the stricter value
  * (docs/nss-internals.md 3.1). source_dir must be a private copy: it is opened read-write
- * (a lone cert DB gets an empty key DB). The source is logged into with the
+ * (a lone cert DB gets an empty key DB); messages name source_shown (the
+ * profile it stands for; NULL: source_dir). The source is logged into with the
  * password given to certdb_open. With adopt_password, a target without a
  * password takes that password when the source had one (as NSS's own
  * migration does). Objects that fail are counted in rep; that is an error
  * (MC_EFAIL) naming the first.
  */
-int certdb_merge(struct certdb *db, const char *source_dir, enum certdb_kind source_kind, bool adopt_password,
-		 struct certdb_merge_report *rep, struct mc_error *err);
+int certdb_merge(struct certdb *db, const char *source_dir, const char *source_shown, enum certdb_kind source_kind,
+		 bool adopt_password, struct certdb_merge_report *rep, struct mc_error *err);
 
 /* ---- appended for db repair / db reset ---- */
 
@@ -150,6 +159,9 @@ int certdb_merge(struct certdb *db, const char *source_dir, enum certdb_kind sou
  * Only for a private staging directory.
  */
 int certdb_create(const char *dir, enum certdb_kind kind, const char *password, struct mc_error *err);
+/* certdb_create in a staging directory standing for the store of shown: messages name shown. */
+int certdb_create_as(const char *dir, const char *shown, enum certdb_kind kind, const char *password,
+		     struct mc_error *err);
 
 /*
  * certdb_import, but a new certificate keeps nickname (NULL: derived as

@@ -34,7 +34,19 @@ check() { # check DESC COMMAND...: passes when the command succeeds
 	d=$1; shift
 	if "$@"; then ok "$d"; else not_ok "$d"; fi
 }
-done_testing() { echo "1..$n"; [ "$failed" -eq 0 ]; }
+# Every message mozcert printed (run appends to $T/messages) must name the user's files, never
+# mozcert's private working copies (staging, repair and read-only copies).
+# (A fix command's pattern, 'mozcert-stage-*', names no copy: a copy is mozcert-KIND-PID-XXXXXX.)
+private_paths() { grep -E 'mozcert-(stage|repair|ro)-[0-9]+-|/dev/shm/' "$T/messages" 2>/dev/null; }
+done_testing() {
+	if leaks=$(private_paths); then
+		not_ok "no message names a private working copy"
+		printf '%s\n' "$leaks" | head -20 | sed 's/^/#   /'
+	else
+		ok "no message names a private working copy ($(grep -c '^# mozcert ' "$T/messages" 2>/dev/null || echo 0) runs)"
+	fi
+	echo "1..$n"; [ "$failed" -eq 0 ]
+}
 
 # run ARGS...: run mozcert; sets $out, $errout, $rc. A crash (>= 128) is always a failure.
 run() {
@@ -48,6 +60,7 @@ run() {
 	rc=$?
 	out=$(cat "$T/out")
 	errout=$(cat "$T/err")
+	{ printf '# mozcert %s\n' "$*"; cat "$T/out" "$T/err"; } >>"$T/messages"
 	if [ "$rc" -ge 128 ]; then
 		echo "# mozcert $* crashed with status $rc: $errout"
 	fi

@@ -93,7 +93,20 @@ expect_rc "cert show by fingerprint prefix" 0 cert show "$(echo "$sha" | cut -c1
 check "cert show prints the SHA-256" sh -c 'printf "%s\n" "$1" | grep -q "SHA-256:"' _ "$out"
 expect_rc "cert remove" 0 cert remove "$nick"
 check "certutil no longer lists the root" [ -z "$(trust_of "$P" "$nick")" ]
-expect_rc "cert remove again: exit 1 (not found)" 1 cert remove "$nick"
+# "ensure absent": removing a certificate that is not there is success with nothing changed.
+snap=$(sum_dir "$P")
+nbk=$(ls "$P/mozcert-backups" | wc -l)
+expect_rc "cert remove again: exit 0 (already absent)" 0 cert remove "$nick"
+check "cert remove again: says there is nothing to remove" \
+	sh -c 'printf "%s\n" "$1" | grep -q "^no certificate .* nothing to remove"' _ "$out"
+expect_rc "cert remove again --json: exit 0" 0 --json cert remove "$nick"
+check "cert remove again --json: changed false, removed 0, ok, no certificates, no backup" \
+	json_has "d['changed'] is False and d['ok'] is True and r['changed'] is False and r['removed'] == 0 and r['certificates'] == [] and 'backup' not in r and r['error'] is None"
+check "cert remove again: store byte-identical" [ "$(sum_dir "$P")" = "$snap" ]
+check "cert remove again: no new backup" [ "$(ls "$P/mozcert-backups" | wc -l)" -eq "$nbk" ]
+expect_rc "cert remove -n of an absent certificate: exit 0" 0 -n cert remove "$nick"
+mkdir -p "$T/nostore"
+expect_rc "cert remove in a profile without a store still fails (exit 1)" 1 -p "$T/nostore" cert remove "$nick"
 
 # A crash between the renames of cert9.db and key4.db: the next run rolls the swap forward.
 snap=$(sum_dir "$P")
