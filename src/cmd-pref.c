@@ -327,6 +327,8 @@ prepare_n(struct cmd_ctx *ctx, int argc, char **argv, int want, bool writes, boo
 		return ret;
 	if (opts.type_forced && !typed)
 		return mc_error_set(err, MC_EUSAGE, "%s: --type applies to 'pref set' only", ctx->cmd_name);
+	if (argc - first > want)
+		return mc_error_set(err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx->cmd_name, argv[first + want]);
 	if (argc - first != want)
 		return mc_error_set(err, MC_EUSAGE, "%s: expected %s", ctx->cmd_name, what);
 	if (want >= 1) {
