@@ -244,7 +244,8 @@ walk(struct cmd_ctx *ctx, int argc, char **argv, const struct option *opts,
      int (*handle)(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err), unsigned how,
      int *first_arg, struct mc_error *err)
 {
-	const char *who = ctx->cmd_name ? ctx->cmd_name : "mozcert";
+	/* the messages start "cert import: "; before a command, with nothing (main prefixes "mozcert: ") */
+	_autofree_ char *who = ctx->cmd_name ? xasprintf("%s: ", ctx->cmd_name) : xstrdup("");
 	bool scan = how & WALK_SCAN;
 	struct option all[64];
 	size_t n = 0;
@@ -296,8 +297,8 @@ walk(struct cmd_ctx *ctx, int argc, char **argv, const struct option *opts,
 			_autofree_ char *name = optopt && a[1] != '-' ? xasprintf("-%c", optopt) :
 							      xstrndup(a, strcspn(a, "="));
 
-			ret = mc_error_set(err, MC_EUSAGE, opt == ':' ? "%s: option '%s' needs a value" :
-						       "%s: unknown option '%s'", who, name);
+			ret = mc_error_set(err, MC_EUSAGE, opt == ':' ? "%soption '%s' needs a value" :
+						       "%sunknown option '%s'", who, name);
 			break;
 		}
 		if ((ret = cmd_global_option(ctx, opt, optarg, err)) < 0)
@@ -307,7 +308,7 @@ walk(struct cmd_ctx *ctx, int argc, char **argv, const struct option *opts,
 			continue;
 		}
 		if (!handle) {
-			ret = mc_error_set(err, MC_EUSAGE, "%s: unknown option '%.*s'", who,
+			ret = mc_error_set(err, MC_EUSAGE, "%sunknown option '%.*s'", who,
 					   (int)strcspn(argv[start], "="), argv[start]);
 			break;
 		}
