@@ -77,7 +77,7 @@ _mozcert_add()
 _mozcert()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local exe=${COMP_WORDS[0]} w i app= dashdash=
+	local exe=${COMP_WORDS[0]} w i app='' dashdash=''
 	local -a words=() globals=() values=() cmds=()
 	local IFS=$'\n'
 	COMPREPLY=()
@@ -113,7 +113,7 @@ _mozcert()
 
 	mapfile -t cmds < <(_mozcert_commands "$exe")
 	# how many of the words name the command ("verify" 1, "cert list" 2)
-	local cmd= nw=0 c
+	local cmd='' nw=0 c
 	if [[ ${words[0]:-} == help ]]; then
 		cmd=help nw=1
 	elif ((${#words[@]} >= 2)); then
