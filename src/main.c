@@ -100,7 +100,7 @@ static const char global_help[] =
 static void
 usage_line(FILE *f, const char *words, const char *summary)
 {
-	if (strlen(words) > 30)
+	if (strlen(words) > 28) /* two spaces at least before the summary */
 		fprintf(f, "  %s\n  %-30s %s\n", words, "", summary);
 	else
 		fprintf(f, "  %-30s %s\n", words, summary);
@@ -435,12 +435,27 @@ cmd_store_kind(const struct profile *p, int *kind, struct mc_error *err)
 	}
 }
 
+/*
+ * The command that argv[0] (or a two-word name such as "backups prune":
+ * argv[0] argv[1]) names; *used: how many words its name took.
+ */
 static const struct cmd_spec *
-find_cmd(const struct cmd_spec *const *cmds, const char *name)
+find_cmd(const struct cmd_spec *const *cmds, int argc, char **argv, int *used)
 {
-	for (size_t i = 0; cmds[i]; i++)
-		if (streq(cmds[i]->name, name))
+	for (size_t i = 0; argc >= 2 && cmds[i]; i++) {
+		size_t n = strlen(argv[0]);
+
+		if (strncmp(cmds[i]->name, argv[0], n) == 0 && cmds[i]->name[n] == ' ' &&
+		    streq(cmds[i]->name + n + 1, argv[1])) {
+			*used = 2;
 			return cmds[i];
+		}
+	}
+	for (size_t i = 0; argc >= 1 && cmds[i]; i++)
+		if (streq(cmds[i]->name, argv[0])) {
+			*used = 1;
+			return cmds[i];
+		}
 	return NULL;
 }
 
@@ -608,10 +623,10 @@ static int
 help_command(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct mc_error err = {0};
-	int i = 1, shown = 0;
+	int i = 1, shown = 0, used = 0;
 
 	for (; i < argc; i++) {
-		const struct cmd_spec *cmd = find_cmd(top_cmds, argv[i]);
+		const struct cmd_spec *cmd = find_cmd(top_cmds, argc - i, argv + i, &used);
 		const struct group *g = find_group(argv[i]);
 
 		if (argv[i][0] == '-')
@@ -620,22 +635,21 @@ help_command(struct cmd_ctx *ctx, int argc, char **argv)
 			fputc('\n', stdout);
 		if (cmd) {
 			cmd_usage(stdout, cmd->name, cmd, true);
+			i += used - 1;
 		} else if (streq(argv[i], "help")) {
 			usage(stdout);
-		} else if (g && i + 1 < argc && (cmd = find_cmd(g->cmds, argv[i + 1]))) {
+		} else if (g && (cmd = find_cmd(g->cmds, argc - i - 1, argv + i + 1, &used))) {
 			_autofree_ char *name = xasprintf("%s %s", g->name, cmd->name);
 
 			cmd_usage(stdout, name, cmd, true);
-			i++;
-		} else if (g && (i + 1 >= argc || find_cmd(top_cmds, argv[i + 1]) || find_group(argv[i + 1]))) {
+			i += used;
+		} else if (g && (i + 1 >= argc || find_cmd(top_cmds, 1, argv + i + 1, &used) || find_group(argv[i + 1]))) {
 			group_usage(stdout, g);
 		} else {
-			ctx->cmd_name = "help";
 			if (g)
 				mc_error_set(&err, MC_EUSAGE, "help: unknown %s subcommand '%s'", g->name, argv[i + 1]);
 			else
 				mc_error_set(&err, MC_EUSAGE, "help: unknown command '%s'", argv[i]);
-			ctx->cmd_name = NULL;
 			return usage_error(ctx, g, NULL, &err);
 		}
 	}
@@ -679,7 +693,7 @@ main(int argc, char **argv)
 	}
 	if (streq(argv[first], "help"))
 		return help_command(&ctx, argc - first, argv + first);
-	if (!(cmd = find_cmd(top_cmds, argv[first])) && !(group = find_group(argv[first]))) {
+	if (!(cmd = find_cmd(top_cmds, argc - first, argv + first, &op)) && !(group = find_group(argv[first]))) {
 		mc_error_set(&err, MC_EUSAGE, "unknown command '%s'", argv[first]);
 		return usage_error(&ctx, NULL, NULL, &err);
 	}
@@ -693,7 +707,7 @@ main(int argc, char **argv)
 			group_usage(stdout, group);
 			return finish_stdout();
 		}
-		if (first >= argc || !(cmd = find_cmd(group->cmds, argv[first]))) {
+		if (first >= argc || !(cmd = find_cmd(group->cmds, argc - first, argv + first, &op))) {
 			if (first >= argc)
 				mc_error_set(&err, MC_EUSAGE, "%s: no subcommand given", group->name);
 			else
@@ -701,6 +715,8 @@ main(int argc, char **argv)
 			return usage_error(&ctx, group, NULL, &err);
 		}
 	}
+	/* argv[first], the last word of the command's name, is its argv[0] */
+	first += op - 1;
 	ctx.cmd_name = group ? xasprintf("%s %s", group->name, cmd->name) : xstrdup(cmd->name);
 	/* --help anywhere among the command's arguments wins over whatever else is wrong with them */
 	(void)walk(&ctx, argc - first, argv + first, cmd->options, NULL, WALK_SCAN, &op, &err);
