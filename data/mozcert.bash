@@ -5,10 +5,10 @@
 # profile names from the profiles.ini files mozcert reads; nicknames from
 # "mozcert --json cert list" on the profile the command line names.
 
-# _mozcert_commands MOZCERT: one line per command, "profiles" or "cert list"
+# _mozcert_commands MOZCERT: one line per command, "profiles", "cert list" (the lower-case words of its usage)
 _mozcert_commands()
 {
-	"$1" help 2>/dev/null | sed -n '/^Commands:/,/^$/s/^  \([a-z0-9][a-z0-9-]*\)\( [a-z0-9][a-z0-9-]*\)\{0,1\}\( .*\)\{0,1\}$/\1\2/p'
+	"$1" help 2>/dev/null | sed -n '/^Commands:/,/^$/s/^  \([a-z0-9][a-z0-9-]*\)\(\( [a-z0-9][a-z0-9-]*\)*\)\( .*\)\{0,1\}$/\1\2/p'
 }
 
 # _mozcert_options MOZCERT [COMMAND WORDS...]: every --option its help names
@@ -112,20 +112,17 @@ _mozcert()
 	done
 
 	mapfile -t cmds < <(_mozcert_commands "$exe")
-	# how many of the words name the command ("verify" 1, "cert list" 2)
-	local cmd='' nw=0 c
-	if [[ ${words[0]:-} == help ]]; then
-		cmd=help nw=1
-	elif ((${#words[@]} >= 2)); then
-		for c in "${cmds[@]}"; do
-			[[ $c == "${words[0]} ${words[1]}" ]] && cmd=$c nw=2 && break
+	# the longest command the words start with, and how many words it takes ("verify" 1, "cert list" 2)
+	local cmd='' nw=0 c k
+	local -a cw
+	for c in "${cmds[@]}"; do
+		IFS=' ' read -r -a cw <<<"$c"
+		((${#cw[@]} > ${#words[@]} || ${#cw[@]} <= nw)) && continue
+		for ((k = 0; k < ${#cw[@]}; k++)); do
+			[[ ${cw[k]} == "${words[k]}" ]] || continue 2
 		done
-	fi
-	if [[ -z $cmd && ${#words[@]} -ge 1 ]]; then
-		for c in "${cmds[@]}"; do
-			[[ $c == "${words[0]}" ]] && cmd=$c nw=1 && break
-		done
-	fi
+		cmd=$c nw=${#cw[@]}
+	done
 
 	# the value of an option
 	case $prev in
@@ -171,18 +168,22 @@ _mozcert()
 		return 0
 	fi
 
-	# command words: help takes them too
-	if [[ -z $cmd || $cmd == help ]]; then
-		local -a next=()
-		local first=${words[nw]:-}
-		if [[ -z $cmd && ${#words[@]} -eq 0 || $cmd == help && ${#words[@]} -eq 1 ]]; then
-			for c in "${cmds[@]}"; do next+=("${c%% *}"); done
-			[[ -z $cmd ]] && next+=(help)
-		else
-			for c in "${cmds[@]}"; do
-				[[ $c == "$first "* ]] && next+=("${c#* }")
-			done
+	# command words, also after help ("help cert", "help cert list"): the next word of every
+	# command that starts with the words so far (a complete one may have longer siblings:
+	# "db backups" and "db backups prune")
+	local -a before=("${words[@]}") next=()
+	local have
+	[[ $cmd == help ]] && before=("${words[@]:1}")
+	have=$(IFS=' '; printf "%s" "${before[*]}")
+	for c in "${cmds[@]}"; do
+		if [[ -z $have ]]; then
+			next+=("${c%% *}")
+		elif [[ $c == "$have "* ]]; then
+			c=${c#"$have "}
+			next+=("${c%% *}")
 		fi
+	done
+	if ((${#next[@]})) || [[ -z $cmd || $cmd == help ]]; then
 		mapfile -t next < <(printf '%s\n' "${next[@]}" | sort -u)
 		_mozcert_add "${next[@]}"
 		return 0

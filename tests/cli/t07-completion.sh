@@ -69,4 +69,18 @@ check "nicknames, with the profile after the command" offers "cert trust -p work
 check "cert trust NICK: trust strings next" offers "-p work cert trust mid-ca %" "C,,"
 check "db restore: latest" offers "db restore %" latest
 check "nothing on stderr" [ ! -s "$T/comp.err" ]
+
+# The commands and options come from the binary's help: a command mozcert
+# adds later (here a three-word one, beside a two-word one) completes as is.
+mkdir -p "$T/fake"
+cat >"$T/fake/mozcert" <<'SH'
+#!/bin/sh
+case "$*" in
+help) printf 'usage: mozcert\n\nCommands:\n  db backups                     list\n  db backups prune --keep N      prune\n  help [COMMAND...]              help\n\n' ;;
+"help db backups prune") printf 'usage: mozcert db backups prune\n\nOptions:\n  --keep N   keep N\n  --older-than DAYS   older\n' ;;
+esac
+SH
+chmod +x "$T/fake/mozcert"
+check "a later command's third word (db backups prune)" sh -c 'printf "%s\n" "$1" | grep -qx prune' _ "$(MOZCERT=$T/fake/mozcert comp "db backups %")"
+check "... and its options, from its help" sh -c 'printf "%s\n" "$1" | grep -qx -- --older-than' _ "$(MOZCERT=$T/fake/mozcert comp "db backups prune --o")"
 done_testing
