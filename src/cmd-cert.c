@@ -98,13 +98,14 @@ key_opt(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err)
 	return mc_error_set(err, MC_EUSAGE, "%s: unknown option", ctx->cmd_name);
 }
 
+static const struct option key_options[] = {{"pem", no_argument, NULL, 'e'}, {NULL, 0, NULL, 0}};
+
 static int
 key_prepare(struct cmd_ctx *ctx, int argc, char **argv, int want_args, struct mc_error *err)
 {
-	static const struct option o[] = {{"pem", no_argument, NULL, 'e'}, {NULL, 0, NULL, 0}};
 	int first, ret;
 
-	if ((ret = cmd_getopt(ctx, argc, argv, o, key_opt, &first, err)) < 0)
+	if ((ret = cmd_getopt(ctx, argc, argv, key_options, key_opt, &first, err)) < 0)
 		return ret;
 	if (argc - first != want_args)
 		return mc_error_set(err, MC_EUSAGE, "%s: expected %s", ctx->cmd_name,
@@ -179,6 +180,8 @@ show_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 const struct cmd_spec cmd_cert_show = {
 	.name = "show", .prepare = show_prepare, .run = show_run, .flags = CMD_STORE,
 	.args = "NICKNAME|SHA256 [--pem]", .summary = "one certificate in detail (--pem: as PEM)",
+	.options = key_options,
+	.help = "  --pem                    the certificate as PEM, nothing else\n",
 };
 
 /* ---- the staged write shared by import, trust and remove ---- */
@@ -403,13 +406,14 @@ import_opt(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err)
 	return 0;
 }
 
+static const struct option import_options[] = {{"trust", required_argument, NULL, 't'}, {NULL, 0, NULL, 0}};
+
 static int
 import_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 {
-	static const struct option o[] = {{"trust", required_argument, NULL, 't'}, {NULL, 0, NULL, 0}};
 	int first, ret;
 
-	if ((ret = cmd_getopt(ctx, argc, argv, o, import_opt, &first, err)) < 0)
+	if ((ret = cmd_getopt(ctx, argc, argv, import_options, import_opt, &first, err)) < 0)
 		return ret;
 	if (first >= argc)
 		return mc_error_set(err, MC_EUSAGE, "%s: expected FILE|DIR...", ctx->cmd_name);
@@ -442,6 +446,8 @@ const struct cmd_spec cmd_cert_import = {
 	.name = "import", .prepare = import_prepare, .run = import_run, .cleanup = cert_cleanup,
 	.flags = CMD_WRITES | CMD_STORE, .args = "[--trust TRUST] FILE|DIR...",
 	.summary = "import CA certificates (PEM, DER, PKCS#7, bundles); trust ',,' unless --trust",
+	.options = import_options,
+	.help = "  --trust TRUST            trust as certutil spells it, e.g. C,, (servers); default ,,\n",
 };
 
 /* ---- cert trust / remove ---- */

@@ -569,47 +569,33 @@ ov_opt(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err)
 	}
 }
 
-/*
- * cmd_getopt stops at the first operand; the issue's syntax puts options after
- * HOST ("override add HOST --cert FILE"), so parse on from each operand (which
- * getopt then takes as argv[0]). Operands are collected in order.
- */
+/* Options and operands in any order (cmd_getopt); at most max operands, collected in order. */
 static int
 getopt_anywhere(struct cmd_ctx *ctx, int argc, char **argv, const struct option *o, char **operands, int max,
 		int *nops, struct mc_error *err)
 {
-	int base = 0, first, ret;
+	int first, ret;
 
 	*nops = 0;
-	for (;;) {
-		if ((ret = cmd_getopt(ctx, argc - base, argv + base, o, ov_opt, &first, err)) < 0)
-			return ret;
-		base += first;
-		if (base >= argc)
-			return 0;
-		if (streq(argv[base - 1], "--")) {
-			for (; base < argc; base++) {
-				if (*nops >= max)
-					return mc_error_set(err, MC_EUSAGE, "%s: unexpected argument '%s'",
-							    ctx->cmd_name, argv[base]);
-				operands[(*nops)++] = argv[base];
-			}
-			return 0;
-		}
+	if ((ret = cmd_getopt(ctx, argc, argv, o, ov_opt, &first, err)) < 0)
+		return ret;
+	for (; first < argc; first++) {
 		if (*nops >= max)
-			return mc_error_set(err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx->cmd_name, argv[base]);
-		operands[(*nops)++] = argv[base];
+			return mc_error_set(err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx->cmd_name, argv[first]);
+		operands[(*nops)++] = argv[first];
 	}
+	return 0;
 }
+
+static const struct option list_options[] = {{"cert", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
 
 static int
 list_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 {
-	static const struct option o[] = {{"cert", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
 	char *operand;
 	int n;
 
-	return getopt_anywhere(ctx, argc, argv, o, &operand, 0, &n, err);
+	return getopt_anywhere(ctx, argc, argv, list_options, &operand, 0, &n, err);
 }
 
 static void
@@ -625,6 +611,9 @@ const struct cmd_spec cmd_override_list = {
 	.name = "list", .prepare = list_prepare, .run = list_run, .cleanup = ov_cleanup, .flags = CMD_STORE,
 	.args = "[--cert FILE]",
 	.summary = "security exceptions, with the certificate's subject and validity where known",
+	.options = list_options,
+	.help = "  --cert FILE              also match the exceptions against these certificates\n"
+		"                           (repeatable; PEM, DER, PKCS#7, bundles, directories)\n",
 };
 
 /* ---- writing ---- */
@@ -858,18 +847,19 @@ out:
 	return ret;
 }
 
+static const struct option add_options[] = {
+	{"cert", required_argument, NULL, 'c'}, {"format", required_argument, NULL, 'F'},
+	{"bits", optional_argument, NULL, 'b'}, {"origin", required_argument, NULL, 'o'},
+	{NULL, 0, NULL, 0},
+};
+
 static int
 add_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 {
-	static const struct option o[] = {
-		{"cert", required_argument, NULL, 'c'}, {"format", required_argument, NULL, 'F'},
-		{"bits", optional_argument, NULL, 'b'}, {"origin", required_argument, NULL, 'o'},
-		{NULL, 0, NULL, 0},
-	};
 	char *operand = NULL;
 	int n, ret;
 
-	if ((ret = getopt_anywhere(ctx, argc, argv, o, &operand, 1, &n, err)) < 0)
+	if ((ret = getopt_anywhere(ctx, argc, argv, add_options, &operand, 1, &n, err)) < 0)
 		return ret;
 	if (n != 1)
 		return mc_error_set(err, MC_EUSAGE, "%s: expected HOST[:PORT] --cert FILE", ctx->cmd_name);
@@ -884,6 +874,13 @@ const struct cmd_spec cmd_override_add = {
 	.flags = CMD_WRITES | CMD_STORE,
 	.args = "HOST[:PORT] --cert FILE [--format A|B|C|D] [--bits[=MUT]] [--origin ATTRS]",
 	.summary = "add a security exception for the server's certificate (port 443 by default)",
+	.options = add_options,
+	.help = "  --cert FILE              the server's certificate (the first one of FILE); required\n"
+		"  --format A|B|C|D         the era of cert_override.txt to write (default: the one the\n"
+		"                           profile's application version reads)\n"
+		"  --bits[=MUT]             the overridden errors: M mismatch, U untrusted, T time\n"
+		"                           (without a value: computed from the certificate)\n"
+		"  --origin ATTRS           origin attributes, '^key=value&...' ('default': none)\n",
 };
 
 /* ---- override remove ---- */
@@ -913,14 +910,15 @@ remove_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	return ret;
 }
 
+static const struct option remove_options[] = {{"origin", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
+
 static int
 remove_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 {
-	static const struct option o[] = {{"origin", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
 	char *operand = NULL;
 	int n, ret;
 
-	if ((ret = getopt_anywhere(ctx, argc, argv, o, &operand, 1, &n, err)) < 0)
+	if ((ret = getopt_anywhere(ctx, argc, argv, remove_options, &operand, 1, &n, err)) < 0)
 		return ret;
 	if (n != 1)
 		return mc_error_set(err, MC_EUSAGE, "%s: expected HOST[:PORT]", ctx->cmd_name);
@@ -931,6 +929,9 @@ const struct cmd_spec cmd_override_remove = {
 	.name = "remove", .prepare = remove_prepare, .run = remove_run, .cleanup = ov_cleanup,
 	.flags = CMD_WRITES, .args = "HOST[:PORT] [--origin ATTRS]",
 	.summary = "remove the exceptions of HOST:PORT (every origin-attribute variant unless --origin)",
+	.options = remove_options,
+	.help = "  --origin ATTRS           only the exception with these origin attributes\n"
+		"                           ('^key=value&...'; 'default': the one without)\n",
 };
 
 /* ---- override prune ---- */
@@ -982,20 +983,24 @@ prune_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res,
 	return ret;
 }
 
+static const struct option prune_options[] = {
+	{"expired", no_argument, NULL, 'x'}, {"cert", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0},
+};
+
 static int
 prune_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 {
-	static const struct option o[] = {
-		{"expired", no_argument, NULL, 'x'}, {"cert", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0},
-	};
 	char *operand;
 	int n;
 
-	return getopt_anywhere(ctx, argc, argv, o, &operand, 0, &n, err);
+	return getopt_anywhere(ctx, argc, argv, prune_options, &operand, 0, &n, err);
 }
 
 const struct cmd_spec cmd_override_prune = {
 	.name = "prune", .prepare = prune_prepare, .run = prune_run, .cleanup = ov_cleanup,
 	.flags = CMD_WRITES | CMD_STORE, .args = "[--expired [--cert FILE]]",
 	.summary = "remove lines the application ignores, duplicates and (--expired) expired exceptions",
+	.options = prune_options,
+	.help = "  --expired                also the exceptions whose certificate has expired\n"
+		"  --cert FILE              certificates to judge them by, beside the store's (repeatable)\n",
 };

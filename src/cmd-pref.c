@@ -309,6 +309,14 @@ static const struct option write_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* --help of the commands that write prefs (--type: pref set only) */
+#define HELP_TYPE "  --type bool|int|string   the value's type (default: the default's type, else as it reads)\n"
+#define HELP_WRITE \
+	"  --user-js                change user.js too, where it sets the pref (else a user.js\n" \
+	"                           value that overrides the change is a conflict)\n" \
+	"  --discard-invalid        rewrite a prefs.js with syntax errors without the bad\n" \
+	"                           statements, as the application does when it saves it\n"
+
 static int
 prepare_n(struct cmd_ctx *ctx, int argc, char **argv, int want, bool writes, bool typed, const char *what,
 	  struct mc_error *err)
@@ -319,6 +327,8 @@ prepare_n(struct cmd_ctx *ctx, int argc, char **argv, int want, bool writes, boo
 		return ret;
 	if (opts.type_forced && !typed)
 		return mc_error_set(err, MC_EUSAGE, "%s: --type applies to 'pref set' only", ctx->cmd_name);
+	if (argc - first > want)
+		return mc_error_set(err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx->cmd_name, argv[first + want]);
 	if (argc - first != want)
 		return mc_error_set(err, MC_EUSAGE, "%s: expected %s", ctx->cmd_name, what);
 	if (want >= 1) {
@@ -855,6 +865,8 @@ const struct cmd_spec cmd_pref_set = {
 	.name = "set", .prepare = set_prepare, .run = set_run, .flags = CMD_WRITES,
 	.args = "NAME VALUE",
 	.summary = "set a pref in prefs.js as the application writes it (--type bool|int|string, --user-js)",
+	.options = write_options,
+	.help = HELP_TYPE HELP_WRITE,
 };
 
 static int
@@ -883,6 +895,8 @@ const struct cmd_spec cmd_pref_unset = {
 	.name = "unset", .prepare = unset_prepare, .run = unset_run, .flags = CMD_WRITES,
 	.args = "NAME",
 	.summary = "reset a pref to its default: remove it from prefs.js (--user-js: from user.js too)",
+	.options = write_options,
+	.help = HELP_WRITE,
 };
 
 /* ---- ocsp ---- */
@@ -1049,17 +1063,23 @@ const struct cmd_spec cmd_ocsp_on = {
 	.name = "on", .prepare = write_none_prepare, .run = ocsp_on_run, .flags = CMD_WRITES,
 	.args = "",
 	.summary = "fetch OCSP for every certificate, soft-fail (the default: the prefs.js lines go)",
+	.options = write_options,
+	.help = HELP_WRITE,
 };
 
 const struct cmd_spec cmd_ocsp_off = {
 	.name = "off", .prepare = write_none_prepare, .run = ocsp_off_run, .flags = CMD_WRITES,
 	.args = "", .summary = "do not fetch OCSP (security.OCSP.enabled = 0)",
+	.options = write_options,
+	.help = HELP_WRITE,
 };
 
 const struct cmd_spec cmd_ocsp_require = {
 	.name = "require", .prepare = write_none_prepare, .run = ocsp_require_run, .flags = CMD_WRITES,
 	.args = "",
 	.summary = "OCSP on and hard-fail when the responder cannot be reached (security.OCSP.require)",
+	.options = write_options,
+	.help = HELP_WRITE,
 };
 
 /* ---- md5 ---- */
@@ -1185,10 +1205,14 @@ const struct cmd_spec cmd_md5_on = {
 	.name = "on", .prepare = write_none_prepare, .run = md5_on_run, .flags = CMD_WRITES,
 	.args = "",
 	.summary = "accept MD5 signatures (security.enable_md5_signatures; ignored by versions 38 and later)",
+	.options = write_options,
+	.help = HELP_WRITE,
 };
 
 const struct cmd_spec cmd_md5_off = {
 	.name = "off", .prepare = write_none_prepare, .run = md5_off_run, .flags = CMD_WRITES,
 	.args = "",
 	.summary = "reject MD5 signatures (the default: the prefs.js line goes)",
+	.options = write_options,
+	.help = HELP_WRITE,
 };

@@ -602,18 +602,19 @@ repair_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 	return 0;
 }
 
+static const struct option reset_options[] = {
+	{"keep-user-certs", no_argument, NULL, 'k'},
+	{"include-keys", no_argument, NULL, 'K'},
+	{NULL, 0, NULL, 0},
+};
+
 static int
 reset_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 {
-	static const struct option o[] = {
-		{"keep-user-certs", no_argument, NULL, 'k'},
-		{"include-keys", no_argument, NULL, 'K'},
-		{NULL, 0, NULL, 0},
-	};
 	int first, ret;
 
 	memset(&ropts, 0, sizeof(ropts));
-	if ((ret = cmd_getopt(ctx, argc, argv, o, repair_opt, &first, err)) < 0)
+	if ((ret = cmd_getopt(ctx, argc, argv, reset_options, repair_opt, &first, err)) < 0)
 		return ret;
 	if (first < argc)
 		return mc_error_set(err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx->cmd_name, argv[first]);
@@ -641,4 +642,8 @@ const struct cmd_spec cmd_db_reset = {
 	.name = "reset", .prepare = reset_prepare, .run = reset_run, .flags = CMD_WRITES | CMD_STORE,
 	.args = "[--keep-user-certs] [--include-keys]",
 	.summary = "back up, then a fresh empty store (keeps the key database unless --include-keys)",
+	.options = reset_options,
+	.help = "  --keep-user-certs        carry over the CA certificates the user gave trust to\n"
+		"  --include-keys           a fresh key database too (the private keys and the Primary\n"
+		"                           Password are then kept only in the backup)\n",
 };

@@ -59,40 +59,26 @@ verify_opt(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err)
 	return mc_error_set(err, MC_EUSAGE, "%s: unknown option", ctx->cmd_name);
 }
 
+static const struct option verify_options[] = {
+	{"name", required_argument, NULL, OPT_NAME},
+	{"port", required_argument, NULL, OPT_PORT},
+	{"roots", required_argument, NULL, OPT_ROOTS},
+	{NULL, 0, NULL, 0},
+};
+
 static int
 verify_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 {
-	static const struct option o[] = {
-		{"name", required_argument, NULL, OPT_NAME},
-		{"port", required_argument, NULL, OPT_PORT},
-		{"roots", required_argument, NULL, OPT_ROOTS},
-		{NULL, 0, NULL, 0},
-	};
-	/* options that take their value as the next argument (those of verify and the global ones) */
-	static const char *const with_value[] = {"--name", "--port", "--roots", "-p", "--profile", "--app",
-						 "--password-file"};
-	int first = 0, ret, at = 0, drop;
+	int first = 0, ret;
 
 	opts.port = 443;
-	/* the operand may stand before, between or after the options: take it out, then parse them */
-	for (int i = 1; i < argc && !at; i++) {
-		if (streq(argv[i], "--") || argv[i][0] != '-' || !argv[i][1])
-			at = i;
-		for (size_t k = 0; !at && k < ARRAY_SIZE(with_value); k++)
-			if (streq(argv[i], with_value[k]))
-				i++;
-	}
-	drop = at && streq(argv[at], "--") ? 2 : 1; /* "--" FILE: both go */
-	if (!at || at + drop - 1 >= argc)
-		return mc_error_set(err, MC_EUSAGE, "%s: expected one certificate file", ctx->cmd_name);
-	opts.file = argv[at + drop - 1];
-	for (int i = at; i + drop < argc; i++)
-		argv[i] = argv[i + drop];
-	argc -= drop;
-	if ((ret = cmd_getopt(ctx, argc, argv, o, verify_opt, &first, err)) < 0)
+	if ((ret = cmd_getopt(ctx, argc, argv, verify_options, verify_opt, &first, err)) < 0)
 		return ret;
-	if (first < argc)
-		return mc_error_set(err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx->cmd_name, argv[first]);
+	if (first >= argc)
+		return mc_error_set(err, MC_EUSAGE, "%s: expected one certificate file", ctx->cmd_name);
+	if (first + 1 < argc)
+		return mc_error_set(err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx->cmd_name, argv[first + 1]);
+	opts.file = argv[first];
 	if (!strchr(opts.file, '/') && strchr(opts.file, ':') && access(opts.file, F_OK) != 0)
 		return mc_error_set(err, MC_EUSAGE,
 				    "%s: '%s': fetching a server's certificate is not built; save its chain to a file "
@@ -370,4 +356,9 @@ const struct cmd_spec cmd_verify = {
 	.name = "verify", .prepare = verify_prepare, .run = verify_run, .cleanup = verify_cleanup, .flags = 0,
 	.args = "CERTFILE [--name HOST] [--port N] [--roots LIB|none]",
 	.summary = "would the application accept this server certificate? each problem with its fix",
+	.options = verify_options,
+	.help = "  --name HOST              the host name to check the certificate against\n"
+		"  --port N                 the port of the security exception to honour (default 443)\n"
+		"  --roots LIB|none         the built-in roots module (default: the system's\n"
+		"                           libnssckbi; none: without built-in roots)\n",
 };

@@ -38,12 +38,19 @@ struct cmd_spec {
 	unsigned flags;
 	const char *args;
 	const char *summary;
+	/* The command's own options (also what --help lists), NULL-terminated; may be NULL. */
+	const struct option *options;
+	/* One line per option for --help ("  --trust TRUST  certutil's trust string"); may be NULL. */
+	const char *help;
 };
 
 /*
- * getopt_long over the command's options plus the global ones (which may
- * follow the command). handle() gets each command option; returns 0 or a
- * negative mc_code. On success *first_arg is the index of the first operand.
+ * The option rule of every command: getopt_long over the command's options
+ * plus the global ones, options and operands in any order, "--" ends the
+ * options, and "-" or a negative number ("-5") is an operand. handle() gets
+ * each command option; returns 0 or a negative mc_code. The operands are
+ * moved, in their order, to the end of argv: on success *first_arg is the
+ * index of the first.
  */
 int cmd_getopt(struct cmd_ctx *ctx, int argc, char **argv, const struct option *opts,
 	       int (*handle)(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err),

@@ -76,32 +76,84 @@ const struct option cmd_global_options[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static bool want_help;
+static bool want_help, want_version;
+
+/* getopt's string: '+' (operands are walked by hand), ':' (a missing value is told apart) */
+#define GLOBAL_SHORT "+:p:nqvhf"
+
+static const char global_help[] =
+	"Global options (before the command or anywhere after it):\n"
+	"  -p, --profile NAME|DIR   a profile directory or a profile name from profiles.ini\n"
+	"      --app APP            firefox, thunderbird or seamonkey\n"
+	"      --all-profiles       every profile found (of --app, or of every app)\n"
+	"      --json               one JSON document on stdout\n"
+	"  -n, --dry-run            say what would change; change nothing\n"
+	"      --password-file FILE the Primary Password of the store\n"
+	"      --force              act on a profile whose application is running\n"
+	"  -q, --quiet              errors only\n"
+	"  -v, --verbose            more detail\n"
+	"  -h, --help               this help (after a command: the command's)\n"
+	"      --version            the version\n"
+	"Options and operands may come in any order; '--' ends the options.\n";
+
+/* "  NAME ARGS   summary", the summary on the next line when NAME ARGS is long */
+static void
+usage_line(FILE *f, const char *words, const char *summary)
+{
+	if (strlen(words) > 28) /* two spaces at least before the summary */
+		fprintf(f, "  %s\n  %-30s %s\n", words, "", summary);
+	else
+		fprintf(f, "  %-30s %s\n", words, summary);
+}
 
 static void
 usage(FILE *f)
 {
-	fputs("usage: mozcert [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
-	      "Global options:\n"
-	      "  -p, --profile NAME|DIR   a profile directory or a profile name from profiles.ini\n"
-	      "      --app APP            firefox, thunderbird or seamonkey\n"
-	      "      --all-profiles       every profile found (of --app, or of every app)\n"
-	      "      --json               one JSON document on stdout\n"
-	      "  -n, --dry-run            say what would change; change nothing\n"
-	      "      --password-file FILE the Primary Password of the store\n"
-	      "      --force              act on a profile whose application is running\n"
-	      "  -q, --quiet / -v, --verbose\n"
-	      "  -h, --help / --version\n\n"
-	      "Commands:\n", f);
-	for (size_t i = 0; top_cmds[i]; i++)
-		fprintf(f, "  %-28s %s\n", top_cmds[i]->name, top_cmds[i]->summary);
+	fputs("usage: mozcert [GLOBAL OPTIONS] COMMAND [ARGS]\n\n", f);
+	fputs(global_help, f);
+	fputs("\nCommands:\n", f);
+	for (size_t i = 0; top_cmds[i]; i++) {
+		_autofree_ char *n = xasprintf("%s %s", top_cmds[i]->name, top_cmds[i]->args);
+
+		usage_line(f, n, top_cmds[i]->summary);
+	}
 	for (size_t g = 0; g < ARRAY_SIZE(groups); g++)
 		for (size_t i = 0; groups[g].cmds[i]; i++) {
 			_autofree_ char *n = xasprintf("%s %s %s", groups[g].name, groups[g].cmds[i]->name,
 						       groups[g].cmds[i]->args);
-			fprintf(f, "  %-28s %s\n", n, groups[g].cmds[i]->summary);
+
+			usage_line(f, n, groups[g].cmds[i]->summary);
 		}
+	usage_line(f, "help [COMMAND...]", "this help, or a command's or a group's");
 	fputs("\nExit status: 0 success, 1 failure or problem found, 2 usage error, 3 profile in use.\n", f);
+}
+
+static void
+group_usage(FILE *f, const struct group *g)
+{
+	fprintf(f, "usage: mozcert [GLOBAL OPTIONS] %s SUBCOMMAND [ARGS]\n  %s\n\nSubcommands:\n", g->name, g->summary);
+	for (size_t i = 0; g->cmds[i]; i++) {
+		_autofree_ char *n = xasprintf("%s %s %s", g->name, g->cmds[i]->name, g->cmds[i]->args);
+
+		usage_line(f, n, g->cmds[i]->summary);
+	}
+	fprintf(f, "\n'mozcert help %s SUBCOMMAND' lists its options; 'mozcert --help' the global ones.\n", g->name);
+}
+
+/* A command's usage line, summary and options; full adds the global options (--help), else a pointer to them. */
+static void
+cmd_usage(FILE *f, const char *name, const struct cmd_spec *cmd, bool full)
+{
+	fprintf(f, "usage: mozcert [GLOBAL OPTIONS] %s%s%s\n  %s\n", name, *cmd->args ? " " : "", cmd->args,
+		cmd->summary);
+	if (cmd->help)
+		fprintf(f, "\nOptions:\n%s", cmd->help);
+	if (full) {
+		fputc('\n', f);
+		fputs(global_help, f);
+	} else {
+		fprintf(f, "Run 'mozcert help %s' for the global options.\n", name);
+	}
 }
 
 static int
@@ -162,9 +214,118 @@ cmd_global_option(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error
 	case 'h':
 		want_help = true;
 		return 1;
+	case 'V':
+		want_version = true;
+		return 1;
 	default:
 		return 0;
 	}
+}
+
+/* "-" (standard input) and a negative number ("pref set N -5") are operands, not options. */
+static bool
+is_operand(const char *a)
+{
+	return a[0] != '-' || !a[1] || (a[1] >= '0' && a[1] <= '9');
+}
+
+/*
+ * The walk behind cmd_getopt. getopt_long runs in order ('+') and is only
+ * ever shown an option: operands and "--" are taken out by hand, so a
+ * value that starts with '-' stays the value of its option. With scan, only
+ * --help and --version are noted and argv is left as it is (main's look
+ * before prepare()). WALK_STOP: stop at the first operand (a command word),
+ * *first_arg is its index.
+ */
+enum { WALK_SCAN = 1, WALK_STOP = 2 };
+
+static int
+walk(struct cmd_ctx *ctx, int argc, char **argv, const struct option *opts,
+     int (*handle)(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err), unsigned how,
+     int *first_arg, struct mc_error *err)
+{
+	/* the messages start "cert import: "; before a command, with nothing (main prefixes "mozcert: ") */
+	_autofree_ char *who = ctx->cmd_name ? xasprintf("%s: ", ctx->cmd_name) : xstrdup("");
+	bool scan = how & WALK_SCAN;
+	struct option all[64];
+	size_t n = 0;
+	char **ops, **keep;
+	int nops = 0, nkeep = 0, opt, ret = 0;
+
+	for (size_t i = 0; opts && opts[i].name && n < ARRAY_SIZE(all) - 16; i++)
+		all[n++] = opts[i];
+	for (size_t i = 0; cmd_global_options[i].name; i++)
+		all[n++] = cmd_global_options[i];
+	memset(&all[n], 0, sizeof(all[n]));
+	ops = xmalloc((size_t)argc * sizeof(*ops));
+	keep = xmalloc((size_t)argc * sizeof(*keep));
+	opterr = 0;
+	optind = 0;
+	(void)getopt_long(1, argv, GLOBAL_SHORT, all, NULL); /* a fresh getopt state; optind is 1 */
+	while (optind < argc) {
+		int start = optind, at = optind;
+
+		if ((how & WALK_STOP) && (streq(argv[at], "--") || is_operand(argv[at]))) {
+			if (streq(argv[at], "--"))
+				optind++;
+			break;
+		}
+		if (streq(argv[at], "--")) {
+			keep[nkeep++] = argv[optind++];
+			while (optind < argc)
+				ops[nops++] = argv[optind++];
+			break;
+		}
+		if (is_operand(argv[at])) {
+			ops[nops++] = argv[optind++];
+			continue;
+		}
+		opt = getopt_long(argc, argv, GLOBAL_SHORT, all, NULL);
+		for (; at < optind; at++) /* the option and its value, once getopt is past them */
+			keep[nkeep++] = argv[at];
+		if (opt == -1)
+			break;
+		if (scan) {
+			if (opt == 'h')
+				want_help = true;
+			else if (opt == 'V')
+				want_version = true;
+			continue;
+		}
+		if (opt == '?' || opt == ':') {
+			const char *a = argv[start];
+			_autofree_ char *name = optopt && a[1] != '-' ? xasprintf("-%c", optopt) :
+							      xstrndup(a, strcspn(a, "="));
+
+			ret = mc_error_set(err, MC_EUSAGE, opt == ':' ? "%soption '%s' needs a value" :
+						       "%sunknown option '%s'", who, name);
+			break;
+		}
+		if ((ret = cmd_global_option(ctx, opt, optarg, err)) < 0)
+			break;
+		if (ret == 1) {
+			ret = 0;
+			continue;
+		}
+		if (!handle) {
+			ret = mc_error_set(err, MC_EUSAGE, "%sunknown option '%.*s'", who,
+					   (int)strcspn(argv[start], "="), argv[start]);
+			break;
+		}
+		if ((ret = handle(ctx, opt, optarg, err)) < 0)
+			break;
+	}
+	if (ret == 0 && (how & WALK_STOP)) {
+		*first_arg = optind;
+	} else if (ret == 0 && !scan) {
+		/* the options first, then the operands in their order */
+		memcpy(argv + 1, keep, (size_t)nkeep * sizeof(*argv));
+		memcpy(argv + 1 + nkeep, ops, (size_t)nops * sizeof(*argv));
+		*first_arg = 1 + nkeep;
+	}
+	free(ops);
+	free(keep);
+	return ret;
 }
 
 int
@@ -172,35 +333,9 @@ cmd_getopt(struct cmd_ctx *ctx, int argc, char **argv, const struct option *opts
 	   int (*handle)(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err),
 	   int *first_arg, struct mc_error *err)
 {
-	struct option all[64];
-	size_t n = 0;
-	int opt, ret;
-
-	for (size_t i = 0; opts && opts[i].name && n < ARRAY_SIZE(all) - 16; i++)
-		all[n++] = opts[i];
-	for (size_t i = 0; cmd_global_options[i].name; i++)
-		all[n++] = cmd_global_options[i];
-	memset(&all[n], 0, sizeof(all[n]));
-	optind = 0;
 	/* before anything initialises SQLite: its log then carries the errno of each failed call */
 	sqlio_watch_install();
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+p:nqvhf", all, NULL)) != -1) {
-		if (opt == '?' || opt == ':')
-			return mc_error_set(err, MC_EUSAGE, "%s: unknown option or missing argument '%s'",
-					    ctx->cmd_name, argv[optind - 1]);
-		ret = cmd_global_option(ctx, opt, optarg, err);
-		if (ret < 0)
-			return ret;
-		if (ret == 1)
-			continue;
-		if (!handle)
-			return mc_error_set(err, MC_EUSAGE, "%s: unknown option", ctx->cmd_name);
-		if ((ret = handle(ctx, opt, optarg, err)) < 0)
-			return ret;
-	}
-	*first_arg = optind;
-	return 0;
+	return walk(ctx, argc, argv, opts, handle, 0, first_arg, err);
 }
 
 void
@@ -300,29 +435,36 @@ cmd_store_kind(const struct profile *p, int *kind, struct mc_error *err)
 	}
 }
 
+/*
+ * The command that argv[0] (or a two-word name such as "backups prune":
+ * argv[0] argv[1]) names; *used: how many words its name took.
+ */
 static const struct cmd_spec *
-lookup(int argc, char **argv, int *used, const char **group_name)
+find_cmd(const struct cmd_spec *const *cmds, int argc, char **argv, int *used)
 {
-	for (size_t i = 0; top_cmds[i]; i++)
-		if (streq(top_cmds[i]->name, argv[0])) {
-			*used = 1;
-			*group_name = NULL;
-			return top_cmds[i];
+	for (size_t i = 0; argc >= 2 && cmds[i]; i++) {
+		size_t n = strlen(argv[0]);
+
+		if (strncmp(cmds[i]->name, argv[0], n) == 0 && cmds[i]->name[n] == ' ' &&
+		    streq(cmds[i]->name + n + 1, argv[1])) {
+			*used = 2;
+			return cmds[i];
 		}
-	for (size_t g = 0; g < ARRAY_SIZE(groups); g++) {
-		if (!streq(groups[g].name, argv[0]))
-			continue;
-		*group_name = groups[g].name;
-		if (argc < 2)
-			return NULL;
-		for (size_t i = 0; groups[g].cmds[i]; i++)
-			if (streq(groups[g].cmds[i]->name, argv[1])) {
-				*used = 2;
-				return groups[g].cmds[i];
-			}
-		return NULL;
 	}
-	*group_name = NULL;
+	for (size_t i = 0; argc >= 1 && cmds[i]; i++)
+		if (streq(cmds[i]->name, argv[0])) {
+			*used = 1;
+			return cmds[i];
+		}
+	return NULL;
+}
+
+static const struct group *
+find_group(const char *name)
+{
+	for (size_t g = 0; g < ARRAY_SIZE(groups); g++)
+		if (streq(groups[g].name, name))
+			return &groups[g];
 	return NULL;
 }
 
@@ -445,75 +587,155 @@ finish_stdout(void)
 	return 0;
 }
 
+/*
+ * A usage error found before prepare(): the message and the usage that fits
+ * on stderr; under --json also the one document on stdout. Exit 2.
+ */
+static int
+usage_error(const struct cmd_ctx *ctx, const struct group *g, const struct cmd_spec *cmd,
+	    const struct mc_error *err)
+{
+	fprintf(stderr, "mozcert: %s\n", err->msg);
+	if (cmd)
+		cmd_usage(stderr, ctx->cmd_name, cmd, false);
+	else if (g)
+		group_usage(stderr, g);
+	else
+		usage(stderr);
+	if (ctx->json) {
+		struct json_object *doc = json_object_new_object();
+
+		json_object_object_add(doc, "command", ctx->cmd_name ? json_object_new_string(ctx->cmd_name) : NULL);
+		json_object_object_add(doc, "changed", json_object_new_boolean(false));
+		json_object_object_add(doc, "ok", json_object_new_boolean(false));
+		json_object_object_add(doc, "dry_run", json_object_new_boolean(ctx->dry_run));
+		json_object_object_add(doc, "error", error_json(err));
+		json_object_object_add(doc, "results", json_object_new_array());
+		output_json_print(doc);
+		json_object_put(doc);
+	}
+	finish_stdout();
+	return 2;
+}
+
+/* mozcert help [COMMAND...]: each command's (or group's) help, in turn; none: the whole usage. */
+static int
+help_command(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct mc_error err = {0};
+	int i = 1, shown = 0, used = 0;
+
+	for (; i < argc; i++) {
+		const struct cmd_spec *cmd = find_cmd(top_cmds, argc - i, argv + i, &used);
+		const struct group *g = find_group(argv[i]);
+
+		if (argv[i][0] == '-')
+			continue; /* the global options may stand anywhere */
+		if (shown++)
+			fputc('\n', stdout);
+		if (cmd) {
+			cmd_usage(stdout, cmd->name, cmd, true);
+			i += used - 1;
+		} else if (streq(argv[i], "help")) {
+			usage(stdout);
+		} else if (g && (cmd = find_cmd(g->cmds, argc - i - 1, argv + i + 1, &used))) {
+			_autofree_ char *name = xasprintf("%s %s", g->name, cmd->name);
+
+			cmd_usage(stdout, name, cmd, true);
+			i += used;
+		} else if (g && (i + 1 >= argc || find_cmd(top_cmds, 1, argv + i + 1, &used) || find_group(argv[i + 1]))) {
+			group_usage(stdout, g);
+		} else {
+			if (g)
+				mc_error_set(&err, MC_EUSAGE, "help: unknown %s subcommand '%s'", g->name, argv[i + 1]);
+			else
+				mc_error_set(&err, MC_EUSAGE, "help: unknown command '%s'", argv[i]);
+			return usage_error(ctx, g, NULL, &err);
+		}
+	}
+	if (!shown)
+		usage(stdout);
+	return finish_stdout();
+}
+
 int
 main(int argc, char **argv)
 {
 	struct cmd_ctx ctx = {.app = -1};
 	struct mc_error err = {0};
-	const struct cmd_spec *cmd;
-	const char *group = NULL;
+	const struct cmd_spec *cmd = NULL;
+	const struct group *group = NULL;
 	struct json_object *doc = NULL, *results = NULL;
 	struct profile_list profiles = {0};
-	int used = 0, opt, ret, status = 0, first;
+	int ret, status = 0, first, op;
 	bool any_changed = false;
 
+	/* --json anywhere before "--": a usage error found before it is read is a JSON document too */
+	for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
+		if (streq(argv[i], "--json"))
+			ctx.json = true;
 	/* before anything initialises SQLite: its log then carries the errno of each failed call */
 	sqlio_watch_install();
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+p:nqvhf", cmd_global_options, NULL)) != -1) {
-		if (opt == 'V') {
-			printf("mozcert %s\n", MOZCERT_VERSION);
-			return finish_stdout();
-		}
-		if (opt == '?' || opt == ':') {
-			fprintf(stderr, "mozcert: unknown option or missing argument '%s'\n", argv[optind - 1]);
-			usage(stderr);
-			return 2;
-		}
-		if ((ret = cmd_global_option(&ctx, opt, optarg, &err)) < 0) {
-			fprintf(stderr, "mozcert: %s\n", err.msg);
-			return 2;
-		}
+	/* the global options before the command */
+	if ((ret = walk(&ctx, argc, argv, NULL, NULL, WALK_STOP, &first, &err)) < 0 && !want_version)
+		return usage_error(&ctx, NULL, NULL, &err);
+	if (want_version) {
+		printf("mozcert %s\n", MOZCERT_VERSION);
+		return finish_stdout();
 	}
-	if (optind >= argc) {
+	if (first >= argc) {
 		if (want_help) {
 			usage(stdout);
 			return finish_stdout();
 		}
-		fputs("mozcert: no command given\n", stderr);
-		usage(stderr);
-		return 2;
+		mc_error_set(&err, MC_EUSAGE, "no command given");
+		return usage_error(&ctx, NULL, NULL, &err);
 	}
-	cmd = lookup(argc - optind, argv + optind, &used, &group);
-	if (!cmd) {
-		if (group && optind + 1 >= argc && want_help) {
-			usage(stdout);
+	if (streq(argv[first], "help"))
+		return help_command(&ctx, argc - first, argv + first);
+	if (!(cmd = find_cmd(top_cmds, argc - first, argv + first, &op)) && !(group = find_group(argv[first]))) {
+		mc_error_set(&err, MC_EUSAGE, "unknown command '%s'", argv[first]);
+		return usage_error(&ctx, NULL, NULL, &err);
+	}
+	if (group) {
+		/* global options between the group and its subcommand ("cert --json list") */
+		ret = walk(&ctx, argc - first, argv + first, NULL, NULL, WALK_STOP, &op, &err);
+		if (ret < 0 && !want_help)
+			return usage_error(&ctx, group, NULL, &err);
+		first += op;
+		if (first >= argc && want_help) {
+			group_usage(stdout, group);
 			return finish_stdout();
 		}
-		if (group)
-			fprintf(stderr, "mozcert: unknown %s subcommand '%s'\n", group,
-				optind + 1 < argc ? argv[optind + 1] : "");
-		else
-			fprintf(stderr, "mozcert: unknown command '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
+		if (first >= argc || !(cmd = find_cmd(group->cmds, argc - first, argv + first, &op))) {
+			if (first >= argc)
+				mc_error_set(&err, MC_EUSAGE, "%s: no subcommand given", group->name);
+			else
+				mc_error_set(&err, MC_EUSAGE, "unknown %s subcommand '%s'", group->name, argv[first]);
+			return usage_error(&ctx, group, NULL, &err);
+		}
 	}
-	ctx.cmd_name = group ? xasprintf("%s %s", group, cmd->name) : xstrdup(cmd->name);
-	first = optind + used - 1;
+	/* argv[first], the last word of the command's name, is its argv[0] */
+	first += op - 1;
+	ctx.cmd_name = group ? xasprintf("%s %s", group->name, cmd->name) : xstrdup(cmd->name);
+	/* --help anywhere among the command's arguments wins over whatever else is wrong with them */
+	(void)walk(&ctx, argc - first, argv + first, cmd->options, NULL, WALK_SCAN, &op, &err);
+	mc_error_clear(&err);
+	if (want_help || want_version) {
+		if (want_help)
+			cmd_usage(stdout, ctx.cmd_name, cmd, true);
+		else
+			printf("mozcert %s\n", MOZCERT_VERSION);
+		free((char *)ctx.cmd_name);
+		return finish_stdout();
+	}
 	if (cmd->prepare) {
 		ret = cmd->prepare(&ctx, argc - first, argv + first, &err);
 	} else {
 		/* A command without prepare takes the global options and no argument. */
-		int op;
-
 		ret = cmd_getopt(&ctx, argc - first, argv + first, NULL, NULL, &op, &err);
 		if (ret == 0 && op < argc - first)
 			ret = mc_error_set(&err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx.cmd_name, argv[first + op]);
-	}
-	if (want_help) {
-		printf("usage: mozcert %s %s\n  %s\n", ctx.cmd_name, cmd->args, cmd->summary);
-		status = finish_stdout();
-		goto out;
 	}
 	if (ctx.json) {
 		doc = json_object_new_object();
@@ -523,6 +745,8 @@ main(int argc, char **argv)
 	if (ret < 0) {
 		status = mc_error_exit_status(ret);
 		fprintf(stderr, "mozcert: %s\n", err.msg);
+		if (ret == MC_EUSAGE)
+			cmd_usage(stderr, ctx.cmd_name, cmd, false);
 		if (doc)
 			json_object_object_add(doc, "error", error_json(&err));
 		goto done;
@@ -597,7 +821,6 @@ done:
 	}
 	if (finish_stdout() && status == 0)
 		status = 1;
-out:
 	if (cmd->cleanup)
 		cmd->cleanup(&ctx);
 	profile_list_release(&profiles);
