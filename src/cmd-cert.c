@@ -372,6 +372,8 @@ staged_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	if (op == OP_REMOVE)
 		json_object_object_add(res, "removed", json_object_new_int64(absent ? 0 : 1));
 	if (absent)
+		json_object_object_add(res, "not_found", json_object_new_string(opts.key));
+	if (absent)
 		cmd_out(ctx, "no certificate '%s' in '%s': nothing to remove\n", opts.key, p->path);
 	else
 		cmd_out(ctx, "%zu changed, %zu unchanged%s\n", changed, nr - changed,

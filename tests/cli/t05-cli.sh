@@ -40,7 +40,7 @@ cert list       |j|                                 |                           
 cert show       |t| rootca                          | --pem                            |0| BEGIN CERTIFICATE                      | -nosuch             |1
 cert import     |j| intermediate.pem                | --trust CT,,                     |0| "trust": "CT,,"                        | -weird.pem          |0
 cert trust      |j| rootca C,C,                     |                                  |0| "trust": "C,C,"                        | -nosuch C,,         |1
-cert remove     |j| rootca                          |                                  |0| "status": "removed"                    | -nosuch             |1
+cert remove     |j| rootca                          |                                  |0| "status": "removed"                    | -nosuch             |0
 db check        |j|                                 |                                  |0| "command": "db check";"name": "p"      | -x                  |2
 db upgrade      |j|                                 |                                  |0| "command": "db upgrade";"name": "p"    | -x                  |2
 db backups      |j|                                 |                                  |0| "command": "db backups";"name": "p"    | -x                  |2

@@ -101,7 +101,7 @@ check "cert remove again: says there is nothing to remove" \
 	sh -c 'printf "%s\n" "$1" | grep -q "^no certificate .* nothing to remove"' _ "$out"
 expect_rc "cert remove again --json: exit 0" 0 --json cert remove "$nick"
 check "cert remove again --json: changed false, removed 0, ok, no certificates, no backup" \
-	json_has "d['changed'] is False and d['ok'] is True and r['changed'] is False and r['removed'] == 0 and r['certificates'] == [] and 'backup' not in r and r['error'] is None"
+	json_has "d['changed'] is False and d['ok'] is True and r['changed'] is False and r['removed'] == 0 and r['certificates'] == [] and 'backup' not in r and r['error'] is None and r['not_found'] == '$nick'"
 check "cert remove again: store byte-identical" [ "$(sum_dir "$P")" = "$snap" ]
 check "cert remove again: no new backup" [ "$(ls "$P/mozcert-backups" | wc -l)" -eq "$nbk" ]
 expect_rc "cert remove -n of an absent certificate: exit 0" 0 -n cert remove "$nick"
