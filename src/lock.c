@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "fileio.h"
 #include "banned.h"
@@ -176,16 +177,124 @@ profile_in_use(const char *dir)
 	return lock_symlink_in_use(dir);
 }
 
-int
-profile_lock_acquire(const char *dir, bool force, struct profile_lock *lk, struct mc_error *err)
+static int
+lock_wait_seconds(void)
+{
+	const char *e = getenv("MOZCERT_LOCK_WAIT");
+	char *end;
+	long v;
+
+	if (!e || !*e)
+		return MOZCERT_LOCK_WAIT_DEFAULT;
+	errno = 0;
+	v = strtol(e, &end, 10);
+	if (errno || *end || v < 0 || v > 86400)
+		return MOZCERT_LOCK_WAIT_DEFAULT;
+	return (int)v;
+}
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The PID the holder wrote into the lock file, or 0. */
+static long
+own_lock_holder(int fd)
+{
+	char buf[32];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	char *end;
+	long pid;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	errno = 0;
+	pid = strtol(buf, &end, 10);
+	return errno || end == buf || pid <= 0 ? 0 : pid;
+}
+
+/*
+ * mozcert's own lock, taken before the application's and whatever --force
+ * says: with it two mozcert runs never stage, swap or sweep one profile at
+ * once (each run's clean-up removes temporary files it takes for a killed
+ * run's). 1 when busy after wait_s seconds (err set), 0 otherwise.
+ */
+static int
+own_lock_take(const char *dir, int wait_s, struct profile_lock *lk, struct mc_error *err)
+{
+	_autofree_ char *path = path_join(dir, MOZCERT_LOCK_NAME);
+	_autoclose_ int fd = -1;
+	struct stat st;
+	bool created;
+	double deadline;
+	char pid[24];
+	int n;
+
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+	created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 && errno == ELOOP)
+		return mc_error_set(err, MC_EFAIL, "'%s' is a symbolic link; not taking mozcert's lock", path);
+	if (fd < 0)
+		return mc_error_sys(err, "cannot open mozcert's lock '%s'", path);
+	if (fstat(fd, &st) < 0)
+		return mc_error_sys(err, "cannot stat '%s'", path);
+	if (!S_ISREG(st.st_mode))
+		return mc_error_set(err, MC_EFAIL, "'%s' is not a regular file", path);
+	if (created && fileio_adopt_owner(fd, dir, err) < 0)
+		return MC_EFAIL;
+	deadline = now_seconds() + wait_s;
+	while (set_write_lock(fd) < 0) {
+		struct timespec pause = {0, 20 * 1000 * 1000};
+
+		if (errno == ENOLCK || errno == EINVAL || errno == EOPNOTSUPP || errno == ENOTSUP)
+			return 0;  /* no locks on this file system: as for the application's lock */
+		if (errno != EAGAIN && errno != EACCES)
+			return mc_error_sys(err, "cannot lock '%s'", path);
+		if (now_seconds() >= deadline) {
+			long holder = own_lock_holder(fd);
+
+			mc_error_set(err, MC_EINUSE,
+				     "profile '%s' is being changed by another mozcert process (pid %ld); waited %d s "
+				     "(MOZCERT_LOCK_WAIT)", dir, holder, wait_s);
+			return 1;
+		}
+		nanosleep(&pause, NULL);
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	/* Only a hint for the message of a waiting run: failures do not matter. */
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) < 0)
+		errno = 0;
+	lk->own_fd = steal_fd(&fd);
+	lk->own_held = true;
+	return 0;
+}
+
+static void
+own_lock_release(struct profile_lock *lk)
+{
+	if (lk->own_held && lk->own_fd >= 0)
+		close(lk->own_fd);
+	lk->own_fd = -1;
+	lk->own_held = false;
+}
+
+/* The application's lock on .parentlock; lk's own-lock fields are left alone. */
+static int
+app_lock_take(const char *dir, bool force, struct profile_lock *lk, struct mc_error *err)
 {
 	_autofree_ char *path = path_join(dir, ".parentlock");
 	_autoclose_ int fd = -1;
 	bool held = false, in_use = false, created;
 	struct stat st;
 
-	lk->fd = -1;
-	lk->held = false;
 	/* Never O_TRUNC: the application keeps the file, and its mtime means "last used". */
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
 	created = fd >= 0;
@@ -233,6 +342,51 @@ profile_lock_acquire(const char *dir, bool force, struct profile_lock *lk, struc
 	return 0;
 }
 
+bool
+mozcert_lock_busy(const char *dir)
+{
+	_autofree_ char *path = path_join(dir, MOZCERT_LOCK_NAME);
+	_autoclose_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && write_lock_conflicts(fd) == 1;
+}
+
+int
+profile_lock_acquire(const char *dir, bool force, struct profile_lock *lk, struct mc_error *err)
+{
+	int ret;
+
+	*lk = (struct profile_lock){.fd = -1, .own_fd = -1};
+	if ((ret = own_lock_take(dir, lock_wait_seconds(), lk, err)) != 0)
+		return ret > 0 ? MC_EINUSE : ret;
+	if ((ret = app_lock_take(dir, force, lk, err)) < 0)
+		own_lock_release(lk);
+	return ret;
+}
+
+int
+profile_lock_try(const char *dir, struct profile_lock *lk, struct mc_error *err)
+{
+	struct mc_error busy = {0};
+	int ret;
+
+	*lk = (struct profile_lock){.fd = -1, .own_fd = -1};
+	if ((ret = own_lock_take(dir, 0, lk, &busy)) != 0) {
+		if (ret < 0)
+			*err = busy;
+		return ret > 0 ? 0 : ret;
+	}
+	if ((ret = app_lock_take(dir, false, lk, &busy)) < 0 || !lk->held) {
+		profile_lock_release(lk);
+		if (ret == MC_EINUSE)
+			return 0;
+		*err = busy;
+		return ret;
+	}
+	return 0;
+}
+
 void
 profile_lock_release(struct profile_lock *lk)
 {
@@ -244,4 +398,5 @@ profile_lock_release(struct profile_lock *lk)
 	}
 	lk->fd = -1;
 	lk->held = false;
+	own_lock_release(lk);
 }

@@ -521,7 +521,7 @@ run_one(struct cmd_ctx *ctx, const struct cmd_spec *cmd, const struct profile *p
 		struct mc_error ignored = {0};
 
 		profile_lock_release(&lk);
-		if (profile_lock_acquire(p->path, false, &lk, &ignored) == 0 && lk.held)
+		if (profile_lock_try(p->path, &lk, &ignored) == 0 && lk.held)
 			stage_recover(p->path, &ignored);
 		profile_lock_release(&lk);
 		lk = (struct profile_lock){.fd = -1};

@@ -13,7 +13,7 @@ import subprocess
 
 NSS = ("cert9.db", "key4.db")
 SKIP_DIRS = ("mozcert-backups",)
-SKIP_FILES = (".parentlock",)
+SKIP_FILES = (".parentlock", ".mozcert-lock")
 
 
 def say(line):

@@ -72,7 +72,7 @@ expect_rc() { # expect_rc DESC RC ARGS...
 }
 
 sum_dir() { # a checksum of every regular file of a directory (names and bytes)
-	(cd "$1" && find . -type f ! -name .parentlock ! -path './mozcert-backups/*' | LC_ALL=C sort | xargs -r sha256sum)
+	(cd "$1" && find . -type f ! -name .parentlock ! -name .mozcert-lock ! -path './mozcert-backups/*' | LC_ALL=C sort | xargs -r sha256sum)
 }
 
 # new_profile DIR: an empty cert9 store as Firefox creates it (empty password).

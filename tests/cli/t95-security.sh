@@ -143,7 +143,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	run -p "$N" override add f.example --cert "$LEAF"
 	run -p "$N" pref set security.OCSP.enabled 0
 	check "new files made as root (lock file included) take the profile's owner" \
-		[ "$(stat -c %u:%g "$N/cert9.db" "$N/key4.db" "$N/cert_override.txt" "$N/prefs.js" "$N/.parentlock" | sort -u)" = "4242:4343" ]
+		[ "$(stat -c %u:%g "$N/cert9.db" "$N/key4.db" "$N/cert_override.txt" "$N/prefs.js" "$N/.parentlock" "$N/.mozcert-lock" | sort -u)" = "4242:4343" ]
 else
 	echo "# not root: owner checks skipped"
 fi
