@@ -60,9 +60,13 @@ check_leftovers(struct findings *f)
 	if (profile_in_use(dir)) {
 		finding(f, SEV_INFO, "in-use", NULL, NULL,
 			"the application is running: temporary files are not reported, and the store may change");
-	} else if ((d = opendir(dir))) {
+	} else if (mozcert_lock_busy(dir)) {
+		finding(f, SEV_INFO, "mozcert-running", MOZCERT_LOCK_NAME, NULL,
+			"another mozcert process is changing this profile: its temporary files are not reported");
+	} else if (!fileio_exists(journal) && (d = opendir(dir))) {
+		/* With a journal pending, the temporary files are its new databases: never advise removing them. */
 		while ((de = readdir(d))) {
-			if (de->d_name[0] != '.' || !strstr(de->d_name, TEMP_MARK) || streq(de->d_name, JOURNAL_NAME))
+			if (!stage_is_temp_name(de->d_name))
 				continue;
 			{
 				_autofree_ char *path = path_join(dir, de->d_name);

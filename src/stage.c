@@ -62,6 +62,12 @@ is_our_temp(const char *name)
 }
 
 bool
+stage_is_temp_name(const char *name)
+{
+	return is_our_temp(name);
+}
+
+bool
 stage_has_temps(const char *profile_dir)
 {
 	DIR *d = opendir(profile_dir);

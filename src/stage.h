@@ -29,6 +29,9 @@ struct stage {
  */
 int stage_recover(const char *profile_dir, struct mc_error *err);
 
+/* True when name is one of our temporary files (".NAME.mozcert-XXXXXX"). */
+bool stage_is_temp_name(const char *name);
+
 /* True when the profile holds temporary files a killed run of ours left (".NAME.mozcert-XXXXXX"). */
 bool stage_has_temps(const char *profile_dir);
 

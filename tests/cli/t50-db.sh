@@ -110,7 +110,26 @@ check "check: a temporary file of ours is a warning with an rm fix" \
 printf 'mozcert-journal 1\n' >"$T/left/.mozcert-journal"
 expect_rc "check: a pending journal -> exit 1" 1 --json -p "$T/left" db check
 check "check: pending-journal" json_has "'pending-journal' in [f['code'] for f in r['findings']]"
+check "check: with a journal pending, its temporary files are never offered for removal" \
+	json_has "not any(f['code'] == 'temp-file' or (f['fix'] or '').startswith('rm ') for f in r['findings'])"
 rm "$T/left/.mozcert-journal"
+# another mozcert at work: its temporary files are its own
+python3 - "$T/left" "$T/left.held" <<'PY2' &
+import fcntl, os, sys, time
+fd = os.open(os.path.join(sys.argv[1], ".mozcert-lock"), os.O_RDWR | os.O_CREAT, 0o644)
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+open(sys.argv[2], "w").close()
+time.sleep(30)
+PY2
+holder=$!
+i=0; while [ ! -e "$T/left.held" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+run --json -p "$T/left" db check
+check "check: while another mozcert holds the profile, its temporary files are not reported" \
+	json_has "'mozcert-running' in [f['code'] for f in r['findings']] and 'temp-file' not in [f['code'] for f in r['findings']]"
+kill $holder; wait $holder 2>/dev/null
+run --json -p "$T/left" db check
+check "check: mozcert's own lock file is not a temporary file" \
+	json_has "not any(f['code'] == 'temp-file' and f['file'] == '.mozcert-lock' for f in r['findings'])"
 mkdir "$T/mozcert-stage-Old123"; touch -d '2 hours ago' "$T/mozcert-stage-Old123"
 mkdir "$T/mozcert-stage-New123"
 run --json -p "$T/left" db check
