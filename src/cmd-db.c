@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "atomic.h"
 #include "fileio.h"
+#include "hotjournal.h"
 #include "findings.h"
 #include "lock.h"
 #include "nssdb.h"
@@ -198,14 +199,45 @@ check_sql_files(struct findings *f, bool legacy_beside, struct json_object *res)
 	_autofree_ char *cpath = path_join(f->p->path, "cert9.db");
 	_autofree_ char *kpath = path_join(f->p->path, "key4.db");
 	_autofree_ char *repair = fix_cmd(f->p, "db repair");
+	_autofree_ char *copy = NULL;
 	struct sqlstore_cert_report cr;
 	struct sqlstore_key_report kr;
 	struct mc_error e = {0};
 	bool key_ok = false;
 
+	if (hotjournal_present(cpath) || hotjournal_present(kpath)) {
+		/* Judge the store as SQLite will see it: rolled back, on a private copy. */
+		finding(f, SEV_WARNING, "hot-journal", hotjournal_present(cpath) ? "cert9.db-journal" : "key4.db-journal",
+			repair, "the application was stopped in the middle of a change to the store: SQLite rolls the "
+			"change back at the next open; mozcert reads the store as rolled back, and its next change to "
+			"the store keeps the journal in the backup");
+		if ((copy = fileio_private_dir(fileio_tmpdir(), "ro", &e))) {
+			const char *names[2] = {"cert9.db", "key4.db"};
+
+			for (size_t i = 0; i < 2 && copy; i++) {
+				_autofree_ char *src = path_join(f->p->path, names[i]);
+				_autofree_ char *dst = path_join(copy, names[i]);
+
+				if (fileio_exists(src) && (fileio_copy(src, dst, 0600, true, &e) < 0 ||
+							   hotjournal_carry(f->p->path, copy, names[i], &e) < 0)) {
+					fileio_remove_tree(copy);
+					free(copy);
+					copy = NULL;
+				}
+			}
+		}
+		if (!copy) {
+			finding(f, SEV_ERROR, "hot-journal-rollback", "cert9.db", NULL, "%s", e.msg);
+			return;
+		}
+		free(cpath);
+		free(kpath);
+		cpath = path_join(copy, "cert9.db");
+		kpath = path_join(copy, "key4.db");
+	}
 	if (NSS_NoDB_Init(NULL) != SECSuccess) {
 		finding(f, SEV_ERROR, "nss-init", NULL, NULL, "cannot initialise NSS to decode certificates");
-		return;
+		goto out;
 	}
 	if (sqlstore_check_certdb(cpath, &cr, &e) < 0) {
 		finding(f, SEV_ERROR, "cert9-unreadable", "cert9.db", NULL, "%s", e.msg);
@@ -286,6 +318,9 @@ check_sql_files(struct findings *f, bool legacy_beside, struct json_object *res)
 shutdown:
 	if (NSS_Shutdown() != SECSuccess)
 		finding(f, SEV_ERROR, "nss-shutdown", NULL, NULL, "cannot shut NSS down after decoding");
+out:
+	if (copy)
+		fileio_remove_tree(copy);
 }
 
 /* NSS's own read-only view (of a private copy). *certs may be NULL on failure. */

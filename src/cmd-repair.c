@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "carry.h"
 #include "fileio.h"
+#include "hotjournal.h"
 #include "nssdb.h"
 #include "salvage.h"
 #include "stage.h"
@@ -72,6 +73,9 @@ work_copy(const struct profile *p, struct work *w, struct mc_error *err)
 		if (!fileio_exists(src))
 			continue;
 		if ((ret = fileio_copy(src, dst, 0600, true, err)) < 0)
+			return ret;
+		/* The application's interrupted transaction is rolled back in the copy, as SQLite would. */
+		if ((i == F_CERT9 || i == F_KEY4) && (ret = hotjournal_carry(p->path, w->dir, set_files[i], err)) < 0)
 			return ret;
 		w->present[i] = true;
 		if (i == F_PKCS11 || i == F_SECMOD || i == F_OVERRIDE)
@@ -457,6 +461,15 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		for (size_t i = 0; i < N_FILES; i++)
 			if ((ret = backup_add(&backup, set_files[i], true, err)) < 0)
 				goto out;
+		/* and the rollback journals the application left, which the swap removes */
+		for (size_t i = 0; i < N_FILES; i++) {
+			_autofree_ char *db = path_join(p->path, set_files[i]);
+			_autofree_ char *jname = xasprintf("%s%s", set_files[i], HOTJOURNAL_SUFFIX);
+
+			if ((i == F_CERT9 || i == F_KEY4) && hotjournal_present(db) &&
+			    (ret = backup_add(&backup, jname, true, err)) < 0)
+				goto out;
+		}
 		if (backup.id)
 			json_object_object_add(res, "backup", json_object_new_string(backup.id));
 	}
@@ -501,6 +514,7 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		}
 		if ((ret = verify_built(ctx, &st, &b, err)) < 0)
 			goto out;
+		st.backed_up = true;  /* step 1 */
 		if ((ret = stage_commit(&st, NULL, err)) < 0)
 			goto out;
 	}

@@ -14,6 +14,7 @@
 #include <sechash.h>
 
 #include "fileio.h"
+#include "hotjournal.h"
 #include "nssattr.h"
 #include "sqlio.h"
 #include "sqllist.h"
@@ -110,6 +111,15 @@ make_private_copy(const char *dir, enum certdb_kind kind, char **copy, struct mc
 		if (!fileio_exists(src))
 			continue;
 		if ((ret = fileio_copy(src, dst, 0600, false, err)) < 0) {
+			fileio_remove_tree(tmpl);
+			return ret;
+		}
+	}
+	/* A journal the application left: the copy is read as SQLite would, rolled back. */
+	for (size_t i = 0; kind == CERTDB_SQL && i < ARRAY_SIZE(names); i++) {
+		int ret = hotjournal_carry(dir, tmpl, names[i], err);
+
+		if (ret < 0) {
 			fileio_remove_tree(tmpl);
 			return ret;
 		}
@@ -229,6 +239,9 @@ certdb_open_as(const char *dir, const char *shown, enum certdb_kind kind, unsign
 	if (!rw) {
 		/* NSS refuses a lone cert DB read-only, and a sql: open with legacy files beside falls back to them. */
 		if (!fileio_exists(kpath) || (kind == CERTDB_SQL && has_legacy_beside(dir)))
+			copy = true;
+		/* SQLite cannot roll a hot journal back read-only, and must not on the profile's files. */
+		if (kind == CERTDB_SQL && (hotjournal_present(cpath) || hotjournal_present(kpath)))
 			copy = true;
 		if (!copy)
 			nss_flags |= NSS_INIT_READONLY;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "fileio.h"
+#include "hotjournal.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -209,6 +210,9 @@ stage_begin(const char *profile_dir, enum certdb_kind kind, struct stage *st, st
 		if ((ret = fileio_copy(src, dst, 0600, true, err)) < 0)
 			return ret;
 	}
+	for (size_t i = 0; kind == CERTDB_SQL && i < 2; i++)
+		if ((ret = hotjournal_carry(profile_dir, st->dir, files[i], err)) < 0)
+			return ret;
 	return 0;
 }
 
@@ -236,6 +240,15 @@ write_journal(const char *profile_dir, const char *text, struct mc_error *err)
 	return fileio_fsync_dir(profile_dir, err);
 }
 
+/* "cert9.db-journal": SQLite's rollback journal of a database of the profile. */
+static bool
+is_rollback_journal(const char *name)
+{
+	size_t n = strlen(name), k = strlen(HOTJOURNAL_SUFFIX);
+
+	return n > k && streq(name + n - k, HOTJOURNAL_SUFFIX);
+}
+
 int
 stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 {
@@ -246,6 +259,17 @@ stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 
 	strbuf_init(&journal);
 	strbuf_addstr(&journal, JOURNAL_MAGIC);
+	/* A new database never goes beside the application's old rollback journal: SQLite would play it back. */
+	for (size_t i = 0; st->kind == CERTDB_SQL && i < 2; i++) {
+		_autofree_ char *src = path_join(st->dir, files[i]);
+		_autofree_ char *target = path_join(st->profile_dir, files[i]);
+
+		if (fileio_exists(src) && hotjournal_present(target)) {
+			_autofree_ char *jname = xasprintf("%s%s", files[i], HOTJOURNAL_SUFFIX);
+
+			stage_drop(st, jname);
+		}
+	}
 	for (size_t i = 0; i < 2; i++) {
 		_autofree_ char *src = path_join(st->dir, files[i]);
 		_autofree_ char *target = path_join(st->profile_dir, files[i]);
@@ -290,13 +314,27 @@ stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 
 		if (!fileio_exists(path))
 			continue;
-		if (!backup) {
+		if (!backup && !st->backed_up) {
 			ret = mc_error_set(err, MC_EFAIL, "internal error: '%s' would go without a backup", path);
 			goto out;
 		}
-		if ((ret = backup_add(backup, st->drop[i], false, err)) < 0)
+		if (backup && (ret = backup_add(backup, st->drop[i], false, err)) < 0)
 			goto out;
-		strbuf_addf(&journal, "\t%s\n", st->drop[i]);
+		if (is_rollback_journal(st->drop[i])) {
+			/* recovery removes rollback journals before it renames anything, as below */
+			_autofree_ char *line = xasprintf("\t%s\n", st->drop[i]);
+			size_t at = strlen(JOURNAL_MAGIC);
+			struct strbuf head;
+
+			strbuf_init(&head);
+			strbuf_add(&head, journal.buf, at);
+			strbuf_addstr(&head, line);
+			strbuf_addstr(&head, journal.buf + at);
+			strbuf_release(&journal);
+			journal = head;
+		} else {
+			strbuf_addf(&journal, "\t%s\n", st->drop[i]);
+		}
 	}
 	crash_point("before-journal");
 	/*
@@ -306,6 +344,19 @@ stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 	 */
 	if ((ret = write_journal(st->profile_dir, journal.buf, err)) < 0 && !stage_pending(st->profile_dir))
 		goto out;
+	/*
+	 * Rollback journals go first: killed after this, the old pair stands without its journal until the
+	 * next mozcert run rolls the swap forward, whereas a new database beside an old journal would be
+	 * overwritten by the next SQLite open, the application's included.
+	 */
+	for (size_t i = 0; i < st->n_drop; i++) {
+		_autofree_ char *path = path_join(st->profile_dir, st->drop[i]);
+
+		if (is_rollback_journal(st->drop[i]) && unlink(path) < 0 && errno != ENOENT && ret == 0) {
+			ret = mc_error_sys(err, "cannot remove '%s'", path);
+			goto rollforward;
+		}
+	}
 	crash_point("before-rename");
 	for (size_t i = 0; i < 2; i++) {
 		_autofree_ char *target = NULL;
@@ -385,6 +436,12 @@ stage_begin_fresh(const char *profile_dir, enum certdb_kind kind, const char *ke
 
 		if ((ret = fileio_copy(key_src, dst, 0600, true, err)) < 0)
 			return ret;
+		if (slash && kind == CERTDB_SQL) {
+			_autofree_ char *src_dir = xstrndup(key_src, (size_t)(slash - key_src));
+
+			if ((ret = hotjournal_carry(src_dir, st->dir, slash + 1, err)) < 0)
+				return ret;
+		}
 	}
 	return 0;
 }

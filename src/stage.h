@@ -21,6 +21,7 @@ struct stage {
 	enum certdb_kind kind;
 	char **drop;             /* profile files that go with the swap (stage_drop) */
 	size_t n_drop;
+	bool backed_up;          /* the caller's own backup holds every file the swap replaces or drops */
 };
 
 /*
