@@ -18,7 +18,8 @@ fileio_read(const char *path, size_t max, char **out, size_t *len, struct mc_err
 	struct stat st;
 	size_t got = 0, cap;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO or a device opens at once and is then refused, instead of hanging. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return mc_error_sys(err, "cannot open '%s'", path);
 	if (fstat(fd, &st) < 0)
@@ -91,7 +92,7 @@ fileio_copy_owned(const char *src, const char *dst, mode_t mode, uid_t uid, gid_
 	char buf[65536];
 	struct stat st;
 
-	in = open(src, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	in = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
 	if (in < 0)
 		return mc_error_sys(err, "cannot open '%s'", src);
 	if (fstat(in, &st) < 0)

@@ -484,7 +484,7 @@ sqlstore_dbm_header_check(const char *path, struct dbm_header_info *info, struct
 
 	if (info)
 		memset(info, 0, sizeof(*info));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return mc_error_set(err, MC_ENOENT, "'%s' does not exist", path);
