@@ -50,9 +50,8 @@ der_list_release(struct der_list *l)
 		free(l->v[i].origin);
 	}
 	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-	l->alloc = 0;
+	free(l->slots);
+	memset(l, 0, sizeof(*l));
 }
 
 /* Make room for extra more entries, growing geometrically. */
@@ -625,17 +624,106 @@ has_cert_ext(const char *name)
 	return false;
 }
 
+static uint64_t
+der_hash(const unsigned char *p, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of der in l's index: where it is (slot holds its index + 1) or where it would go (0). */
+static size_t
+index_slot(const struct der_list *l, const unsigned char *der, size_t len)
+{
+	size_t mask = l->nslots - 1, i = (size_t)der_hash(der, len) & mask;
+
+	while (l->slots[i]) {
+		const struct der_cert *c = &l->v[l->slots[i] - 1];
+
+		if (c->len == len && memcmp(c->data, der, len) == 0)
+			break;
+		i = (i + 1) & mask;
+	}
+	return i;
+}
+
+/* (Re)build l's index, at most half full, over every entry. */
+static void
+index_grow(struct der_list *l, size_t want)
+{
+	size_t n = 64;
+
+	while (n < want * 2)
+		n *= 2;
+	if (n <= l->nslots)
+		return;
+	free(l->slots);
+	l->slots = xreallocarray(NULL, n, sizeof(*l->slots));
+	memset(l->slots, 0, n * sizeof(*l->slots));
+	l->nslots = n;
+	for (size_t i = 0; i < l->n; i++) {
+		size_t s = index_slot(l, l->v[i].data, l->v[i].len);
+
+		if (!l->slots[s])
+			l->slots[s] = i + 1;
+	}
+}
+
+/* Move src's certificates to dst, skipping those dst (or src before them) already holds. */
+static int
+move_distinct(struct der_list *dst, struct der_list *src, struct mc_error *err)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		struct der_cert *c = &src->v[i];
+		size_t s;
+
+		index_grow(dst, dst->n + 1);
+		s = index_slot(dst, c->data, c->len);
+		if (dst->slots[s]) {
+			dst->duplicates++;
+			free(c->data);
+			free(c->origin);
+			continue;
+		}
+		if (dst->n >= CERTPKG_MAX_CERTS) {
+			for (size_t j = i; j < src->n; j++) {
+				free(src->v[j].data);
+				free(src->v[j].origin);
+			}
+			src->n = 0;
+			der_list_release(src);
+			return mc_error_set(err, MC_EINPUT, "more than %u distinct certificates in one command's input",
+					    CERTPKG_MAX_CERTS);
+		}
+		push(dst, c->data, c->len, c->origin);
+		dst->slots[s] = dst->n;
+	}
+	src->n = 0;
+	der_list_release(src);
+	return 0;
+}
+
 static int
 read_file(const char *path, struct der_list *acc, struct mc_error *err)
 {
 	_autofree_ char *buf = NULL;
+	struct der_list one = { 0 };
 	size_t len = 0;
 	int rc;
 
 	rc = fileio_read(path, FILEIO_MAX_INPUT, &buf, &len, err);
 	if (rc < 0)
 		return rc;
-	return certpkg_parse((const unsigned char *)buf, len, path, acc, err);
+	if (acc->bytes_read + len > CERTPKG_MAX_TOTAL_BYTES)
+		return mc_error_set(err, MC_EINPUT, "'%s': more than %u MiB of certificate files in one command",
+				    path, CERTPKG_MAX_TOTAL_BYTES / 1024u / 1024u);
+	acc->bytes_read += len;
+	if ((rc = certpkg_parse((const unsigned char *)buf, len, path, &one, err)) < 0)
+		return rc;
+	return move_distinct(acc, &one, err);
 }
 
 static int
@@ -743,13 +831,15 @@ certpkg_read_path(const char *path, struct der_list *out, struct mc_error *err)
 			return mc_error_set(err, MC_EINPUT, "'%s' is not a regular file", path);
 		return read_file(path, out, err);
 	}
+	acc.bytes_read = out->bytes_read;
 	rc = walk_dir(path, 0, &acc, err);
-	if (rc == 0 && acc.n == 0)
+	if (rc == 0 && acc.n == 0 && acc.duplicates == 0)
 		rc = mc_error_set(err, MC_EINPUT, "'%s': no certificate files found", path);
-	if (rc < 0) {
-		der_list_release(&acc);
-		return rc;
+	if (rc == 0) {
+		out->bytes_read = acc.bytes_read;
+		out->duplicates += acc.duplicates;
+		rc = move_distinct(out, &acc, err);
 	}
-	move_all(out, &acc);
-	return 0;
+	der_list_release(&acc);
+	return rc;
 }

@@ -21,7 +21,15 @@ struct der_list {
 	struct der_cert *v;
 	size_t n;
 	size_t alloc;        /* capacity of v; internal */
+	size_t duplicates;   /* certificates certpkg_read_path skipped: byte-identical to one already in v */
+	size_t bytes_read;   /* bytes of input files certpkg_read_path read into this list */
+	size_t *slots;       /* certpkg_read_path's index of v by DER (open addressing); internal */
+	size_t nslots;
 };
+
+/* Bounds of one command's certificate input, over every file and directory it names. */
+#define CERTPKG_MAX_TOTAL_BYTES (256u * 1024u * 1024u)
+#define CERTPKG_MAX_CERTS 20000u
 
 /* Free every entry and the array; l is left empty and reusable. NULL is fine. */
 void der_list_release(struct der_list *l);
@@ -56,5 +64,12 @@ int certpkg_parse(const unsigned char *buf, size_t len, const char *origin,
  * no certificate is an MC_EINPUT error. On error out is left as it was.
  */
 int certpkg_read_path(const char *path, struct der_list *out, struct mc_error *err);
+/*
+ * certpkg_read_path also bounds the work hostile input can cause: a
+ * certificate byte-identical to one already in out is skipped as it is read
+ * (counted in out->duplicates), and reading more than CERTPKG_MAX_TOTAL_BYTES
+ * of files or collecting more than CERTPKG_MAX_CERTS distinct certificates
+ * into one list is an MC_EINPUT error (out may then hold part of the input).
+ */
 
 #endif

@@ -371,6 +371,12 @@ staged_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	json_object_object_add(res, "certificates", arr);
 	if (op == OP_REMOVE)
 		json_object_object_add(res, "removed", json_object_new_int64(absent ? 0 : 1));
+	if (op == OP_IMPORT) {
+		json_object_object_add(res, "duplicates_skipped", json_object_new_int64((int64_t)opts.ders.duplicates));
+		if (opts.ders.duplicates)
+			cmd_out(ctx, "%zu duplicate%s in the input skipped\n", opts.ders.duplicates,
+				opts.ders.duplicates == 1 ? "" : "s");
+	}
 	if (absent)
 		json_object_object_add(res, "not_found", json_object_new_string(opts.key));
 	if (absent)

@@ -355,17 +355,40 @@ write_none_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *
 
 /* ---- pref list ---- */
 
+/* One setting of a pref list: where it is (0 prefs.js, 1 user.js, 2 the system's sources) and its index. */
+struct named {
+	const char *name;
+	unsigned src;
+	size_t idx;
+};
+
 static int
-cmp_str(const void *a, const void *b)
+cmp_named(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	const struct named *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	if (x->src != y->src)
+		return x->src < y->src ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/*
+ * pref list resolves every name the profile's files set. Resolving each name
+ * against whole files made the list quadratic (40,000 prefs took 7.7 s): the
+ * settings are sorted by name once, and each name is resolved against views
+ * holding only its own settings, in their original order. The views are
+ * shallow copies: nothing in them is owned.
+ */
 static int
 list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
 {
 	struct pstate s;
-	const char **names = NULL;
+	struct named *v = NULL;
+	struct prefs_entry *pj = NULL, *uj = NULL;
+	struct prefsrc_setting *sv = NULL;
 	size_t n = 0, k = 0;
 	struct json_object *arr;
 	int ret;
@@ -373,29 +396,52 @@ list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 	if ((ret = pstate_load(ctx, p, &s, res, err)) < 0)
 		goto out;
 	warn_bad_files(ctx, &s, res);
-	/* Every pref named in prefs.js, user.js, policies.json or the autoconfig file. */
 	n = s.prefs_js.prefs.n + s.user_js.prefs.n + s.sys.n;
-	names = xreallocarray(NULL, n ? n : 1, sizeof(*names));
+	v = xreallocarray(NULL, n ? n : 1, sizeof(*v));
 	for (size_t i = 0; i < s.prefs_js.prefs.n; i++)
-		names[k++] = s.prefs_js.prefs.entries[i].name;
+		v[k++] = (struct named){s.prefs_js.prefs.entries[i].name, 0, i};
 	for (size_t i = 0; i < s.user_js.prefs.n; i++)
-		names[k++] = s.user_js.prefs.entries[i].name;
+		v[k++] = (struct named){s.user_js.prefs.entries[i].name, 1, i};
 	for (size_t i = 0; i < s.sys.n; i++)
-		if (s.sys.v[i].kind == PREFSRC_POLICY || s.sys.v[i].kind == PREFSRC_AUTOCONFIG)
-			names[k++] = s.sys.v[i].name;
+		v[k++] = (struct named){s.sys.v[i].name, 2, i};
 	if (k)
-		qsort(names, k, sizeof(*names), cmp_str);
+		qsort(v, k, sizeof(*v), cmp_named);
+	pj = xreallocarray(NULL, k ? k : 1, sizeof(*pj));
+	uj = xreallocarray(NULL, k ? k : 1, sizeof(*uj));
+	sv = xreallocarray(NULL, k ? k : 1, sizeof(*sv));
 	arr = json_object_new_array();
-	for (size_t i = 0; i < k; i++) {
+	for (size_t i = 0, j; i < k; i = j) {
+		struct prefs pv = s.prefs_js.prefs, uv = s.user_js.prefs;
+		struct prefsrc sysv = s.sys;
 		struct prefsrc_result r;
+		bool named_here = false;
 
-		if (i && strcmp(names[i], names[i - 1]) == 0)
+		pv.entries = pj, pv.n = 0;
+		uv.entries = uj, uv.n = 0;
+		sysv.v = sv, sysv.n = 0;
+		for (j = i; j < k && streq(v[j].name, v[i].name); j++) {
+			if (v[j].src == 0) {
+				pj[pv.n++] = s.prefs_js.prefs.entries[v[j].idx];
+				named_here = true;
+			} else if (v[j].src == 1) {
+				uj[uv.n++] = s.user_js.prefs.entries[v[j].idx];
+				named_here = true;
+			} else {
+				sv[sysv.n] = s.sys.v[v[j].idx];
+				/* Every pref named in prefs.js, user.js, policies.json or the autoconfig file. */
+				if (sv[sysv.n].kind == PREFSRC_POLICY || sv[sysv.n].kind == PREFSRC_AUTOCONFIG)
+					named_here = true;
+				sysv.n++;
+			}
+		}
+		if (!named_here)
 			continue;
-		resolve(&s, names[i], &r);
+		prefsrc_resolve(&sysv, s.prefs_js.exists ? &pv : NULL, s.prefs_js.path,
+				s.user_js.exists ? &uv : NULL, s.user_js.path, v[i].name, &r);
 		if (ctx->json)
-			json_object_array_add(arr, result_json(names[i], &r));
+			json_object_array_add(arr, result_json(v[i].name, &r));
 		else
-			print_result(ctx, names[i], &r);
+			print_result(ctx, v[i].name, &r);
 		if (ctx->verbosity > 0)
 			print_steps(ctx, &r);
 		prefsrc_result_release(&r);
@@ -403,7 +449,10 @@ list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 	json_object_object_add(res, "prefs", arr);
 	ret = 0;
 out:
-	free(names);
+	free(v);
+	free(pj);
+	free(uj);
+	free(sv);
 	pstate_release(&s);
 	return ret;
 }
