@@ -23,6 +23,8 @@ backup_init(struct backup *b, const char *profile_dir, const char *reason)
 void
 backup_release(struct backup *b)
 {
+	if (b->path && !b->used)
+		fileio_remove_tree(b->path);
 	free(b->profile_dir);
 	free(b->path);
 	free(b->id);
@@ -237,6 +239,8 @@ atomic_replace(const char *dir, const char *name, const void *buf, size_t len,
 		ret = mc_error_sys(err, "cannot rename '%s' to '%s'", tmp, target);
 		goto fail;
 	}
+	if (backup)
+		backup->used = true;
 	if (fsync(dirfd) < 0)
 		return mc_error_sys(err, "cannot fsync directory '%s'", dir);
 	return 1;

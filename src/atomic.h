@@ -15,9 +15,15 @@ struct backup {
 	char *path;        /* owned; NULL until created */
 	char *id;          /* owned; NULL until created */
 	const char *reason;/* borrowed; recorded in the backup's README line */
+	bool used;         /* a change it backs up took place (or was decided): the backup is kept */
 };
 
 void backup_init(struct backup *b, const char *profile_dir, const char *reason);
+/*
+ * Release b. A backup created for a change that then did not take place
+ * (used is false: the command failed or found nothing to change) is removed,
+ * so a failed command leaves no new backup for 'db restore latest' to pick.
+ */
 void backup_release(struct backup *b);
 /*
  * Preserve profile_dir/name in the backup (a hard link when the file is about

@@ -1450,69 +1450,41 @@ report_file(const struct cmd_ctx *ctx, struct json_object *arr, const char *name
 	cmd_out(ctx, "%s%-10s %s\n", ctx->dry_run && !streq(status, "unchanged") ? "would be " : "", status, name);
 }
 
-/* Put a cert/key pair back through a staging copy and the journaled swap. */
+/*
+ * The backup 'latest' means: the newest that holds files and was not made by
+ * a restore. A restore's own backup holds the state it replaced; a retry of
+ * an interrupted restore must pick the backup the user asked for again, not
+ * that one (restore it by its id to undo a restore).
+ */
 static int
-restore_pair(const struct cmd_ctx *ctx, const struct profile *p, const char *bdir, const struct backup_entry *b,
-	     enum certdb_kind kind, struct backup *nb, struct json_object *arr, size_t *changed, struct mc_error *err)
+latest_backup(const char *root, char **out, struct mc_error *err)
 {
-	const char *names[2] = {kind == CERTDB_SQL ? "cert9.db" : "cert8.db", kind == CERTDB_SQL ? "key4.db" : "key3.db"};
-	struct stage st = {0};
-	bool differs[2] = {false, false};
+	char **ids = NULL;
+	size_t n = 0;
 	int ret;
 
-	if (!has_name(b, names[0]) && !has_name(b, names[1]))
-		return 0;
-	for (size_t i = 0; i < 2; i++) {
-		_autofree_ char *src = path_join(bdir, names[i]);
-		_autofree_ char *cur = path_join(p->path, names[i]);
+	*out = NULL;
+	if ((ret = backup_ids(root, &ids, &n, err)) < 0)
+		return ret;
+	for (size_t i = n; i-- > 0 && !*out;) {
+		struct backup_entry b = {0};
+		struct mc_error ignored = {0};
 
-		differs[i] = has_name(b, names[i]) && !same_file(src, cur);
+		if (read_backup(root, ids[i], &b, &ignored) == 0 && (b.nfiles || b.nabsent) &&
+		    !(b.reason && strstartswith(b.reason, "db restore ")))
+			*out = xstrdup(ids[i]);
+		backup_entry_release(&b);
 	}
-	for (size_t i = 0; i < 2; i++)
-		if (has_name(b, names[i]))
-			report_file(ctx, arr, names[i], differs[i] ? "restored" : "unchanged");
-	if (!differs[0] && !differs[1])
-		return 0;
-	*changed += (size_t)differs[0] + (size_t)differs[1];
-	if (ctx->dry_run)
-		return 0;
-	if ((ret = stage_begin(p->path, kind, &st, err)) < 0)
-		goto out;
-	for (size_t i = 0; i < 2; i++) {
-		_autofree_ char *src = path_join(bdir, names[i]);
-		_autofree_ char *dst = path_join(st.dir, names[i]);
-
-		if (!has_name(b, names[i]))
-			continue;
-		if (unlink(dst) < 0 && errno != ENOENT) {
-			ret = mc_error_sys(err, "cannot remove '%s'", dst);
-			goto out;
-		}
-		if ((ret = fileio_copy(src, dst, 0600, true, err)) < 0)
-			goto out;
-	}
-	ret = stage_commit(&st, nb, err);
-out:
-	mc_error_rebase(err, st.dir, p->path);
-	stage_release(&st);
-	return ret;
+	free_ids(ids, n);
+	return 0;
 }
 
-static void
-inherit_from_backup(const char *dir, const char *bdir, const char *name)
-{
-	_autofree_ char *from = path_join(bdir, name);
-	_autofree_ char *to = path_join(dir, name);
-	struct stat st, ds, cur;
-	_autoclose_ int fd = open(to, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd < 0 || lstat(from, &st) < 0 || stat(dir, &ds) < 0 || fstat(fd, &cur) < 0 || !S_ISREG(cur.st_mode))
-		return;
-	if (cur.st_uid != ds.st_uid && fchown(fd, ds.st_uid, (gid_t)-1) < 0)
-		return;
-	(void)!fchmod(fd, (st.st_mode & 0666) | 0600);
-}
-
+/*
+ * Every file of the backup that differs from the profile's, and every file
+ * that did not exist when it was made, change in one journaled swap: a crash
+ * leaves the files as they were or (rolled forward by the next run) as
+ * restored, never a mixed set.
+ */
 static int
 restore_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
 {
@@ -1522,24 +1494,18 @@ restore_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	_autofree_ char *id = NULL;
 	struct backup_entry b = {0};
 	struct backup nb = {0};
+	struct stage st = {0};
 	struct json_object *arr;
 	struct stat sb;
 	size_t changed = 0, ncreated = 0;
 	const char **created = NULL;
-	bool nb_used = false;
 	int ret;
 
 	if (streq(restore_id, "latest")) {
-		char **ids = NULL;
-		size_t n = 0;
-
-		if ((ret = backup_ids(root, &ids, &n, err)) < 0)
+		if ((ret = latest_backup(root, &id, err)) < 0)
 			return ret;
-		if (n)
-			id = xstrdup(ids[n - 1]);
-		free_ids(ids, n);
 		if (!id)
-			return mc_error_set(err, MC_ENOENT, "'%s' has no backups", p->path);
+			return mc_error_set(err, MC_ENOENT, "'%s' has no backups to restore", p->path);
 	} else {
 		id = xstrdup(restore_id);
 	}
@@ -1557,83 +1523,52 @@ restore_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	json_object_object_add(res, "files", arr);
 	reason = xasprintf("db restore %s", id);
 	backup_init(&nb, p->path, reason);
-	nb_used = true;
 	created = xzalloc((b.nfiles + 1) * sizeof(*created));
-	for (size_t i = 0; i < b.nfiles; i++)
-		if (!exists_in(p->path, b.files[i]))
-			created[ncreated++] = b.files[i];
-
-	/* The new backup can be restored too: it records, before they appear, the files the restore creates. */
-	if (!ctx->dry_run && (ret = backup_note_absent(&nb, (const char *const *)created, ncreated, err)) < 0)
-		goto out;
-	if ((ret = restore_pair(ctx, p, bdir, &b, CERTDB_SQL, &nb, arr, &changed, err)) < 0)
-		goto out;
-	if ((ret = restore_pair(ctx, p, bdir, &b, CERTDB_DBM, &nb, arr, &changed, err)) < 0)
+	if (!ctx->dry_run && (ret = stage_begin_empty(p->path, &st, err)) < 0)
 		goto out;
 	for (size_t i = 0; i < b.nfiles; i++) {
-		static const char *const pairs[] = {"cert9.db", "key4.db", "cert8.db", "key3.db"};
-		_autofree_ char *src = NULL;
-		_autofree_ char *cur = NULL;
-		_autofree_ char *buf = NULL;
-		bool paired = false;
-		size_t len;
+		_autofree_ char *src = path_join(bdir, b.files[i]);
+		_autofree_ char *cur = path_join(p->path, b.files[i]);
+		bool same = same_file(src, cur);
 
-		for (size_t k = 0; k < ARRAY_SIZE(pairs); k++)
-			paired = paired || streq(b.files[i], pairs[k]);
-		if (paired)
+		report_file(ctx, arr, b.files[i], same ? "unchanged" : "restored");
+		if (same)
 			continue;
-		src = path_join(bdir, b.files[i]);
-		cur = path_join(p->path, b.files[i]);
-		if (ctx->dry_run) {
-			bool same = same_file(src, cur);
-
-			report_file(ctx, arr, b.files[i], same ? "unchanged" : "restored");
-			changed += !same;
-			continue;
-		}
-		if ((ret = fileio_read(src, RESTORE_MAX, &buf, &len, err)) < 0)
-			goto out;
-		ret = atomic_replace(p->path, b.files[i], buf, len, ATOMIC_BACKUP, &nb, err);
-		if (ret < 0)
-			goto out;
-		report_file(ctx, arr, b.files[i], ret ? "restored" : "unchanged");
-		changed += ret > 0;
+		changed++;
+		if (!exists_in(p->path, b.files[i]))
+			created[ncreated++] = b.files[i];
+		if (!ctx->dry_run)
+			stage_put(&st, b.files[i], src);
 	}
-	/* Files that did not exist when the backup was made go (into the new backup); cert9.db before key4.db. */
+	/* Files that did not exist when the backup was made go (into the new backup). */
 	for (size_t i = 0; i < b.nabsent; i++) {
-		_autofree_ char *path = path_join(p->path, b.absent[i]);
-
-		if (!fileio_exists(path) || has_name(&b, b.absent[i]))
+		if (!exists_in(p->path, b.absent[i]) || has_name(&b, b.absent[i]))
 			continue;
 		report_file(ctx, arr, b.absent[i], "removed");
 		changed++;
-		if (ctx->dry_run)
-			continue;
-		if ((ret = backup_add(&nb, b.absent[i], false, err)) < 0)
+		if (!ctx->dry_run)
+			stage_drop(&st, b.absent[i]);
+	}
+	if (!ctx->dry_run && changed) {
+		/* The new backup can be restored too: it records, before they appear, the files the restore creates. */
+		if ((ret = backup_note_absent(&nb, (const char *const *)created, ncreated, err)) < 0)
 			goto out;
-		if (unlink(path) < 0) {
-			ret = mc_error_sys(err, "cannot remove '%s'", path);
-			goto out;
-		}
-		if ((ret = fileio_fsync_dir(p->path, err)) < 0)
+		if ((ret = stage_commit(&st, &nb, err)) < 0)
 			goto out;
 	}
-	if (!ctx->dry_run) {
-		/* Files that did not exist take the backup's mode and the profile's owner. */
-		for (size_t i = 0; i < ncreated; i++)
-			inherit_from_backup(p->path, bdir, created[i]);
-	}
-	if (nb.id)
+	if (nb.id && nb.used)
 		json_object_object_add(res, "backup", json_object_new_string(nb.id));
 	cmd_set_changed(res, changed > 0 && !ctx->dry_run);
 	cmd_out(ctx, "%zu file%s %srestored from backup %s%s%s\n", changed, changed == 1 ? "" : "s",
-		ctx->dry_run ? "would be " : "", id, nb.id ? "; the previous state is in backup " : "", nb.id ? nb.id : "");
+		ctx->dry_run ? "would be " : "", id, nb.used ? "; the previous state is in backup " : "",
+		nb.used ? nb.id : "");
 	ret = 0;
 out:
+	mc_error_rebase(err, st.dir, p->path);
+	stage_release(&st);
 	free(created);
 	backup_entry_release(&b);
-	if (nb_used)
-		backup_release(&nb);
+	backup_release(&nb);
 	return ret;
 }
 

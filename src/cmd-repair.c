@@ -515,7 +515,10 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		if ((ret = verify_built(ctx, &st, &b, err)) < 0)
 			goto out;
 		st.backed_up = true;  /* step 1 */
-		if ((ret = stage_commit(&st, NULL, err)) < 0)
+		ret = stage_commit(&st, NULL, err);
+		if (ret == 0 || stage_pending(p->path))
+			backup.used = true;  /* the swap took place, or was decided */
+		if (ret < 0)
 			goto out;
 	}
 	cmd_set_changed(res, !ctx->dry_run);
@@ -572,8 +575,8 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		 "new store created, verified with NSS and swapped in");
 	ret = 0;
 out:
-	if (ret < 0 && backup.id && !ctx->dry_run)
-		cmd_warn(ctx, "nothing changed; the backup %s/%s made first is kept", BACKUP_DIRNAME, backup.id);
+	if (ret < 0 && backup.id && !ctx->dry_run && backup.used)
+		cmd_warn(ctx, "the backup %s/%s holds the files as they were", BACKUP_DIRNAME, backup.id);
 	json_object_put(l.arr);
 	strbuf_release(&l.text);
 	strbuf_release(&notes);

@@ -249,65 +249,96 @@ is_rollback_journal(const char *name)
 	return n > k && streq(name + n - k, HOTJOURNAL_SUFFIX);
 }
 
+/* One file the swap puts in place: name in the profile, src its new content, tmp the copy beside it. */
+struct put {
+	const char *name;
+	char *src;
+	char *tmp;
+	bool extra;  /* from stage_put: a file that does not exist yet takes src's mode */
+};
+
+/* The store files of the stage, then stage_put's files. */
+static size_t
+collect_puts(const struct stage *st, struct put *v)
+{
+	const char *const *files = store_files(st->kind);
+	size_t n = 0;
+
+	for (size_t i = 0; i < 2; i++) {
+		char *src = path_join(st->dir, files[i]);
+
+		if (fileio_exists(src))
+			v[n++] = (struct put){files[i], src, NULL, false};
+		else
+			free(src);
+	}
+	for (size_t i = 0; i < st->n_put; i++)
+		v[n++] = (struct put){st->put_names[i], xstrdup(st->put_srcs[i]), NULL, true};
+	return n;
+}
+
+/* Copy p's new content beside its target with the mode and owner it will have. */
+static int
+prepare_put(const struct stage *st, struct put *p, struct mc_error *err)
+{
+	_autofree_ char *target = path_join(st->profile_dir, p->name);
+	struct stat old, sb;
+	mode_t mode = 0600;
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+	int fd, ret;
+
+	if (lstat(target, &old) == 0) {
+		if (!S_ISREG(old.st_mode))
+			return mc_error_set(err, MC_EFAIL, "refusing to write '%s': not a regular file", target);
+		mode = old.st_mode & 07777;
+		if (old.st_uid != geteuid() || old.st_gid != getegid()) {
+			uid = old.st_uid;
+			gid = old.st_gid;
+		}
+	} else {
+		if ((ret = fileio_dir_owner(st->profile_dir, &uid, &gid, err)) < 0)
+			return ret;
+		if (p->extra && stat(p->src, &sb) == 0)
+			mode = (sb.st_mode & 0666) | 0600;
+	}
+	fd = atomic_tempfile(st->profile_dir, p->name, &p->tmp, err);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	unlink(p->tmp);
+	/* Owner and mode are set on the copy, before anything is renamed. */
+	return fileio_copy_owned(p->src, p->tmp, mode, uid, gid, true, err);
+}
+
 int
 stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 {
-	const char *const *files = store_files(st->kind);
-	char *tmps[2] = {NULL, NULL};
+	struct put *puts = xzalloc((2 + st->n_put) * sizeof(*puts));
+	size_t nput = collect_puts(st, puts);
 	struct strbuf journal;
 	int ret = 0;
 
 	strbuf_init(&journal);
 	strbuf_addstr(&journal, JOURNAL_MAGIC);
 	/* A new database never goes beside the application's old rollback journal: SQLite would play it back. */
-	for (size_t i = 0; st->kind == CERTDB_SQL && i < 2; i++) {
-		_autofree_ char *src = path_join(st->dir, files[i]);
-		_autofree_ char *target = path_join(st->profile_dir, files[i]);
+	for (size_t i = 0; i < nput; i++) {
+		_autofree_ char *target = path_join(st->profile_dir, puts[i].name);
 
-		if (fileio_exists(src) && hotjournal_present(target)) {
-			_autofree_ char *jname = xasprintf("%s%s", files[i], HOTJOURNAL_SUFFIX);
+		if ((streq(puts[i].name, "cert9.db") || streq(puts[i].name, "key4.db")) && hotjournal_present(target)) {
+			_autofree_ char *jname = xasprintf("%s%s", puts[i].name, HOTJOURNAL_SUFFIX);
 
 			stage_drop(st, jname);
 		}
 	}
-	for (size_t i = 0; i < 2; i++) {
-		_autofree_ char *src = path_join(st->dir, files[i]);
-		_autofree_ char *target = path_join(st->profile_dir, files[i]);
-		struct stat old;
-		mode_t mode = 0600;
-		uid_t uid = (uid_t)-1;
-		gid_t gid = (gid_t)-1;
-		int fd;
-
-		if (!fileio_exists(src))
-			continue;
-		if (lstat(target, &old) == 0) {
-			if (!S_ISREG(old.st_mode)) {
-				ret = mc_error_set(err, MC_EFAIL, "refusing to write '%s': not a regular file", target);
-				goto out;
-			}
-			mode = old.st_mode & 07777;
-			if (old.st_uid != geteuid() || old.st_gid != getegid()) {
-				uid = old.st_uid;
-				gid = old.st_gid;
-			}
-		} else if ((ret = fileio_dir_owner(st->profile_dir, &uid, &gid, err)) < 0) {
+	for (size_t i = 0; i < nput; i++) {
+		if ((ret = prepare_put(st, &puts[i], err)) < 0)
 			goto out;
-		}
-		fd = atomic_tempfile(st->profile_dir, files[i], &tmps[i], err);
-		if (fd < 0) {
-			ret = fd;
-			goto out;
-		}
-		close(fd);
-		unlink(tmps[i]);
-		if ((ret = fileio_copy_owned(src, tmps[i], mode, uid, gid, true, err)) < 0)
-			goto out;
-		strbuf_addf(&journal, "%s\t%s\n", strrchr(tmps[i], '/') + 1, files[i]);
+		strbuf_addf(&journal, "%s\t%s\n", strrchr(puts[i].tmp, '/') + 1, puts[i].name);
 	}
-	/* The old pair, and the files that go with the swap, are kept (hard links) before anything is decided. */
-	for (size_t i = 0; i < 2; i++)
-		if (tmps[i] && backup && (ret = backup_add(backup, files[i], false, err)) < 0)
+	/* The old files, and the files that go with the swap, are kept (hard links) before anything is decided. */
+	for (size_t i = 0; i < nput; i++)
+		if (backup && (ret = backup_add(backup, puts[i].name, false, err)) < 0)
 			goto out;
 	for (size_t i = 0; i < st->n_drop; i++) {
 		_autofree_ char *path = path_join(st->profile_dir, st->drop[i]);
@@ -344,6 +375,8 @@ stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 	 */
 	if ((ret = write_journal(st->profile_dir, journal.buf, err)) < 0 && !stage_pending(st->profile_dir))
 		goto out;
+	if (backup)
+		backup->used = true;
 	/*
 	 * Rollback journals go first: killed after this, the old pair stands without its journal until the
 	 * next mozcert run rolls the swap forward, whereas a new database beside an old journal would be
@@ -358,18 +391,16 @@ stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 		}
 	}
 	crash_point("before-rename");
-	for (size_t i = 0; i < 2; i++) {
-		_autofree_ char *target = NULL;
+	for (size_t i = 0; i < nput; i++) {
+		_autofree_ char *target = path_join(st->profile_dir, puts[i].name);
 
-		if (!tmps[i])
-			continue;
-		target = path_join(st->profile_dir, files[i]);
-		if (rename(tmps[i], target) < 0) {
+		if (rename(puts[i].tmp, target) < 0) {
 			if (ret == 0)
-				ret = mc_error_sys(err, "cannot rename '%s' to '%s'", tmps[i], target);
+				ret = mc_error_sys(err, "cannot rename '%s' to '%s'", puts[i].tmp, target);
 			goto rollforward;
 		}
-		crash_point(i == 0 ? "between-renames" : "after-renames");
+		if (i == 0 || i + 1 == nput)
+			crash_point(i + 1 < nput ? "between-renames" : "after-renames");
 	}
 	/* The files that go with the swap, here too: recovery repeats this, but may fail to read the journal. */
 	for (size_t i = 0; i < st->n_drop; i++) {
@@ -386,18 +417,36 @@ rollforward:
 		if (ret == 0)
 			ret = r;
 	}
-	free(tmps[0]);
-	free(tmps[1]);
-	tmps[0] = tmps[1] = NULL;
-out:
-	for (size_t i = 0; i < 2; i++) {
-		if (tmps[i]) {
-			unlink(tmps[i]);
-			free(tmps[i]);
-		}
+	for (size_t i = 0; i < nput; i++) {
+		free(puts[i].tmp);
+		puts[i].tmp = NULL;
 	}
+out:
+	for (size_t i = 0; i < nput; i++) {
+		if (puts[i].tmp) {
+			unlink(puts[i].tmp);
+			free(puts[i].tmp);
+		}
+		free(puts[i].src);
+	}
+	free(puts);
 	strbuf_release(&journal);
 	return ret;
+}
+
+void
+stage_put(struct stage *st, const char *name, const char *src)
+{
+	st->put_names = xreallocarray(st->put_names, st->n_put + 1, sizeof(*st->put_names));
+	st->put_srcs = xreallocarray(st->put_srcs, st->n_put + 1, sizeof(*st->put_srcs));
+	st->put_names[st->n_put] = xstrdup(name);
+	st->put_srcs[st->n_put++] = xstrdup(src);
+}
+
+int
+stage_begin_empty(const char *profile_dir, struct stage *st, struct mc_error *err)
+{
+	return stage_open(profile_dir, CERTDB_SQL, st, err);
 }
 
 void
@@ -413,6 +462,12 @@ stage_release(struct stage *st)
 	for (size_t i = 0; i < st->n_drop; i++)
 		free(st->drop[i]);
 	free(st->drop);
+	for (size_t i = 0; i < st->n_put; i++) {
+		free(st->put_names[i]);
+		free(st->put_srcs[i]);
+	}
+	free(st->put_names);
+	free(st->put_srcs);
 	if (st->dir)
 		fileio_remove_tree(st->dir);
 	free(st->dir);

@@ -22,6 +22,9 @@ struct stage {
 	char **drop;             /* profile files that go with the swap (stage_drop) */
 	size_t n_drop;
 	bool backed_up;          /* the caller's own backup holds every file the swap replaces or drops */
+	char **put_names;        /* profile files the swap puts in place (stage_put) */
+	char **put_srcs;
+	size_t n_put;
 };
 
 /*
@@ -56,6 +59,18 @@ int stage_commit(struct stage *st, struct backup *backup, struct mc_error *err);
  * pair or (after stage_recover) gone with the new pair. A missing file is skipped.
  */
 void stage_drop(struct stage *st, const char *name);
+
+/*
+ * Have stage_commit also put the file src (outside the profile, e.g. in a
+ * backup) in place as the profile file name (no '/'): copied beside it with
+ * its mode and owner (a new file takes src's mode, at least 0600, and the
+ * profile's owner), and renamed in the same journaled swap as the store
+ * files, so every file of the swap changes together.
+ */
+void stage_put(struct stage *st, const char *name, const char *src);
+
+/* A new staging directory holding nothing: a swap of stage_put and stage_drop files only. */
+int stage_begin_empty(const char *profile_dir, struct stage *st, struct mc_error *err);
 
 /* Remove the staging directory; safe after commit and on NULL fields. */
 void stage_release(struct stage *st);

@@ -14,11 +14,17 @@ SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-measure() { # measure BIN ARGS...: "SECONDS RSS_KiB" (exit status ignored: refusals are timed too)
-	python3 - "$@" <<'PY'
+LIMIT=${BENCH_LIMIT:-300}
+measure() { # measure BIN ARGS...: "SECONDS RSS_KiB" (exit status ignored: refusals are timed too);
+	# a run over LIMIT seconds is stopped and reported as LIMIT with RSS 0
+	python3 - "$LIMIT" "$@" <<'PY'
 import resource, subprocess, sys, time
 t = time.monotonic()
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
+try:
+    subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=float(sys.argv[1]))
+except subprocess.TimeoutExpired:
+    print("%s 0" % sys.argv[1])
+    sys.exit(0)
 dt = time.monotonic() - t
 print("%.3f %d" % (dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
 PY
@@ -28,8 +34,8 @@ row() { # row LABEL ARGS...
 	read -r s m <<<"$(measure "$MOZCERT" "$@")"
 	if [ -n "$BASE" ]; then
 		read -r bs bm <<<"$(measure "$BASE" "$@")"
-		printf '%-44s %8.2f s %7d KiB | baseline %8.2f s %7d KiB | %6.1fx faster\n' "$label" "$s" "$m" "$bs" "$bm" \
-			"$(python3 -c "print($bs / max($s, 0.001))")"
+		printf '%-44s %8.2f s %7d KiB | baseline %8.2f s %7d KiB%s | %6.1fx faster\n' "$label" "$s" "$m" "$bs" "$bm" \
+			"$([ "$bm" = 0 ] && echo " (stopped at the limit)")" "$(python3 -c "print($bs / max($s, 0.001))")"
 	else
 		printf '%-44s %8.2f s %7d KiB\n' "$label" "$s" "$m"
 	fi

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MPL-2.0
 # crash-sweep.sh: SIGKILL every writing command at evenly spread moments of its run and look for half-states.
 # Usage: tests/crash-sweep.sh [MOZCERT] [POINTS]   (POINTS kill points per command, default 40: 240 in all)
-# Env: CRASH_COMMANDS="import trust repair upgrade override pref" (a subset), CRASH_TAP=1 (PASS/FAIL lines
+# Env: CRASH_COMMANDS="import trust repair upgrade override pref restore hotjournal" (a subset), CRASH_TAP=1 (PASS/FAIL lines
 # for tests/cli/t80-crash-sweep.sh), CRASH_REFRUNS (uninterrupted runs timed, default 3), CRASH_STRACE=0 (no
 # extra kill points at each rename/unlink of a profile file), CRASH_STRACE_CALLS="rename" (only those),
 # CRASH_STRACE_COMMANDS="pref ..." (strace points only for these),
@@ -67,7 +67,7 @@ then
 fi
 
 PYTHONPATH="$SRCDIR/tests${PYTHONPATH:+:$PYTHONPATH}" python3 - "$MOZCERT" "$POINTS" "$W" "$SRCDIR/tests/fixtures" "${CRASH_TAP:-0}" \
-	"${CRASH_COMMANDS:-import trust repair upgrade override pref}" <<'PY'
+	"${CRASH_COMMANDS:-import trust repair upgrade override pref restore hotjournal}" <<'PY'
 import os, shlex, shutil, signal, subprocess, sys, time
 from sweeplib import NSS, copy_profile, is_temp, say, snapshot
 import sweeplib
@@ -120,6 +120,29 @@ shutil.rmtree(os.path.join(base500, "mozcert-backups"), ignore_errors=True)
 base_pgo = os.path.join(work, "base-pgo")
 copy_profile(os.path.join(fix, "real", "mozilla-pgo-certs"), base_pgo)
 
+# restore: the backup of a db upgrade (cert8.db, key3.db and secmod.db back, cert9.db and key4.db gone),
+# five files in one swap; 'latest' as a retry types it.
+base_restore = os.path.join(work, "base-restore")
+copy_profile(base_pgo, base_restore)
+r = moz(base_restore, "db", "upgrade")
+assert r.returncode == 0, r.stderr
+# hotjournal: the 500-certificate store with the journal of a transaction the application did not finish
+# (every row deleted, spilled to the file): the store as SQLite rolls it back is the 500 certificates.
+base_hot = os.path.join(work, "base-hot")
+copy_profile(base500, base_hot)
+r = run([sys.executable, "-c", """
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA cache_size=1")
+c.execute("BEGIN")
+c.execute("DELETE FROM nssPublic")
+c.execute("CREATE TABLE junk(x)")
+for _ in range(100):
+    c.execute("INSERT INTO junk VALUES (randomblob(3000))")
+os._exit(0)
+""", os.path.join(base_hot, "cert9.db")])
+assert os.path.getsize(os.path.join(base_hot, "cert9.db-journal")) > 0
+
 COMMANDS = {
     "import": ("cert import of 500 certificates", base_empty, ["cert", "import", "--trust", "C,,", bundle]),
     "trust": ("cert trust", base500, ["cert", "trust", "Crash CA 250 - mozcert crash", "CT,C,C"]),
@@ -127,6 +150,8 @@ COMMANDS = {
     "upgrade": ("db upgrade", base_pgo, ["db", "upgrade"]),
     "override": ("override add", base_empty, ["override", "add", "crash.example:443", "--cert", leaf]),
     "pref": ("pref set", base_empty, ["pref", "set", "zz.crash", "42"]),
+    "restore": ("db restore of an upgrade's backup", base_restore, ["db", "restore", "latest"]),
+    "hotjournal": ("cert trust beside a hot journal", base_hot, ["cert", "trust", "Crash CA 250 - mozcert crash", "CT,C,C"]),
 }
 
 total_points = total_half = total_killed = 0

@@ -92,7 +92,11 @@ check "prune: the profile's files are untouched" [ "$(sum_dir "$P")" = "$store" 
 expect_rc "prune --keep 3 again: nothing to do" 0 --json -p "$P" db backups prune --keep 3
 check "prune again: changed false" json_has "r['pruned'] == [] and d['changed'] is False"
 expect_rc "restore latest after the prune" 0 --json -p "$P" db restore latest
-check "restore latest after the prune: the newest backup (the root is back)" [ "$(trust_of "$P" root)" = "C,," ]
+check "restore latest after the prune: the newest backup a restore did not make (-11), already in place" \
+	json_has "r['from'] == '$S-11' and d['changed'] is False and r.get('backup') is None"
+check "an unchanged restore leaves no new backup" [ "$(ls -A "$B" | LC_ALL=C sort | tr '\n' ' ')" = "$S-10 $S-11 $newest " ]
+expect_rc "the restore's own backup is restored by its id" 0 --json -p "$P" db restore "$newest"
+check "restore by id: the root is back" [ "$(trust_of "$P" root)" = "C,," ]
 
 # ---- prune --older-than: by the backup's time; never the newest ----
 expect_rc "prune --older-than 30" 0 --json -p "$P" db backups prune --older-than 30
