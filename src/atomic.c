@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "fileio.h"
+#include "identity.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -215,7 +216,7 @@ atomic_replace(const char *dir, const char *name, const void *buf, size_t len,
 		ret = mc_error_sys(err, "cannot set the mode of '%s'", tmp);
 		goto fail;
 	}
-	if (existed && (st.st_uid != geteuid() || st.st_gid != getegid()) &&
+	if (existed && (st.st_uid != fs_uid() || st.st_gid != fs_gid()) &&
 	    fchown(fd, st.st_uid, st.st_gid) < 0) {
 		ret = mc_error_sys(err, "cannot keep the owner of '%s'", target);
 		goto fail;

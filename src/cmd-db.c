@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "atomic.h"
 #include "fileio.h"
+#include "identity.h"
 #include "hotjournal.h"
 #include "findings.h"
 #include "lock.h"
@@ -101,7 +102,7 @@ check_leftovers(struct findings *f)
 			if (!strstartswith(de->d_name, "mozcert-stage-") && !strstartswith(de->d_name, "mozcert-ro-"))
 				continue;
 			path = path_join(bases[i], de->d_name);
-			if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+			if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == fs_uid() &&
 			    now - st.st_mtime >= STALE_SECONDS)
 				stale++;
 		}
@@ -1529,8 +1530,13 @@ restore_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	for (size_t i = 0; i < b.nfiles; i++) {
 		_autofree_ char *src = path_join(bdir, b.files[i]);
 		_autofree_ char *cur = path_join(p->path, b.files[i]);
-		bool same = same_file(src, cur);
+		bool same;
 
+		if (!stage_known_name(b.files[i])) {
+			cmd_warn(ctx, "backup '%s': '%s' is not a file mozcert restores; left out", id, b.files[i]);
+			continue;
+		}
+		same = same_file(src, cur);
 		report_file(ctx, arr, b.files[i], same ? "unchanged" : "restored");
 		if (same)
 			continue;
@@ -1542,7 +1548,7 @@ restore_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	}
 	/* Files that did not exist when the backup was made go (into the new backup). */
 	for (size_t i = 0; i < b.nabsent; i++) {
-		if (!exists_in(p->path, b.absent[i]) || has_name(&b, b.absent[i]))
+		if (!exists_in(p->path, b.absent[i]) || has_name(&b, b.absent[i]) || !stage_known_name(b.absent[i]))
 			continue;
 		report_file(ctx, arr, b.absent[i], "removed");
 		changed++;

@@ -2,6 +2,8 @@
 /* fileio.c: bounded reads of input files and whole-file copies. */
 #include "fileio.h"
 
+#include "identity.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
@@ -218,7 +220,7 @@ sweep_orphans(const char *base, const char *prefix)
 		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
 		path = path_join(base, de->d_name);
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid())
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == fs_uid())
 			fileio_remove_tree(path);
 	}
 	closedir(d);
@@ -278,11 +280,11 @@ fileio_dir_owner(const char *dir, uid_t *uid, gid_t *gid, struct mc_error *err)
 
 	*uid = (uid_t)-1;
 	*gid = (gid_t)-1;
-	if (geteuid() != 0)
+	if (fs_uid() != 0)
 		return 0;
 	if (stat(dir, &ds) < 0)
 		return mc_error_sys(err, "cannot stat '%s'", dir);
-	if (ds.st_uid != geteuid() || ds.st_gid != getegid()) {
+	if (ds.st_uid != fs_uid() || ds.st_gid != fs_gid()) {
 		*uid = ds.st_uid;
 		*gid = ds.st_gid;
 	}

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "cmd.h"
 #include "fileio.h"
+#include "identity.h"
 #include "lock.h"
 #include "output.h"
 #include "sqlio.h"
@@ -489,10 +490,38 @@ profile_json(const struct profile *p)
 	return o;
 }
 
-/* Lock, recover, run: one profile. */
+static int run_one_as(struct cmd_ctx *ctx, const struct cmd_spec *cmd, const struct profile *p,
+		      struct json_object *res, struct mc_error *err);
+
+/*
+ * One profile, with its owner's file-system identity when root acts on
+ * another user's profile (identity.h): the owner's permissions bound what is
+ * read and written, and what mozcert creates there is the owner's.
+ */
 static int
 run_one(struct cmd_ctx *ctx, const struct cmd_spec *cmd, const struct profile *p,
 	struct json_object *res, struct mc_error *err)
+{
+	struct fs_identity id;
+	int ret;
+
+	if ((ret = fs_identity_enter(p->path, &id, err)) < 0)
+		return ret;
+	ret = run_one_as(ctx, cmd, p, res, err);
+	if (ret < 0 && id.switched && (err->sys_errno == EACCES || err->sys_errno == EPERM)) {
+		size_t n = strlen(err->msg);
+
+		snprintf(err->msg + n, sizeof(err->msg) - n, " (mozcert acts on this profile as its owner, uid %ld)",
+			 (long)fs_uid());
+	}
+	fs_identity_leave(&id);
+	return ret;
+}
+
+/* Lock, recover, run: one profile. */
+static int
+run_one_as(struct cmd_ctx *ctx, const struct cmd_spec *cmd, const struct profile *p,
+	   struct json_object *res, struct mc_error *err)
 {
 	struct profile_lock lk = {.fd = -1};
 	int ret;
@@ -559,6 +588,9 @@ select_profiles(struct cmd_ctx *ctx, struct profile_list *out, struct mc_error *
 			return mc_error_set(err, MC_EUSAGE, "--all-profiles and --profile exclude each other");
 		if ((ret = profile_discover(ctx->app, out, err)) < 0)
 			return ret;
+		/* What discovery skipped is said: a profile not acted on is never silent. */
+		for (size_t i = 0; i < out->nwarnings; i++)
+			cmd_warn(ctx, "%s", out->warnings[i].msg);
 		if (out->n == 0)
 			return mc_error_set(err, MC_ENOENT, "no profile found");
 		return 0;

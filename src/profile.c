@@ -505,6 +505,18 @@ profile_dir_of(const char *root, const char *is_relative, const char *path)
 	return path_normalize(path);
 }
 
+/* True when the normalised path dir is root itself or lies under it (both as profile_dir_of makes them). */
+static bool
+path_is_under(const char *dir, const char *root)
+{
+	_autofree_ char *r = path_normalize(root);
+	size_t n = strlen(r);
+
+	if (streq(r, "/"))
+		return true;
+	return strncmp(dir, r, n) == 0 && (dir[n] == '/' || dir[n] == '\0');
+}
+
 static bool
 same_file(const char *a, const char *b)
 {
@@ -685,6 +697,16 @@ parse_into(const char *buf, size_t len, const char *installs, size_t installs_le
 		if (!dir) {
 			list_warn(res, MC_EINPUT, "%s:%d: [%s] Path='%s' is not usable%s: skipped", file, s->line,
 				  sect, path, *path ? " (IsRelative is not 1 and the path is not absolute)" : "");
+			continue;
+		}
+		/*
+		 * A relative Path= that climbs out of the directory holding profiles.ini is not followed: run as
+		 * root on another user's home, it could name any directory. Name it with -p DIR to act on it.
+		 */
+		if (streq(is_rel, "1") && !path_is_under(dir, root)) {
+			list_warn(res, MC_EINPUT, "%s:%d: [%s] Path='%s' leaves the directory of profiles.ini: skipped "
+				  "(name it with -p DIR to act on it)", file, s->line, sect, path);
+			free(dir);
 			continue;
 		}
 		p = list_push(res);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "fileio.h"
+#include "identity.h"
 #include "hotjournal.h"
 #include "strbuf.h"
 #include "banned.h"
@@ -115,6 +116,94 @@ sweep_stale_dirs(void)
 	fileio_sweep_private_dirs(fileio_tmpdir(), "ro");
 }
 
+/* The profile files a swap may put in place or remove: nothing else, whatever a journal says. */
+static const char *const known_files[] = {
+	"cert9.db", "key4.db", "cert8.db", "key3.db", "secmod.db", "pkcs11.txt",
+	"cert_override.txt", "prefs.js", "user.js", "cert9.db-journal", "key4.db-journal",
+};
+
+bool
+stage_known_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(known_files); i++)
+		if (streq(name, known_files[i]))
+			return true;
+	return false;
+}
+
+/* A journal's rename line "TMP\tNAME": NAME known, TMP one of our temporary files for NAME (".NAME.mozcert-XXXXXX"). */
+static bool
+journal_rename_ok(const char *tmp, const char *name)
+{
+	size_t n = strlen(name);
+
+	return stage_known_name(name) && is_our_temp(tmp) && tmp[0] == '.' && strncmp(tmp + 1, name, n) == 0 &&
+	       strncmp(tmp + 1 + n, TEMP_MARK, strlen(TEMP_MARK)) == 0;
+}
+
+/* Equal bytes: a and b (same size already) read in chunks. */
+static bool
+same_bytes(const char *a, const char *b)
+{
+	_autoclose_ int fa = open(a, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	_autoclose_ int fb = open(b, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	char x[65536], y[65536];
+
+	if (fa < 0 || fb < 0)
+		return false;
+	for (;;) {
+		ssize_t n = read(fa, x, sizeof(x)), m;
+
+		if (n < 0)
+			return false;
+		m = n ? read(fb, y, (size_t)n) : 0;
+		if (m != n)
+			return false;
+		if (n == 0)
+			return true;
+		if (memcmp(x, y, (size_t)n) != 0)
+			return false;
+	}
+}
+
+/*
+ * A file a journal says to remove went into a backup before the journal was
+ * written (the same inode, or a copy of its bytes for a caller's own
+ * backup). One that no backup holds was never part of a swap of ours: a
+ * planted line must not delete it.
+ */
+static bool
+drop_is_backed_up(const char *profile_dir, const char *name)
+{
+	_autofree_ char *path = path_join(profile_dir, name);
+	_autofree_ char *root = path_join(profile_dir, BACKUP_DIRNAME);
+	struct stat fs;
+	struct dirent *de;
+	DIR *d;
+	bool found = false;
+
+	if (lstat(path, &fs) < 0)
+		return errno == ENOENT;
+	if (!S_ISREG(fs.st_mode) || !(d = opendir(root)))
+		return false;
+	while (!found && (de = readdir(d))) {
+		_autofree_ char *dir = NULL;
+		_autofree_ char *copy = NULL;
+		struct stat cs;
+
+		if (de->d_name[0] == '.')
+			continue;
+		dir = path_join(root, de->d_name);
+		copy = path_join(dir, name);
+		if (lstat(copy, &cs) < 0 || !S_ISREG(cs.st_mode))
+			continue;
+		found = (cs.st_dev == fs.st_dev && cs.st_ino == fs.st_ino) ||
+			(cs.st_size == fs.st_size && same_bytes(copy, path));
+	}
+	closedir(d);
+	return found;
+}
+
 int
 stage_recover(const char *profile_dir, struct mc_error *err)
 {
@@ -131,25 +220,42 @@ stage_recover(const char *profile_dir, struct mc_error *err)
 		return ret;
 	if (!strstartswith(buf, JOURNAL_MAGIC))
 		return mc_error_set(err, MC_EFAIL, "'%s' is not a mozcert journal; remove it by hand", jpath);
-	for (line = strtok_r(buf + strlen(JOURNAL_MAGIC), "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *tab = strchr(line, '\t');
-		_autofree_ char *from = NULL;
-		_autofree_ char *to = NULL;
+	/* Every line is checked before any is followed: a planted line stops the whole journal. */
+	for (int pass = 0; pass < 2; pass++) {
+		_autofree_ char *text = xstrdup(buf + strlen(JOURNAL_MAGIC));
 
-		if (!tab || strchr(line, '/') || strchr(tab + 1, '/'))
-			return mc_error_set(err, MC_EFAIL, "'%s': malformed line", jpath);
-		*tab = '\0';
-		to = path_join(profile_dir, tab + 1);
-		if (!*line) {
-			/* "\tNAME": a file that goes with the swap (already in the backup) */
-			if (unlink(to) < 0 && errno != ENOENT)
-				return mc_error_sys(err, "cannot remove '%s'", to);
-			continue;
+		save = NULL;
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char *tab = strchr(line, '\t');
+			_autofree_ char *from = NULL;
+			_autofree_ char *to = NULL;
+
+			if (!tab || strchr(line, '/') || strchr(tab + 1, '/'))
+				return mc_error_set(err, MC_EFAIL, "'%s': malformed line", jpath);
+			*tab = '\0';
+			if (pass == 0) {
+				/* Only what a swap of ours writes: no other file is renamed over or removed. */
+				if (*line ? !journal_rename_ok(line, tab + 1) : !stage_known_name(tab + 1))
+					return mc_error_set(err, MC_EFAIL,
+							    "'%s' names a file mozcert never swaps ('%s'): not following it; "
+							    "move the journal away and run 'mozcert db check'", jpath, tab + 1);
+				/* "\tNAME": a file that goes with the swap, which the swap put in a backup first */
+				if (!*line && !drop_is_backed_up(profile_dir, tab + 1))
+					return mc_error_set(err, MC_EFAIL,
+							    "'%s' would remove '%s', which no backup holds: not following it; "
+							    "move the journal away and run 'mozcert db check'", jpath, tab + 1);
+				continue;
+			}
+			to = path_join(profile_dir, tab + 1);
+			if (!*line) {
+				if (unlink(to) < 0 && errno != ENOENT)
+					return mc_error_sys(err, "cannot remove '%s'", to);
+				continue;
+			}
+			from = path_join(profile_dir, line);
+			if (fileio_exists(from) && rename(from, to) < 0)
+				return mc_error_sys(err, "cannot rename '%s' to '%s'", from, to);
 		}
-		from = path_join(profile_dir, line);
-		if (fileio_exists(from) && rename(from, to) < 0)
-			return mc_error_sys(err, "cannot rename '%s' to '%s'", from, to);
 	}
 	if ((ret = fileio_fsync_dir(profile_dir, err)) < 0)
 		return ret;
@@ -292,7 +398,7 @@ prepare_put(const struct stage *st, struct put *p, struct mc_error *err)
 		if (!S_ISREG(old.st_mode))
 			return mc_error_set(err, MC_EFAIL, "refusing to write '%s': not a regular file", target);
 		mode = old.st_mode & 07777;
-		if (old.st_uid != geteuid() || old.st_gid != getegid()) {
+		if (old.st_uid != fs_uid() || old.st_gid != fs_gid()) {
 			uid = old.st_uid;
 			gid = old.st_gid;
 		}
@@ -321,6 +427,14 @@ stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 
 	strbuf_init(&journal);
 	strbuf_addstr(&journal, JOURNAL_MAGIC);
+	for (size_t i = 0; i < nput + st->n_drop; i++) {
+		const char *name = i < nput ? puts[i].name : st->drop[i - nput];
+
+		if (!stage_known_name(name)) {
+			ret = mc_error_set(err, MC_EFAIL, "internal error: '%s' is not a file a swap may change", name);
+			goto out;
+		}
+	}
 	/* A new database never goes beside the application's old rollback journal: SQLite would play it back. */
 	for (size_t i = 0; i < nput; i++) {
 		_autofree_ char *target = path_join(st->profile_dir, puts[i].name);

@@ -33,6 +33,9 @@ struct stage {
  */
 int stage_recover(const char *profile_dir, struct mc_error *err);
 
+/* True when name (no '/') is a profile file a swap may put in place or remove (cert9.db, prefs.js, ...). */
+bool stage_known_name(const char *name);
+
 /* True when name is one of our temporary files (".NAME.mozcert-XXXXXX"). */
 bool stage_is_temp_name(const char *name);
 
@@ -68,6 +71,7 @@ void stage_drop(struct stage *st, const char *name);
  * files, so every file of the swap changes together.
  */
 void stage_put(struct stage *st, const char *name, const char *src);
+/* stage_put and stage_drop take only names stage_known_name accepts: stage_commit refuses others. */
 
 /* A new staging directory holding nothing: a swap of stage_put and stage_drop files only. */
 int stage_begin_empty(const char *profile_dir, struct stage *st, struct mc_error *err);

@@ -91,6 +91,8 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	f=$(find "$Q/mozcert-backups" -type f -name prefs.js | head -1)
 	chmod 0644 "$f"
 	chmod 0711 "$T"
+	mkdir -p "$T/anyone"; chmod 1777 "$T/anyone"
+	export MOZCERT_STAGE_DIR=$T/anyone TMPDIR=$T/anyone
 	chmod 0755 "$Q"
 	check "another user can read the profile's own 0644 files (so the next check can fail)" \
 		sh -c 'setpriv --reuid=65534 --regid=65534 --clear-groups cat "$1" >/dev/null' _ "$Q/cert_override.txt"
@@ -116,12 +118,17 @@ check "umask 000: no file of the profile is writable by others" [ -z "$(find "$N
 
 # --- 3. owners kept; new files take the profile's owner (an admin fixing a user's profile as root)
 if [ "$(id -u)" -eq 0 ]; then
+	# root acts on these profiles with their owner's identity: the owner must be able to reach them
+	chmod 0711 "$T"
+	mkdir -p "$T/anyone"; chmod 1777 "$T/anyone"
+	export MOZCERT_STAGE_DIR=$T/anyone TMPDIR=$T/anyone
 	Q=$T/owners
 	base "$Q"
 	chown -R 4242:4343 "$Q"
 	# A lock file someone else made is used, never given away (it could be a hard link to anything).
 	: >"$Q/.parentlock"
 	chown 5555:5555 "$Q/.parentlock"
+	chmod 0666 "$Q/.parentlock"  # the owner can open it (else its own application could not lock either)
 	"$MOZCERT" -p "$Q" cert import --trust C,, "$LEAF" >/dev/null 2>&1
 	"$MOZCERT" -p "$Q" pref set security.OCSP.enabled 0 >/dev/null 2>&1
 	"$MOZCERT" -p "$Q" override add e.example --cert "$LEAF" >/dev/null 2>&1
@@ -130,9 +137,10 @@ if [ "$(id -u)" -eq 0 ]; then
 	check "a lock file found is not given away" [ "$(stat -c %u:%g "$Q/.parentlock")" = "5555:5555" ]
 	run -p "$Q" db repair
 	check "owners kept by db repair" [ "$(stat -c %u:%g "$Q/cert9.db" "$Q/key4.db" | sort -u)" = "4242:4343" ]
-	# Backups stay root's: a directory handed to the user could be swapped for a link while root writes in it.
-	check "backups made as root stay root's, 0700" \
-		[ -z "$(find "$Q/mozcert-backups" -type d \( ! -user 0 -o ! -perm 0700 \))" ]
+	# Root writes with the owner's identity: the backups are the owner's (0700), so the owner can list,
+	# restore and remove them, and nothing in the profile was written with root's rights.
+	check "backups made as root are the owner's, 0700" \
+		[ -d "$Q/mozcert-backups" ] && [ -z "$(find "$Q/mozcert-backups" \( ! -user 4242 -o ! -group 4343 \) -o -type d ! -perm 0700)" ]
 	N=$T/owners-new
 	mkdir -p "$N"
 	certutil -N -d "dbm:$N" --empty-password

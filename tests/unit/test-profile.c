@@ -398,12 +398,32 @@ START_TEST(test_parse_paths)
 		   "[Profile2]\nName=bad\nIsRelative=0\nPath=not/absolute\n"
 		   "[Profile3]\nName=empty\nIsRelative=1\nPath=\n"
 		   "[Profile4]\nName=last\nIsRelative=1\nPath=ok\n", NULL, "native", &l);
-	ck_assert_uint_eq(l.n, 3);
+	ck_assert_uint_eq(l.n, 2);
 	ck_assert_str_eq(l.v[0].path, "/srv/prof/x");
-	ck_assert_str_eq(l.v[1].path, "/other/p");
-	ck_assert_str_eq(l.v[2].name, "last");
+	ck_assert_str_eq(l.v[1].name, "last");
+	ck_assert_str_eq(l.v[1].path, "/r/ok");
+	/* A relative Path= that climbs out of the directory of profiles.ini is not followed. */
+	ck_assert(has_warning(&l, "/r/profiles.ini:5: [Profile1] Path='../other/p' leaves the directory of profiles.ini"));
 	ck_assert(has_warning(&l, "/r/profiles.ini:9: [Profile2] Path='not/absolute' is not usable"));
 	ck_assert(has_warning(&l, "/r/profiles.ini:13: [Profile3] Path='' is not usable"));
+	profile_list_release(&l);
+}
+END_TEST
+
+START_TEST(test_parse_paths_escape)
+{
+	struct profile_list l = { 0 };
+
+	/* ".." that stays inside is followed; one that climbs out, however spelt, is not. */
+	parse_text("[Profile0]\nName=in\nIsRelative=1\nPath=a/../b\n"
+		   "[Profile1]\nName=out\nIsRelative=1\nPath=a/../../../etc\n"
+		   "[Profile2]\nName=dots\nIsRelative=1\nPath=..\n"
+		   "[Profile3]\nName=prefix\nIsRelative=1\nPath=../r2\n", NULL, "native", &l);
+	ck_assert_uint_eq(l.n, 1);
+	ck_assert_str_eq(l.v[0].path, "/r/b");
+	ck_assert(has_warning(&l, "[Profile1] Path='a/../../../etc' leaves the directory"));
+	ck_assert(has_warning(&l, "[Profile2] Path='..' leaves the directory"));
+	ck_assert(has_warning(&l, "[Profile3] Path='../r2' leaves the directory"));
 	profile_list_release(&l);
 }
 END_TEST
@@ -1310,6 +1330,7 @@ make_suite(void)
 	tcase_add_test(tc, test_parse_mozilla_syntax);
 	tcase_add_test(tc, test_parse_keys_exact);
 	tcase_add_test(tc, test_parse_paths);
+	tcase_add_test(tc, test_parse_paths_escape);
 	tcase_add_test(tc, test_parse_numbering);
 	tcase_add_test(tc, test_parse_installs);
 	tcase_add_test(tc, test_parse_bad_input);
