@@ -294,6 +294,7 @@ staged_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	}
 	if ((ret = stage_begin(p->path, (enum certdb_kind)kind, &st, err)) < 0)
 		goto out;
+	st.cert_first = op == OP_REMOVE;  /* what a run killed between the renames leaves: see stage.c */
 	if ((ret = certdb_open_as(st.dir, p->path, (enum certdb_kind)kind, CERTDB_RDWR, ctx->password, &db, err)) < 0)
 		goto out;
 	r = xzalloc(nr * sizeof(*r));

@@ -370,7 +370,16 @@ collect_puts(const struct stage *st, struct put *v)
 	const char *const *files = store_files(st->kind);
 	size_t n = 0;
 
-	for (size_t i = 0; i < 2; i++) {
+	/*
+	 * The order of the two renames decides what the application sees if a run dies between them (until
+	 * the next run rolls the swap forward). NSS keeps the MAC of each trust setting in the key database:
+	 * the old certificate database beside the new key database still shows the old store when the change
+	 * only adds or changes (the new key database holds every old MAC), whereas the new certificate
+	 * database beside the old key database shows every added trust as ',,'. A change that only removes
+	 * is the other way round: the new certificate database first shows the new store.
+	 */
+	for (size_t k = 0; k < 2; k++) {
+		size_t i = st->cert_first ? k : 1 - k;
 		char *src = path_join(st->dir, files[i]);
 
 		if (fileio_exists(src))

@@ -22,6 +22,7 @@ struct stage {
 	char **drop;             /* profile files that go with the swap (stage_drop) */
 	size_t n_drop;
 	bool backed_up;          /* the caller's own backup holds every file the swap replaces or drops */
+	bool cert_first;         /* rename the certificate database first (a change that only removes) */
 	char **put_names;        /* profile files the swap puts in place (stage_put) */
 	char **put_srcs;
 	size_t n_put;
