@@ -2,6 +2,7 @@
 /* atomic.c: backups and atomic whole-file replacement. */
 #include "atomic.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -81,6 +82,33 @@ backup_create(struct backup *b, struct mc_error *err)
 	return mc_error_set(err, MC_EFAIL, "cannot find a free backup name in '%s'", root);
 }
 
+/* Link dst to a file name of another backup (of at most 64 looked at) whose bytes are those of src. */
+static bool
+link_identical(const struct backup *b, const char *name, const char *src, const char *dst)
+{
+	_autofree_ char *root = path_join(b->profile_dir, BACKUP_DIRNAME);
+	DIR *d = opendir(root);
+	struct dirent *de;
+	bool linked = false;
+	int looked = 0;
+
+	if (!d)
+		return false;
+	while (!linked && looked < 64 && (de = readdir(d))) {
+		_autofree_ char *dir = NULL;
+		_autofree_ char *old = NULL;
+
+		if (de->d_name[0] == '.' || streq(de->d_name, b->id))
+			continue;
+		looked++;
+		dir = path_join(root, de->d_name);
+		old = path_join(dir, name);
+		linked = fileio_same_content(old, src) && link(old, dst) == 0;
+	}
+	closedir(d);
+	return linked;
+}
+
 int
 backup_add(struct backup *b, const char *name, bool copy, struct mc_error *err)
 {
@@ -101,6 +129,9 @@ backup_add(struct backup *b, const char *name, bool copy, struct mc_error *err)
 	dst = path_join(b->path, name);
 	if (!copy && link(src, dst) == 0)
 		return 0;
+	/* A copy the same as one an earlier backup holds costs nothing: backups are never written to. */
+	if (copy && link_identical(b, name, src, dst))
+		return fileio_fsync_dir(b->path, err);
 	if ((ret = fileio_copy(src, dst, 0600, true, err)) < 0)
 		return ret;
 	return fileio_fsync_dir(b->path, err);

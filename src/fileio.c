@@ -290,3 +290,29 @@ fileio_dir_owner(const char *dir, uid_t *uid, gid_t *gid, struct mc_error *err)
 	}
 	return 0;
 }
+
+bool
+fileio_same_content(const char *a, const char *b)
+{
+	_autoclose_ int fa = open(a, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	_autoclose_ int fb = open(b, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat sa, sb;
+	char x[65536], y[65536];
+
+	if (fa < 0 || fb < 0 || fstat(fa, &sa) < 0 || fstat(fb, &sb) < 0 || !S_ISREG(sa.st_mode) ||
+	    !S_ISREG(sb.st_mode) || sa.st_size != sb.st_size)
+		return false;
+	for (;;) {
+		ssize_t n = read(fa, x, sizeof(x)), m;
+
+		if (n < 0)
+			return false;
+		m = n ? read(fb, y, (size_t)n) : 0;
+		if (m != n)
+			return false;
+		if (n == 0)
+			return true;
+		if (memcmp(x, y, (size_t)n) != 0)
+			return false;
+	}
+}

@@ -62,4 +62,7 @@ void fileio_sweep_private_dirs(const char *base, const char *kind);
 /* Remove a directory tree that we created (no symlink is followed). */
 int fileio_remove_tree(const char *path);
 
+/* True when a and b are regular files (not followed through a symlink) with the same bytes. */
+bool fileio_same_content(const char *a, const char *b);
+
 #endif

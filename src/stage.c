@@ -141,31 +141,6 @@ journal_rename_ok(const char *tmp, const char *name)
 	       strncmp(tmp + 1 + n, TEMP_MARK, strlen(TEMP_MARK)) == 0;
 }
 
-/* Equal bytes: a and b (same size already) read in chunks. */
-static bool
-same_bytes(const char *a, const char *b)
-{
-	_autoclose_ int fa = open(a, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	_autoclose_ int fb = open(b, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	char x[65536], y[65536];
-
-	if (fa < 0 || fb < 0)
-		return false;
-	for (;;) {
-		ssize_t n = read(fa, x, sizeof(x)), m;
-
-		if (n < 0)
-			return false;
-		m = n ? read(fb, y, (size_t)n) : 0;
-		if (m != n)
-			return false;
-		if (n == 0)
-			return true;
-		if (memcmp(x, y, (size_t)n) != 0)
-			return false;
-	}
-}
-
 /*
  * A file a journal says to remove went into a backup before the journal was
  * written (the same inode, or a copy of its bytes for a caller's own
@@ -198,7 +173,7 @@ drop_is_backed_up(const char *profile_dir, const char *name)
 		if (lstat(copy, &cs) < 0 || !S_ISREG(cs.st_mode))
 			continue;
 		found = (cs.st_dev == fs.st_dev && cs.st_ino == fs.st_ino) ||
-			(cs.st_size == fs.st_size && same_bytes(copy, path));
+			(cs.st_size == fs.st_size && fileio_same_content(copy, path));
 	}
 	closedir(d);
 	return found;

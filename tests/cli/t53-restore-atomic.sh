@@ -67,4 +67,19 @@ expect_rc "db repair with a wrong password -> fails" 1 --password-file "$T/wrong
 check "the failed repair left no backup" no_backups "$W"
 expect_rc "cert trust with the right password" 0 --password-file "$T/right" -p "$W" cert trust root CT,C,C
 check "a command that succeeds keeps its backup" [ "$(ls -A "$W/mozcert-backups" | wc -l)" -eq 1 ]
+
+# ---- backups share what did not change: repair copies the whole set, twice ----
+R=$T/share
+new_profile "$R"
+certutil -A -d "sql:$R" -n root -t C,, -a -i "$FIX/certs/root.pem"
+printf '# PSM Certificate Override Settings file\n' >"$R/cert_override.txt"
+expect_rc "db repair (1)" 0 -p "$R" db repair
+expect_rc "db repair (2)" 0 -p "$R" db repair
+set -- $(ls "$R/mozcert-backups" | LC_ALL=C sort)
+check "two backups" [ $# -eq 2 ]
+check "the unchanged pkcs11.txt and cert_override.txt are one inode in both backups" \
+	sh -c 'for f in pkcs11.txt cert_override.txt; do [ "$(stat -c %i "$1/$2/$f")" = "$(stat -c %i "$1/$3/$f")" ] || exit 1; done' \
+	_ "$R/mozcert-backups" "$1" "$2"
+check "the changed cert9.db is not shared" \
+	[ "$(stat -c %i "$R/mozcert-backups/$1/cert9.db")" != "$(stat -c %i "$R/mozcert-backups/$2/cert9.db")" ]
 done_testing
