@@ -16,7 +16,9 @@ U=12345
 chmod 0711 "$T"
 mkdir -p "$T/anyone"; chmod 1777 "$T/anyone"
 export MOZCERT_STAGE_DIR=$T/anyone TMPDIR=$T/anyone
-as_owner() { setpriv --reuid=$U --regid=$U --clear-groups env HOME="$H" "$MOZCERT" "$@"; }
+# the owner runs a copy of the binary it can reach (the build tree may be root's alone)
+cp "$MOZCERT" "$T/anyone/mozcert"; chmod 0755 "$T/anyone/mozcert"
+as_owner() { setpriv --reuid=$U --regid=$U --clear-groups env HOME="$H" "$T/anyone/mozcert" "$@"; }
 H=$T/home-u
 mkdir -p "$H/.mozilla/firefox"
 P=$H/.mozilla/firefox/u.default
