@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MPL-2.0
 # crash-sweep.sh: SIGKILL every writing command at evenly spread moments of its run and look for half-states.
 # Usage: tests/crash-sweep.sh [MOZCERT] [POINTS]   (POINTS kill points per command, default 40: 240 in all)
-# Env: CRASH_COMMANDS="import trust repair upgrade override pref restore hotjournal" (a subset), CRASH_TAP=1 (PASS/FAIL lines
+# Env: CRASH_COMMANDS="import trust repair upgrade override pref restore hotjournal rootowned" (a subset), CRASH_TAP=1 (PASS/FAIL lines
 # for tests/cli/t80-crash-sweep.sh), CRASH_REFRUNS (uninterrupted runs timed, default 3), CRASH_STRACE=0 (no
 # extra kill points at each rename/unlink of a profile file), CRASH_STRACE_CALLS="rename" (only those),
 # CRASH_STRACE_COMMANDS="pref ..." (strace points only for these),
@@ -67,7 +67,7 @@ then
 fi
 
 PYTHONPATH="$SRCDIR/tests${PYTHONPATH:+:$PYTHONPATH}" python3 - "$MOZCERT" "$POINTS" "$W" "$SRCDIR/tests/fixtures" "${CRASH_TAP:-0}" \
-	"${CRASH_COMMANDS:-import trust repair upgrade override pref restore hotjournal}" <<'PY'
+	"${CRASH_COMMANDS:-import trust repair upgrade override pref restore hotjournal rootowned}" <<'PY'
 import os, shlex, shutil, signal, subprocess, sys, time
 from sweeplib import NSS, copy_profile, is_temp, say, snapshot
 import sweeplib
@@ -143,6 +143,7 @@ os._exit(0)
 """, os.path.join(base_hot, "cert9.db")])
 assert os.path.getsize(os.path.join(base_hot, "cert9.db-journal")) > 0
 
+OWNER = 12345
 COMMANDS = {
     "import": ("cert import of 500 certificates", base_empty, ["cert", "import", "--trust", "C,,", bundle]),
     "trust": ("cert trust", base500, ["cert", "trust", "Crash CA 250 - mozcert crash", "CT,C,C"]),
@@ -152,7 +153,36 @@ COMMANDS = {
     "pref": ("pref set", base_empty, ["pref", "set", "zz.crash", "42"]),
     "restore": ("db restore of an upgrade's backup", base_restore, ["db", "restore", "latest"]),
     "hotjournal": ("cert trust beside a hot journal", base_hot, ["cert", "trust", "Crash CA 250 - mozcert crash", "CT,C,C"]),
+    # root acting on a profile of uid 12345 (only when the sweep runs as root): on top of the usual
+    # checks, everything in the profile must still be the owner's after a kill and the re-run
+    "rootowned": ("cert trust by root in a profile of uid %d" % OWNER, base500,
+                  ["cert", "trust", "Crash CA 250 - mozcert crash", "CT,C,C"]),
 }
+OWNED = {"rootowned"}
+if os.geteuid() != 0:
+    which = [k for k in which if k not in OWNED]
+else:
+    # the owner must reach the profiles and the staging area, as in a home directory
+    os.chmod(work, 0o711)
+    os.chmod(stage, 0o1777)
+
+
+def prepare(key, d):
+    """the profile copy d as the command key wants it (owned by OWNER for the root-owned case)"""
+    if key in OWNED:
+        for root, dirs, files in os.walk(d):
+            for x in [root] + [os.path.join(root, f) for f in dirs + files]:
+                os.lchown(x, OWNER, OWNER)
+
+
+def not_owned(d):
+    """files of d (backups included) that are not the owner's"""
+    out = []
+    for root, dirs, files in os.walk(d):
+        for x in [root] + [os.path.join(root, f) for f in dirs + files]:
+            if os.lstat(x).st_uid != OWNER:
+                out.append(os.path.relpath(x, d))
+    return out
 
 total_points = total_half = total_killed = 0
 results = []
@@ -166,6 +196,7 @@ for key in which:
     for i in range(int(os.environ.get("CRASH_REFRUNS", "3"))):
         ref = os.path.join(work, "ref")
         copy_profile(base, ref)
+        prepare(key, ref)
         t0 = time.monotonic()
         r = moz(ref, *args)
         durations.append(time.monotonic() - t0)
@@ -229,6 +260,7 @@ for key in which:
         # deterministic extra kill points: at each rename and each unlink of a profile file (strace injects
         # SIGKILL on entry to the n-th such call), where the evenly spread ones rarely land
         copy_profile(base, d)
+        prepare(key, d)
         log = os.path.join(work, "strace.log")
         run(["strace", "-f", "-qq", "-o", log, "-e", "trace=" + ",".join(strace_calls)] + [mozcert, "-p", d] + args)
         counts = {sc: 0 for sc in strace_calls}
@@ -240,6 +272,7 @@ for key in which:
                         plans.append((sc, counts[sc]))
     for kind, k in plans:
         copy_profile(base, d)
+        prepare(key, d)
         for x in stage_leftovers():
             shutil.rmtree(os.path.join(stage, x), ignore_errors=True)
         report_pre = []
@@ -286,6 +319,8 @@ for key in which:
         leaks += len(stale)
         if stale:
             report.append("staging directories left after the re-run: %s" % stale)
+        if key in OWNED and not_owned(d):
+            report.append("not the owner's after the re-run: %s" % not_owned(d)[:5])
         cur = snapshot(d)
         left = sorted(n for n in cur if is_temp(n))
         if left:
