@@ -177,6 +177,37 @@ profile_in_use(const char *dir)
 	return lock_symlink_in_use(dir);
 }
 
+/*
+ * Open (creating it 0644 when missing, never truncating, never through a
+ * symlink) the lock file path of dir; *st is its stat. The application, run
+ * by the profile's owner, must be able to open it for writing: one we made
+ * goes to that owner. Never one we found (root would give away whatever
+ * file a hard link there names). An fd, or a negative mc_code.
+ */
+static int
+open_lock_file(const char *dir, const char *path, int mode, const char *what, struct stat *st,
+	       struct mc_error *err)
+{
+	_autoclose_ int fd = -1;
+	bool created;
+
+	fd = open(path, mode | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+	created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(path, mode | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 && errno == ELOOP)
+		return mc_error_set(err, MC_EFAIL, "'%s' is a symbolic link; not taking %s", path, what);
+	if (fd < 0)
+		return mc_error_sys(err, "cannot open %s '%s'", what, path);
+	if (fstat(fd, st) < 0)
+		return mc_error_sys(err, "cannot stat '%s'", path);
+	if (!S_ISREG(st->st_mode))
+		return mc_error_set(err, MC_EFAIL, "'%s' is not a regular file", path);
+	if (created && fileio_adopt_owner(fd, dir, err) < 0)
+		return MC_EFAIL;
+	return steal_fd(&fd);
+}
+
 static int
 lock_wait_seconds(void)
 {
@@ -231,25 +262,12 @@ own_lock_take(const char *dir, int wait_s, struct profile_lock *lk, struct mc_er
 	_autofree_ char *path = path_join(dir, MOZCERT_LOCK_NAME);
 	_autoclose_ int fd = -1;
 	struct stat st;
-	bool created;
 	double deadline;
 	char pid[24];
 	int n;
 
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
-	created = fd >= 0;
-	if (fd < 0 && errno == EEXIST)
-		fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0 && errno == ELOOP)
-		return mc_error_set(err, MC_EFAIL, "'%s' is a symbolic link; not taking mozcert's lock", path);
-	if (fd < 0)
-		return mc_error_sys(err, "cannot open mozcert's lock '%s'", path);
-	if (fstat(fd, &st) < 0)
-		return mc_error_sys(err, "cannot stat '%s'", path);
-	if (!S_ISREG(st.st_mode))
-		return mc_error_set(err, MC_EFAIL, "'%s' is not a regular file", path);
-	if (created && fileio_adopt_owner(fd, dir, err) < 0)
-		return MC_EFAIL;
+	if ((fd = open_lock_file(dir, path, O_RDWR, "mozcert's lock", &st, err)) < 0)
+		return fd;
 	deadline = now_seconds() + wait_s;
 	while (set_write_lock(fd) < 0) {
 		struct timespec pause = {0, 20 * 1000 * 1000};
@@ -292,29 +310,12 @@ app_lock_take(const char *dir, bool force, struct profile_lock *lk, struct mc_er
 {
 	_autofree_ char *path = path_join(dir, ".parentlock");
 	_autoclose_ int fd = -1;
-	bool held = false, in_use = false, created;
+	bool held = false, in_use = false;
 	struct stat st;
 
 	/* Never O_TRUNC: the application keeps the file, and its mtime means "last used". */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
-	created = fd >= 0;
-	if (fd < 0 && errno == EEXIST)
-		fd = open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0 && errno == ELOOP)
-		return mc_error_set(err, MC_EFAIL, "'%s' is a symbolic link; not taking the profile lock", path);
-	if (fd < 0)
-		return mc_error_sys(err, "cannot open the profile lock '%s'", path);
-	if (fstat(fd, &st) < 0)
-		return mc_error_sys(err, "cannot stat '%s'", path);
-	if (!S_ISREG(st.st_mode))
-		return mc_error_set(err, MC_EFAIL, "'%s' is not a regular file", path);
-	/*
-	 * The application, run by the profile's owner, must be able to open it for
-	 * writing: one we made goes to that owner. Never one we found (root would
-	 * give away whatever file a hard link there names).
-	 */
-	if (created && fileio_adopt_owner(fd, dir, err) < 0)
-		return MC_EFAIL;
+	if ((fd = open_lock_file(dir, path, O_WRONLY, "the profile lock", &st, err)) < 0)
+		return fd;
 
 	if (set_write_lock(fd) == 0) {
 		held = true;
