@@ -81,6 +81,7 @@ if [ -n "${IOFAULT_SO:-}" ] && [ -f "$IOFAULT_SO" ] && [ -z "${MOZCERT_VALGRIND:
 	mkdir -p "$T/st"
 	snap=$(sum_dir "$P")
 	for k in 1 5; do
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 		MOZCERT_STAGE_DIR=$T/st IOFAULT_OP=write IOFAULT_N=$k IOFAULT_ERRNO=ENOSPC IOFAULT_PATH_PREFIX=$T/st \
 			LD_PRELOAD=$IOFAULT_SO "$MOZCERT" -p "$P" cert import "$FIX/certs/intermediate.pem" >"$T/full.out" 2>&1
 		rc=$?
