@@ -19,6 +19,9 @@ struct cmd_ctx {
 	int app;                /* enum app_id, or -1 for any */
 	const char *profile_arg;
 	bool all_profiles;
+	bool all_users;         /* --all-users: every user's profiles (root only) */
+	const char **users;     /* --user NAME, repeatable: only these users' (with --all-users) */
+	size_t nusers;
 	bool json;
 	bool dry_run;
 	bool force;

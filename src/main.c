@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "fileio.h"
 #include "identity.h"
+#include "users.h"
 #include "lock.h"
 #include "output.h"
 #include "sqlio.h"
@@ -62,10 +63,15 @@ static const struct group groups[] = {
 	{"md5", md5_cmds, "the MD5 signature pref"},
 };
 
+/* Global options without a short form: values no command's option table uses (those are letters). */
+enum { OPT_ALL_USERS = 0x1000, OPT_USER };
+
 const struct option cmd_global_options[] = {
 	{"profile", required_argument, NULL, 'p'},
 	{"app", required_argument, NULL, 'A'},
 	{"all-profiles", no_argument, NULL, 'a'},
+	{"all-users", no_argument, NULL, OPT_ALL_USERS},
+	{"user", required_argument, NULL, OPT_USER},
 	{"json", no_argument, NULL, 'j'},
 	{"dry-run", no_argument, NULL, 'n'},
 	{"password-file", required_argument, NULL, 'P'},
@@ -87,6 +93,8 @@ static const char global_help[] =
 	"  -p, --profile NAME|DIR   a profile directory or a profile name from profiles.ini\n"
 	"      --app APP            firefox, thunderbird or seamonkey\n"
 	"      --all-profiles       every profile found (of --app, or of every app)\n"
+	"      --all-users          every profile of every user and of /etc/skel (root only)\n"
+	"      --user NAME          with --all-users: only this user's profiles (repeatable)\n"
 	"      --json               one JSON document on stdout\n"
 	"  -n, --dry-run            say what would change; change nothing\n"
 	"      --password-file FILE the Primary Password of the store\n"
@@ -194,6 +202,13 @@ cmd_global_option(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error
 		return 1;
 	case 'a':
 		ctx->all_profiles = true;
+		return 1;
+	case OPT_ALL_USERS:
+		ctx->all_users = true;
+		return 1;
+	case OPT_USER:
+		ctx->users = xreallocarray(ctx->users, ctx->nusers + 1, sizeof(*ctx->users));
+		ctx->users[ctx->nusers++] = arg;
 		return 1;
 	case 'j':
 		ctx->json = true;
@@ -487,6 +502,8 @@ profile_json(const struct profile *p)
 	json_object_object_add(o, "app", json_object_new_string(app_name(p->app)));
 	json_object_object_add(o, "name", p->name ? json_object_new_string(p->name) : NULL);
 	json_object_object_add(o, "path", json_object_new_string(p->path));
+	if (p->user)
+		json_object_object_add(o, "user", json_object_new_string(p->user));
 	return o;
 }
 
@@ -583,6 +600,22 @@ select_profiles(struct cmd_ctx *ctx, struct profile_list *out, struct mc_error *
 	int ret;
 
 	memset(out, 0, sizeof(*out));
+	if (ctx->nusers && !ctx->all_users)
+		return mc_error_set(err, MC_EUSAGE, "--user goes with --all-users");
+	if (ctx->all_users) {
+		if (ctx->profile_arg)
+			return mc_error_set(err, MC_EUSAGE, "--all-users and --profile exclude each other");
+		if (geteuid() != 0)
+			return mc_error_set(err, MC_EUSAGE,
+					    "--all-users acts on the profiles of every user: run it as root (e.g. with sudo)");
+		if ((ret = users_discover(ctx->app, ctx->users, ctx->nusers, out, err)) < 0)
+			return ret;
+		for (size_t i = 0; i < out->nwarnings; i++)
+			cmd_warn(ctx, "%s", out->warnings[i].msg);
+		if (out->n == 0)
+			return mc_error_set(err, MC_ENOENT, "no profile found in any user's home");
+		return 0;
+	}
 	if (ctx->all_profiles) {
 		if (ctx->profile_arg)
 			return mc_error_set(err, MC_EUSAGE, "--all-profiles and --profile exclude each other");
@@ -759,6 +792,7 @@ main(int argc, char **argv)
 		else
 			printf("mozcert %s\n", MOZCERT_VERSION);
 		free((char *)ctx.cmd_name);
+	free(ctx.users);
 		return finish_stdout();
 	}
 	if (cmd->prepare) {
@@ -815,9 +849,10 @@ main(int argc, char **argv)
 
 			mc_error_clear(&err);
 			json_object_object_add(res, "profile", profile_json(&profiles.v[i]));
-			if (profiles.n > 1)
-				cmd_out(&ctx, "%s== %s profile '%s' (%s)\n", i ? "\n" : "", app_name(profiles.v[i].app),
-					profiles.v[i].name ? profiles.v[i].name : "", profiles.v[i].path);
+			if (profiles.n > 1 || profiles.v[i].user)
+				cmd_out(&ctx, "%s== %s profile '%s' (%s)%s%s\n", i ? "\n" : "", app_name(profiles.v[i].app),
+					profiles.v[i].name ? profiles.v[i].name : "", profiles.v[i].path,
+					profiles.v[i].user ? " of user " : "", profiles.v[i].user ? profiles.v[i].user : "");
 			ret = run_one(&ctx, cmd, &profiles.v[i], res, &err);
 			if (!json_object_object_get_ex(res, "changed", &ch))
 				cmd_set_changed(res, false);
@@ -861,5 +896,6 @@ done:
 		free(ctx.password);
 	}
 	free((char *)ctx.cmd_name);
+	free(ctx.users);
 	return status;
 }

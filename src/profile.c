@@ -72,6 +72,7 @@ profile_release(struct profile *p)
 	free(p->path);
 	free(p->root);
 	free(p->variant);
+	free(p->user);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -84,6 +85,7 @@ profile_copy(struct profile *dst, const struct profile *src)
 	dst->root = src->root ? xstrdup(src->root) : NULL;
 	dst->variant = src->variant ? xstrdup(src->variant) : NULL;
 	dst->is_default = src->is_default;
+	dst->user = src->user ? xstrdup(src->user) : NULL;
 }
 
 void

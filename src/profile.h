@@ -29,6 +29,7 @@ struct profile {
 	char *root;        /* directory holding profiles.ini; NULL for a -p DIR not found in any profiles.ini */
 	char *variant;     /* "native", "xdg", "snap", "flatpak", or "dir" */
 	bool is_default;   /* the profile the application starts: [Install*] Default= first, else Default=1 */
+	char *user;        /* --all-users: the user whose home holds it ("skel" for /etc/skel); else NULL */
 };
 
 /*
