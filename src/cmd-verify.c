@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /*
- * cmd-verify.c: verify CERTFILE [--name HOST] [--port N] [--roots LIB|none]:
+ * cmd-verify.c: verify CERTFILE|HOST[:PORT] [--name HOST] [--port N] [--roots LIB|none]
+ * [--starttls PROTO] [--timeout S] [--save FILE]:
  * would the application accept this server certificate, with the profile's
  * own store, trust, security exceptions and MD5 pref? Names each problem by
  * the error code the application shows and prints the command that fixes it.
@@ -569,6 +570,7 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 
 const struct cmd_spec cmd_verify = {
 	.name = "verify", .prepare = verify_prepare, .run = verify_run, .cleanup = verify_cleanup, .flags = 0,
-	.args = "CERTFILE [--name HOST] [--port N] [--roots LIB|none]",
+	.args = "CERTFILE|HOST[:PORT] [--name HOST] [--port N] [--roots LIB|none] [--starttls PROTO] [--timeout S] "
+		"[--save FILE]",
 	.summary = "would the application accept this server certificate? each problem with its fix",
 };
