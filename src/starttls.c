@@ -494,6 +494,7 @@ ldap(struct conn *c, struct mc_error *err)
 	long len, l2;
 	int ret, code;
 	const unsigned char *m;
+	_autofree_ unsigned char *msg = NULL;
 
 	if ((ret = send_all(c, req, sizeof(req), err)) < 0)
 		return ret;
@@ -514,8 +515,13 @@ ldap(struct conn *c, struct mc_error *err)
 		if ((ret = fill(c, "waiting for the StartTLS reply", err)) < 0)
 			return ret;
 	}
+	/* the reply is read whole; anything after it is counted by starttls_run */
+	msg = xmalloc((size_t)len + 1);
+	memcpy(msg, c->buf + 1 + hdr, (size_t)len);
+	memmove(c->buf, c->buf + 1 + hdr + (size_t)len, c->len - 1 - hdr - (size_t)len);
+	c->len -= 1 + hdr + (size_t)len;
 	/* messageID, then the operation: [APPLICATION 24] ExtendedResponse { resultCode ENUMERATED, matchedDN, diagnosticMessage ... } */
-	m = c->buf + 1 + hdr;
+	m = msg;
 	at = 0;
 	if ((size_t)len < 3 || m[0] != 0x02 || m[1] < 1 || m[1] > 4 || (size_t)len < 2u + m[1] + 2)
 		return mc_error_set(err, MC_EFAIL, "%s: LDAP: a malformed reply to StartTLS", c->where);

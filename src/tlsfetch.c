@@ -90,7 +90,12 @@ sniff_close(PRFileDesc *fd)
 
 /* ---- NSS callbacks ---- */
 
-/* Record the chain and stop: a connection made here never trusts anything. */
+/*
+ * Record the chain and stop: a connection made here never trusts anything.
+ * SECWouldBlock leaves the certificate's authentication pending forever, so
+ * the handshake cannot complete, and closing then sends no alert (a failure
+ * here would send bad_certificate, which servers log as an attack).
+ */
 static SECStatus
 auth_hook(void *arg, PRFileDesc *fd, PRBool checksig, PRBool isServer)
 {
@@ -111,8 +116,11 @@ auth_hook(void *arg, PRFileDesc *fd, PRBool checksig, PRBool isServer)
 		CERT_DestroyCertList(l);
 	}
 	st->got_chain = i > 0;
-	PORT_SetError(SSL_ERROR_BAD_CERTIFICATE);
-	return SECFailure;
+	if (!st->got_chain) {
+		PORT_SetError(SSL_ERROR_BAD_CERTIFICATE);
+		return SECFailure;
+	}
+	return SECWouldBlock;
 }
 
 static void
@@ -281,6 +289,8 @@ handshake_error(const struct tlsfetch_req *req, const char *where, struct fetch_
 	if (code == PR_END_OF_FILE_ERROR || code == PR_CONNECT_RESET_ERROR)
 		return mc_error_set(err, MC_EFAIL, "%s: the server closed the connection %s", where,
 				    st->n_sniff ? "in the middle of the TLS handshake, before its certificate"
+						: req->starttls == STARTTLS_NONE
+						? "without answering the TLS handshake (TLS only after STARTTLS? --starttls)"
 						: "without answering the TLS handshake");
 	return mc_error_set(err, MC_EFAIL, "%s: the TLS handshake failed: %s: %s", where, mc_nss_error_name(code),
 			    mc_nss_error_text(code));
@@ -355,7 +365,7 @@ tls_chain(const struct tlsfetch_req *req, int fd, const char *where, int64_t dea
 		PRInt32 r;
 
 		if (SSL_ForceHandshake(ssl) == SECSuccess) {
-			code = SSL_ERROR_BAD_CERTIFICATE; /* cannot be: the hook always fails */
+			code = SSL_ERROR_BAD_CERTIFICATE; /* cannot be: the hook never completes */
 			break;
 		}
 		code = PR_GetError();

@@ -108,6 +108,9 @@ check "--fetch wrote the same line as --cert FILE" sh -c "grep -v '^#' '$T/ov-fe
 rm "$T/trusted/cert_override.txt"
 expect_rc "override add --fetch and --cert together -> usage error" 2 -p "$T/trusted" override add "127.0.0.1:$FULL" --fetch --cert "$T/full.pem"
 
+check "the server was sent no TLS alert (the handshake is left pending, then closed)" sh -c \
+	'! grep -qi "alert" "$1"' _ "$T/s_server-$FULL.log"
+
 # ---- the certificate is accepted without an exception: none is added unless --force ----
 BYIP=$(free_port)
 s_server "$BYIP" "$T/byip.pem" "$T/byip.key" -cert_chain "$C/intermediate.pem"
