@@ -213,6 +213,19 @@ expect_rc "[::1]:PORT is parsed (refused or unreachable, never a usage error)" 1
 expect_rc "--starttls with a certificate file -> usage error" 2 -p "$T/p" verify "$T/full.pem" --starttls imap
 expect_rc "--starttls of an unknown protocol -> usage error" 2 -p "$T/p" verify "127.0.0.1:$FULL" --starttls ftp
 
+# ---- an IPv6 literal in brackets ----
+if V6=$("$PY" -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1", 0)); print(s.getsockname()[1])' 2>/dev/null); then
+	openssl s_server -6 -accept "[::1]:$V6" -cert "$T/test-host.pem" -key "$T/test-host.key" -cert_chain "$C/intermediate.pem" \
+		-quiet </dev/null >"$T/s_server-v6.log" 2>&1 &
+	PIDS="$PIDS $!"
+	for i in $(seq 1 100); do "$PY" -c 'import socket,sys; socket.create_connection(("::1", int(sys.argv[1])), 0.5).close()' "$V6" 2>/dev/null && break; sleep 0.05; done
+	expect_rc "verify [::1]:PORT --name test-host, root trusted -> accepted" 0 --json -p "$T/trusted" verify "[::1]:$V6" --name test-host
+	check "  connected to ::1, 2 certificates" jv "r['server']['host'] == '::1' and r['server']['address'] == '::1' and r['server']['certificates_sent'] == 2"
+else
+	skip "no IPv6 loopback"
+	skip "no IPv6 loopback"
+fi
+
 # ---- a TLS version NSS refuses ----
 OLD=$(free_port)
 if openssl s_server -help 2>&1 | grep -q -- '-tls1_1'; then
