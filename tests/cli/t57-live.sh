@@ -226,6 +226,15 @@ else
 	skip "no IPv6 loopback"
 fi
 
+# ---- a TLS alert: a server that serves one name only (SNI) ----
+SNI=$(free_port)
+s_server "$SNI" "$T/test-host.pem" "$T/test-host.key" -servername test-host -servername_fatal \
+	-cert2 "$T/test-host.pem" -key2 "$T/test-host.key"
+expect_rc "the name sent (SNI) is not the server's -> exit 1" 1 -p "$T/p" verify "127.0.0.1:$SNI" --name other-host
+check "  the alert is named" msg_has "ended the TLS handshake with alert unrecognized_name (112)"
+expect_rc "--name test-host is sent as SNI -> the chain arrives" 1 --json -p "$T/p" verify "127.0.0.1:$SNI" --name test-host
+check "  judged: unknown issuer" jv "r['server']['certificates_sent'] == 1 and r['problems'][0]['code'] == 'SEC_ERROR_UNKNOWN_ISSUER'"
+
 # ---- a TLS version NSS refuses ----
 OLD=$(free_port)
 if openssl s_server -help 2>&1 | grep -q -- '-tls1_1'; then
