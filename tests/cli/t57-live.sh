@@ -15,6 +15,8 @@ live_cleanup() {
 	cleanup
 }
 trap live_cleanup EXIT
+# killed (a meson timeout): exit, so that the EXIT trap stops the servers
+trap 'exit 143' TERM INT HUP
 # The system's python3 (Debian's packages, aiosmtpd) even under a pyenv shim
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
