@@ -18,6 +18,7 @@
 #include "output.h"
 #include "override.h"
 #include "strbuf.h"
+#include "tlsfetch.h"
 #include "banned.h"
 
 #define OVERRIDE_FILE "cert_override.txt"
@@ -53,9 +54,15 @@ struct ov_opts {
 	char bits[4];            /* --bits=LETTERS, in M U T order; "" when not given */
 	bool bits_compute;       /* --bits without letters: what the certificate fails now */
 	bool expired;            /* prune --expired */
+	bool fetch;              /* add --fetch: the certificate from the server */
+	int starttls;            /* --starttls; STARTTLS_AUTO when not given */
+	int timeout_ms;          /* --timeout */
 };
 
 static struct ov_opts opts;
+
+/* option values outside the global options' letters */
+enum { OPT_FETCH = 0x100, OPT_STARTTLS, OPT_TIMEOUT };
 
 static void
 known_list_release(struct known_list *l)
@@ -564,6 +571,23 @@ ov_opt(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err)
 	case 'x':
 		opts.expired = true;
 		return 0;
+	case OPT_FETCH:
+		opts.fetch = true;
+		return 0;
+	case OPT_STARTTLS:
+		if ((opts.starttls = starttls_parse(arg)) < 0)
+			return mc_error_set(err, MC_EUSAGE, "%s: --starttls takes imap, pop3, smtp, ldap or none",
+					    ctx->cmd_name);
+		return 0;
+	case OPT_TIMEOUT: {
+		char *end;
+		long v = strtol(arg, &end, 10);
+
+		if (!*arg || *end || v < 1 || v > 600)
+			return mc_error_set(err, MC_EUSAGE, "%s: --timeout takes seconds, 1 to 600", ctx->cmd_name);
+		opts.timeout_ms = (int)v * 1000;
+		return 0;
+	}
 	default:
 		return mc_error_set(err, MC_EUSAGE, "%s: unknown option", ctx->cmd_name);
 	}
@@ -801,6 +825,18 @@ add_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, s
 	bool exists;
 	int major, ret;
 
+	if (opts.fetch && !ctx->force) {
+		bool accepted = false;
+		struct mc_error verr = {0};
+
+		/* an exception for a certificate the application accepts anyway would only hide a later change */
+		if (verify_accepts(ctx, p, &opts.ders, opts.host, &accepted, &verr) < 0)
+			cmd_warn(ctx, "cannot tell whether the application accepts the certificate: %s", verr.msg);
+		else if (accepted)
+			return mc_error_set(err, MC_EFAIL, "'%s': the application accepts the server's certificate for "
+					    "'%s' without an exception: no exception is needed (--force adds one anyway)",
+					    p->path, opts.host);
+	}
 	if ((ret = read_file(p, true, &f, &exists, err)) < 0 || (ret = refuse_binary(&f, err)) < 0)
 		goto out;
 	major = profile_app_major(p->path);
@@ -850,8 +886,35 @@ out:
 static const struct option add_options[] = {
 	{"cert", required_argument, NULL, 'c'}, {"format", required_argument, NULL, 'F'},
 	{"bits", optional_argument, NULL, 'b'}, {"origin", required_argument, NULL, 'o'},
+	{"fetch", no_argument, NULL, OPT_FETCH}, {"starttls", required_argument, NULL, OPT_STARTTLS},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{NULL, 0, NULL, 0},
 };
+
+/* add --fetch: the chain the server HOST:PORT sends, as --cert FILE would give it. */
+static int
+fetch_cert(struct cmd_ctx *ctx, struct mc_error *err)
+{
+	struct tlsfetch_req req = {.host = opts.host, .port = opts.port, .starttls = (enum starttls_proto)opts.starttls,
+				   .timeout_ms = opts.timeout_ms};
+	struct tlsfetch_result r;
+	int ret;
+
+	if ((ret = certdb_nodb_init(err)) < 0)
+		return ret;
+	ret = tlsfetch(&req, &r, err);
+	for (size_t i = 0; ret == 0 && i < r.chain.n; i++) {
+		der_list_add(&opts.ders, r.chain.v[i].data, r.chain.v[i].len, r.chain.v[i].origin);
+		ret = known_add(&opts.files, r.chain.v[i].data, r.chain.v[i].len, "file", r.chain.v[i].origin, err);
+	}
+	if (ret == 0)
+		cmd_out(ctx, "fetched %zu certificate%s from %s (%s)\n", r.chain.n, r.chain.n == 1 ? "" : "s",
+			 r.chain.v[0].origin, r.address);
+	tlsfetch_result_release(&r);
+	if (certdb_nodb_shutdown(ret < 0 ? NULL : err) < 0 && ret == 0)
+		ret = MC_EFAIL;
+	return ret;
+}
 
 static int
 add_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
@@ -859,23 +922,34 @@ add_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 	char *operand = NULL;
 	int n, ret;
 
+	opts.starttls = STARTTLS_AUTO;
 	if ((ret = getopt_anywhere(ctx, argc, argv, add_options, &operand, 1, &n, err)) < 0)
 		return ret;
 	if (n != 1)
-		return mc_error_set(err, MC_EUSAGE, "%s: expected HOST[:PORT] --cert FILE", ctx->cmd_name);
-	if (opts.files.n == 0)
-		return mc_error_set(err, MC_EUSAGE, "%s: --cert FILE is required (the server's certificate)",
+		return mc_error_set(err, MC_EUSAGE, "%s: expected HOST[:PORT] --cert FILE or --fetch", ctx->cmd_name);
+	if (opts.fetch && opts.files.n)
+		return mc_error_set(err, MC_EUSAGE, "%s: give --cert FILE or --fetch, not both", ctx->cmd_name);
+	if (!opts.fetch && (opts.starttls != STARTTLS_AUTO || opts.timeout_ms))
+		return mc_error_set(err, MC_EUSAGE, "%s: --starttls and --timeout go with --fetch", ctx->cmd_name);
+	if (!opts.fetch && opts.files.n == 0)
+		return mc_error_set(err, MC_EUSAGE, "%s: --cert FILE or --fetch is required (the server's certificate)",
 				    ctx->cmd_name);
-	return parse_target(operand, err);
+	if ((ret = parse_target(operand, err)) < 0)
+		return ret;
+	return opts.fetch ? fetch_cert(ctx, err) : 0;
 }
 
 const struct cmd_spec cmd_override_add = {
 	.name = "add", .prepare = add_prepare, .run = add_run, .cleanup = ov_cleanup,
 	.flags = CMD_WRITES | CMD_STORE,
-	.args = "HOST[:PORT] --cert FILE [--format A|B|C|D] [--bits[=MUT]] [--origin ATTRS]",
+	.args = "HOST[:PORT] --cert FILE|--fetch [--starttls PROTO] [--timeout S] [--format A|B|C|D] [--bits[=MUT]] "
+		"[--origin ATTRS]",
 	.summary = "add a security exception for the server's certificate (port 443 by default)",
 	.options = add_options,
-	.help = "  --cert FILE              the server's certificate (the first one of FILE); required\n"
+	.help = "  --cert FILE              the server's certificate (the first one of FILE)\n"
+		"  --fetch                  get it from the server HOST[:PORT] itself (TLS or STARTTLS)\n"
+		"  --starttls PROTO         with --fetch: imap, pop3, smtp, ldap or none (default: by port)\n"
+		"  --timeout S              with --fetch: seconds each network step may take (default 5)\n"
 		"  --format A|B|C|D         the era of cert_override.txt to write (default: the one the\n"
 		"                           profile's application version reads)\n"
 		"  --bits[=MUT]             the overridden errors: M mismatch, U untrusted, T time\n"

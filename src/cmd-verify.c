@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /*
- * cmd-verify.c: verify CERTFILE [--name HOST] [--port N] [--roots LIB|none]:
+ * cmd-verify.c: verify CERTFILE|HOST[:PORT] [--name HOST] [--port N] [--roots LIB|none]
+ * [--starttls PROTO] [--timeout S] [--save FILE]:
  * would the application accept this server certificate, with the profile's
  * own store, trust, security exceptions and MD5 pref? Names each problem by
  * the error code the application shows and prints the command that fixes it.
@@ -16,11 +17,12 @@
 #include "findings.h"
 #include "nssdb.h"
 #include "output.h"
+#include "tlsfetch.h"
 #include "verify.h"
 #include "banned.h"
 
 /* option values outside the global options' letters */
-enum { OPT_NAME = 0x100, OPT_PORT, OPT_ROOTS };
+enum { OPT_NAME = 0x100, OPT_PORT, OPT_ROOTS, OPT_STARTTLS, OPT_TIMEOUT, OPT_SAVE };
 
 struct verify_opts {
 	const char *file;     /* the operand, as given */
@@ -28,6 +30,15 @@ struct verify_opts {
 	char *name;           /* --name, lower-case */
 	int port;             /* --port, for the security exception */
 	const char *roots;    /* --roots: a module path, "none", or NULL (search) */
+	bool port_set;        /* --port given */
+	/* verify HOST[:PORT]: the chain fetched from the server */
+	char *host;           /* NULL for a file */
+	int fetch_port;       /* the port connected to */
+	int starttls;         /* --starttls, STARTTLS_AUTO when not given */
+	int timeout_ms;       /* --timeout */
+	const char *save;     /* --save FILE */
+	struct tlsfetch_result fetched;
+	struct tlsfetch_sent sent;
 };
 
 static struct verify_opts opts;
@@ -51,6 +62,21 @@ verify_opt(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err)
 		if (!*arg || *end || v < 1 || v > 65535)
 			return mc_error_set(err, MC_EUSAGE, "%s: --port must be 1 to 65535", ctx->cmd_name);
 		opts.port = (int)v;
+		opts.port_set = true;
+		return 0;
+	case OPT_STARTTLS:
+		if ((opts.starttls = starttls_parse(arg)) < 0)
+			return mc_error_set(err, MC_EUSAGE, "%s: --starttls takes imap, pop3, smtp, ldap or none",
+					    ctx->cmd_name);
+		return 0;
+	case OPT_TIMEOUT:
+		v = strtol(arg, &end, 10);
+		if (!*arg || *end || v < 1 || v > 600)
+			return mc_error_set(err, MC_EUSAGE, "%s: --timeout takes seconds, 1 to 600", ctx->cmd_name);
+		opts.timeout_ms = (int)v * 1000;
+		return 0;
+	case OPT_SAVE:
+		opts.save = arg;
 		return 0;
 	case OPT_ROOTS:
 		opts.roots = arg;
@@ -63,8 +89,69 @@ static const struct option verify_options[] = {
 	{"name", required_argument, NULL, OPT_NAME},
 	{"port", required_argument, NULL, OPT_PORT},
 	{"roots", required_argument, NULL, OPT_ROOTS},
+	{"starttls", required_argument, NULL, OPT_STARTTLS},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"save", required_argument, NULL, OPT_SAVE},
 	{NULL, 0, NULL, 0},
 };
+
+/*
+ * A server rather than a file: no such file, no '/', and either a ':' (a
+ * port, an IPv6 address) or no certificate file's extension.
+ */
+static bool
+looks_like_server(const char *arg)
+{
+	static const char *const exts[] = {".pem", ".crt", ".cer", ".der", ".p7b", ".p7c", ".cert", ".ca"};
+	size_t n = strlen(arg);
+
+	if (strchr(arg, '/') || access(arg, F_OK) == 0)
+		return false;
+	if (strchr(arg, ':'))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(exts); i++)
+		if (n > strlen(exts[i]) && strcasecmp(arg + n - strlen(exts[i]), exts[i]) == 0)
+			return false;
+	return true;
+}
+
+/* verify HOST[:PORT]: fetch the chain the server sends into opts.certs, once, before any profile. */
+static int
+fetch_server(struct cmd_ctx *ctx, struct mc_error *err)
+{
+	struct tlsfetch_req req = {0};
+	int port, ret;
+
+	if ((ret = tlsfetch_parse_target(opts.file, 443, &opts.host, &port, err)) < 0)
+		return ret;
+	if (!opts.port_set)
+		opts.port = port;
+	if (!opts.name)
+		opts.name = xstrdup(opts.host);
+	req.host = opts.host;
+	req.port = opts.fetch_port = port;
+	req.sni = opts.name;
+	req.starttls = (enum starttls_proto)opts.starttls;
+	req.timeout_ms = opts.timeout_ms;
+	if ((ret = certdb_nodb_init(err)) < 0)
+		return ret;
+	ret = tlsfetch(&req, &opts.fetched, err);
+	if (ret == 0)
+		ret = tlsfetch_describe(&opts.fetched.chain, &opts.sent, err);
+	if (ret == 0 && opts.save)
+		ret = tlsfetch_save_pem(&opts.fetched.chain, opts.save, err);
+	if (certdb_nodb_shutdown(ret < 0 ? NULL : err) < 0 && ret == 0)
+		ret = MC_EFAIL;
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < opts.fetched.chain.n; i++)
+		der_list_add(&opts.certs, opts.fetched.chain.v[i].data, opts.fetched.chain.v[i].len,
+			     opts.fetched.chain.v[i].origin);
+	if (opts.save)
+		cmd_out(ctx, "saved the %zu certificate%s the server sent to '%s'\n", opts.certs.n,
+			 opts.certs.n == 1 ? "" : "s", opts.save);
+	return 0;
+}
 
 static int
 verify_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
@@ -72,18 +159,19 @@ verify_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 	int first = 0, ret;
 
 	opts.port = 443;
+	opts.starttls = STARTTLS_AUTO;
 	if ((ret = cmd_getopt(ctx, argc, argv, verify_options, verify_opt, &first, err)) < 0)
 		return ret;
 	if (first >= argc)
-		return mc_error_set(err, MC_EUSAGE, "%s: expected one certificate file", ctx->cmd_name);
+		return mc_error_set(err, MC_EUSAGE, "%s: expected one certificate file or HOST[:PORT]", ctx->cmd_name);
 	if (first + 1 < argc)
 		return mc_error_set(err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx->cmd_name, argv[first + 1]);
 	opts.file = argv[first];
-	if (!strchr(opts.file, '/') && strchr(opts.file, ':') && access(opts.file, F_OK) != 0)
-		return mc_error_set(err, MC_EUSAGE,
-				    "%s: '%s': fetching a server's certificate is not built; save its chain to a file "
-				    "(e.g. openssl s_client -showcerts) and pass the file with --name HOST",
-				    ctx->cmd_name, opts.file);
+	if (looks_like_server(opts.file))
+		return fetch_server(ctx, err);
+	if (opts.starttls != STARTTLS_AUTO || opts.timeout_ms || opts.save)
+		return mc_error_set(err, MC_EUSAGE, "%s: --starttls, --timeout and --save are for HOST[:PORT], not a file",
+				    ctx->cmd_name);
 	return certpkg_read_path(opts.file, &opts.certs, err);
 }
 
@@ -94,6 +182,10 @@ verify_cleanup(struct cmd_ctx *ctx)
 	der_list_release(&opts.certs);
 	free(opts.name);
 	opts.name = NULL;
+	free(opts.host);
+	opts.host = NULL;
+	tlsfetch_result_release(&opts.fetched);
+	tlsfetch_sent_release(&opts.sent);
 }
 
 /* The built-in roots module to load: --roots, else the system's libnssckbi; NULL for none. */
@@ -215,29 +307,106 @@ problem_fix(const struct profile *p, const struct verify_result *r, const struct
 	{
 		_autofree_ char *qhp = host ? shell_quote(hp) : xstrdup(hp);
 
-		sub = xasprintf("override add %s --cert %s", qhp, file);
+		bool same = opts.host && streq(opts.host, opts.name) && !opts.port_set;
+
+		if (opts.host && opts.save) {
+			_autofree_ char *saved = shell_quote(opts.save);
+
+			sub = xasprintf("override add %s --cert %s", qhp, saved);
+		} else if (same && opts.fetched.starttls != starttls_for_port(opts.port)) {
+			sub = xasprintf("override add %s --fetch --starttls %s", qhp,
+					starttls_name(opts.fetched.starttls));
+		} else if (same) {
+			sub = xasprintf("override add %s --fetch", qhp);
+		} else if (opts.host) {
+			/* the exception's name is not the address connected to: keep the chain in a file */
+			sub = xasprintf("override add %s --cert CHAIN.pem   # CHAIN.pem: from verify %s --save CHAIN.pem",
+					qhp, file);
+		} else {
+			sub = xasprintf("override add %s --cert %s", qhp, file);
+		}
 	}
 	return fix_cmd(p, sub);
 }
 
+/* Is this certificate (by SHA-256) one the server sent? its index, or -1. */
 static int
-verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+sent_index(const char *sha256_hex)
+{
+	for (size_t i = 0; i < opts.sent.n; i++)
+		if (streq(opts.sent.sha256_hex[i], sha256_hex))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * What the server sent, printed and as JSON. It omitted an intermediate when
+ * the chain built ends its sent part at a certificate that is not
+ * self-signed and whose issuer is either an intermediate found locally
+ * (store or built-in) or unknown while that certificate is the server's own
+ * (not a CA): a server's certificate is issued by an intermediate.
+ */
+static struct json_object *
+server_json(const struct cmd_ctx *ctx, const struct verify_result *r)
+{
+	struct json_object *o = json_object_new_object(), *names = json_object_new_array();
+	size_t k = 0;
+	int last;
+	bool omitted = false;
+
+	while (k + 1 < r->n_chain && r->chain[k + 1].src == VSRC_FILE)
+		k++;
+	last = sent_index(r->chain[k].sha256_hex);
+	if (last >= 0 && !opts.sent.self_signed[last]) {
+		if (k + 1 < r->n_chain)
+			omitted = !streq(r->chain[k + 1].subject, r->chain[k + 1].issuer);
+		else
+			omitted = r->missing_issuer && !opts.sent.is_ca[last];
+	}
+	for (size_t i = 0; i < opts.sent.n_names; i++)
+		json_object_array_add(names, json_object_new_string(opts.sent.names[i]));
+	json_object_object_add(o, "host", json_object_new_string(opts.host));
+	json_object_object_add(o, "port", json_object_new_int(opts.fetch_port));
+	json_object_object_add(o, "address", json_object_new_string(opts.fetched.address));
+	json_object_object_add(o, "starttls", json_object_new_string(starttls_name(opts.fetched.starttls)));
+	json_object_object_add(o, "tls_version", opts.fetched.version[0] ? json_object_new_string(opts.fetched.version) : NULL);
+	json_object_object_add(o, "certificates_sent", json_object_new_int64((int64_t)opts.sent.n));
+	json_object_object_add(o, "omitted_intermediate", json_object_new_boolean(omitted));
+	json_object_object_add(o, "names", names);
+	json_object_object_add(o, "saved", opts.save ? json_object_new_string(opts.save) : NULL);
+
+	cmd_out(ctx, "server: %s (%s), %s%s%s%s: sent %zu certificate%s\n", opts.fetched.chain.v[0].origin,
+		opts.fetched.address, opts.fetched.version[0] ? opts.fetched.version : "TLS",
+		opts.fetched.starttls == STARTTLS_NONE ? "" : " after STARTTLS (",
+		opts.fetched.starttls == STARTTLS_NONE ? "" : starttls_name(opts.fetched.starttls),
+		opts.fetched.starttls == STARTTLS_NONE ? "" : ")", opts.sent.n, opts.sent.n == 1 ? "" : "s");
+	cmd_out(ctx, "        valid for:");
+	for (size_t i = 0; i < opts.sent.n_names; i++)
+		cmd_out(ctx, " %s", opts.sent.names[i]);
+	cmd_out(ctx, "%s\n", opts.sent.n_names ? "" : " (no subjectAltName)");
+	if (omitted)
+		cmd_out(ctx, "        the server omits an intermediate: it does not send the issuer of '%s'\n",
+			r->chain[k].subject);
+	return o;
+}
+
+/*
+ * Judge certs for name as the application would with p's store, its trust,
+ * the built-in roots module lib (may be NULL) and md5_ok; *unread, *unreadable
+ * tell what the application reads of the store.
+ */
+static int
+judge(const struct cmd_ctx *ctx, const struct profile *p, const struct der_list *certs, const char *name,
+      const char *lib, bool md5_ok, struct verify_result *r, bool *unread, bool *unreadable, struct mc_error *err)
 {
 	struct certdb *db = NULL;
 	struct cert_info *store = NULL;
 	size_t n_store = 0;
-	struct verify_result r = {0};
-	_autofree_ char *lib = roots_library();
-	bool md5_honoured, md5_ok = md5_accepted(ctx, p, &md5_honoured);
-	int64_t exc = 0;
-	const char *verdict;
-	struct json_object *chain, *probs;
 	int major = profile_app_major(p->path);
-	bool unread, unreadable = false;
 	struct mc_error list_err = {0};
-	bool primary_overridable;
 	int kind, ret;
 
+	*unread = *unreadable = false;
 	if ((ret = cmd_store_kind(p, &kind, err)) < 0)
 		return ret;
 	/* both stores: an application older than 58 reads cert8.db (as db check says) */
@@ -245,23 +414,54 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 		kind = CERTDB_DBM;
 	ret = certdb_open(p->path, (enum certdb_kind)kind, 0, ctx->password, &db, err);
 	/* A legacy-only store that the application does not read: it starts with an empty one. */
-	unread = kind == CERTDB_DBM && (major < 0 || major >= APP_FIRST_NO_DBM_MAJOR);
-	if (ret == 0 && !unread && certdb_list(db, &store, &n_store, &list_err) < 0) {
+	*unread = kind == CERTDB_DBM && (major < 0 || major >= APP_FIRST_NO_DBM_MAJOR);
+	if (ret == 0 && !*unread && certdb_list(db, &store, &n_store, &list_err) < 0) {
 		/* NSS opened the store but cannot read it: neither can the application */
 		cmd_warn(ctx, "%s: judged with no certificate of the store, as the application would", list_err.msg);
-		unreadable = true;
+		*unreadable = true;
 	}
 	if (ret == 0 && lib)
 		ret = certdb_load_roots(db, lib, err);
 	if (ret == 0)
-		ret = verify_server_cert(&opts.certs, store, n_store, opts.name, md5_ok, PR_Now(), &r, err);
+		ret = verify_server_cert(certs, store, n_store, name, md5_ok, PR_Now(), r, err);
 	cert_info_array_free(store, n_store);
 	if (certdb_close(db, ret < 0 ? NULL : err) < 0 && ret == 0)
 		ret = MC_EFAIL;
-	if (ret < 0) {
-		verify_result_release(&r);
+	if (ret < 0)
+		verify_result_release(r);
+	return ret;
+}
+
+int
+verify_accepts(const struct cmd_ctx *ctx, const struct profile *p, const struct der_list *certs, const char *name,
+	       bool *accepted, struct mc_error *err)
+{
+	struct verify_result r = {0};
+	_autofree_ char *lib = roots_library();
+	bool md5_honoured, md5_ok = md5_accepted(ctx, p, &md5_honoured), unread, unreadable;
+	int ret = judge(ctx, p, certs, name, lib, md5_ok, &r, &unread, &unreadable, err);
+
+	*accepted = ret == 0 && !(r.n_problems && r.problems[0].primary);
+	verify_result_release(&r);
+	return ret;
+}
+
+static int
+verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+{
+	struct verify_result r = {0};
+	_autofree_ char *lib = roots_library();
+	bool md5_honoured, md5_ok = md5_accepted(ctx, p, &md5_honoured);
+	int64_t exc = 0;
+	const char *verdict;
+	struct json_object *chain, *probs;
+	int major = profile_app_major(p->path);
+	bool unread, unreadable;
+	bool primary_overridable;
+	int ret;
+
+	if ((ret = judge(ctx, p, &opts.certs, opts.name, lib, md5_ok, &r, &unread, &unreadable, err)) < 0)
 		return ret;
-	}
 
 	/* Firefox reports one error; a matching exception accepts the connection when that error is overridable. */
 	primary_overridable = r.n_problems && r.problems[0].primary && r.problems[0].overridable;
@@ -278,6 +478,8 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	}
 	json_object_object_add(res, "legacy_store_unread", json_object_new_boolean(unread));
 	json_object_object_add(res, "store_unreadable", json_object_new_boolean(unreadable));
+	if (opts.host)
+		json_object_object_add(res, "server", server_json(ctx, &r));
 	cmd_out(ctx, "certificate: %s\n             SHA-256 %s\n", r.chain[0].subject, r.chain[0].sha256_hex);
 	chain = json_object_new_array();
 	for (size_t i = 0; i < r.n_chain; i++) {
@@ -325,7 +527,7 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	if (r.missing_issuer && exc <= 0)
 		cmd_out(ctx, "         issuer: %s%s%s\n", r.missing_issuer, r.ca_issuers_url ? "\n         from:   " : "",
 			r.ca_issuers_url ? r.ca_issuers_url : "");
-	json_object_object_add(res, "file", json_object_new_string(opts.file));
+	json_object_object_add(res, "file", opts.host ? NULL : json_object_new_string(opts.file));
 	json_object_object_add(res, "name", opts.name ? json_object_new_string(opts.name) : NULL);
 	json_object_object_add(res, "port", json_object_new_int(opts.port));
 	json_object_object_add(res, "verdict", json_object_new_string(verdict));
@@ -354,11 +556,15 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 
 const struct cmd_spec cmd_verify = {
 	.name = "verify", .prepare = verify_prepare, .run = verify_run, .cleanup = verify_cleanup, .flags = 0,
-	.args = "CERTFILE [--name HOST] [--port N] [--roots LIB|none]",
+	.args = "CERTFILE|HOST[:PORT] [--name HOST] [--port N] [--roots LIB|none] [--starttls PROTO] [--timeout S] "
+		"[--save FILE]",
 	.summary = "would the application accept this server certificate? each problem with its fix",
 	.options = verify_options,
 	.help = "  --name HOST              the host name to check the certificate against\n"
 		"  --port N                 the port of the security exception to honour (default 443)\n"
 		"  --roots LIB|none         the built-in roots module (default: the system's\n"
-		"                           libnssckbi; none: without built-in roots)\n",
+		"                           libnssckbi; none: without built-in roots)\n"
+		"  --starttls PROTO         for HOST[:PORT]: imap, pop3, smtp, ldap or none (default: by port)\n"
+		"  --timeout S              for HOST[:PORT]: seconds each network step may take (default 5)\n"
+		"  --save FILE              for HOST[:PORT]: write the chain the server sent as PEM (a new file)\n",
 };

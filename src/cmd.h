@@ -88,6 +88,14 @@ bool cmd_json_bool(struct json_object *o, const char *key);
 /* Store kind to open for a profile; MC_ENOENT when it has none. */
 int cmd_store_kind(const struct profile *p, int *kind, struct mc_error *err);
 
+/*
+ * Would the application accept certs (the server's first) for name, with p's
+ * store, trust, built-in roots and MD5 pref, no exception? (cmd-verify.c)
+ */
+struct der_list;
+int verify_accepts(const struct cmd_ctx *ctx, const struct profile *p, const struct der_list *certs, const char *name,
+		   bool *accepted, struct mc_error *err);
+
 extern const struct cmd_spec cmd_profiles, cmd_doctor, cmd_verify;
 extern const struct cmd_spec cmd_db_check, cmd_db_upgrade, cmd_db_backups, cmd_db_restore;
 extern const struct cmd_spec cmd_db_repair, cmd_db_reset;

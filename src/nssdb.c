@@ -12,6 +12,7 @@
 #include <certdb.h>
 #include <secerr.h>
 #include <sechash.h>
+#include <ssl.h>
 
 #include "fileio.h"
 #include "hotjournal.h"
@@ -1130,4 +1131,25 @@ certdb_import_nick(struct certdb *db, const unsigned char *der, size_t len, cons
 		   const CERTCertTrust *trust, struct import_result *res, struct mc_error *err)
 {
 	return import_der(db, der, len, nickname, trust, res, err);
+}
+
+/* ---- appended for live servers (tlsfetch) ---- */
+
+int
+certdb_nodb_init(struct mc_error *err)
+{
+	if (nss_active)
+		return mc_error_set(err, MC_EFAIL, "internal error: a certificate store is already open");
+	if (NSS_NoDB_Init(NULL) != SECSuccess)
+		return mc_error_nss(err, "cannot initialise NSS");
+	return 0;
+}
+
+int
+certdb_nodb_shutdown(struct mc_error *err)
+{
+	SSL_ClearSessionCache();
+	if (NSS_Shutdown() != SECSuccess)
+		return mc_error_nss(err, "cannot shut NSS down");
+	return 0;
 }

@@ -170,4 +170,14 @@ int certdb_create_as(const char *dir, const char *shown, enum certdb_kind kind, 
 int certdb_import_nick(struct certdb *db, const unsigned char *der, size_t len, const char *nickname,
 		       const CERTCertTrust *trust, struct import_result *res, struct mc_error *err);
 
+/* ---- appended for live servers (tlsfetch) ---- */
+
+/*
+ * NSS without any store (NSS_NoDB_Init), for decoding certificates and a TLS
+ * client; refused while a store is open. Close with certdb_nodb_shutdown,
+ * which also drops TLS session caches so that NSS can shut down.
+ */
+int certdb_nodb_init(struct mc_error *err);
+int certdb_nodb_shutdown(struct mc_error *err);
+
 #endif

@@ -218,8 +218,8 @@ expect_rc "the same for Firefox 58: cert9.db, without the root -> rejected" 1 -p
 expect_rc "a file that is not a certificate -> exit 1" 1 -p "$T/p" verify "$C/bad-junk.bin"
 check "the error names the file" sh -c 'printf "%s\n" "$1" | grep -q "bad-junk.bin"' _ "$errout"
 expect_rc "a missing file -> exit 1" 1 -p "$T/p" verify "$T/nonexistent.pem"
-expect_rc "HOST:PORT (fetching is not built) -> usage, exit 2" 2 -p "$T/p" verify example.com:443
-check "the usage error says how to get the chain" sh -c 'printf "%s\n" "$1" | grep -q "s_client"' _ "$errout"
+expect_rc "HOST:PORT is a server to fetch from (t57-live): a name that does not resolve -> exit 1" 1 -p "$T/p" verify no-such-host.invalid:443
+check "the error says the name does not resolve" sh -c 'printf "%s\n" "$1" | grep -q "cannot resolve .no-such-host.invalid."' _ "$errout"
 expect_rc "no operand -> exit 2" 2 -p "$T/p" verify
 expect_rc "--port 0 -> exit 2" 2 -p "$T/p" verify "$C/leaf.pem" --port 0
 expect_rc "--roots naming no module -> exit 1" 1 -p "$T/p" verify "$T/chain.pem" --roots "$T/nonexistent.so"
