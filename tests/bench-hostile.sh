@@ -65,5 +65,5 @@ import sys
 with open('$T/pr$n/prefs.js', 'w') as f:
     for i in range($n): f.write('user_pref(\"b.p%d\", %d);\n' % (i, i))"
 	row "pref list: $n prefs" -p "$T/pr$n" pref list
-	row "pref set: $n prefs" -p "$T/pr$n" pref set b.new 1
+	row "pref set -n: $n prefs" -p "$T/pr$n" -n pref set b.new 1
 done
