@@ -240,6 +240,11 @@ http_once(const char *url, int timeout_ms, int64_t deadline, unsigned char **bod
 			buf = xrealloc(buf, cap);
 		}
 		w = wait_fd(fd, POLLIN, min64(starttls_now_ms() + timeout_ms, deadline));
+		if (w <= 0 && starttls_now_ms() >= deadline) {
+			ret = mc_error_set(err, MC_EFAIL, "'%s': gave up after %.1f s, the bound of the whole fetch", url,
+					   3 * timeout_ms / 1000.0);
+			goto out;
+		}
 		if (w <= 0) {
 			ret = mc_error_set(err, MC_EFAIL, "'%s': timed out waiting for the %s (after %.1f s)", url,
 					   head_len ? "body" : "answer", timeout_ms / 1000.0);

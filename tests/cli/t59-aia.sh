@@ -139,6 +139,46 @@ bad leaf-wrong "AIA URL answers another CA (the root)" "is .CN=AIA Test Root., n
 bad leaf-slow "AIA server never answers (--timeout 1)" 'timed out waiting for the answer' --timeout 1
 check "  the slow server cost at most the bound (${elapsed}s, 3 x 1 s allowed)" [ "$elapsed" -le 4 ]
 
+# ---- redirects (at most 3, http only) and a close-delimited answer, from a second python server ----
+RP=$(free_port)
+"$PY" -c 'import sys, http.server
+hp, rp, der = sys.argv[1], sys.argv[2], open(sys.argv[3], "rb").read()
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        loc = {"/one": "http://127.0.0.1:%s/int.der" % hp, "/https": "https://127.0.0.1:%s/int.der" % hp,
+               "/loop": "/loop", "/r1": "/r2", "/r2": "/r3", "/r3": "http://127.0.0.1:%s/int.der" % hp}.get(self.path)
+        if loc:
+            self.send_response(302); self.send_header("Location", loc); self.send_header("Content-Length", "0"); self.end_headers()
+        elif self.path == "/trickle":
+            self.send_response(200); self.end_headers()
+            import time
+            while True:
+                self.wfile.write(b"0"); self.wfile.flush(); time.sleep(0.3)
+        elif self.path == "/noclen":
+            self.send_response(200); self.send_header("Content-Type", "application/pkix-cert"); self.end_headers()
+            self.wfile.write(der); self.close_connection = True
+        else:
+            self.send_error(404)
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(rp)), H).serve_forever()' "$HP" "$RP" "$W/int.der" >/dev/null 2>&1 &
+PIDS="$PIDS $!"
+wait_port "$RP"
+R=http://127.0.0.1:$RP
+# good NAME DESC: the intermediate found through NAME's URL
+good() {
+	new_profile "$T/$1"
+	expect_rc "$2: verify FILE" 1 --json -p "$T/$1" verify "$T/$1.pem" --name test-host
+	check "  fetched and verified" jv "r['aia']['fetched'] and r['aia']['signature_verified'] and r['aia']['subject'] == 'CN=AIA Test Intermediate'"
+}
+mkleaf leaf-one "$R/one"; good leaf-one "a redirect to the other server"
+mkleaf leaf-r3 "$R/r1"; good leaf-r3 "3 redirects"
+mkleaf leaf-noclen "$R/noclen"; good leaf-noclen "an answer without Content-Length, ended by close"
+mkleaf leaf-loop "$R/loop"; bad leaf-loop "a redirect loop" 'more than 3 redirects'
+mkleaf leaf-https "$R/https"; bad leaf-https "a redirect to https://" "redirected to 'https://.*', not an http:// URL"
+mkleaf leaf-trickle "$R/trickle"
+bad leaf-trickle "AIA server trickling a byte every 0.3 s (--timeout 1)" 'gave up after 3.0 s' --timeout 1
+check "  the whole fetch bounded by 3 x --timeout (${elapsed}s)" [ "$elapsed" -le 5 ]
+
 # ---- a self-signed server: --accept, and only --accept, adds the exception ----
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/self.key" -subj "/CN=test-host" \
 	-days 30 -addext subjectAltName=DNS:test-host -out "$T/self.pem" 2>/dev/null
