@@ -289,10 +289,13 @@ comment_text(const char *s)
 }
 
 /* The issuer fetched from r's caIssuers URL is r's missing issuer (its key verifies the signature). */
+static bool aia_leads; /* with the issuer fetched the chain reaches a trust anchor (this profile) */
+
 static bool
 aia_usable(const struct verify_result *r)
 {
-	return r->ca_issuers_url && opts.aia_url && streq(opts.aia_url, r->ca_issuers_url) && opts.aia.signature_ok;
+	return r->ca_issuers_url && opts.aia_url && streq(opts.aia_url, r->ca_issuers_url) && opts.aia.signature_ok &&
+	       aia_leads;
 }
 
 /* The command that fixes problem q; NULL when only the server can (a new certificate). */
@@ -822,6 +825,7 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 		verify_result_release(&r);
 		return ret;
 	}
+	aia_leads = judged2 && r2.trusted;
 
 	/* Firefox reports one error; a matching exception accepts the connection when that error is overridable. */
 	primary_overridable = r.n_problems && r.problems[0].primary && r.problems[0].overridable;

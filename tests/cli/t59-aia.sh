@@ -95,6 +95,9 @@ expect_rc "the same in text" 1 -p "$T/trusted" verify "127.0.0.1:$SP" --name tes
 check "text names the URL, the fetch, the signature and the root" sh -c 'printf "%s\n" "$1" | grep -q "from:   $2" &&
 	printf "%s\n" "$1" | grep -q "fetched 1 certificate: .CN=AIA Test Intermediate" &&
 	printf "%s\n" "$1" | grep -q "signature verified" && printf "%s\n" "$1" | grep -q "leads to a trusted root: .CN=AIA Test Root"' _ "$out" "$U/int.der"
+check "its fix line offers verify --fix (the intermediate leads to the trusted root)" sh -c 'printf "%s\n" "$1" | grep "fix:" | grep -q "verify --fix fetches and imports it"' _ "$out"
+expect_rc "text, root not trusted" 1 -p "$T/p" verify "127.0.0.1:$SP" --name test-host
+check "  no trusted root: the fix line does not offer verify --fix" sh -c 'printf "%s\n" "$1" | grep -q "does not lead to a root the application trusts" && ! printf "%s\n" "$1" | grep -q "verify --fix"' _ "$out"
 grep -q 'GET /int.der' "$T/http.log"; check "the intermediate came from the loopback http.server" [ $? -eq 0 ]
 
 # ---- --fix --dry-run, then --fix ----
