@@ -6,12 +6,17 @@
  * own store, trust, security exceptions and MD5 pref? Names each problem by
  * the error code the application shows and prints the command that fixes it.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "aiafetch.h"
 #include "cmd.h"
 #include "certpkg.h"
 #include "findings.h"
@@ -22,7 +27,7 @@
 #include "banned.h"
 
 /* option values outside the global options' letters */
-enum { OPT_NAME = 0x100, OPT_PORT, OPT_ROOTS, OPT_STARTTLS, OPT_TIMEOUT, OPT_SAVE };
+enum { OPT_NAME = 0x100, OPT_PORT, OPT_ROOTS, OPT_STARTTLS, OPT_TIMEOUT, OPT_SAVE, OPT_FIX, OPT_ACCEPT };
 
 struct verify_opts {
 	const char *file;     /* the operand, as given */
@@ -39,6 +44,10 @@ struct verify_opts {
 	const char *save;     /* --save FILE */
 	struct tlsfetch_result fetched;
 	struct tlsfetch_sent sent;
+	bool fix;             /* --fix: apply the fixes printed */
+	bool accept;          /* --accept: with --fix, add a security exception when nothing else helps */
+	char *aia_url;        /* the caIssuers URL fetched (once for every profile), or NULL */
+	struct aia_issuer aia;
 };
 
 static struct verify_opts opts;
@@ -78,6 +87,12 @@ verify_opt(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err)
 	case OPT_SAVE:
 		opts.save = arg;
 		return 0;
+	case OPT_FIX:
+		opts.fix = true;
+		return 0;
+	case OPT_ACCEPT:
+		opts.accept = true;
+		return 0;
 	case OPT_ROOTS:
 		opts.roots = arg;
 		return 0;
@@ -92,6 +107,8 @@ static const struct option verify_options[] = {
 	{"starttls", required_argument, NULL, OPT_STARTTLS},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"save", required_argument, NULL, OPT_SAVE},
+	{"fix", no_argument, NULL, OPT_FIX},
+	{"accept", no_argument, NULL, OPT_ACCEPT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -167,10 +184,12 @@ verify_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 	if (first + 1 < argc)
 		return mc_error_set(err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx->cmd_name, argv[first + 1]);
 	opts.file = argv[first];
+	if (opts.accept && !opts.fix)
+		return mc_error_set(err, MC_EUSAGE, "%s: --accept goes with --fix", ctx->cmd_name);
 	if (looks_like_server(opts.file))
 		return fetch_server(ctx, err);
-	if (opts.starttls != STARTTLS_AUTO || opts.timeout_ms || opts.save)
-		return mc_error_set(err, MC_EUSAGE, "%s: --starttls, --timeout and --save are for HOST[:PORT], not a file",
+	if (opts.starttls != STARTTLS_AUTO || opts.save)
+		return mc_error_set(err, MC_EUSAGE, "%s: --starttls and --save are for HOST[:PORT], not a file",
 				    ctx->cmd_name);
 	return certpkg_read_path(opts.file, &opts.certs, err);
 }
@@ -186,6 +205,9 @@ verify_cleanup(struct cmd_ctx *ctx)
 	opts.host = NULL;
 	tlsfetch_result_release(&opts.fetched);
 	tlsfetch_sent_release(&opts.sent);
+	free(opts.aia_url);
+	opts.aia_url = NULL;
+	aia_issuer_release(&opts.aia);
 }
 
 /* The built-in roots module to load: --roots, else the system's libnssckbi; NULL for none. */
@@ -266,6 +288,16 @@ comment_text(const char *s)
 	return t;
 }
 
+/* The issuer fetched from r's caIssuers URL is r's missing issuer (its key verifies the signature). */
+static bool aia_leads; /* with the issuer fetched the chain reaches a trust anchor (this profile) */
+
+static bool
+aia_usable(const struct verify_result *r)
+{
+	return r->ca_issuers_url && opts.aia_url && streq(opts.aia_url, r->ca_issuers_url) && opts.aia.signature_ok &&
+	       aia_leads;
+}
+
 /* The command that fixes problem q; NULL when only the server can (a new certificate). */
 static char *
 problem_fix(const struct profile *p, const struct verify_result *r, const struct verify_problem *q,
@@ -278,8 +310,12 @@ problem_fix(const struct profile *p, const struct verify_result *r, const struct
 
 	if (streq(q->code, "SEC_ERROR_UNKNOWN_ISSUER") && r->missing_issuer) {
 		what = comment_text(r->missing_issuer);
-		sub = xasprintf("cert import ISSUER.pem   # ISSUER.pem: the CA certificate '%s'%s%s", what,
-				r->ca_issuers_url ? ", from " : "", r->ca_issuers_url ? r->ca_issuers_url : "");
+		if (aia_usable(r))
+			sub = xasprintf("cert import ISSUER.pem   # ISSUER.pem: the CA certificate '%s', from %s "
+					"(verify --fix fetches and imports it)", what, r->ca_issuers_url);
+		else
+			sub = xasprintf("cert import ISSUER.pem   # ISSUER.pem: the CA certificate '%s'%s%s", what,
+					r->ca_issuers_url ? ", from " : "", r->ca_issuers_url ? r->ca_issuers_url : "");
 		return fix_cmd(p, sub);
 	}
 	if (streq(q->code, "SEC_ERROR_UNKNOWN_ISSUER") && !last->anchor && streq(last->subject, last->issuer)) {
@@ -446,6 +482,326 @@ verify_accepts(const struct cmd_ctx *ctx, const struct profile *p, const struct 
 	return ret;
 }
 
+/*
+ * The missing issuer from r's caIssuers URL: fetched once per URL (NSS up
+ * without a store), then, when its key verifies the signature, the chain
+ * judged again with it among the certificates sent (*r2, *judged).
+ */
+static int
+aia_step(const struct cmd_ctx *ctx, const struct profile *p, const char *lib, bool md5_ok,
+	 const struct verify_result *r, struct verify_result *r2, bool *judged, struct mc_error *err)
+{
+	int ret = 0;
+
+	*judged = false;
+	if (!r->missing_issuer || !r->ca_issuers_url || !r->missing_der)
+		return 0;
+	if (!opts.aia_url || !streq(opts.aia_url, r->ca_issuers_url)) {
+		free(opts.aia_url);
+		aia_issuer_release(&opts.aia);
+		opts.aia_url = xstrdup(r->ca_issuers_url);
+		if ((ret = certdb_nodb_init(err)) < 0)
+			return ret;
+		ret = aia_fetch_issuer(opts.aia_url, r->missing_der, r->missing_der_len,
+				       opts.timeout_ms ? opts.timeout_ms : TLSFETCH_DEFAULT_TIMEOUT_MS, &opts.aia, err);
+		if (certdb_nodb_shutdown(ret < 0 ? NULL : err) < 0 && ret == 0)
+			ret = MC_EFAIL;
+		if (ret < 0)
+			return ret;
+	}
+	if (opts.aia.signature_ok) {
+		struct der_list c2 = {0};
+		bool u1, u2;
+
+		for (size_t i = 0; i < opts.certs.n; i++)
+			der_list_add(&c2, opts.certs.v[i].data, opts.certs.v[i].len, opts.certs.v[i].origin);
+		der_list_add(&c2, opts.aia.der, opts.aia.der_len, opts.aia_url);
+		ret = judge(ctx, p, &c2, opts.name, lib, md5_ok, r2, &u1, &u2, err);
+		der_list_release(&c2);
+		*judged = ret == 0;
+	}
+	return ret;
+}
+
+static bool
+primary_problem(const struct verify_result *r)
+{
+	return r->n_problems && r->problems[0].primary;
+}
+
+/* The "aia" member of the result, and its text. */
+static struct json_object *
+aia_report(const struct cmd_ctx *ctx, const struct verify_result *r, bool judged, const struct verify_result *r2)
+{
+	struct json_object *o;
+	bool leads = judged && r2->trusted, accepts = judged && !primary_problem(r2);
+
+	if (!r->ca_issuers_url || !opts.aia_url || !streq(opts.aia_url, r->ca_issuers_url))
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "url", json_object_new_string(opts.aia_url));
+	json_object_object_add(o, "fetched", json_object_new_boolean(opts.aia.fetched));
+	json_object_object_add(o, "certificates", json_object_new_int64((int64_t)opts.aia.n_certs));
+	json_object_object_add(o, "subject", opts.aia.subject ? json_object_new_string(opts.aia.subject) : NULL);
+	json_object_object_add(o, "sha256", opts.aia.subject ? json_object_new_string(opts.aia.sha256_hex) : NULL);
+	json_object_object_add(o, "signature_verified", json_object_new_boolean(opts.aia.signature_ok));
+	json_object_object_add(o, "leads_to_trusted_root", json_object_new_boolean(leads));
+	json_object_object_add(o, "accepted_with_it", json_object_new_boolean(accepts));
+	json_object_object_add(o, "error", opts.aia.error ? json_object_new_string(opts.aia.error) : NULL);
+	if (!opts.aia.fetched) {
+		cmd_out(ctx, "         aia:    not fetched: %s\n", opts.aia.error);
+		return o;
+	}
+	cmd_out(ctx, "         aia:    fetched %zu certificate%s: '%s'\n                 SHA-256 %s\n", opts.aia.n_certs,
+		opts.aia.n_certs == 1 ? "" : "s", opts.aia.subject ? opts.aia.subject : "",
+		opts.aia.subject ? opts.aia.sha256_hex : "");
+	if (!opts.aia.signature_ok) {
+		cmd_out(ctx, "         aia:    signature not verified: %s\n", opts.aia.error);
+		return o;
+	}
+	cmd_out(ctx, "         aia:    signature verified: its key verifies the signature of '%s'\n", r->chain[r->n_chain - 1].subject);
+	if (leads)
+		cmd_out(ctx, "         aia:    leads to a trusted root: '%s'%s\n", r2->chain[r2->n_chain - 1].subject,
+			accepts ? "; with it the application would accept the certificate" : "");
+	else
+		cmd_out(ctx, "         aia:    does not lead to a root the application trusts%s%s\n",
+			primary_problem(r2) ? ": " : "", primary_problem(r2) ? r2->problems[0].code : "");
+	return o;
+}
+
+/*
+ * Run this same mozcert (/proc/self/exe) as "mozcert -p PROFILE [--force]
+ * [--password-file F] ARGS...": a fix goes through the command a user would
+ * type, with its lock, compatibility check, backup and staging. Its exit
+ * status in *status; its text goes to our stdout (to /dev/null under --json).
+ */
+static int
+run_self(const struct cmd_ctx *ctx, const struct profile *p, const char *pwfile, const char *const *args,
+	 size_t nargs, int *status, struct mc_error *err)
+{
+	const char *argv[16];
+	size_t n = 0;
+	char exe[4096];
+	ssize_t el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	pid_t pid;
+	int st;
+
+	if (el <= 0)
+		return mc_error_set(err, MC_EFAIL, "cannot find this program (/proc/self/exe): %s", strerror(errno));
+	exe[el] = '\0';
+	argv[n++] = exe;
+	argv[n++] = "-p";
+	argv[n++] = p->path;
+	if (ctx->force)
+		argv[n++] = "--force";
+	if (pwfile) {
+		argv[n++] = "--password-file";
+		argv[n++] = pwfile;
+	}
+	for (size_t i = 0; i < nargs && n < ARRAY_SIZE(argv) - 1; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return mc_error_set(err, MC_EFAIL, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (ctx->json) {
+			int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+			if (fd >= 0)
+				dup2(fd, 1);
+		}
+		execv(exe, (char *const *)argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return mc_error_set(err, MC_EFAIL, "waitpid: %s", strerror(errno));
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	return 0;
+}
+
+/* One fix in the result's "fix" member: what, the command, and its exit status (null: not run). */
+static void
+fix_action(struct json_object *acts, const char *what, const char *cmd, int status)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "action", json_object_new_string(what));
+	json_object_object_add(o, "command", json_object_new_string(cmd));
+	json_object_object_add(o, "exit_status", status >= 0 ? json_object_new_int(status) : NULL);
+	json_object_array_add(acts, o);
+}
+
+/* A private directory for the files a fix hands to the commands it runs (caller removes it). */
+static int
+private_dir(char **dir, struct mc_error *err)
+{
+	const char *t = getenv("TMPDIR");
+	char *d = xasprintf("%s/mozcert-fix-XXXXXX", t && t[0] == '/' ? t : "/tmp");
+
+	if (!mkdtemp(d)) {
+		int e = errno;
+
+		free(d);
+		return mc_error_set(err, MC_EFAIL, "cannot make a private directory: %s", strerror(e));
+	}
+	*dir = d;
+	return 0;
+}
+
+/*
+ * verify --fix: import the intermediate fetched from the caIssuers URL when
+ * it leads to a trusted root; then, if the application would still reject
+ * the certificate with an error an exception overrides, add the exception
+ * with --accept (printing the certificate's SHA-256 first), else say how.
+ * *after_accepted: the application would accept it after the fix.
+ */
+static int
+apply_fix(const struct cmd_ctx *ctx, const struct profile *p, const char *lib, bool md5_ok,
+	  const struct verify_result *r, bool judged, const struct verify_result *r2, int64_t exc,
+	  struct json_object *res, bool *after_accepted, struct mc_error *err)
+{
+	struct json_object *fj = json_object_new_object(), *acts = json_object_new_array();
+	const struct verify_result *now = r;
+	_autofree_ char *dir = NULL, *pw = NULL, *issuer = NULL, *chainf = NULL;
+	bool imported = false, excepted = false;
+	int ret = 0;
+	const char *note = NULL;
+
+	*after_accepted = !primary_problem(r) || exc > 0;
+	json_object_object_add(res, "fix", fj);
+	json_object_object_add(fj, "dry_run", json_object_new_boolean(ctx->dry_run));
+	json_object_object_add(fj, "actions", acts);
+	if (*after_accepted) {
+		cmd_out(ctx, "fix: nothing to fix: the application accepts the certificate\n");
+		goto out;
+	}
+	if (!ctx->dry_run && (ret = private_dir(&dir, err)) < 0)
+		goto out;
+	if (!ctx->dry_run && ctx->password) {
+		int fd;
+
+		pw = xasprintf("%s/password", dir);
+		fd = open(pw, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0 || write(fd, ctx->password, strlen(ctx->password)) != (ssize_t)strlen(ctx->password)) {
+			ret = mc_error_set(err, MC_EFAIL, "cannot write '%s': %s", pw, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			goto out;
+		}
+		close(fd);
+	}
+	/* 1. the intermediate the server omits */
+	if (judged && r2->trusted) {
+		struct der_list one = {0};
+		_autofree_ char *shown = NULL;
+		const char *args[] = {"cert", "import", NULL};
+		int st = -1;
+
+		issuer = dir ? xasprintf("%s/issuer.pem", dir) : xstrdup("ISSUER.pem");
+		args[2] = issuer;
+		{
+			_autofree_ char *q = shell_quote(issuer), *sub = xasprintf("cert import %s", q);
+
+			shown = fix_cmd(p, sub);
+		}
+		cmd_out(ctx, "fix: %s the intermediate '%s' (SHA-256 %s) fetched from %s:\n     %s\n",
+			ctx->dry_run ? "would import" : "importing", opts.aia.subject, opts.aia.sha256_hex, opts.aia_url, shown);
+		if (!ctx->dry_run) {
+			der_list_add(&one, opts.aia.der, opts.aia.der_len, opts.aia_url);
+			ret = tlsfetch_save_pem(&one, issuer, err);
+			der_list_release(&one);
+			if (ret == 0)
+				ret = run_self(ctx, p, pw, args, 3, &st, err);
+			if (ret == 0 && st != 0)
+				ret = mc_error_set(err, MC_EFAIL, "the import of the intermediate failed (exit status %d)", st);
+		}
+		fix_action(acts, "import", shown, st);
+		if (ret < 0)
+			goto out;
+		imported = true;
+		now = r2;
+	} else if (opts.aia_url && r->ca_issuers_url && streq(opts.aia_url, r->ca_issuers_url)) {
+		note = !opts.aia.signature_ok ? "the certificate from the caIssuers URL is not the issuer: not imported"
+					      : "the intermediate fetched does not lead to a trusted root: not imported";
+		cmd_out(ctx, "fix: %s\n", note);
+	}
+	/* 2. a security exception, the user's decision */
+	if (primary_problem(now) && now->problems[0].overridable) {
+		const char *fp = now->chain[0].sha256_hex;
+		_autofree_ char *host = strchr(opts.name ? opts.name : "", ':') ? xasprintf("[%s]", opts.name)
+										 : xstrdup(opts.name ? opts.name : "");
+		_autofree_ char *hp = xasprintf("%s:%d", host, opts.port), *shown = NULL;
+
+		if (!opts.name) {
+			cmd_out(ctx, "fix: a security exception needs the host name: give --name HOST\n");
+		} else if (!opts.accept) {
+			cmd_out(ctx, "fix: %s remains; a security exception would accept the certificate with SHA-256\n"
+				"     %s\n     for %s: that decision is yours (add --accept)\n", now->problems[0].code, fp, hp);
+		} else {
+			const char *args[] = {"override", "add", hp, "--cert", NULL};
+			int st = -1;
+
+			chainf = dir ? xasprintf("%s/chain.pem", dir) : xstrdup("CHAIN.pem");
+			args[4] = chainf;
+			{
+				_autofree_ char *qh = shell_quote(hp), *qc = shell_quote(chainf);
+				_autofree_ char *sub = xasprintf("override add %s --cert %s", qh, qc);
+
+				shown = fix_cmd(p, sub);
+			}
+			cmd_out(ctx, "fix: %s a security exception (--accept) for %s, certificate SHA-256\n     %s\n     %s\n",
+				ctx->dry_run ? "would add" : "adding", hp, fp, shown);
+			if (!ctx->dry_run) {
+				ret = tlsfetch_save_pem(&opts.certs, chainf, err);
+				if (ret == 0)
+					ret = run_self(ctx, p, pw, args, 5, &st, err);
+				if (ret == 0 && st != 0)
+					ret = mc_error_set(err, MC_EFAIL, "adding the security exception failed (exit status %d)",
+							   st);
+			}
+			fix_action(acts, "exception", shown, st);
+			if (ret < 0)
+				goto out;
+			excepted = true;
+		}
+	} else if (primary_problem(now) && !imported) {
+		cmd_out(ctx, "fix: --fix cannot fix %s: run the fix printed above, if any\n", now->problems[0].code);
+	}
+	if (ctx->dry_run) {
+		*after_accepted = false;
+		goto out;
+	}
+	/* 3. judged again, as the application would now */
+	if (imported || excepted) {
+		struct verify_result rf = {0};
+		bool u1, u2;
+
+		if ((ret = judge(ctx, p, &opts.certs, opts.name, lib, md5_ok, &rf, &u1, &u2, err)) < 0)
+			goto out;
+		*after_accepted = !primary_problem(&rf) ||
+				  (rf.problems[0].overridable && exception_line(ctx, p, rf.chain[0].sha256_hex) > 0);
+		verify_result_release(&rf);
+	}
+	cmd_out(ctx, "after the fix: %s\n", *after_accepted ? "accepted" : "still rejected");
+out:
+	json_object_object_add(fj, "note", note ? json_object_new_string(note) : NULL);
+	json_object_object_add(fj, "accepted_after", ctx->dry_run ? NULL : json_object_new_boolean(*after_accepted));
+	if (issuer && dir)
+		unlink(issuer);
+	if (chainf && dir)
+		unlink(chainf);
+	if (pw) {
+		unlink(pw);
+	}
+	if (dir)
+		rmdir(dir);
+	return ret;
+}
+
 static int
 verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
 {
@@ -458,10 +814,18 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	int major = profile_app_major(p->path);
 	bool unread, unreadable;
 	bool primary_overridable;
+	struct verify_result r2 = {0};
+	bool judged2 = false, after_ok = false;
+	struct json_object *aia;
 	int ret;
 
 	if ((ret = judge(ctx, p, &opts.certs, opts.name, lib, md5_ok, &r, &unread, &unreadable, err)) < 0)
 		return ret;
+	if ((ret = aia_step(ctx, p, lib, md5_ok, &r, &r2, &judged2, err)) < 0) {
+		verify_result_release(&r);
+		return ret;
+	}
+	aia_leads = judged2 && r2.trusted;
 
 	/* Firefox reports one error; a matching exception accepts the connection when that error is overridable. */
 	primary_overridable = r.n_problems && r.problems[0].primary && r.problems[0].overridable;
@@ -527,6 +891,8 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	if (r.missing_issuer && exc <= 0)
 		cmd_out(ctx, "         issuer: %s%s%s\n", r.missing_issuer, r.ca_issuers_url ? "\n         from:   " : "",
 			r.ca_issuers_url ? r.ca_issuers_url : "");
+	aia = exc <= 0 ? aia_report(ctx, &r, judged2, &r2) : NULL;
+	json_object_object_add(res, "aia", aia);
 	json_object_object_add(res, "file", opts.host ? NULL : json_object_new_string(opts.file));
 	json_object_object_add(res, "name", opts.name ? json_object_new_string(opts.name) : NULL);
 	json_object_object_add(res, "port", json_object_new_int(opts.port));
@@ -547,17 +913,27 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	else
 		cmd_out(ctx, "%s%s\n", streq(verdict, "accepted") ? "accepted" : "rejected",
 			opts.name ? "" : " (no --name: the host name was not checked)");
-	if (streq(verdict, "rejected"))
+	if (opts.fix) {
+		ret = apply_fix(ctx, p, lib, md5_ok, &r, judged2, &r2, exc, res, &after_ok, err);
+		cmd_set_changed(res, !ctx->dry_run && json_object_array_length(
+							    cmd_json_get(cmd_json_get(res, "fix"), "actions")) > 0);
+		if (ret == 0 && !after_ok)
+			ret = mc_error_set(err, MC_EDAMAGED, "%s: the application would reject '%s': %s",
+					   ctx->dry_run ? "nothing changed (--dry-run)" : "after the fix", opts.file,
+					   r.n_problems ? r.problems[0].code : "SEC_ERROR_UNKNOWN_ISSUER");
+	} else if (streq(verdict, "rejected")) {
 		ret = mc_error_set(err, MC_EDAMAGED, "the application would reject '%s': %s", opts.file,
 				   r.n_problems ? r.problems[0].code : "SEC_ERROR_UNKNOWN_ISSUER");
+	}
 	verify_result_release(&r);
+	verify_result_release(&r2);
 	return ret;
 }
 
 const struct cmd_spec cmd_verify = {
 	.name = "verify", .prepare = verify_prepare, .run = verify_run, .cleanup = verify_cleanup, .flags = 0,
 	.args = "CERTFILE|HOST[:PORT] [--name HOST] [--port N] [--roots LIB|none] [--starttls PROTO] [--timeout S] "
-		"[--save FILE]",
+		"[--save FILE] [--fix [--accept]]",
 	.summary = "would the application accept this server certificate? each problem with its fix",
 	.options = verify_options,
 	.help = "  --name HOST              the host name to check the certificate against\n"
@@ -565,6 +941,11 @@ const struct cmd_spec cmd_verify = {
 		"  --roots LIB|none         the built-in roots module (default: the system's\n"
 		"                           libnssckbi; none: without built-in roots)\n"
 		"  --starttls PROTO         for HOST[:PORT]: imap, pop3, smtp, ldap or none (default: by port)\n"
-		"  --timeout S              for HOST[:PORT]: seconds each network step may take (default 5)\n"
-		"  --save FILE              for HOST[:PORT]: write the chain the server sent as PEM (a new file)\n",
+		"  --timeout S              seconds each network step may take (the server, the AIA\n"
+		"                           caIssuers URL; default 5)\n"
+		"  --save FILE              for HOST[:PORT]: write the chain the server sent as PEM (a new file)\n"
+		"  --fix                    apply the fix: import the intermediate fetched from the\n"
+		"                           caIssuers URL (cert import); with --dry-run, only say so\n"
+		"  --accept                 with --fix: add a security exception (override add) for a\n"
+		"                           certificate still rejected; prints its SHA-256 first\n",
 };

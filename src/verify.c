@@ -755,6 +755,9 @@ verify_server_cert(const struct der_list *certs, const struct cert_info *store, 
 
 		out->missing_issuer = xstrdup(c->issuerName ? c->issuerName : "");
 		out->ca_issuers_url = ca_issuers_url(c);
+		out->missing_der = xmalloc(c->derCert.len ? c->derCert.len : 1);
+		memcpy(out->missing_der, c->derCert.data, c->derCert.len);
+		out->missing_der_len = c->derCert.len;
 	}
 	pool_release(&p);
 	return 0;
@@ -776,5 +779,6 @@ verify_result_release(struct verify_result *r)
 	free(r->problems);
 	free(r->missing_issuer);
 	free(r->ca_issuers_url);
+	free(r->missing_der);
 	memset(r, 0, sizeof(*r));
 }

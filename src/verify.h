@@ -46,6 +46,8 @@ struct verify_result {
 	size_t n_problems;
 	char *missing_issuer;      /* the issuer name no certificate was found for (of chain's last), or NULL */
 	char *ca_issuers_url;      /* the server certificate's AIA caIssuers URL when missing_issuer is set */
+	unsigned char *missing_der; /* the certificate whose issuer is missing (DER), when missing_issuer is set */
+	size_t missing_der_len;
 };
 
 /*
