@@ -119,4 +119,26 @@ rm -rf "$T/local"
 sh "$HOOK" </dev/null >"$T/hook.out" 2>&1
 check "a missing directory also withdraws (exit 0)" [ $? -eq 0 -a -z "$(nicks "$P2")" ]
 
+# the real update-ca-certificates in a test root runs the hook after rebuilding its bundle
+if UCC=$(command -v update-ca-certificates 2>/dev/null || ls /usr/sbin/update-ca-certificates 2>/dev/null); then
+	U=$T/ucc
+	mkdir -p "$U/share" "$U/local" "$U/etcssl" "$U/hooks"
+	: >"$U/certs.conf"
+	cp "$HOOK" "$U/hooks/mozcert-ca-hook"; chmod 0755 "$U/hooks/mozcert-ca-hook"
+	cp "$T/ca/ca3.crt" "$U/local/"
+	export MOZCERT_CA_HOOK_DIR="$U/local"
+	ucc() { "$UCC" --certsconf "$U/certs.conf" --certsdir "$U/share" --localcertsdir "$U/local" \
+		--etccertsdir "$U/etcssl" --hooksdir "$U/hooks" </dev/null >"$T/ucc.out" 2>&1; }
+	ucc
+	check "update-ca-certificates ran the hook: CA 3 in the profile" [ $? -eq 0 -a "$(nicks "$P2")" = "t12 sync CA 3 " ]
+	check "update-ca-certificates did not report the hook failing" [ -z "$(grep '^E:' "$T/ucc.out")" ]
+	rm "$U/local/ca3.crt"
+	ucc
+	check "update-ca-certificates after the CA's removal: withdrawn" [ -z "$(nicks "$P2")" ]
+else
+	skip "update-ca-certificates not installed"
+	skip "update-ca-certificates not installed"
+	skip "update-ca-certificates not installed"
+fi
+
 done_testing
