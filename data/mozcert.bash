@@ -199,7 +199,7 @@ _mozcert()
 		elif [[ $cmd == 'cert trust' && $nop -eq 1 ]]; then
 			_mozcert_add 'C,,' 'CT,,' 'CT,C,' 'P,,' ',,'
 		fi ;;
-	'cert import' | verify)
+	'cert import' | 'cert sync' | verify)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		compopt -o filenames 2>/dev/null ;;
 	'db restore')

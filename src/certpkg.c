@@ -833,7 +833,7 @@ certpkg_read_path(const char *path, struct der_list *out, struct mc_error *err)
 	}
 	acc.bytes_read = out->bytes_read;
 	rc = walk_dir(path, 0, &acc, err);
-	if (rc == 0 && acc.n == 0 && acc.duplicates == 0)
+	if (rc == 0 && acc.n == 0 && acc.duplicates == 0 && !out->empty_dir_ok)
 		rc = mc_error_set(err, MC_EINPUT, "'%s': no certificate files found", path);
 	if (rc == 0) {
 		out->bytes_read = acc.bytes_read;

@@ -25,6 +25,7 @@ struct der_list {
 	size_t bytes_read;   /* bytes of input files certpkg_read_path read into this list */
 	size_t *slots;       /* certpkg_read_path's index of v by DER (open addressing); internal */
 	size_t nslots;
+	bool empty_dir_ok;   /* set by the caller: a directory yielding no certificate adds nothing (cert sync) */
 };
 
 /* Bounds of one command's certificate input, over every file and directory it names. */
@@ -61,7 +62,8 @@ int certpkg_parse(const unsigned char *buf, size_t len, const char *origin,
  * subdirectories but not into symlinked directories, and every regular file
  * (or symlink to one) whose name ends in .pem .crt .cer .der .p7b .p7c .ca or
  * .cert (any case) is parsed; other files are ignored. A directory yielding
- * no certificate is an MC_EINPUT error. On error out is left as it was.
+ * no certificate is an MC_EINPUT error (unless out->empty_dir_ok). On error
+ * out is left as it was.
  */
 int certpkg_read_path(const char *path, struct der_list *out, struct mc_error *err);
 /*

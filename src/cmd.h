@@ -100,6 +100,7 @@ extern const struct cmd_spec cmd_profiles, cmd_doctor, cmd_verify;
 extern const struct cmd_spec cmd_db_check, cmd_db_upgrade, cmd_db_backups, cmd_db_restore;
 extern const struct cmd_spec cmd_db_repair, cmd_db_reset;
 extern const struct cmd_spec cmd_cert_list, cmd_cert_show, cmd_cert_import, cmd_cert_trust, cmd_cert_remove;
+extern const struct cmd_spec cmd_cert_sync;
 extern const struct cmd_spec cmd_pref_list, cmd_pref_get, cmd_pref_set, cmd_pref_unset;
 extern const struct cmd_spec cmd_ocsp_on, cmd_ocsp_off, cmd_ocsp_require, cmd_ocsp_status;
 extern const struct cmd_spec cmd_md5_on, cmd_md5_off, cmd_md5_status;

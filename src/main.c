@@ -22,7 +22,7 @@ struct group {
 };
 
 static const struct cmd_spec *const cert_cmds[] = {
-	&cmd_cert_list, &cmd_cert_show, &cmd_cert_import, &cmd_cert_trust, &cmd_cert_remove, NULL,
+	&cmd_cert_list, &cmd_cert_show, &cmd_cert_import, &cmd_cert_trust, &cmd_cert_remove, &cmd_cert_sync, NULL,
 };
 
 /* Each group's table: one line per command, NULL-terminated. */

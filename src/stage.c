@@ -120,6 +120,7 @@ sweep_stale_dirs(void)
 static const char *const known_files[] = {
 	"cert9.db", "key4.db", "cert8.db", "key3.db", "secmod.db", "pkcs11.txt",
 	"cert_override.txt", "prefs.js", "user.js", "cert9.db-journal", "key4.db-journal",
+	"mozcert-managed.ini",  /* cert sync's record: swapped with the store, restored with it */
 };
 
 bool

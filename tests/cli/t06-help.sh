@@ -29,6 +29,7 @@ cert show       | --pem
 cert import     | --trust
 cert trust      |
 cert remove     |
+cert sync       | --trust --label
 db repair       |
 db reset        | --keep-user-certs --include-keys
 db check        |

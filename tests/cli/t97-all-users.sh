@@ -77,4 +77,24 @@ check "an unknown --user is named in a warning" sh -c 'printf "%s\n" "$1" | grep
 run --json --all-users cert list
 check "--all-users without --user reaches the test users too" \
 	json_has "{'mzc97a','mzc97b','mzc97c'} <= {x['profile'].get('user') for x in d['results']}"
+# ---- cert sync: the record is each user's, a second run changes nothing, withdrawal reaches every profile ----
+mkdir -p "$T/anyone/sync"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/sync.key" -out "$T/anyone/sync/ca.crt" \
+	-subj "/CN=t97 sync CA" -days 30 -addext basicConstraints=critical,CA:TRUE 2>/dev/null
+chmod -R a+rX "$T/anyone/sync"
+expect_rc "--all-users cert sync" 0 --json --all-users $ONLY cert sync --label fleet "$T/anyone/sync"
+check "cert sync: every profile added the CA" json_has \
+	"len(d['results']) == 4 and all(x['changed'] and x['added'] == 1 for x in d['results'])"
+check "cert sync: every mozcert-managed.ini is its user's, mode 0600" \
+	sh -c 'for u in $2; do for f in $(find "$1/$u" -name mozcert-managed.ini); do [ "$(stat -c %U:%a "$f")" = "$u:600" ] || exit 1; done; done' _ "$T/homes" "$USERS"
+check "every file in every home is still its user's" \
+	sh -c 'for u in $2; do [ -z "$(find "$1/$u" ! -user "$u")" ] || exit 1; done' _ "$T/homes" "$USERS"
+expect_rc "--all-users cert sync again" 0 --json --all-users $ONLY cert sync --label fleet "$T/anyone/sync"
+check "cert sync again: changed false everywhere" json_has "d['changed'] is False and not any(x['changed'] for x in d['results'])"
+rm "$T/anyone/sync/ca.crt"
+expect_rc "--all-users cert sync of an empty directory" 0 --json --all-users $ONLY cert sync --label fleet "$T/anyone/sync"
+check "the CA withdrawn from the 4 profiles" json_has \
+	"all(x['removed'] == 1 for x in d['results'])"
+check "certutil: no profile holds the sync CA, each keeps the root cert import added" \
+	sh -c 'for p in $(find "$1" -name cert9.db ! -path "*/mozcert-backups/*"); do l=$(certutil -L -d "sql:${p%/cert9.db}"); printf "%s\n" "$l" | grep -q "t97 sync CA" && exit 1; printf "%s\n" "$l" | grep -q "mozcert Test Root CA" || exit 1; done; exit 0' _ "$T/homes"
 done_testing
