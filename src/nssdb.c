@@ -220,6 +220,15 @@ certdb_open_as(const char *dir, const char *shown, enum certdb_kind kind, unsign
 	if (!fileio_exists(cpath))
 		return mc_error_set(err, MC_ENOENT, "no certificate store in '%s' (%s is missing)",
 				    shown, cert_file(kind));
+	{
+		/* A file that is no database is named as such, never read as an empty store. */
+		_autofree_ char *what = fileio_not_a_store(cpath);
+
+		if (!what && (what = fileio_not_a_store(kpath)))
+			return mc_error_set(err, MC_EDAMAGED, "%s %s", skpath, what);
+		if (what)
+			return mc_error_set(err, MC_EDAMAGED, "%s %s", scpath, what);
+	}
 
 	db = xzalloc(sizeof(*db));
 	db->dir = xstrdup(dir);

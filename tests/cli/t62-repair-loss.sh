@@ -1,0 +1,93 @@
+#!/bin/sh
+# SPDX-License-Identifier: MPL-2.0
+# t62-repair-loss.sh: files that are no store, db reset --keep-user-certs, and repairs that never lose
+# a certificate or a trust setting without naming it (issue 14).
+. "$(dirname "$0")/lib.sh"
+
+# The fixes db check prints call "mozcert": the binary under test.
+mkdir -p "$T/bin"
+ln -s "$MOZCERT" "$T/bin/mozcert"
+PATH=$T/bin:$PATH
+
+# ---- A. files that are no store ----
+
+# not_a_store DIR FILE KIND: FILE of a new profile DIR replaced by KIND (lfs, html, text, empty, dir)
+not_a_store() {
+	mkdir -p "$1"
+	case $3 in
+	lfs) printf 'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 294912\n' >"$1/$2" ;;
+	html) printf '<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>\n' >"$1/$2" ;;
+	text) printf 'cert9.db\nthis file was never copied\n' >"$1/$2" ;;
+	empty) : >"$1/$2" ;;
+	dir) mkdir "$1/$2" ;;
+	esac
+}
+# findings DIR: "code<TAB>fix" of every finding of db check
+findings() {
+	"$MOZCERT" -p "$1" --json db check 2>/dev/null | python3 -c '
+import json, sys
+for f in json.load(sys.stdin)["results"][0].get("findings", []):
+    print("%s\t%s" % (f["code"], f.get("fix") or ""))'
+}
+
+for f in cert9.db cert8.db; do
+	for k in lfs html text empty dir; do
+		pd=$T/nas-$k-$f
+		not_a_store "$pd" "$f" "$k"
+		case $k in
+		lfs) what='Git LFS pointer' ;; html) what='HTML' ;; text) what='text file' ;;
+		empty) what='empty (zero bytes)' ;; dir) what='directory' ;;
+		esac
+		run -p "$pd" db check
+		check "db check names $f as a $k ($what), exit 1" sh -c '[ "$1" -eq 1 ] && printf "%s\n" "$2" | grep -q "$3"' _ "$rc" "$out" "$what"
+		if printf '%s\n' "$out" | grep -Eq 'db (repair|upgrade)'; then
+			not_ok "db check proposes no db repair/db upgrade for a $k $f"
+		else
+			ok "db check proposes no db repair/db upgrade for a $k $f"
+		fi
+		run -p "$pd" cert list
+		check "cert list on a $k $f: an error naming it, exit 1, never 0 certificates" \
+			sh -c '[ "$1" -ne 0 ] && printf "%s\n" "$3" | grep -q "$4" && ! printf "%s\n" "$2" | grep -q "0 certificates"' \
+			_ "$rc" "$out" "$errout" "$what"
+		run -p "$pd" --json profiles
+		check "profiles --json on a $k $f: an error for the profile, exit 1" sh -c '[ "$1" -ne 0 ]' _ "$rc"
+		check "profiles --json on a $k $f: the error names it" json_has \
+			"'$what' in r['profiles'][0]['error']['message'] and r['profiles'][0]['certificates'] is None"
+		run -p "$pd" doctor
+		check "doctor names a $k $f, exit 1" sh -c '[ "$1" -ne 0 ] && printf "%s\n" "$2" | grep -q "$3"' _ "$rc" "$out" "$what"
+		# every fix printed leads somewhere: run it, and its finding does not come back
+		loops=
+		for round in 1 2 3; do
+			findings "$pd" >"$T/before"
+			[ -s "$T/before" ] || break
+			fixed=0
+			while IFS="	" read -r code fix; do
+				[ -n "$fix" ] || continue
+				sh -c "$fix" >/dev/null 2>&1 </dev/null
+				fixed=1
+				if findings "$pd" | cut -f1 | grep -qx "$code"; then loops="$loops $code"; fi
+				break
+			done <"$T/before"
+			[ "$fixed" = 1 ] || break
+		done
+		check "every fix db check prints for a $k $f clears its finding${loops:+ (came back:$loops)}" [ -z "$loops" ]
+		check "after the fixes a $k $f gives a healthy store" sh -c '"$1" -p "$2" db check >/dev/null 2>&1' _ "$MOZCERT" "$pd"
+	done
+done
+# key4.db that is no database beside a sound cert9.db: db repair keeps the certificates
+pd=$T/nas-key4
+new_profile "$pd"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null -out "$T/k4.pem" \
+	-subj "/CN=kept through a bad key4" -days 30 -addext "basicConstraints=critical,CA:TRUE" 2>/dev/null
+certutil -A -d "sql:$pd" -n kept -t "C,," -a -i "$T/k4.pem"
+not_a_store "$T/k4tmp" key4.db lfs
+mv "$T/k4tmp/key4.db" "$pd/key4.db"
+run -p "$pd" --json db check
+check "db check names an LFS key4.db beside a sound cert9.db and proposes db repair" json_has \
+	"any(f['code'] == 'key4-not-a-store' and f['fix'].endswith('db repair') for f in r['findings'])"
+run -p "$pd" db repair
+check "db repair with an LFS key4.db keeps the certificate and its trust" [ "$(trust_of "$pd" kept)" = "C,," ]
+run -p "$pd" db check
+check "db check is healthy after it" [ "$rc" -eq 0 ]
+
+done_testing
