@@ -161,8 +161,13 @@ salvage_all(struct cmd_ctx *ctx, const struct work *w, enum certdb_kind src_kind
 			for (size_t i = 0; i < n; i++) {
 				CERTCertTrust t;
 
+				ssize_t at;
+
 				trust_from_printed(v[i].trust, &t);
 				salvage_add(s, v[i].der, v[i].der_len, v[i].nickname, &t, SALVAGE_NSS);
+				at = salvage_find(s, v[i].der, v[i].der_len);
+				if (at >= 0 && strchr(v[i].trust, 'u'))
+					s->v[at].has_key = true;
 			}
 		}
 		cert_info_array_free(v, n);
@@ -238,17 +243,42 @@ key_decision(enum mode mode, const struct work *w, enum certdb_kind src_kind, ch
 	return salvage_dbm_ok((unsigned char *)w->buf[fi], w->len[fi], why);
 }
 
+/* What decides which certificates db reset --keep-user-certs keeps. */
+struct keep_ctx {
+	bool keep_key;    /* the key database is kept */
+	bool nss_opened;  /* NSS listed the store: what has no 'u' has no private key */
+};
+
+static struct keep_ctx keep;
+
+/*
+ * Why db reset --keep-user-certs drops this certificate, NULL when it keeps
+ * it: every CA certificate (trust ',,' included: cert import adds
+ * intermediates so), every certificate with trust, and a personal
+ * certificate with its private key when the key database is kept. What goes
+ * is what the user did not add: a certificate of a server or a correspondent
+ * the application stored, with no trust and no key.
+ */
+static const char *
+drop_reason(enum mode mode, const struct salvaged_cert *c)
+{
+	if (mode == MODE_REPAIR)
+		return NULL;
+	if (!ropts.keep_user_certs)
+		return "db reset without --keep-user-certs";
+	if (c->is_ca || (c->has_trust && !trust_is_empty(&c->trust)))
+		return NULL;
+	if (c->has_key)
+		return keep.keep_key ? NULL : "a personal certificate: its private key goes with the key database";
+	if (!keep.nss_opened && keep.keep_key)
+		return NULL;  /* whether a private key goes with it is unknown: kept */
+	return "not a CA certificate, no trust and no private key (a certificate the application stored)";
+}
+
 static bool
 want_cert(enum mode mode, const struct salvaged_cert *c)
 {
-	if (mode == MODE_REPAIR)
-		return true;
-	/* db reset --keep-user-certs: CA certificates the user gave trust to. */
-	unsigned ca_bits = CERTDB_VALID_CA | CERTDB_TRUSTED_CA | CERTDB_TRUSTED_CLIENT_CA;
-
-	if (!ropts.keep_user_certs || !c->has_trust || trust_is_empty(&c->trust))
-		return false;
-	return c->is_ca || ((c->trust.sslFlags | c->trust.emailFlags | c->trust.objectSigningFlags) & ca_bits);
+	return drop_reason(mode, c) == NULL;
 }
 
 struct built {
@@ -467,6 +497,8 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	if (do_salvage && fmt != STORE_NONE)
 		salvage_all(ctx, &w, src_kind, &s, &l, &nss_opened, &notes);
 	keep_key = fmt != STORE_NONE && key_decision(mode, &w, src_kind, &key_why) == 1;
+	keep.keep_key = keep_key;
+	keep.nss_opened = nss_opened;
 	if (!keep_key && fmt != STORE_NONE && w.present[src_kind == CERTDB_SQL ? F_KEY4 : F_KEY3])
 		lose(&l, "private keys and the key that encrypts saved passwords", 0,
 		     key_why ? key_why : "the key database is damaged");
@@ -518,8 +550,22 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	json_object_object_add(res, mode == MODE_REPAIR ? "salvaged" : "kept", arr);
 	json_object_object_add(res, mode == MODE_REPAIR ? "salvaged_count" : "kept_count",
 			       json_object_new_int64((int64_t)(ctx->dry_run ? selected : b.n)));
-	if (mode == MODE_RESET)
+	if (mode == MODE_RESET) {
+		struct json_object *dropped = json_object_new_array();
+
+		for (size_t i = 0; i < s.n; i++) {
+			const char *why = drop_reason(mode, &s.v[i]);
+			struct json_object *o;
+
+			if (!why)
+				continue;
+			o = cert_json(&s.v[i], NULL);
+			json_object_object_add(o, "reason", json_object_new_string(why));
+			json_object_array_add(dropped, o);
+		}
+		json_object_object_add(res, "dropped", dropped);
 		json_object_object_add(res, "dropped_count", json_object_new_int64((int64_t)(s.n - selected)));
+	}
 	json_object_object_add(res, "lost", l.arr);
 	l.arr = NULL;
 
@@ -539,6 +585,18 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 				s.v[i].nickname ? s.v[i].nickname : "(no nickname)");
 		}
 	}
+	if (mode == MODE_RESET && ropts.keep_user_certs) {
+		for (size_t i = 0; i < s.n; i++) {
+			const char *why = drop_reason(mode, &s.v[i]);
+			_autofree_ char *hex = NULL;
+
+			if (!why)
+				continue;
+			hex = hex_encode(s.v[i].sha256, 32, true);
+			cmd_out(ctx, "%s: %s (%s): %s\n", ctx->dry_run ? "would drop" : "dropped",
+				s.v[i].nickname ? s.v[i].nickname : "(no nickname)", hex, why);
+		}
+	}
 	if (l.text.len)
 		cmd_out(ctx, "%s", l.text.buf);
 	cmd_out(ctx, "key database: %s%s%s%s\n", keep_key ? "kept" : "new",
@@ -547,7 +605,7 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		cmd_out(ctx, "%s %zu certificate%s\n", ctx->dry_run ? "would salvage" : "salvaged",
 			ctx->dry_run ? selected : b.n, (ctx->dry_run ? selected : b.n) == 1 ? "" : "s");
 	else
-		cmd_out(ctx, "%s %zu user CA certificate%s, dropped %zu\n", ctx->dry_run ? "would keep" : "kept",
+		cmd_out(ctx, "%s %zu user certificate%s, dropped %zu\n", ctx->dry_run ? "would keep" : "kept",
 			ctx->dry_run ? selected : b.n, (ctx->dry_run ? selected : b.n) == 1 ? "" : "s",
 			s.n - selected);
 	if (converted)

@@ -31,6 +31,7 @@ struct salvaged_cert {
 	CERTCertTrust trust;     /* letter bits only (no MUST_VERIFY/TRUSTED_UNKNOWN, no u) */
 	bool has_trust;          /* a trust record was found for it */
 	bool is_ca;              /* basic constraints say CA (or a v1 self-signed root) */
+	bool has_key;            /* NSS showed a private key for it ('u') */
 	enum salvage_source source;
 	enum salvage_source trust_source;
 };

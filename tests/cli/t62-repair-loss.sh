@@ -90,4 +90,45 @@ check "db repair with an LFS key4.db keeps the certificate and its trust" [ "$(t
 run -p "$pd" db check
 check "db check is healthy after it" [ "$rc" -eq 0 ]
 
+# ---- B. db reset --keep-user-certs keeps every certificate the user added ----
+mkdir -p "$T/certs"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/certs/root.key" \
+	-out "$T/certs/root.pem" -subj "/O=Corp/CN=Corp Root" -days 400 -addext "basicConstraints=critical,CA:TRUE" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/certs/int.key" -out "$T/certs/int.csr" \
+	-subj "/O=Corp/CN=Corp Intermediate" 2>/dev/null
+printf 'basicConstraints=critical,CA:TRUE\n' >"$T/certs/ca.ext"
+openssl x509 -req -in "$T/certs/int.csr" -CA "$T/certs/root.pem" -CAkey "$T/certs/root.key" -CAcreateserial \
+	-out "$T/certs/int.pem" -days 300 -extfile "$T/certs/ca.ext" 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null -out "$T/certs/srv.pem" \
+	-subj "/CN=www.example.test" -days 30 -addext "basicConstraints=critical,CA:FALSE" 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null -out "$T/certs/peer.pem" \
+	-subj "/CN=peer.example.test" -days 30 -addext "basicConstraints=critical,CA:FALSE" 2>/dev/null
+K=$T/keep
+new_profile "$K"
+certutil -A -d "sql:$K" -n "Corp Root" -t "C,," -a -i "$T/certs/root.pem"
+run -p "$K" cert import "$T/certs/int.pem"
+certutil -A -d "sql:$K" -n "stored server" -t ",," -a -i "$T/certs/srv.pem"
+certutil -A -d "sql:$K" -n "trusted peer" -t "P,," -a -i "$T/certs/peer.pem"
+head -c 64 /dev/urandom >"$T/noise"
+certutil -S -d "sql:$K" -n "my e-mail" -s "CN=me,O=personal" -x -t ",," -k ec -q nistp256 -z "$T/noise" -v 12 >/dev/null 2>&1
+listing9() { certutil -L -d "sql:$1" 2>/dev/null | awk 'NR>4 && NF { t=$NF; sub(/ +[^ ]+ *$/, ""); print $0 "\t" t }' | LC_ALL=C sort; }
+listing9 "$K" >"$T/keep.before"
+check "the store to reset holds 5 certificates" [ "$(wc -l <"$T/keep.before")" -eq 5 ]
+cp -r "$K" "$T/keep2"
+run -p "$K" --json db reset --keep-user-certs
+check "reset --keep-user-certs: exit 0" [ "$rc" -eq 0 ]
+grep -v '^stored server' "$T/keep.before" >"$T/keep.want"
+listing9 "$K" >"$T/keep.after"
+check "reset --keep-user-certs keeps the root, the ',,' intermediate, the P,, peer and the personal certificate" \
+	cmp -s "$T/keep.want" "$T/keep.after"
+check "reset --keep-user-certs: the personal certificate keeps its private key" \
+	sh -c 'certutil -K -d "sql:$1" 2>/dev/null | grep -q "my e-mail"' _ "$K"
+check "reset --keep-user-certs: the stored server certificate is named as dropped, with the reason" json_has \
+	"[(x['nickname'], 'no private key' in x['reason']) for x in r['dropped']] == [('stored server', True)] and r['kept_count'] == 4"
+run -p "$T/keep2" db reset --keep-user-certs --include-keys
+check "reset --keep-user-certs --include-keys: the personal certificate is named as dropped with its key" \
+	sh -c 'printf "%s\n" "$1" | grep -q "^dropped: my e-mail .*private key goes with the key database"' _ "$out"
+check "reset --keep-user-certs --include-keys: the ',,' intermediate is kept" \
+	sh -c 'certutil -L -d "sql:$1" | grep -q "^Corp Intermediate"' _ "$T/keep2"
+
 done_testing
