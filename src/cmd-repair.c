@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "carry.h"
 #include "fileio.h"
+#include "findings.h"
 #include "nssdb.h"
 #include "salvage.h"
 #include "stage.h"
@@ -214,7 +215,10 @@ salvage_all(struct cmd_ctx *ctx, const struct work *w, enum certdb_kind src_kind
 	if (s->units_bad)
 		lose(l, src_kind == CERTDB_SQL ? "rows or pages of cert9.db" : "records or pages of cert8.db",
 		     s->units_bad, "unreadable (damaged, truncated or in a cert8.dir blob file)");
-	if (s->tail_lost)
+	if (s->tail_lost && s->pages_lost)
+		lose(l, "pages of the certificate table", s->pages_lost,
+		     "they lie past the end of the truncated file: their certificates and trust are gone");
+	else if (s->tail_lost)
 		lose(l, "the end of the table", 0, "the file is truncated or its last pages are unreadable");
 	if (s->trust_orphans)
 		lose(l, "trust settings", s->trust_orphans, "their certificate could not be read");
@@ -466,8 +470,8 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	bool nss_opened = false, keep_key, do_salvage, converted;
 	_autofree_ char *key_why = NULL;
 	_autofree_ char *key_src = NULL;
-	int major = profile_app_major(p->path), ret;
-	size_t selected = 0;
+	int major = profile_app_major(p->path), ret, return_lost = 0;
+	size_t selected = 0, nlost = 0;
 	struct json_object *arr;
 	struct carry_report carried = {0};
 
@@ -499,7 +503,9 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	keep_key = fmt != STORE_NONE && key_decision(mode, &w, src_kind, &key_why) == 1;
 	keep.keep_key = keep_key;
 	keep.nss_opened = nss_opened;
-	if (!keep_key && fmt != STORE_NONE && w.present[src_kind == CERTDB_SQL ? F_KEY4 : F_KEY3])
+	/* A zero-length key database held nothing to lose. */
+	if (!keep_key && fmt != STORE_NONE && w.present[src_kind == CERTDB_SQL ? F_KEY4 : F_KEY3] &&
+	    w.len[src_kind == CERTDB_SQL ? F_KEY4 : F_KEY3])
 		lose(&l, "private keys and the key that encrypts saved passwords", 0,
 		     key_why ? key_why : "the key database is damaged");
 	if (fmt == STORE_CERT8 && major >= 0 && major < APP_SQL_DEFAULT_MAJOR)
@@ -566,6 +572,7 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		json_object_object_add(res, "dropped", dropped);
 		json_object_object_add(res, "dropped_count", json_object_new_int64((int64_t)(s.n - selected)));
 	}
+	nlost = json_object_array_length(l.arr);
 	json_object_object_add(res, "lost", l.arr);
 	l.arr = NULL;
 
@@ -615,6 +622,19 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		 mode == MODE_REPAIR ? "new store built, verified with NSS and swapped in" :
 		 "new store created, verified with NSS and swapped in");
 	ret = 0;
+	if (mode == MODE_REPAIR && nlost && !ctx->dry_run) {
+		/* The new store is in place; what it lacks is listed: exit 1, and the way back. */
+		_autofree_ char *restore = NULL;
+
+		if (backup.id) {
+			_autofree_ char *q = shell_quote(p->path);
+
+			restore = xasprintf("; the damaged store is in %s/%s (mozcert -p %s db restore %s puts it back)",
+					    BACKUP_DIRNAME, backup.id, q, backup.id);
+		}
+		return_lost = mc_error_set(err, MC_EDAMAGED, "the repaired store lacks what is listed as lost%s",
+					   restore ? restore : "");
+	}
 out:
 	if (ret < 0 && backup.id && !ctx->dry_run)
 		cmd_warn(ctx, "nothing changed; the backup %s/%s made first is kept", BACKUP_DIRNAME, backup.id);
@@ -629,7 +649,7 @@ out:
 	stage_release(&st);
 	work_release(&w);
 	backup_release(&backup);
-	return ret;
+	return ret < 0 ? ret : return_lost;
 }
 
 static int

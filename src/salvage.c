@@ -453,6 +453,76 @@ sql_columns(sqlite3 *db, int cid[N_COLS], size_t *ncols, char **why)
 	return 0;
 }
 
+/* The nssPublic row of sqlite_master, read off page 1 by sqlpage_scan_schema. */
+struct schema_ctx {
+	char *sql;
+	uint32_t root;
+};
+
+static void
+schema_row(void *ctx, int64_t rowid, uint32_t page, const struct sqlpage_value *v, size_t ncols)
+{
+	struct schema_ctx *sc = ctx;
+
+	(void)rowid;
+	(void)page;
+	if (sc->sql || ncols != 5 || v[0].type != SQLITE_TEXT || v[1].type != SQLITE_TEXT || v[4].type != SQLITE_TEXT ||
+	    v[0].n != 5 || memcmp(v[0].p, "table", 5) != 0 || v[1].n != 9 || memcmp(v[1].p, "nssPublic", 9) != 0)
+		return;
+	sc->sql = xstrndup((const char *)v[4].p, v[4].n);
+	if (v[3].type == SQLITE_INTEGER && v[3].i > 0 && v[3].i <= UINT32_MAX)
+		sc->root = (uint32_t)v[3].i;
+}
+
+/*
+ * The columns of nssPublic from its CREATE TABLE statement read off page 1,
+ * when SQLite refuses the schema (a truncated file: the root pages of its
+ * indexes lie past the end). The statement as SQLite keeps it: ALTER TABLE
+ * ADD COLUMN appends to it. -1 when page 1 has no such statement.
+ */
+static int
+sql_columns_from_page1(const unsigned char *buf, size_t len, int cid[N_COLS], size_t *ncols, uint32_t *root)
+{
+	struct schema_ctx sc = {NULL, 0};
+	const char *p, *end;
+	size_t c = 0;
+
+	*ncols = 0;
+	for (int i = 0; i < N_COLS; i++)
+		cid[i] = -1;
+	sqlpage_scan_schema(buf, len, schema_row, &sc);
+	*root = sc.root;
+	if (!sc.sql)
+		return -1;
+	p = strchr(sc.sql, '(');
+	end = strrchr(sc.sql, ')');
+	if (!p || !end || end < p) {
+		free(sc.sql);
+		return -1;
+	}
+	for (p++; p < end; c++) {
+		const char *q;
+		size_t n;
+
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ','))
+			p++;
+		if (p >= end)
+			break;
+		for (q = p; q < end && *q != ' ' && *q != ',' && *q != '\t' && *q != '\n'; q++)
+			;
+		n = (size_t)(q - p);
+		for (size_t i = 0; i < N_COLS; i++)
+			if (strlen(sql_cols[i]) == n && memcmp(sql_cols[i], p, n) == 0)
+				cid[i] = (int)c;
+		while (q < end && *q != ',')
+			q++;
+		p = q;
+	}
+	free(sc.sql);
+	*ncols = c;
+	return c && cid[C_CLASS] >= 0 ? 0 : -1;
+}
+
 static void
 sql_trust_free(struct sql_trust *t)
 {
@@ -758,6 +828,7 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 	bool probing = false;
 	struct strbuf q;
 	int ret = 0;
+	uint32_t root = 0;
 
 	/* First as it is; then with a rebuilt header when SQLite refuses it. */
 	if (sqlite_open_buf(buf, len, false, &db, &why) < 0 || sql_columns(db, cid, &ncols, &why) < 0) {
@@ -768,7 +839,13 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 		s->damaged = true;
 		if (len == 0 || sqlite_open_buf(buf, len, true, &db, &why2) < 0 || sql_columns(db, cid, &ncols, &why2) < 0) {
 			sqlite3_close(db);
-			return mc_error_set(err, MC_EDAMAGED, "%s", why);
+			db = NULL;
+			if (sql_columns_from_page1(buf, len, cid, &ncols, &root) < 0)
+				return mc_error_set(err, MC_EDAMAGED, "%s", why);
+			/* SQLite cannot read the table at all: its rows come off the leaf pages alone. */
+			ret = mc_error_set(err, MC_EDAMAGED, "%s; rows read off the table's pages", why);
+			strbuf_init(&q);
+			goto pages;
 		}
 	}
 	strbuf_init(&q);
@@ -792,6 +869,14 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 		/* The right edge of the table is damaged: errors at the end are the lost tail. */
 		s->damaged = true;
 		probing = true;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = 'nssPublic'", -1,
+			       &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		sqlite3_int64 r = sqlite3_column_int64(st, 0);
+
+		root = r > 0 && r <= UINT32_MAX ? (uint32_t)r : 0;
 	}
 	sqlite3_finalize(st);
 	st = NULL;
@@ -857,6 +942,7 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 	s->units_bad += probing ? bad_before : bad_total;
 	if (probing && bad_total > bad_before)
 		s->tail_lost = true;
+pages:
 	if (s->damaged) {
 		/*
 		 * Rows SQLite cannot reach (a destroyed interior page, the table's
@@ -878,6 +964,18 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 				s->units_bad = 0;
 		}
 		idset_release(&lc.extra);
+		if (root) {
+			/* The table's own b-tree says whether truncation took rows, whatever it took of the indexes. */
+			struct sqlpage_table tp;
+
+			sqlpage_table_pages(buf, len, root, &tp);
+			if (!tp.missing && !tp.damaged && tp.leaves) {
+				s->tail_lost = false;
+			} else if (tp.missing) {
+				s->tail_lost = true;
+				s->pages_lost = tp.missing;
+			}
+		}
 	}
 	sql_link(s, certs, ncerts, trusts, ntrusts);
 out:

@@ -46,6 +46,7 @@ struct salvage {
 	size_t trust_orphans;    /* trust objects or records whose certificate was not found */
 	bool damaged;            /* a reader met damage (then carving is worth running) */
 	bool tail_lost;          /* the end of the table or file could not be read (truncation) */
+	size_t pages_lost;       /* pages of the cert9.db table past the end of the file (0: unknown or none) */
 };
 
 void salvage_init(struct salvage *s);

@@ -188,21 +188,27 @@ record(const unsigned char *p, size_t n, struct sqlpage_value *v, size_t *ncols)
 	return true;
 }
 
+/*
+ * The cells of the table-leaf page pg (its b-tree header at pg + hdr); end is
+ * where its usable bytes end, earlier on a page the file's end cuts: cells
+ * there whose bytes all lie before the cut are read, the others are bad.
+ */
 static size_t
-leaf(struct file *f, uint32_t pgno, sqlpage_row_fn fn, void *ctx, size_t *bad, struct sqlpage_value *v)
+leaf(struct file *f, uint32_t pgno, const unsigned char *pg, size_t hdr, const unsigned char *end,
+     sqlpage_row_fn fn, void *ctx, size_t *bad, struct sqlpage_value *v)
 {
-	const unsigned char *pg = page_at(f, pgno), *end = pg + f->usable;
-	unsigned ncells = (unsigned)pg[3] << 8 | pg[4];
-	size_t rows = 0;
+	const unsigned char *h = pg + hdr;
+	unsigned ncells = (unsigned)h[3] << 8 | h[4];
+	size_t rows = 0, have = (size_t)(end - pg);
 
-	if (8 + 2 * (size_t)ncells > f->usable)
+	if (hdr + 8 + 2 * (size_t)ncells > have)
 		return 0;
 	for (unsigned i = 0; i < ncells; i++) {
-		size_t off = (size_t)pg[8 + 2 * i] << 8 | pg[9 + 2 * i], k1, k2, ncols = 0;
+		size_t off = (size_t)h[8 + 2 * i] << 8 | h[9 + 2 * i], k1, k2, ncols = 0;
 		uint64_t plen, rowid;
 		unsigned char *pl;
 
-		if (off < 8 || off >= f->usable || !(k1 = varint(pg + off, end, &plen)) ||
+		if (off < hdr + 8 || off >= have || !(k1 = varint(pg + off, end, &plen)) ||
 		    !(k2 = varint(pg + off + k1, end, &rowid)) || plen > MAX_PAYLOAD ||
 		    !(pl = payload(f, pg + off + k1 + k2, end, plen))) {
 			if (bad)
@@ -217,6 +223,92 @@ leaf(struct file *f, uint32_t pgno, sqlpage_row_fn fn, void *ctx, size_t *bad, s
 		}
 		free(pl);
 	}
+	return rows;
+}
+
+static void
+walk_table(const struct file *f, uint32_t pgno, unsigned depth, bool *seen, struct sqlpage_table *t)
+{
+	const unsigned char *pg;
+	size_t hdr = pgno == 1 ? 100 : 0;
+	unsigned ncells;
+
+	if (pgno < 1 || pgno > f->npages) {
+		t->missing++;  /* past the end of the file: its rows are gone */
+		return;
+	}
+	if (seen[pgno] || depth > 20) {
+		t->damaged++;
+		return;
+	}
+	seen[pgno] = true;
+	pg = page_at(f, pgno) + hdr;
+	if (pg[0] == 0x0d) {
+		t->leaves++;
+		return;
+	}
+	ncells = (unsigned)pg[3] << 8 | pg[4];
+	if (pg[0] != 0x05 || hdr + 12 + 2 * (size_t)ncells > f->usable) {
+		t->damaged++;
+		return;
+	}
+	for (unsigned i = 0; i <= ncells; i++) {
+		size_t off = i < ncells ? ((size_t)pg[12 + 2 * i] << 8 | pg[13 + 2 * i]) : 0;
+
+		if (i < ncells && (off < hdr + 12 || off + 4 > f->usable)) {
+			t->damaged++;
+			continue;
+		}
+		walk_table(f, i < ncells ? get32(page_at(f, pgno) + off) : get32(pg + 8), depth + 1, seen, t);
+	}
+}
+
+void
+sqlpage_table_pages(const unsigned char *buf, size_t len, uint32_t root, struct sqlpage_table *t)
+{
+	struct file f = {buf, len, 4096, 4096, 0, 0};
+	bool *seen;
+
+	memset(t, 0, sizeof(*t));
+	if (len < 512 || memcmp(buf, "SQLite format 3", 16) != 0 || root == 0) {
+		t->damaged = 1;
+		return;
+	}
+	f.ps = (size_t)buf[16] << 8 | buf[17];
+	if (f.ps == 1)
+		f.ps = 65536;
+	if (f.ps < 512 || (f.ps & (f.ps - 1)) != 0 || buf[20] >= f.ps - 480) {
+		t->damaged = 1;
+		return;
+	}
+	f.usable = f.ps - buf[20];
+	f.npages = (uint32_t)(len / f.ps);
+	seen = xzalloc(((size_t)f.npages + 1) * sizeof(bool));
+	walk_table(&f, root, 0, seen, t);
+	free(seen);
+}
+
+size_t
+sqlpage_scan_schema(const unsigned char *buf, size_t len, sqlpage_row_fn fn, void *ctx)
+{
+	struct file f = {buf, len, 4096, 4096, 0, 2 * len + MAX_PAYLOAD};
+	struct sqlpage_value *v;
+	size_t rows;
+
+	if (len < 512 || memcmp(buf, "SQLite format 3", 16) != 0)
+		return 0;
+	f.ps = (size_t)buf[16] << 8 | buf[17];
+	if (f.ps == 1)
+		f.ps = 65536;
+	if (f.ps < 512 || (f.ps & (f.ps - 1)) != 0 || buf[20] >= f.ps - 480)
+		return 0;
+	f.usable = f.ps - buf[20];
+	f.npages = (uint32_t)(len / f.ps);
+	if (buf[100] != 0x0d)
+		return 0;
+	v = xmalloc(MAX_COLS * sizeof(*v));
+	rows = leaf(&f, 1, buf, 100, buf + (len < f.usable ? len : f.usable), fn, ctx, NULL, v);
+	free(v);
 	return rows;
 }
 
@@ -252,7 +344,10 @@ sqlpage_scan_leaves(const unsigned char *buf, size_t len, sqlpage_row_fn fn, voi
 	v = xmalloc(MAX_COLS * sizeof(*v));
 	for (uint32_t pg = 2; pg <= f.npages; pg++)
 		if (!freed[pg] && page_at(&f, pg)[0] == 0x0d)
-			rows += leaf(&f, pg, fn, ctx, bad, v);
+			rows += leaf(&f, pg, page_at(&f, pg), 0, page_at(&f, pg) + f.usable, fn, ctx, bad, v);
+	/* A last page the end of the file cuts: the cells before the cut. */
+	if (len % f.ps >= 8 + 2 && buf[(size_t)f.npages * f.ps] == 0x0d)
+		rows += leaf(&f, f.npages + 1, buf + (size_t)f.npages * f.ps, 0, buf + len, fn, ctx, bad, v);
 	free(v);
 	free(freed);
 	return rows;
