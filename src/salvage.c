@@ -539,8 +539,12 @@ sql_row(struct blob b[N_COLS], struct salvage *s, struct sql_cert **certs, size_
 	bool ok;
 
 	cls = blob_ulong(&b[C_CLASS], &ok);
-	if (!ok)
+	if (!ok) {
+		/* Every object NSS writes has a class: this row is damaged, and may have been a certificate. */
+		s->units_bad++;
+		s->damaged = true;
 		goto out;
+	}
 	if (cls == CKO_CERTIFICATE && b[C_VALUE].n) {
 		int r = salvage_add(s, b[C_VALUE].p, b[C_VALUE].n, b[C_LABEL].n ? (char *)b[C_LABEL].p : NULL,
 				    NULL, SALVAGE_SQL);
@@ -1036,6 +1040,9 @@ struct dbm {
 	uint32_t spares[32];
 	size_t npages;        /* pages the file could hold, partial last page included */
 	unsigned char *seen;  /* pages visited */
+	uint32_t nkeys;       /* records the header counts */
+	size_t pairs;         /* records the walk met */
+	bool big;             /* a big-pair page was met: pairs undercounts */
 };
 
 static uint32_t
@@ -1069,6 +1076,7 @@ dbm_header(struct dbm *d, const unsigned char *buf, size_t len, char **why)
 	lorder = be32(buf + 8);
 	d->bsize = be32(buf + 12);
 	d->max_bucket = be32(buf + 40);
+	d->nkeys = be32(buf + 56);
 	d->hdrpages = be32(buf + 60);
 	for (int i = 0; i < 32; i++)
 		d->spares[i] = be32(buf + 68 + 4 * i);
@@ -1136,9 +1144,13 @@ dbm_cert_record(const unsigned char *v, size_t vlen, struct salvage *s)
 	size_t der_len, nick_len;
 	_autofree_ char *nick = NULL;
 
-	if (vlen < 13 || (v[0] != 8 && v[0] != 7) || v[1] != 1)
-		return;
 	s->units_read++;
+	if (vlen < 13 || (v[0] != 8 && v[0] != 7) || v[1] != 1) {
+		/* A type-1 key whose value is no certificate record: overwritten. */
+		s->units_bad++;
+		s->damaged = true;
+		return;
+	}
 	t.sslFlags = be16(v + 3);
 	t.emailFlags = be16(v + 5);
 	t.objectSigningFlags = be16(v + 7);
@@ -1185,16 +1197,24 @@ dbm_page(struct dbm *d, uint64_t pageno, struct salvage *s, uint64_t *next)
 			*next = oaddr_to_page(d, koff);
 			return *next != UINT64_MAX;
 		}
-		if (doff < DBM_REAL_KEY)
+		if (doff < DBM_REAL_KEY) {
+			d->big = true;
 			return true;  /* a big pair: cert8.db keeps large records in blob files instead */
+		}
 		if (!(doff < koff && koff <= prev && doff >= (n + 1) * 2))
 			return false;
+		d->pairs++;
 		if (page[koff] == 1 && s)
 			dbm_cert_record(page + doff, koff - doff, s);
 		else if (page[koff] == 8 && s) {
 			/* A blob record: the certificate is in a cert8.dir/ file we do not read. */
 			s->units_read++;
 			s->units_bad++;
+		} else if (page[koff] > 8 && s) {
+			/* No record type NSS writes: an overwritten key, perhaps a certificate's. */
+			s->units_read++;
+			s->units_bad++;
+			s->damaged = true;
 		}
 		prev = doff;
 	}
@@ -1274,6 +1294,14 @@ salvage_dbm(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 	bad = dbm_walk(&d, s);
 	if (bad) {
 		s->units_bad += bad;
+		s->damaged = true;
+	}
+	/*
+	 * dbm reads a zeroed or cut page as an empty bucket: the header's count
+	 * of records says when the walk met fewer than the file held.
+	 */
+	if (!d.big && d.pairs < d.nkeys) {
+		s->records_missing += d.nkeys - d.pairs;
 		s->damaged = true;
 	}
 	return 0;

@@ -47,6 +47,7 @@ struct salvage {
 	bool damaged;            /* a reader met damage (then carving is worth running) */
 	bool tail_lost;          /* the end of the table or file could not be read (truncation) */
 	size_t pages_lost;       /* pages of the cert9.db table past the end of the file (0: unknown or none) */
+	size_t records_missing;  /* cert8.db records its header counts that no bucket holds (zeroed pages) */
 };
 
 void salvage_init(struct salvage *s);
