@@ -326,6 +326,7 @@ salvage_all(struct cmd_ctx *ctx, const struct work *w, enum certdb_kind src_kind
 			strbuf_addf(notes, "%zu certificate%s carved out of the raw bytes of %s\n", got,
 				    got == 1 ? "" : "s", set_files[fi]);
 	}
+	salvage_link_orphans(s);
 	if (*nss_opened && s->n > before)
 		strbuf_addf(notes, "%zu certificate%s found that NSS did not list\n", s->n - before,
 			    s->n - before == 1 ? "" : "s");
@@ -348,8 +349,18 @@ salvage_all(struct cmd_ctx *ctx, const struct work *w, enum certdb_kind src_kind
 		lose(l, "records of cert8.db", s->records_missing,
 		     "the header counts them but no bucket holds them (zeroed or overwritten pages); "
 		     "certificates among them that survive elsewhere in the file were carved");
-	if (s->trust_orphans)
-		lose(l, "trust settings", s->trust_orphans, "their certificate could not be read");
+	for (size_t k = 0; k < s->norphans; k++) {
+		char t[TRUST_STR_MAX];
+		_autofree_ char *hex = hex_encode(s->orphans[k].hash, s->orphans[k].hash_len, true);
+		_autofree_ char *what = NULL;
+
+		trust_format(&s->orphans[k].trust, t);
+		what = xasprintf("trust '%s' of the certificate with %s %s", t, s->orphans[k].hash_len == 32 ? "SHA-256" : "SHA-1",
+				 hex);
+		lose(l, what, 0, "the certificate could not be read");
+	}
+	if (s->trust_orphans > s->norphans)
+		lose(l, "trust settings", s->trust_orphans - s->norphans, "their certificate could not be read");
 	if (s->rejected)
 		lose(l, "certificate records", s->rejected, "the bytes are not a valid certificate");
 	(void)ctx;

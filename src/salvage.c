@@ -55,7 +55,53 @@ salvage_release(struct salvage *s)
 		free(s->v[i].nickname);
 	}
 	free(s->v);
+	free(s->orphans);
 	memset(s, 0, sizeof(*s));
+}
+
+void
+salvage_link_orphans(struct salvage *s)
+{
+	size_t kept = 0;
+
+	/* The old form first, then the 3.2 form, which wins (sql_link's order). */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t k = 0; k < s->norphans; k++) {
+			struct salvage_orphan *o = &s->orphans[k];
+			ssize_t hit = -1;
+
+			if (o->v32 != (pass == 1))
+				continue;
+			for (size_t i = 0; i < s->n && hit < 0; i++) {
+				unsigned char sha1[20];
+
+				if (o->hash_len == 32) {
+					if (memcmp(s->v[i].sha256, o->hash, 32) == 0)
+						hit = (ssize_t)i;
+				} else {
+					HASH_HashBuf(HASH_AlgSHA1, sha1, s->v[i].der, (PRUint32)s->v[i].der_len);
+					if (memcmp(sha1, o->hash, 20) == 0)
+						hit = (ssize_t)i;
+				}
+			}
+			if (hit < 0) {
+				o->hash_len |= 0x100;  /* still an orphan: kept below */
+				continue;
+			}
+			/* A carved certificate's trust is the row's, as NSS read it before the damage. */
+			s->v[hit].trust = o->trust;
+			s->v[hit].has_trust = true;
+			s->v[hit].trust_source = SALVAGE_SQL;
+		}
+	}
+	for (size_t k = 0; k < s->norphans; k++) {
+		if (!(s->orphans[k].hash_len & 0x100))
+			continue;
+		s->orphans[k].hash_len &= 0xff;
+		s->orphans[kept++] = s->orphans[k];
+	}
+	s->norphans = kept;
+	s->trust_orphans += kept;
 }
 
 /* Length of the DER element at der (tag + length + content), or 0 when malformed or longer than len. */
@@ -630,7 +676,20 @@ sql_link(struct salvage *s, struct sql_cert *certs, size_t ncerts, struct sql_tr
 						hit = (ssize_t)i;
 			}
 			if (hit < 0) {
-				s->trust_orphans++;
+				struct salvage_orphan *o;
+
+				if (!t->v32 && !t->has_sha1) {
+					s->trust_orphans++;
+					continue;
+				}
+				s->orphans = xreallocarray(s->orphans, s->norphans + 1, sizeof(*s->orphans));
+				o = &s->orphans[s->norphans++];
+				memset(o, 0, sizeof(*o));
+				o->trust = t->t;
+				mask_trust(&o->trust);
+				o->v32 = t->v32;
+				o->hash_len = t->v32 ? 32 : 20;
+				memcpy(o->hash, t->v32 ? t->sha256 : t->sha1, o->hash_len);
 				continue;
 			}
 			{
@@ -968,6 +1027,9 @@ pages:
 				s->units_bad = 0;
 		}
 		idset_release(&lc.extra);
+		/* A cell of a leaf page that does not parse is a damaged row, whatever SQLite made of it. */
+		if (s->units_bad < bad)
+			s->units_bad = bad;
 		if (root) {
 			/* The table's own b-tree says whether truncation took rows, whatever it took of the indexes. */
 			struct sqlpage_table tp;

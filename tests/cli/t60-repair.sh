@@ -287,7 +287,8 @@ check "carry: a second repair keeps them too" [ "$(classes "$T/carry")" = "$carr
 # damaged: the last page zeroed; what SQLite can still read is carried
 size=$(stat -c %s "$T/carry/cert9.db")
 dd if=/dev/zero of="$T/carry/cert9.db" bs=1 seek=$((size - 1024)) count=1024 conv=notrunc 2>/dev/null
-expect_rc "repair of the damaged store" 0 --json -p "$T/carry" db repair
+# the zeroed bytes held the cells of the first rows of that page: a loss, named (exit 1)
+repair_rc "repair of the damaged store" -p "$T/carry" db repair
 check "carry (damaged): the store opens and public keys are carried ($(classes "$T/carry"))" \
 	sh -c 'printf "%s" "$1" | grep -q "00000002=[1-9]"' _ "$(classes "$T/carry")"
 
