@@ -569,6 +569,85 @@ sql_columns_from_page1(const unsigned char *buf, size_t len, int cid[N_COLS], si
 	return c && cid[C_CLASS] >= 0 ? 0 : -1;
 }
 
+/*
+ * The column lists of nssPublic as NSS versions create it (sdb.c's
+ * known_attributes at the time), read from stores the NSS named made: when
+ * page 1 is destroyed, the width of the rows on the leaf pages says which one
+ * wrote them.
+ */
+static const char *const known_layouts[] = {
+	/* NSS 3.87 (system certutil): 120 columns */
+	"id a0 a1 a2 a3 a10 a11 a12 a80 a81 a82 a83 a84 a85 a86 a87 a88 "
+	"a89 a8a a8b a90 a100 a101 a102 a103 a104 a105 a106 a107 a108 a109 a10a a10b a10c a110 a111 a120 "
+	"a121 a122 a123 a124 a125 a126 a127 a128 a129 a130 a131 a132 a133 a134 a160 a161 a162 a163 a164 "
+	"a165 a166 a170 a180 a181 a200 a201 a202 a210 a300 a301 a302 a400 a401 a402 a403 a404 a405 a406 "
+	"a480 a481 a482 a500 a501 a502 a503 a40000211 a40000212 a80000001 ace534351 ace534352 ace534353 "
+	"ace534354 ace534355 ace534356 ace534357 ace534358 ace534364 ace534365 ace534366 ace534367 "
+	"ace534368 ace534369 ace534373 ace534374 ace536351 ace536352 ace536353 ace536354 ace536355 "
+	"ace536356 ace536357 ace536358 ace536359 ace53635a ace53635b ace53635c ace53635d ace53635e "
+	"ace53635f ace536360 ace5363b4 ace5363b5 ad5a0db00",
+	/* Firefox ESR's NSS (PKCS #11 3.2): 193 columns */
+	"id a0 a1 a2 a3 a4 a10 a11 a12 a80 a81 a82 a83 a84 a85 a86 a87 a88 "
+	"a89 a8a a8b a8c a90 a100 a101 a102 a103 a104 a105 a106 a107 a108 a109 a10a a10b a10c a110 a111 "
+	"a120 a121 a122 a123 a124 a125 a126 a127 a128 a129 a130 a131 a132 a133 a134 a160 a161 a162 a163 "
+	"a164 a165 a166 a170 a171 a172 a180 a181 a200 a201 a202 a210 a40000211 a40000212 a40000213 a220 "
+	"a221 a222 a223 a224 a225 a226 a227 a22e a22f a22a a22b a22c a22d a250 a251 a252 a300 a301 a302 "
+	"a400 a401 a402 a403 a404 a405 a406 a480 a481 a482 a500 a501 a502 a503 a601 a602 a603 a604 a605 "
+	"a606 a607 a608 a609 a60a a60b a60c a60d a60e a60f a610 a611 a612 a617 a618 a619 a61a a61b a61c "
+	"a61d a61e a61f a620 a621 a622 a623 a624 a625 a626 a627 a629 a628 a62a a62b a62c a62d a62e a62f "
+	"a630 a631 a632 a633 a634 a635 a636 a637 a80000001 ace534351 ace534352 ace534353 ace534354 "
+	"ace534355 ace534356 ace534357 ace534358 ace534364 ace534365 ace534366 ace534367 ace534368 "
+	"ace534369 ace534373 ace534374 ace536351 ace536352 ace536353 ace536354 ace536355 ace536356 "
+	"ace536357 ace536358 ace536359 ace53635a ace53635b ace53635c ace53635d ace53635e ace53635f "
+	"ace536360 ace5363b4 ace5363b5 ad5a0db00",
+};
+
+static void
+widest_row(void *ctx, int64_t rowid, uint32_t page, const struct sqlpage_value *v, size_t ncols)
+{
+	size_t *widest = ctx;
+
+	(void)rowid;
+	(void)page;
+	(void)v;
+	if (ncols > *widest)
+		*widest = ncols;
+}
+
+/* The columns of nssPublic from the width of the rows alone: -1 when no known layout has that width. */
+static int
+sql_columns_from_shape(const unsigned char *buf, size_t len, int cid[N_COLS], size_t *ncols)
+{
+	size_t widest = 0;
+
+	*ncols = 0;
+	sqlpage_scan_leaves(buf, len, widest_row, &widest, NULL, NULL);
+	for (size_t k = 0; k < ARRAY_SIZE(known_layouts); k++) {
+		const char *p = known_layouts[k];
+		size_t c = 0;
+
+		for (int i = 0; i < N_COLS; i++)
+			cid[i] = -1;
+		while (*p) {
+			size_t n = strcspn(p, " ");
+
+			for (size_t i = 0; i < N_COLS; i++)
+				if (strlen(sql_cols[i]) == n && memcmp(sql_cols[i], p, n) == 0)
+					cid[i] = (int)c;
+			c++;
+			p += n;
+			p += strspn(p, " ");
+		}
+		if (c == widest && cid[C_CLASS] >= 0) {
+			*ncols = c;
+			return 0;
+		}
+	}
+	for (int i = 0; i < N_COLS; i++)
+		cid[i] = -1;
+	return -1;
+}
+
 static void
 sql_trust_free(struct sql_trust *t)
 {
@@ -903,7 +982,8 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 		if (len == 0 || sqlite_open_buf(buf, len, true, &db, &why2) < 0 || sql_columns(db, cid, &ncols, &why2) < 0) {
 			sqlite3_close(db);
 			db = NULL;
-			if (sql_columns_from_page1(buf, len, cid, &ncols, &root) < 0)
+			if (sql_columns_from_page1(buf, len, cid, &ncols, &root) < 0 &&
+			    sql_columns_from_shape(buf, len, cid, &ncols) < 0)
 				return mc_error_set(err, MC_EDAMAGED, "%s", why);
 			/* SQLite cannot read the table at all: its rows come off the leaf pages alone. */
 			ret = mc_error_set(err, MC_EDAMAGED, "%s; rows read off the table's pages", why);

@@ -312,6 +312,37 @@ sqlpage_scan_schema(const unsigned char *buf, size_t len, sqlpage_row_fn fn, voi
 	return rows;
 }
 
+/*
+ * The page size of a file whose header is destroyed: the size at which the
+ * most pages (page 1 aside) begin with a b-tree page type, the smallest of
+ * equals (every multiple of the true size scores as well); 4096 when none do.
+ */
+static size_t
+guess_page_size(const unsigned char *buf, size_t len)
+{
+	size_t best = 4096;
+	double best_score = 0;
+
+	for (size_t cand = 512; cand <= 65536; cand <<= 1) {
+		size_t pages = len / cand, hits = 0;
+		double score;
+
+		if (pages < 2)
+			break;
+		for (size_t i = 1; i < pages; i++) {
+			unsigned char t = buf[i * cand];
+
+			hits += t == 0x02 || t == 0x05 || t == 0x0a || t == 0x0d;
+		}
+		score = (double)hits / (double)(pages - 1);
+		if (hits && score > best_score) {
+			best = cand;
+			best_score = score;
+		}
+	}
+	return best;
+}
+
 size_t
 sqlpage_scan_leaves(const unsigned char *buf, size_t len, sqlpage_row_fn fn, void *ctx, size_t *bad,
 		    bool *truncated)
@@ -331,7 +362,11 @@ sqlpage_scan_leaves(const unsigned char *buf, size_t len, sqlpage_row_fn fn, voi
 		if (ps >= 512 && (ps & (ps - 1)) == 0 && buf[20] < ps - 480) {
 			f.ps = ps;
 			f.usable = ps - buf[20];
+		} else {
+			f.ps = f.usable = guess_page_size(buf, len);
 		}
+	} else {
+		f.ps = f.usable = guess_page_size(buf, len);
 	}
 	f.npages = (uint32_t)(len / f.ps);
 	if (f.npages < 2)
