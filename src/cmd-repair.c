@@ -327,6 +327,7 @@ salvage_all(struct cmd_ctx *ctx, const struct work *w, enum certdb_kind src_kind
 				    got == 1 ? "" : "s", set_files[fi]);
 	}
 	salvage_link_orphans(s);
+	salvage_sort(s);
 	if (*nss_opened && s->n > before)
 		strbuf_addf(notes, "%zu certificate%s found that NSS did not list\n", s->n - before,
 			    s->n - before == 1 ? "" : "s");

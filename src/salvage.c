@@ -59,6 +59,19 @@ salvage_release(struct salvage *s)
 	memset(s, 0, sizeof(*s));
 }
 
+static int
+by_sha256(const void *a, const void *b)
+{
+	return memcmp(((const struct salvaged_cert *)a)->sha256, ((const struct salvaged_cert *)b)->sha256, 32);
+}
+
+void
+salvage_sort(struct salvage *s)
+{
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), by_sha256);
+}
+
 void
 salvage_link_orphans(struct salvage *s)
 {
@@ -197,9 +210,24 @@ add_cert(struct salvage *s, const unsigned char *der, size_t len, const char *ni
 			mask_trust(&c->trust);
 			c->has_trust = true;
 			c->trust_source = src;
+		} else if (trust && c->trust_source == src) {
+			/*
+			 * One source showing the certificate twice (NSS lists a certificate
+			 * stored under two object ids in an order of its own): the same
+			 * answer whatever the order, the one with trust set.
+			 */
+			CERTCertTrust t = *trust;
+
+			mask_trust(&t);
+			if (memcmp(&t, &c->trust, sizeof(t)) > 0)
+				c->trust = t;
 		}
-		if (!c->nickname)
+		if (!c->nickname) {
 			c->nickname = clean_nickname(nickname);
+		} else if (nickname && *nickname && c->source == src && strcmp(nickname, c->nickname) < 0) {
+			free(c->nickname);
+			c->nickname = xstrdup(nickname);
+		}
 		return 0;
 	}
 	if (!nss_decodes(der, len, &is_ca)) {

@@ -112,6 +112,12 @@ int salvage_dbm(const unsigned char *buf, size_t len, struct salvage *s, struct 
 void salvage_link_orphans(struct salvage *s);
 
 /*
+ * Order the certificates by SHA-256: the new store is built in an order
+ * that depends on the bytes alone, not on the order NSS listed them in.
+ */
+void salvage_sort(struct salvage *s);
+
+/*
  * (c) Carve every DER certificate (30 82 LL LL, 30 81 LL) out of raw bytes;
  * one preceded by a cert8 record header gets that record's trust flags and
  * nickname. Returns the number of certificates added (new ones only).

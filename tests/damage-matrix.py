@@ -127,10 +127,11 @@ def damage_cases(shape, data, kind, n, rng):
     npages = max(1, len(data) // ps)
     if kind == "trunc":
         for _ in range(n):
+            # stores fill from the end: most cuts fall in the second half, where the rows are
             if rng.random() < 0.3:
                 cut = ps * rng.randrange(1, npages)
             else:
-                cut = rng.randrange(ps // 2, len(data))
+                cut = rng.randrange(len(data) // 2, len(data))
             yield "cut at %d" % cut, data[:cut], None
     elif kind == "zero-page":
         pages = list(range(npages))
@@ -156,7 +157,7 @@ def damage_cases(shape, data, kind, n, rng):
 
 def trust_intact(shape, orig, damaged, der):
     """The bytes of the trust row that names der are still there (an approximation: the row
-    holds the certificate's hash; its neighbourhood is compared)."""
+    holds the certificate's hash; 400 bytes each side of it, more than a row of these stores, are compared)."""
     if shape == "dbm":
         o = orig.find(der)
         lo = max(0, o - 16)
@@ -164,7 +165,7 @@ def trust_intact(shape, orig, damaged, der):
     for h in (hashlib.sha256(der).digest(), hashlib.sha1(der).digest()):
         o = orig.find(h)
         while o >= 0:
-            lo, hi = max(0, o - 160), min(len(orig), o + 160)
+            lo, hi = max(0, o - 400), min(len(orig), o + 400)
             if damaged[lo:hi] != orig[lo:hi]:
                 return False
             o = orig.find(h, o + 1)

@@ -131,4 +131,31 @@ check "reset --keep-user-certs --include-keys: the personal certificate is named
 check "reset --keep-user-certs --include-keys: the ',,' intermediate is kept" \
 	sh -c 'certutil -L -d "sql:$1" | grep -q "^Corp Intermediate"' _ "$T/keep2"
 
+# ---- C. no silent loss: a store the browser's NSS wrote (32 KiB pages, CKO_TRUST), truncated ----
+if have_firefox_nss; then
+	FF=$T/ff2
+	mkdir -p "$FF"
+	LD_LIBRARY_PATH=/usr/lib/firefox-esr certutil -N -d "sql:$FF" --empty-password
+	LD_LIBRARY_PATH=/usr/lib/firefox-esr certutil -A -d "sql:$FF" -n "Corp Root" -t "C,," -a -i "$T/certs/root.pem"
+	LD_LIBRARY_PATH=/usr/lib/firefox-esr certutil -A -d "sql:$FF" -n "Corp Intermediate" -t ",," -a -i "$T/certs/int.pem"
+	truncate -s 100000 "$FF/cert9.db"
+	run -p "$FF" --json db repair
+	check "browser-written cert9.db cut at 100,000 bytes: exit 0, nothing lost (only index pages were cut)" \
+		json_has "r['lost'] == [] and r['salvaged_count'] == 2"
+	check "... the root keeps C,, and its nickname, as the browser's NSS reads it" [ "$(trust_of "$FF" "Corp Root" 1)" = "C,," ]
+	check "... the intermediate keeps its nickname and ,," [ "$(trust_of "$FF" "Corp Intermediate" 1)" = ",," ]
+else
+	skip "the browser's NSS is not installed (/usr/lib/firefox-esr)"
+	skip "the browser's NSS is not installed"
+	skip "the browser's NSS is not installed"
+fi
+
+# ---- C, D. a bounded sample of the damage matrix: every intact certificate and trust setting back,
+# no silent loss, no failed repair, and a second repair of the same bytes gives the same store ----
+python3 "$SRCDIR/tests/damage-matrix.py" --mozcert "$MOZCERT" --certs 24 --cases-per-kind 3 --seed 14 --twice \
+	--workdir "$T/matrix" --show-failures >"$T/matrix.out" 2>&1
+mrc=$?
+sed 's/^/# /' "$T/matrix.out"
+check "damage matrix sample: 100 % intact recovered, 0 silent losses, 0 failed, repeats identical" [ "$mrc" -eq 0 ]
+
 done_testing
