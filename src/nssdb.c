@@ -348,8 +348,19 @@ certdb_close(struct certdb *db, struct mc_error *err)
 	if (db->slot)
 		PK11_FreeSlot(db->slot);
 	if (nss_active) {
-		if (NSS_Shutdown() != SECSuccess)
-			ret = mc_error_nss(err, "cannot close the certificate store of '%s'", db->shown);
+		if (NSS_Shutdown() != SECSuccess) {
+			/*
+			 * NSS read the store but cannot let go of it: objects its reader made of damaged
+			 * records stay in use (issue 14: a cert8.db with overwritten pages). Say so, not BUSY.
+			 */
+			if (PORT_GetError() == SEC_ERROR_BUSY)
+				ret = mc_error_set(err, MC_EDAMAGED,
+						   "'%s/%s' is damaged: NSS read it but cannot release it (objects made of "
+						   "damaged records stay in use); db repair rebuilds it without NSS's reader",
+						   db->shown, cert_file(db->kind));
+			else
+				ret = mc_error_nss(err, "cannot close the certificate store of '%s'", db->shown);
+		}
 		nss_active = false;
 	}
 	pw_forget();

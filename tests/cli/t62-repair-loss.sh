@@ -131,6 +131,54 @@ check "reset --keep-user-certs --include-keys: the personal certificate is named
 check "reset --keep-user-certs --include-keys: the ',,' intermediate is kept" \
 	sh -c 'certutil -L -d "sql:$1" | grep -q "^Corp Intermediate"' _ "$T/keep2"
 
+# ---- a cert8.db NSS opens but cannot close (overwritten pages): named, and db repair works ----
+B8=$T/busy8
+mkdir -p "$B8.src"
+certutil -N -d "dbm:$B8.src" --empty-password
+i=0
+for t in "C,," "CT,C,C" ",C," ",,"; do
+	for k in 1 2 3 4 5 6 7 8 9 10; do
+		i=$((i + 1))
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null -out "$T/b8-$i.pem" \
+			-subj "/O=mozcert busy/CN=CA $i" -days 400 -addext "basicConstraints=critical,CA:TRUE" 2>/dev/null
+		certutil -A -d "dbm:$B8.src" -n "CA $i" -t "$t" -a -i "$T/b8-$i.pem"
+	done
+done
+found=
+for seed in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	rm -rf "$B8"; cp -r "$B8.src" "$B8"
+	python3 - "$B8/cert8.db" "$seed" <<'PY'
+import random, sys
+p, seed = sys.argv[1], int(sys.argv[2])
+b = bytearray(open(p, "rb").read())
+r = random.Random(seed)
+for _ in range(3):
+    o = r.randrange(16384, len(b) - 500)
+    b[o:o + 500] = bytes(r.randrange(256) for _ in range(500))
+open(p, "wb").write(b)
+PY
+	if ! certutil -L -d "dbm:$B8" >/dev/null 2>&1 && certutil -L -d "dbm:$B8" 2>&1 | grep -q SEC_ERROR_BUSY; then
+		found=$seed; break
+	fi
+	run -p "$B8" cert list
+	if printf '%s\n' "$errout" | grep -q "cannot release it"; then found=$seed; break; fi
+done
+if [ -n "$found" ]; then
+	run -p "$B8" cert list
+	check "cert8.db NSS cannot close (seed $found): cert list names the damage, never SEC_ERROR_BUSY" \
+		sh -c '[ "$1" -ne 0 ] && printf "%s\n" "$2" | grep -q "is damaged" && ! printf "%s\n" "$2" | grep -q BUSY' _ "$rc" "$errout"
+	run -p "$B8" db check
+	check "... db check names it and proposes db repair" sh -c 'printf "%s\n" "$1" | grep -q "fix: .*db repair" && ! printf "%s\n" "$1" | grep -q BUSY' _ "$out"
+	run -p "$B8" db repair
+	check "... db repair builds the new store (exit 0, or 1 naming what was lost)" \
+		sh -c '{ [ "$1" -eq 0 ] && ! printf "%s\n" "$2" | grep -q "^lost: "; } || { [ "$1" -eq 1 ] && printf "%s\n" "$2" | grep -q "^lost: "; }' _ "$rc" "$out"
+	check "... and no error of NSS's state (SEC_ERROR_UNKNOWN_PKCS11_ERROR)" sh -c '! printf "%s\n" "$1" | grep -q PKCS11' _ "$errout"
+	run -p "$B8" db check
+	check "... db check is healthy afterwards: the fix led somewhere" [ "$rc" -eq 0 ]
+else
+	for k in 1 2 3 4 5; do skip "no overwrite of this store left NSS unable to close it"; done
+fi
+
 # ---- C. no silent loss: a store the browser's NSS wrote (32 KiB pages, CKO_TRUST), truncated ----
 if have_firefox_nss; then
 	FF=$T/ff2
