@@ -317,6 +317,22 @@ shutdown:
 		finding(f, SEV_ERROR, "nss-shutdown", NULL, NULL, "cannot shut NSS down after decoding");
 }
 
+/*
+ * The fix for a damaged legacy store the application does not read (cert9.db
+ * beside it is in use): db repair rebuilds cert9.db and leaves cert8.db as it
+ * is, so the finding would come back; out of the way it goes.
+ */
+static char *
+legacy_aside(const struct profile *p, const char *name)
+{
+	_autofree_ char *path = path_join(p->path, name);
+	_autofree_ char *aside = xasprintf("%s.unread", path);
+	_autofree_ char *q = shell_quote(path);
+	_autofree_ char *qa = shell_quote(aside);
+
+	return xasprintf("mv -- %s %s", q, qa);
+}
+
 /* NSS's own read-only view (of a private copy). *certs may be NULL on failure. */
 static bool
 nss_view(struct findings *f, enum certdb_kind kind, enum severity sev, struct cert_info **certs, size_t *n)
@@ -338,7 +354,9 @@ nss_view(struct findings *f, enum certdb_kind kind, enum severity sev, struct ce
 		cert_info_array_free(*certs, *n);
 		*certs = NULL;
 		*n = 0;
-		finding(f, sev, kind == CERTDB_SQL ? "nss-open-sql" : "nss-open-dbm", file, repair,
+		_autofree_ char *aside = kind == CERTDB_DBM && sev == SEV_WARNING ? legacy_aside(f->p, file) : NULL;
+
+		finding(f, sev, kind == CERTDB_SQL ? "nss-open-sql" : "nss-open-dbm", file, aside ? aside : repair,
 			"NSS cannot read the store: %s", e.msg);
 		return false;
 	}
@@ -381,9 +399,14 @@ check_dbm_files(struct findings *f, enum severity sev)
 			continue;
 		}
 		ret = sqlstore_dbm_header_check(path, NULL, &e);
-		if (ret == MC_EDAMAGED)
+		if (ret == MC_EDAMAGED) {
+			/* beside the cert9.db in use, a damaged cert8.db goes out of the way (legacy_aside) */
+			_autofree_ char *aside = sev == SEV_WARNING && streq(names[i], "cert8.db") ? legacy_aside(f->p, names[i])
+											     : NULL;
+
 			finding(f, streq(names[i], "secmod.db") ? SEV_WARNING : sev, "dbm-damaged", names[i],
-				streq(names[i], "secmod.db") ? upgrade : repair, "%s", e.msg);
+				aside ? aside : streq(names[i], "secmod.db") ? upgrade : repair, "%s", e.msg);
+		}
 		else if (ret < 0)
 			finding(f, sev, "dbm-unreadable", names[i], NULL, "%s", e.msg);
 	}

@@ -681,19 +681,6 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 			goto out;
 		if ((ret = stage_commit(&st, NULL, err)) < 0)
 			goto out;
-		/*
-		 * The legacy files the new cert9.db replaces are in the backup: left in the
-		 * profile, db check would name their damage, with db repair as its fix, forever.
-		 */
-		for (size_t i = 0; converted && backup.id && i < N_FILES; i++) {
-			_autofree_ char *path = NULL;
-
-			if (i != F_CERT8 && i != F_KEY3 && i != F_SECMOD)
-				continue;
-			path = path_join(p->path, set_files[i]);
-			if (unlink(path) < 0 && errno != ENOENT)
-				cmd_warn(ctx, "cannot remove '%s' (it is in the backup): %s", path, strerror(errno));
-		}
 	}
 	cmd_set_changed(res, !ctx->dry_run);
 
@@ -769,9 +756,8 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 			ctx->dry_run ? selected : b.n, (ctx->dry_run ? selected : b.n) == 1 ? "" : "s",
 			s.n - selected);
 	if (converted)
-		cmd_out(ctx, "the store %s cert9.db: %s %d and later read only cert9.db (cert8.db and key3.db %s the backup)\n",
-			ctx->dry_run ? "would become" : "is now", app_name(p->app), 73,
-			ctx->dry_run ? "would move into" : "moved into");
+		cmd_out(ctx, "the store %s cert9.db: %s %d and later read only cert9.db (cert8.db is left unused)\n",
+			ctx->dry_run ? "would become" : "is now", app_name(p->app), 73);
 	cmd_out(ctx, "%s\n", ctx->dry_run ? "dry run: nothing written" :
 		 mode == MODE_REPAIR ? "new store built, verified with NSS and swapped in" :
 		 "new store created, verified with NSS and swapped in");
