@@ -1125,7 +1125,14 @@ pages:
 
 		memcpy(lc.cid, cid, sizeof(lc.cid));
 		lc.table_cols = ncols;
+		size_t carved;
+
 		sqlpage_scan_leaves(buf, len, leaf_row, &lc, &bad, &truncated);
+		/* Cells a damaged pointer array or page header hides: rows found by their shape. */
+		carved = lc.nextra;
+		sqlpage_carve_rows(buf, len, ncols, leaf_row, &lc);
+		carved = lc.nextra - carved;
+		bad = bad > carved ? bad - carved : 0;
 		if (lc.nextra) {
 			/* What looked like a lost tail was unreachable rows, unless the file is short. */
 			s->tail_lost = truncated || (s->tail_lost && bad);

@@ -288,30 +288,6 @@ sqlpage_table_pages(const unsigned char *buf, size_t len, uint32_t root, struct 
 	free(seen);
 }
 
-size_t
-sqlpage_scan_schema(const unsigned char *buf, size_t len, sqlpage_row_fn fn, void *ctx)
-{
-	struct file f = {buf, len, 4096, 4096, 0, 2 * len + MAX_PAYLOAD};
-	struct sqlpage_value *v;
-	size_t rows;
-
-	if (len < 512 || memcmp(buf, "SQLite format 3", 16) != 0)
-		return 0;
-	f.ps = (size_t)buf[16] << 8 | buf[17];
-	if (f.ps == 1)
-		f.ps = 65536;
-	if (f.ps < 512 || (f.ps & (f.ps - 1)) != 0 || buf[20] >= f.ps - 480)
-		return 0;
-	f.usable = f.ps - buf[20];
-	f.npages = (uint32_t)(len / f.ps);
-	if (buf[100] != 0x0d)
-		return 0;
-	v = xmalloc(MAX_COLS * sizeof(*v));
-	rows = leaf(&f, 1, buf, 100, buf + (len < f.usable ? len : f.usable), fn, ctx, NULL, v);
-	free(v);
-	return rows;
-}
-
 /*
  * The page size of a file whose header is destroyed: the size at which the
  * most pages (page 1 aside) begin with a b-tree page type, the smallest of
@@ -341,6 +317,133 @@ guess_page_size(const unsigned char *buf, size_t len)
 		}
 	}
 	return best;
+}
+
+static void
+no_row(void *ctx, int64_t rowid, uint32_t page, const struct sqlpage_value *v, size_t ncols)
+{
+	(void)ctx;
+	(void)rowid;
+	(void)page;
+	(void)v;
+	(void)ncols;
+}
+
+/* Rows of want columns found at any offset of one page: the cells a damaged cell pointer array no longer reaches. */
+static size_t
+carve_page(struct file *f, uint32_t pgno, size_t want, sqlpage_row_fn fn, void *ctx, struct sqlpage_value *v,
+	   size_t *work)
+{
+	const unsigned char *pg = page_at(f, pgno), *end = pg + f->usable;
+	size_t rows = 0, maxlocal = f->usable - 35;
+
+	for (size_t off = 8; off + 4 < f->usable; off++) {
+		uint64_t plen, rowid, hlen;
+		size_t k1, k2, k3, ncols = 0;
+		const unsigned char *rec;
+
+		if (!(k1 = varint(pg + off, end, &plen)) || plen < want || plen > maxlocal ||
+		    !(k2 = varint(pg + off + k1, end, &rowid)) || (int64_t)rowid <= 0 ||
+		    pg + off + k1 + k2 + plen > end)
+			continue;
+		rec = pg + off + k1 + k2;
+		/* the record header: one serial type per column, at least want bytes */
+		if (!(k3 = varint(rec, rec + plen, &hlen)) || hlen < want || hlen > plen || hlen > 9 * want + 9)
+			continue;
+		/* a hostile file of look-alike headers costs no more than a few passes over it */
+		if (*work < hlen)
+			return rows;
+		*work -= (size_t)hlen;
+		if (!record(rec, (size_t)plen, v, &ncols) || ncols != want)
+			continue;
+		{
+			/* the body ends exactly where the payload does */
+			const unsigned char *h = rec + k3;
+			uint64_t body = 0, t;
+			size_t k;
+
+			while (h < rec + hlen && (k = varint(h, rec + hlen, &t))) {
+				h += k;
+				static const unsigned char isz[] = {0, 1, 2, 3, 4, 6, 8};
+
+				body += t >= 12 ? (t - 12) / 2 : t == 7 ? 8 : t <= 6 ? isz[t] : 0;
+			}
+			if (hlen + body != plen)
+				continue;
+		}
+		fn(ctx, (int64_t)rowid, pgno, v, ncols);
+		rows++;
+		off += k1 + k2 + (size_t)plen - 1;
+	}
+	return rows;
+}
+
+size_t
+sqlpage_carve_rows(const unsigned char *buf, size_t len, size_t want, sqlpage_row_fn fn, void *ctx)
+{
+	struct file f = {buf, len, 4096, 4096, 0, 2 * len + MAX_PAYLOAD};
+	struct sqlpage_value *v;
+	size_t rows = 0, work = 8 * len + (1u << 20);
+
+	if (want < 2 || want > MAX_COLS)
+		return 0;
+	if (len >= 100 && memcmp(buf, "SQLite format 3", 16) == 0) {
+		size_t ps = (size_t)buf[16] << 8 | buf[17];
+
+		if (ps == 1)
+			ps = 65536;
+		if (ps >= 512 && (ps & (ps - 1)) == 0 && buf[20] < ps - 480) {
+			f.ps = ps;
+			f.usable = ps - buf[20];
+		} else {
+			f.ps = f.usable = guess_page_size(buf, len);
+		}
+	} else {
+		f.ps = f.usable = guess_page_size(buf, len);
+	}
+	f.npages = (uint32_t)(len / f.ps);
+	v = xmalloc(MAX_COLS * sizeof(*v));
+	for (uint32_t pg = 2; pg <= f.npages; pg++) {
+		unsigned char t = page_at(&f, pg)[0];
+		size_t bad = 0;
+
+		/* index and interior pages hold no row; a leaf page whose every cell reads is done */
+		if (t == 0x02 || t == 0x05 || t == 0x0a)
+			continue;
+		if (t == 0x0d) {
+			leaf(&f, pg, page_at(&f, pg), 0, page_at(&f, pg) + f.usable, no_row, NULL, &bad, v);
+			if (!bad && ((size_t)page_at(&f, pg)[3] << 8 | page_at(&f, pg)[4]) > 0)
+				continue;
+		}
+		f.copy_left = 2 * len + MAX_PAYLOAD;
+		rows += carve_page(&f, pg, want, fn, ctx, v, &work);
+	}
+	free(v);
+	return rows;
+}
+
+size_t
+sqlpage_scan_schema(const unsigned char *buf, size_t len, sqlpage_row_fn fn, void *ctx)
+{
+	struct file f = {buf, len, 4096, 4096, 0, 2 * len + MAX_PAYLOAD};
+	struct sqlpage_value *v;
+	size_t rows;
+
+	if (len < 512 || memcmp(buf, "SQLite format 3", 16) != 0)
+		return 0;
+	f.ps = (size_t)buf[16] << 8 | buf[17];
+	if (f.ps == 1)
+		f.ps = 65536;
+	if (f.ps < 512 || (f.ps & (f.ps - 1)) != 0 || buf[20] >= f.ps - 480)
+		return 0;
+	f.usable = f.ps - buf[20];
+	f.npages = (uint32_t)(len / f.ps);
+	if (buf[100] != 0x0d)
+		return 0;
+	v = xmalloc(MAX_COLS * sizeof(*v));
+	rows = leaf(&f, 1, buf, 100, buf + (len < f.usable ? len : f.usable), fn, ctx, NULL, v);
+	free(v);
+	return rows;
 }
 
 size_t

@@ -45,6 +45,15 @@ size_t sqlpage_scan_leaves(const unsigned char *buf, size_t len, sqlpage_row_fn 
  */
 size_t sqlpage_scan_schema(const unsigned char *buf, size_t len, sqlpage_row_fn fn, void *ctx);
 
+/*
+ * Rows of exactly want columns found at any offset of the pages a damaged
+ * cell pointer array or page header no longer lets the leaf walk read (pages
+ * of an unknown type, leaf pages with cells that do not parse): a record is
+ * taken when its header and body fill its payload exactly. Rows the leaf walk
+ * read come again (the caller drops rowids it has). Returns the rows passed.
+ */
+size_t sqlpage_carve_rows(const unsigned char *buf, size_t len, size_t want, sqlpage_row_fn fn, void *ctx);
+
 /* What the b-tree of one table reaches. */
 struct sqlpage_table {
 	size_t leaves;   /* leaf pages present */
