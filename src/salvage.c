@@ -748,6 +748,12 @@ sql_row(struct blob b[N_COLS], struct salvage *s, struct sql_cert **certs, size_
 		goto out;
 orphan:
 		s->trust_orphans++;
+	} else if (cls != CKO_DATA && cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY && cls != CKO_SECRET_KEY &&
+		   cls != CKO_NSS_CRL && cls != CKO_NSS_SMIME && cls != CKO_NSS_BUILTIN_ROOT_LIST &&
+		   cls != CKO_NSS_NEWSLOT && cls != CKO_NSS_DELSLOT) {
+		/* No class NSS writes, or a certificate without its value: a damaged row, perhaps a certificate. */
+		s->units_bad++;
+		s->damaged = true;
 	}
 out:
 	for (int i = 0; i < N_COLS; i++)
