@@ -12,6 +12,7 @@
 #include <certt.h>
 
 #include "nssattr.h"
+#include "output.h"
 #include "sqlpage.h"
 #include "strbuf.h"
 #include "trust.h"
@@ -187,12 +188,24 @@ nss_decodes(const unsigned char *der, size_t len, bool *is_ca)
 	return rv == SECSuccess;
 }
 
+/*
+ * A nickname as read from the damaged bytes: none when it holds a control
+ * character or is not UTF-8 (overwritten bytes; NSS then derives one), or
+ * is only blanks.
+ */
 static char *
 clean_nickname(const char *nick)
 {
-	if (!nick || !*nick)
+	bool blank = true;
+
+	if (!nick || !*nick || !output_utf8_valid(nick, strlen(nick)))
 		return NULL;
-	return xstrdup(nick);
+	for (const unsigned char *c = (const unsigned char *)nick; *c; c++) {
+		if (*c < 0x20 || *c == 0x7f)
+			return NULL;
+		blank = blank && *c == ' ';
+	}
+	return blank ? NULL : xstrdup(nick);
 }
 
 static int
@@ -224,9 +237,15 @@ add_cert(struct salvage *s, const unsigned char *der, size_t len, const char *ni
 		}
 		if (!c->nickname) {
 			c->nickname = clean_nickname(nickname);
-		} else if (nickname && *nickname && c->source == src && strcmp(nickname, c->nickname) < 0) {
-			free(c->nickname);
-			c->nickname = xstrdup(nickname);
+		} else if (c->source == src) {
+			char *clean = clean_nickname(nickname);
+
+			if (clean && strcmp(clean, c->nickname) < 0) {
+				free(c->nickname);
+				c->nickname = clean;
+				clean = NULL;
+			}
+			free(clean);
 		}
 		return 0;
 	}
@@ -1120,49 +1139,54 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 	if (probing && bad_total > bad_before)
 		s->tail_lost = true;
 pages:
-	if (s->damaged) {
+	{
 		/*
-		 * Rows SQLite cannot reach (a destroyed interior page, the table's
-		 * root page among them) still sit intact on their leaf pages.
+		 * Rows SQLite cannot reach still sit on their leaf pages: a destroyed
+		 * interior page (the table's root among them), or a damaged cell whose
+		 * rowid misleads SQLite's search within its page so that the rows after
+		 * it are passed over without an error. Every leaf page is read, every
+		 * time; a row found there that SQLite did not give is damage.
 		 */
 		struct leaf_ctx lc = {s, &certs, &ncerts, &trusts, &ntrusts, read_ids, nread, {0}, 0, {0}, 0};
-		size_t bad = 0;
+		size_t bad = 0, carved = 0;
 		bool truncated = false;
 
 		memcpy(lc.cid, cid, sizeof(lc.cid));
 		lc.table_cols = ncols;
-		size_t carved;
-
 		sqlpage_scan_leaves(buf, len, leaf_row, &lc, &bad, &truncated);
-		/* Cells a damaged pointer array or page header hides: rows found by their shape. */
-		carved = lc.nextra;
-		sqlpage_carve_rows(buf, len, ncols, leaf_row, &lc);
-		carved = lc.nextra - carved;
-		bad = bad > carved ? bad - carved : 0;
-		if (lc.nextra) {
-			/* What looked like a lost tail was unreachable rows, unless the file is short. */
-			s->tail_lost = truncated || (s->tail_lost && bad);
-			if (s->units_bad >= lc.nextra)
-				s->units_bad -= lc.nextra;
-			else
-				s->units_bad = 0;
-		}
-		idset_release(&lc.extra);
-		/* A cell of a leaf page that does not parse is a damaged row, whatever SQLite made of it. */
-		if (s->units_bad < bad)
-			s->units_bad = bad;
-		if (root) {
-			/* The table's own b-tree says whether truncation took rows, whatever it took of the indexes. */
-			struct sqlpage_table tp;
+		if (lc.nextra || bad)
+			s->damaged = true;
+		if (s->damaged) {
+			/* Cells a damaged pointer array or page header hides: rows found by their shape. */
+			carved = lc.nextra;
+			sqlpage_carve_rows(buf, len, ncols, leaf_row, &lc);
+			carved = lc.nextra - carved;
+			bad = bad > carved ? bad - carved : 0;
+			if (lc.nextra) {
+				/* What looked like a lost tail was unreachable rows, unless the file is short. */
+				s->tail_lost = truncated || (s->tail_lost && bad);
+				if (s->units_bad >= lc.nextra)
+					s->units_bad -= lc.nextra;
+				else
+					s->units_bad = 0;
+			}
+			/* A cell of a leaf page that does not parse is a damaged row, whatever SQLite made of it. */
+			if (s->units_bad < bad)
+				s->units_bad = bad;
+			if (root) {
+				/* The table's own b-tree says whether truncation took rows, whatever it took of the indexes. */
+				struct sqlpage_table tp;
 
-			sqlpage_table_pages(buf, len, root, &tp);
-			if (!tp.missing && !tp.damaged && tp.leaves) {
-				s->tail_lost = false;
-			} else if (tp.missing) {
-				s->tail_lost = true;
-				s->pages_lost = tp.missing;
+				sqlpage_table_pages(buf, len, root, &tp);
+				if (!tp.missing && !tp.damaged && tp.leaves) {
+					s->tail_lost = false;
+				} else if (tp.missing) {
+					s->tail_lost = true;
+					s->pages_lost = tp.missing;
+				}
 			}
 		}
+		idset_release(&lc.extra);
 	}
 	sql_link(s, certs, ncerts, trusts, ntrusts);
 out:

@@ -79,8 +79,9 @@ def listing(shape, d):
     for line in out.splitlines()[4:]:
         if not line.strip():
             continue
-        nick, t = line.rstrip().rsplit(None, 1)
-        got[nick.rstrip()] = t
+        parts = line.rstrip().rsplit(None, 1)
+        if len(parts) == 2:
+            got[parts[0].rstrip()] = parts[1]
     return got
 
 
@@ -95,6 +96,8 @@ def ders_of(shape, d, nicks):
                 nick = label.decode("utf-8", "replace") if isinstance(label, bytes) else label
                 if nick in nicks:
                     res[bytes(der)] = nick
+        except sqlite3.Error:
+            pass  # no cert9.db (a repair that failed): nothing listed
         finally:
             con.close()
         return res
