@@ -345,11 +345,16 @@ nss_view(struct findings *f, enum certdb_kind kind, enum severity sev, struct ce
 
 	*certs = NULL;
 	*n = 0;
-	ret = certdb_open(f->p->path, kind, CERTDB_PRIVATE_COPY, f->ctx->password, &db, &e);
-	if (ret == 0)
-		ret = certdb_list(db, certs, n, &e);
-	if (certdb_close(db, ret < 0 ? NULL : &e) < 0 && ret == 0)
-		ret = MC_EFAIL;
+	if (kind == CERTDB_DBM) {
+		/* a damaged cert8.db can leave NSS unable to shut down: read it in a process of its own */
+		ret = certdb_list_apart(f->p->path, f->p->path, kind, CERTDB_PRIVATE_COPY, f->ctx->password, certs, n, &e);
+	} else {
+		ret = certdb_open(f->p->path, kind, CERTDB_PRIVATE_COPY, f->ctx->password, &db, &e);
+		if (ret == 0)
+			ret = certdb_list(db, certs, n, &e);
+		if (certdb_close(db, ret < 0 ? NULL : &e) < 0 && ret == 0)
+			ret = MC_EFAIL;
+	}
 	if (ret < 0) {
 		cert_info_array_free(*certs, *n);
 		*certs = NULL;
