@@ -920,6 +920,11 @@ struct leaf_ctx {
 	size_t nextra;
 	int cid[N_COLS];
 	size_t table_cols;
+	size_t bad_rows;               /* rows read off the pages that are damaged (counted apart from SQLite's) */
+	struct idset leaf_seen;        /* every rowid met on the leaf pages */
+	bool carving;                  /* rows from sqlpage_carve_rows: cells the leaf walk may have read */
+	struct { int64_t rowid; uint32_t page; } *walked; /* what the leaf walk met, for the carving */
+	size_t nwalked;
 };
 
 static bool
@@ -945,20 +950,55 @@ leaf_row(void *ctx, int64_t rowid, uint32_t page, const struct sqlpage_value *v,
 	struct leaf_ctx *lc = ctx;
 	struct blob b[N_COLS];
 
-	(void)page;
-	/* Older rows may lack columns added since; no nssPublic row has more. */
-	if (ncols < 2 || ncols > lc->table_cols || rowid_in(lc->read_ids, lc->nread, rowid) ||
-	    !idset_add(&lc->extra, rowid))
+	/*
+	 * A table's rowids are unique: the same rowid in two cells of the leaf
+	 * pages means one of them is a damaged cell (its rowid overwritten), and
+	 * whichever it is, a row is lost.
+	 */
+	if (!lc->carving && !idset_add(&lc->leaf_seen, rowid)) {
+		lc->bad_rows++;
+		lc->s->damaged = true;
 		return;
+	}
+	if (!lc->carving) {
+		lc->walked = xreallocarray(lc->walked, lc->nwalked + 1, sizeof(*lc->walked));
+		lc->walked[lc->nwalked].rowid = rowid;
+		lc->walked[lc->nwalked++].page = page;
+	} else {
+		/* a carved row the walk met on another page: two cells of one rowid, one of them damaged */
+		for (size_t k = 0; k < lc->nwalked; k++) {
+			if (lc->walked[k].rowid == rowid && lc->walked[k].page != page) {
+				lc->bad_rows++;
+				lc->s->damaged = true;
+				return;
+			}
+		}
+	}
+	if (rowid_in(lc->read_ids, lc->nread, rowid) || !idset_add(&lc->extra, rowid))
+		return;
+	/* Older rows may lack columns added since; no nssPublic row has more: a damaged cell. */
+	if (ncols < 2 || ncols > lc->table_cols) {
+		lc->s->units_read++;
+		lc->bad_rows++;
+		lc->s->damaged = true;
+		return;
+	}
+	/* NSS stores every attribute as a blob; a number is no attribute value it wrote: a damaged row. */
+	for (int i = 0; i < N_COLS; i++) {
+		int c = lc->cid[i];
+
+		if (c >= 0 && (size_t)c < ncols && (v[c].type == SQLITE_INTEGER || v[c].type == SQLITE_FLOAT)) {
+			lc->s->units_read++;
+			lc->bad_rows++;
+			lc->s->damaged = true;
+			return;
+		}
+	}
 	for (int i = 0; i < N_COLS; i++) {
 		int c = lc->cid[i];
 		bool null = c < 0 || (size_t)c >= ncols || v[c].type == SQLITE_NULL;
 
-		/* NSS stores every attribute as a blob; a number is no attribute value it wrote. */
-		if (!null && v[c].type != SQLITE_BLOB && v[c].type != SQLITE_TEXT)
-			blob_set(&b[i], false, NULL, 0);
-		else
-			blob_set(&b[i], null, null ? NULL : v[c].p, null ? 0 : (int)v[c].n);
+		blob_set(&b[i], null, null ? NULL : v[c].p, null ? 0 : (int)v[c].n);
 	}
 	lc->nextra++;
 	lc->s->units_read++;
@@ -1101,11 +1141,21 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 			sqlite3_int64 next = sqlite3_column_int64(st, N_COLS);
 			struct blob b[N_COLS];
 
+			bool numbers = false;
+
 			s->units_read++;
 			bad_before = bad_total;
+			/* NSS binds every attribute as a blob: a number is a record header the damage rewrote. */
 			for (int i = 0; i < N_COLS; i++)
-				blob_get(st, i, &b[i]);
-			sql_row(b, s, &certs, &ncerts, &trusts, &ntrusts);
+				numbers |= sqlite3_column_type(st, i) == SQLITE_INTEGER || sqlite3_column_type(st, i) == SQLITE_FLOAT;
+			if (numbers) {
+				s->units_bad++;
+				s->damaged = true;
+			} else {
+				for (int i = 0; i < N_COLS; i++)
+					blob_get(st, i, &b[i]);
+				sql_row(b, s, &certs, &ncerts, &trusts, &ntrusts);
+			}
 			if (nread == read_alloc) {
 				read_alloc = read_alloc ? read_alloc * 2 : 64;
 				read_ids = xreallocarray(read_ids, read_alloc, sizeof(*read_ids));
@@ -1147,7 +1197,7 @@ pages:
 		 * it are passed over without an error. Every leaf page is read, every
 		 * time; a row found there that SQLite did not give is damage.
 		 */
-		struct leaf_ctx lc = {s, &certs, &ncerts, &trusts, &ntrusts, read_ids, nread, {0}, 0, {0}, 0};
+		struct leaf_ctx lc = {s, &certs, &ncerts, &trusts, &ntrusts, read_ids, nread, {0}, 0, {0}, 0, 0, {0}, false, NULL, 0};
 		size_t bad = 0, carved = 0;
 		bool truncated = false;
 
@@ -1159,9 +1209,15 @@ pages:
 		if (s->damaged) {
 			/* Cells a damaged pointer array or page header hides: rows found by their shape. */
 			carved = lc.nextra;
+			lc.carving = true;
 			sqlpage_carve_rows(buf, len, ncols, leaf_row, &lc);
 			carved = lc.nextra - carved;
-			bad = bad > carved ? bad - carved : 0;
+			/*
+			 * A cell that does not parse stays a damaged row even when carving found
+			 * rows: those may come from another page (measured: 7 rows carved off a
+			 * page with a destroyed header hid a lost certificate elsewhere).
+			 */
+			(void)carved;
 			if (lc.nextra) {
 				/* What looked like a lost tail was unreachable rows, unless the file is short. */
 				s->tail_lost = truncated || (s->tail_lost && bad);
@@ -1173,6 +1229,7 @@ pages:
 			/* A cell of a leaf page that does not parse is a damaged row, whatever SQLite made of it. */
 			if (s->units_bad < bad)
 				s->units_bad = bad;
+			s->units_bad += lc.bad_rows;
 			if (root) {
 				/* The table's own b-tree says whether truncation took rows, whatever it took of the indexes. */
 				struct sqlpage_table tp;
@@ -1187,6 +1244,8 @@ pages:
 			}
 		}
 		idset_release(&lc.extra);
+		idset_release(&lc.leaf_seen);
+		free(lc.walked);
 	}
 	sql_link(s, certs, ncerts, trusts, ntrusts);
 out:
