@@ -120,6 +120,16 @@ check_leftovers(struct findings *f)
 	}
 }
 
+/* The file is there but no database (fileio_not_a_store). */
+static bool
+store_not_db(const char *dir, const char *name)
+{
+	_autofree_ char *path = path_join(dir, name);
+	_autofree_ char *what = fileio_not_a_store(path);
+
+	return what != NULL;
+}
+
 static char *
 user_name(uid_t uid)
 {
@@ -165,7 +175,13 @@ check_permissions(struct findings *f)
 			continue;
 		}
 		if (!S_ISREG(st.st_mode)) {
-			finding(f, SEV_ERROR, "not-a-file", names[i], NULL, "is not a regular file");
+			/* Out of the way: db check then names the missing store and its fix. */
+			_autofree_ char *aside = xasprintf("%s.not-a-database", path);
+			_autofree_ char *qa = shell_quote(aside);
+			_autofree_ char *fix = xasprintf("mv -- %s %s", q, qa);
+
+			finding(f, SEV_ERROR, "not-a-file", names[i], fix, "is %s, not a database",
+				S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
 			continue;
 		}
 		if (st.st_uid != ds.st_uid) {
@@ -206,6 +222,21 @@ check_sql_files(struct findings *f, bool legacy_beside, struct json_object *res)
 	struct mc_error e = {0};
 	bool key_ok = false;
 
+	_autofree_ char *c_nas = fileio_not_a_store(cpath);
+	_autofree_ char *k_nas = fileio_not_a_store(kpath);
+
+	if (c_nas || k_nas) {
+		/* Nothing to salvage from cert9.db: a fresh store (db reset); else db repair keeps its certificates. */
+		_autofree_ char *reset = fix_cmd(f->p, "db reset");
+		struct stat st;
+
+		if (c_nas && lstat(cpath, &st) == 0 && S_ISREG(st.st_mode))
+			finding(f, SEV_ERROR, "cert9-not-a-store", "cert9.db", reset, "%s", c_nas);
+		if (k_nas && lstat(kpath, &st) == 0 && S_ISREG(st.st_mode))
+			finding(f, SEV_ERROR, "key4-not-a-store", "key4.db", c_nas ? reset : repair, "%s", k_nas);
+		if (c_nas)
+			return;
+	}
 	if (hotjournal_present(cpath) || hotjournal_present(kpath)) {
 		/* Judge the store as SQLite will see it: rolled back, on a private copy. */
 		finding(f, SEV_WARNING, "hot-journal", hotjournal_present(cpath) ? "cert9.db-journal" : "key4.db-journal",
@@ -276,7 +307,9 @@ check_sql_files(struct findings *f, bool legacy_beside, struct json_object *res)
 	}
 
 	mc_error_clear(&e);
-	if (!fileio_exists(kpath)) {
+	if (k_nas) {
+		/* named above */
+	} else if (!fileio_exists(kpath)) {
 		if (legacy_beside) /* docs/nss-internals.md 3.2 */
 			finding(f, SEV_ERROR, "key4-missing", "key4.db", repair,
 				"is missing while cert8.db/key3.db are present: the application's next start migrates the "
@@ -324,6 +357,22 @@ out:
 		fileio_remove_tree(copy);
 }
 
+/*
+ * The fix for a damaged legacy store the application does not read (cert9.db
+ * beside it is in use): db repair rebuilds cert9.db and leaves cert8.db as it
+ * is, so the finding would come back; out of the way it goes.
+ */
+static char *
+legacy_aside(const struct profile *p, const char *name)
+{
+	_autofree_ char *path = path_join(p->path, name);
+	_autofree_ char *aside = xasprintf("%s.unread", path);
+	_autofree_ char *q = shell_quote(path);
+	_autofree_ char *qa = shell_quote(aside);
+
+	return xasprintf("mv -- %s %s", q, qa);
+}
+
 /* NSS's own read-only view (of a private copy). *certs may be NULL on failure. */
 static bool
 nss_view(struct findings *f, enum certdb_kind kind, enum severity sev, struct cert_info **certs, size_t *n)
@@ -336,16 +385,23 @@ nss_view(struct findings *f, enum certdb_kind kind, enum severity sev, struct ce
 
 	*certs = NULL;
 	*n = 0;
-	ret = certdb_open(f->p->path, kind, CERTDB_PRIVATE_COPY, f->ctx->password, &db, &e);
-	if (ret == 0)
-		ret = certdb_list(db, certs, n, &e);
-	if (certdb_close(db, ret < 0 ? NULL : &e) < 0 && ret == 0)
-		ret = MC_EFAIL;
+	if (kind == CERTDB_DBM) {
+		/* a damaged cert8.db can leave NSS unable to shut down: read it in a process of its own */
+		ret = certdb_list_apart(f->p->path, f->p->path, kind, CERTDB_PRIVATE_COPY, f->ctx->password, certs, n, &e);
+	} else {
+		ret = certdb_open(f->p->path, kind, CERTDB_PRIVATE_COPY, f->ctx->password, &db, &e);
+		if (ret == 0)
+			ret = certdb_list(db, certs, n, &e);
+		if (certdb_close(db, ret < 0 ? NULL : &e) < 0 && ret == 0)
+			ret = MC_EFAIL;
+	}
 	if (ret < 0) {
 		cert_info_array_free(*certs, *n);
 		*certs = NULL;
 		*n = 0;
-		finding(f, sev, kind == CERTDB_SQL ? "nss-open-sql" : "nss-open-dbm", file, repair,
+		_autofree_ char *aside = kind == CERTDB_DBM && sev == SEV_WARNING ? legacy_aside(f->p, file) : NULL;
+
+		finding(f, sev, kind == CERTDB_SQL ? "nss-open-sql" : "nss-open-dbm", file, aside ? aside : repair,
 			"NSS cannot read the store: %s", e.msg);
 		return false;
 	}
@@ -364,16 +420,42 @@ check_dbm_files(struct findings *f, enum severity sev)
 		struct mc_error e = {0};
 		int ret;
 
+		_autofree_ char *nas = fileio_not_a_store(path);
+		struct stat st;
+
 		if (!fileio_exists(path))
 			continue;
+		if (nas) {
+			_autofree_ char *q = shell_quote(path);
+			_autofree_ char *aside = xasprintf("%s.not-a-database", path);
+			_autofree_ char *qa = shell_quote(aside);
+			_autofree_ char *mv = xasprintf("mv -- %s %s", q, qa);
+			/*
+			 * A legacy file that holds nothing goes out of the way: db reset leaves legacy files
+			 * where they are, so its finding would come back; db check then names the missing
+			 * store and its fix. A key3.db beside a cert8.db that is a store: db repair.
+			 */
+			const char *fix = streq(names[i], "key3.db") && sev != SEV_WARNING ? repair : mv;
+
+			/* a directory is named by check_permissions */
+			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+				finding(f, streq(names[i], "secmod.db") ? SEV_WARNING : sev, "dbm-not-a-store", names[i], fix,
+					"%s", nas);
+			continue;
+		}
 		ret = sqlstore_dbm_header_check(path, NULL, &e);
-		if (ret == MC_EDAMAGED)
+		if (ret == MC_EDAMAGED) {
+			/* beside the cert9.db in use, a damaged cert8.db goes out of the way (legacy_aside) */
+			_autofree_ char *aside = sev == SEV_WARNING && streq(names[i], "cert8.db") ? legacy_aside(f->p, names[i])
+											     : NULL;
+
 			finding(f, streq(names[i], "secmod.db") ? SEV_WARNING : sev, "dbm-damaged", names[i],
-				streq(names[i], "secmod.db") ? upgrade : repair, "%s", e.msg);
+				aside ? aside : streq(names[i], "secmod.db") ? upgrade : repair, "%s", e.msg);
+		}
 		else if (ret < 0)
 			finding(f, sev, "dbm-unreadable", names[i], NULL, "%s", e.msg);
 	}
-	if (exists_in(f->p->path, "cert8.db") && !exists_in(f->p->path, "key3.db"))
+	if (exists_in(f->p->path, "cert8.db") && !exists_in(f->p->path, "key3.db") && !store_not_db(f->p->path, "cert8.db"))
 		finding(f, sev, "key3-missing", "key3.db", upgrade,
 			"is missing: NSS cannot read cert8.db without it (the certificates are still there)");
 }
@@ -460,13 +542,16 @@ check_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res,
 	}
 	if (sql) {
 		check_sql_files(&f, cert8, res);
-		sql_ok = nss_view(&f, CERTDB_SQL, streq(uses, "cert9") ? SEV_ERROR : SEV_WARNING, &sql_certs, &n_sql);
+		if (!store_not_db(p->path, "cert9.db"))
+			sql_ok = nss_view(&f, CERTDB_SQL, streq(uses, "cert9") ? SEV_ERROR : SEV_WARNING, &sql_certs, &n_sql);
 	}
 	if (legacy) {
 		enum severity sev = streq(uses, "cert8") ? SEV_ERROR : SEV_WARNING;
 
 		check_dbm_files(&f, sev);
-		if (cert8 && exists_in(p->path, "key3.db"))
+		if (cert8 && store_not_db(p->path, "cert8.db"))
+			cert8 = false;
+		else if (cert8 && exists_in(p->path, "key3.db") && !store_not_db(p->path, "key3.db"))
 			dbm_ok = nss_view(&f, CERTDB_DBM, sev, &dbm_certs, &n_dbm);
 		else if (!cert8)
 			finding(&f, SEV_WARNING, "cert7", "cert7.db", NULL,

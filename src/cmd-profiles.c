@@ -33,6 +33,20 @@ count_overrides(const char *dir)
 	return n;
 }
 
+/* cert9.db or cert8.db is there but no database (fileio_not_a_store): what it is, or NULL. */
+static char *
+store_file_not_db(const char *dir)
+{
+	for (size_t i = 0; i < 2; i++) {
+		_autofree_ char *path = path_join(dir, i ? "cert8.db" : "cert9.db");
+		_autofree_ char *what = fileio_not_a_store(path);
+
+		if (what)
+			return xasprintf("%s %s", path, what);
+	}
+	return NULL;
+}
+
 static long
 count_certs(const char *dir, enum store_format f, const char *password, char **why)
 {
@@ -61,6 +75,8 @@ profiles_run(struct cmd_ctx *ctx, const struct profile *unused, struct json_obje
 	struct profile_list l = {0};
 	struct json_object *arr;
 	int ret, broken = 0;
+	size_t not_stores = 0;
+	_autofree_ char *first_bad = NULL;
 
 	if (ctx->profile_arg) {
 		struct profile p;
@@ -103,6 +119,18 @@ profiles_run(struct cmd_ctx *ctx, const struct profile *unused, struct json_obje
 		json_object_object_add(o, "certificates", certs >= 0 ? json_object_new_int64(certs) : NULL);
 		if (why)
 			json_object_object_add(o, "store_error", json_object_new_string(why));
+		_autofree_ char *nas = exists ? store_file_not_db(p->path) : NULL;
+
+		if (nas) {
+			/* A file in place of the store that is no database: never "0 certificates". */
+			struct json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "code", json_object_new_string(mc_code_name(MC_EDAMAGED)));
+			json_object_object_add(e, "message", json_object_new_string(nas));
+			json_object_object_add(o, "error", e);
+			if (!not_stores++)
+				first_bad = xstrdup(nas);
+		}
 		json_object_object_add(o, "overrides", overrides >= 0 ? json_object_new_int64(overrides) : NULL);
 		json_object_array_add(arr, o);
 
@@ -113,6 +141,8 @@ profiles_run(struct cmd_ctx *ctx, const struct profile *unused, struct json_obje
 			store_format_name(f), version ? version : "unknown");
 		if (certs >= 0)
 			cmd_out(ctx, "  certs:     %ld\n", certs);
+		else if (nas)
+			cmd_out(ctx, "  certs:     unreadable (%s)\n", nas);
 		else if (why)
 			cmd_out(ctx, "  certs:     unreadable (%s)\n", why);
 		if (overrides >= 0)
@@ -123,6 +153,9 @@ profiles_run(struct cmd_ctx *ctx, const struct profile *unused, struct json_obje
 	json_object_object_add(res, "profiles", arr);
 	cmd_set_changed(res, false);
 	profile_list_release(&l);
+	if (!broken && not_stores)
+		return mc_error_set(err, MC_EDAMAGED, "%zu profile%s a store file that is no database: %s", not_stores,
+				    not_stores == 1 ? " has" : "s have", first_bad);
 	return broken;
 }
 

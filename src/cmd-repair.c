@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* cmd-repair.c: db repair (salvage into a fresh store) and db reset (a fresh store, optionally keeping user CAs). */
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <nss.h>
 #include <cert.h>
 #include <certdb.h>
@@ -9,6 +13,7 @@
 #include "cmd.h"
 #include "carry.h"
 #include "fileio.h"
+#include "findings.h"
 #include "hotjournal.h"
 #include "nssdb.h"
 #include "salvage.h"
@@ -144,37 +149,162 @@ lose(struct loss *l, const char *what, size_t count, const char *why)
 		strbuf_addf(&l->text, "lost: %s: %s\n", what, why);
 }
 
+/* What a child process sends per certificate NSS listed; der_len 0 ends the list (nick_len: the error's length). */
+struct nss_rec {
+	uint32_t der_len;
+	uint32_t nick_len;  /* UINT32_MAX: no nickname */
+	char trust[TRUST_STR_MAX];
+};
+
+static bool
+read_exact(int fd, void *buf, size_t len)
+{
+	unsigned char *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* In the child: list the store with NSS and send it down fd; never returns. */
+static void __attribute__((noreturn))
+nss_list_child(int fd, const struct cmd_ctx *ctx, const struct work *w, enum certdb_kind kind)
+{
+	struct certdb *db = NULL;
+	struct mc_error e = {0};
+	struct cert_info *v = NULL;
+	size_t n = 0;
+	struct nss_rec end = {0, 0, {0}};
+	bool ok = true;
+
+	if (certdb_open_as(w->dir, w->profile_dir, kind, 0, ctx->password, &db, &e) == 0 &&
+	    certdb_list(db, &v, &n, &e) == 0) {
+		for (size_t i = 0; ok && i < n; i++) {
+			struct nss_rec r = {(uint32_t)v[i].der_len,
+					    v[i].nickname ? (uint32_t)strlen(v[i].nickname) : UINT32_MAX, {0}};
+
+			memcpy(r.trust, v[i].trust, sizeof(r.trust));
+			ok = fileio_write_all(fd, &r, sizeof(r)) == 0 && fileio_write_all(fd, v[i].der, v[i].der_len) == 0 &&
+			     (!v[i].nickname || fileio_write_all(fd, v[i].nickname, r.nick_len) == 0);
+		}
+	} else if (!e.msg[0]) {
+		mc_error_set(&e, MC_EFAIL, "NSS cannot read the store");
+	}
+	end.nick_len = (uint32_t)strlen(e.msg);
+	if (ok)
+		ok = fileio_write_all(fd, &end, sizeof(end)) == 0 && fileio_write_all(fd, e.msg, end.nick_len) == 0;
+	/* Whatever state NSS is left in (a cert8.db it cannot close) ends with this process. */
+	_exit(ok ? 0 : 1);
+}
+
+/*
+ * NSS's own view of the store, read in a child process: a cert8.db that NSS
+ * opens but cannot close leaves NSS busy for good (SEC_ERROR_BUSY, then
+ * SEC_ERROR_UNKNOWN_PKCS11_ERROR when the new store is created), and the new
+ * store must be built in a clean NSS. true when NSS listed it; else *why says why.
+ */
+static bool
+nss_list_apart(const struct cmd_ctx *ctx, const struct work *w, enum certdb_kind kind, struct salvage *s,
+	       char **why)
+{
+	int fds[2], status = 0;
+	pid_t pid;
+	bool done = false;
+
+	*why = NULL;
+	if (pipe(fds) < 0) {
+		*why = xasprintf("cannot create a pipe: %s", strerror(errno));
+		return false;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		*why = xasprintf("cannot start a process: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return false;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		nss_list_child(fds[1], ctx, w, kind);
+	}
+	close(fds[1]);
+	for (;;) {
+		struct nss_rec r;
+		unsigned char *der;
+		char *nick = NULL;
+		CERTCertTrust t;
+		ssize_t at;
+
+		if (!read_exact(fds[0], &r, sizeof(r)))
+			break;
+		r.trust[TRUST_STR_MAX - 1] = '\0';
+		if (r.der_len == 0) {
+			if (r.nick_len > 4096)
+				break;
+			*why = xzalloc((size_t)r.nick_len + 1);
+			if (!read_exact(fds[0], *why, r.nick_len))
+				break;
+			done = r.nick_len == 0;
+			if (done) {
+				free(*why);
+				*why = NULL;
+			}
+			break;
+		}
+		if (r.der_len > 16u * 1024 * 1024 || (r.nick_len != UINT32_MAX && r.nick_len > 65536))
+			break;
+		der = xmalloc(r.der_len);
+		if (r.nick_len != UINT32_MAX)
+			nick = xzalloc((size_t)r.nick_len + 1);
+		if (!read_exact(fds[0], der, r.der_len) || (nick && !read_exact(fds[0], nick, r.nick_len))) {
+			free(der);
+			free(nick);
+			break;
+		}
+		trust_from_printed(r.trust, &t);
+		salvage_add(s, der, r.der_len, nick, &t, SALVAGE_NSS);
+		at = salvage_find(s, der, r.der_len);
+		if (at >= 0 && strchr(r.trust, 'u'))
+			s->v[at].has_key = true;
+		free(der);
+		free(nick);
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!done && !*why)
+		*why = WIFSIGNALED(status) ? xasprintf("NSS crashed reading the store (signal %d)", WTERMSIG(status))
+					   : xstrdup("NSS stopped reading the store part-way");
+	return done;
+}
+
 /* Read everything that can be read, best source first. */
 static void
 salvage_all(struct cmd_ctx *ctx, const struct work *w, enum certdb_kind src_kind, struct salvage *s,
 	    struct loss *l, bool *nss_opened, struct strbuf *notes)
 {
-	struct certdb *db = NULL;
 	struct mc_error e = {0};
 	int fi = src_kind == CERTDB_SQL ? F_CERT9 : F_CERT8;
 	size_t before;
+	_autofree_ char *why = NULL;
 
-	*nss_opened = false;
-	/* 1. NSS, read-only, on the private copies. */
-	if (certdb_open_as(w->dir, w->profile_dir, src_kind, 0, ctx->password, &db, &e) == 0) {
-		struct cert_info *v = NULL;
-		size_t n = 0;
-
-		if (certdb_list(db, &v, &n, &e) == 0) {
-			*nss_opened = true;
-			for (size_t i = 0; i < n; i++) {
-				CERTCertTrust t;
-
-				trust_from_printed(v[i].trust, &t);
-				salvage_add(s, v[i].der, v[i].der_len, v[i].nickname, &t, SALVAGE_NSS);
-			}
-		}
-		cert_info_array_free(v, n);
-		certdb_close(db, NULL);
-	}
-	mc_error_rebase(&e, w->dir, w->profile_dir);
-	if (!*nss_opened)
+	/* 1. NSS, read-only, on the private copies, in a process of its own. */
+	*nss_opened = nss_list_apart(ctx, w, src_kind, s, &why);
+	if (!*nss_opened) {
+		mc_error_set(&e, MC_EFAIL, "%s", why ? why : "NSS cannot read the store");
+		mc_error_rebase(&e, w->dir, w->profile_dir);
 		strbuf_addf(notes, "NSS cannot read the store (%s); reading it without NSS\n", e.msg);
+	}
 	mc_error_clear(&e);
 
 	/* 2. The file itself, record by record; 3. carving when the structure is damaged. */
@@ -200,6 +330,8 @@ salvage_all(struct cmd_ctx *ctx, const struct work *w, enum certdb_kind src_kind
 			strbuf_addf(notes, "%zu certificate%s carved out of the raw bytes of %s\n", got,
 				    got == 1 ? "" : "s", set_files[fi]);
 	}
+	salvage_link_orphans(s);
+	salvage_sort(s);
 	if (*nss_opened && s->n > before)
 		strbuf_addf(notes, "%zu certificate%s found that NSS did not list\n", s->n - before,
 			    s->n - before == 1 ? "" : "s");
@@ -213,10 +345,27 @@ salvage_all(struct cmd_ctx *ctx, const struct work *w, enum certdb_kind src_kind
 	if (s->units_bad)
 		lose(l, src_kind == CERTDB_SQL ? "rows or pages of cert9.db" : "records or pages of cert8.db",
 		     s->units_bad, "unreadable (damaged, truncated or in a cert8.dir blob file)");
-	if (s->tail_lost)
+	if (s->tail_lost && s->pages_lost)
+		lose(l, "pages of the certificate table", s->pages_lost,
+		     "they lie past the end of the truncated file: their certificates and trust are gone");
+	else if (s->tail_lost)
 		lose(l, "the end of the table", 0, "the file is truncated or its last pages are unreadable");
-	if (s->trust_orphans)
-		lose(l, "trust settings", s->trust_orphans, "their certificate could not be read");
+	if (s->records_missing)
+		lose(l, "records of cert8.db", s->records_missing,
+		     "the header counts them but no bucket holds them (zeroed or overwritten pages); "
+		     "certificates among them that survive elsewhere in the file were carved");
+	for (size_t k = 0; k < s->norphans; k++) {
+		char t[TRUST_STR_MAX];
+		_autofree_ char *hex = hex_encode(s->orphans[k].hash, s->orphans[k].hash_len, true);
+		_autofree_ char *what = NULL;
+
+		trust_format(&s->orphans[k].trust, t);
+		what = xasprintf("trust '%s' of the certificate with %s %s", t, s->orphans[k].hash_len == 32 ? "SHA-256" : "SHA-1",
+				 hex);
+		lose(l, what, 0, "the certificate could not be read");
+	}
+	if (s->trust_orphans > s->norphans)
+		lose(l, "trust settings", s->trust_orphans - s->norphans, "their certificate could not be read");
 	if (s->rejected)
 		lose(l, "certificate records", s->rejected, "the bytes are not a valid certificate");
 	(void)ctx;
@@ -242,17 +391,42 @@ key_decision(enum mode mode, const struct work *w, enum certdb_kind src_kind, ch
 	return salvage_dbm_ok((unsigned char *)w->buf[fi], w->len[fi], why);
 }
 
+/* What decides which certificates db reset --keep-user-certs keeps. */
+struct keep_ctx {
+	bool keep_key;    /* the key database is kept */
+	bool nss_opened;  /* NSS listed the store: what has no 'u' has no private key */
+};
+
+static struct keep_ctx keep;
+
+/*
+ * Why db reset --keep-user-certs drops this certificate, NULL when it keeps
+ * it: every CA certificate (trust ',,' included: cert import adds
+ * intermediates so), every certificate with trust, and a personal
+ * certificate with its private key when the key database is kept. What goes
+ * is what the user did not add: a certificate of a server or a correspondent
+ * the application stored, with no trust and no key.
+ */
+static const char *
+drop_reason(enum mode mode, const struct salvaged_cert *c)
+{
+	if (mode == MODE_REPAIR)
+		return NULL;
+	if (!ropts.keep_user_certs)
+		return "db reset without --keep-user-certs";
+	if (c->is_ca || (c->has_trust && !trust_is_empty(&c->trust)))
+		return NULL;
+	if (c->has_key)
+		return keep.keep_key ? NULL : "a personal certificate: its private key goes with the key database";
+	if (!keep.nss_opened && keep.keep_key)
+		return NULL;  /* whether a private key goes with it is unknown: kept */
+	return "not a CA certificate, no trust and no private key (a certificate the application stored)";
+}
+
 static bool
 want_cert(enum mode mode, const struct salvaged_cert *c)
 {
-	if (mode == MODE_REPAIR)
-		return true;
-	/* db reset --keep-user-certs: CA certificates the user gave trust to. */
-	unsigned ca_bits = CERTDB_VALID_CA | CERTDB_TRUSTED_CA | CERTDB_TRUSTED_CLIENT_CA;
-
-	if (!ropts.keep_user_certs || !c->has_trust || trust_is_empty(&c->trust))
-		return false;
-	return c->is_ca || ((c->trust.sslFlags | c->trust.emailFlags | c->trust.objectSigningFlags) & ca_bits);
+	return drop_reason(mode, c) == NULL;
 }
 
 struct built {
@@ -440,8 +614,8 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	bool nss_opened = false, keep_key, do_salvage, converted;
 	_autofree_ char *key_why = NULL;
 	_autofree_ char *key_src = NULL;
-	int major = profile_app_major(p->path), ret;
-	size_t selected = 0;
+	int major = profile_app_major(p->path), ret, return_lost = 0;
+	size_t selected = 0, nlost = 0;
 	struct json_object *arr;
 	struct carry_report carried = {0};
 
@@ -480,7 +654,11 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	if (do_salvage && fmt != STORE_NONE)
 		salvage_all(ctx, &w, src_kind, &s, &l, &nss_opened, &notes);
 	keep_key = fmt != STORE_NONE && key_decision(mode, &w, src_kind, &key_why) == 1;
-	if (!keep_key && fmt != STORE_NONE && w.present[src_kind == CERTDB_SQL ? F_KEY4 : F_KEY3])
+	keep.keep_key = keep_key;
+	keep.nss_opened = nss_opened;
+	/* A zero-length key database held nothing to lose. */
+	if (!keep_key && fmt != STORE_NONE && w.present[src_kind == CERTDB_SQL ? F_KEY4 : F_KEY3] &&
+	    w.len[src_kind == CERTDB_SQL ? F_KEY4 : F_KEY3])
 		lose(&l, "private keys and the key that encrypts saved passwords", 0,
 		     key_why ? key_why : "the key database is damaged");
 	if (fmt == STORE_CERT8 && major >= 0 && major < APP_SQL_DEFAULT_MAJOR)
@@ -535,8 +713,23 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	json_object_object_add(res, mode == MODE_REPAIR ? "salvaged" : "kept", arr);
 	json_object_object_add(res, mode == MODE_REPAIR ? "salvaged_count" : "kept_count",
 			       json_object_new_int64((int64_t)(ctx->dry_run ? selected : b.n)));
-	if (mode == MODE_RESET)
+	if (mode == MODE_RESET) {
+		struct json_object *dropped = json_object_new_array();
+
+		for (size_t i = 0; i < s.n; i++) {
+			const char *why = drop_reason(mode, &s.v[i]);
+			struct json_object *o;
+
+			if (!why)
+				continue;
+			o = cert_json(&s.v[i], NULL);
+			json_object_object_add(o, "reason", json_object_new_string(why));
+			json_object_array_add(dropped, o);
+		}
+		json_object_object_add(res, "dropped", dropped);
 		json_object_object_add(res, "dropped_count", json_object_new_int64((int64_t)(s.n - selected)));
+	}
+	nlost = json_object_array_length(l.arr);
 	json_object_object_add(res, "lost", l.arr);
 	l.arr = NULL;
 
@@ -556,6 +749,18 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 				s.v[i].nickname ? s.v[i].nickname : "(no nickname)");
 		}
 	}
+	if (mode == MODE_RESET && ropts.keep_user_certs) {
+		for (size_t i = 0; i < s.n; i++) {
+			const char *why = drop_reason(mode, &s.v[i]);
+			_autofree_ char *hex = NULL;
+
+			if (!why)
+				continue;
+			hex = hex_encode(s.v[i].sha256, 32, true);
+			cmd_out(ctx, "%s: %s (%s): %s\n", ctx->dry_run ? "would drop" : "dropped",
+				s.v[i].nickname ? s.v[i].nickname : "(no nickname)", hex, why);
+		}
+	}
 	if (l.text.len)
 		cmd_out(ctx, "%s", l.text.buf);
 	cmd_out(ctx, "key database: %s%s%s%s\n", keep_key ? "kept" : "new",
@@ -564,7 +769,7 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		cmd_out(ctx, "%s %zu certificate%s\n", ctx->dry_run ? "would salvage" : "salvaged",
 			ctx->dry_run ? selected : b.n, (ctx->dry_run ? selected : b.n) == 1 ? "" : "s");
 	else
-		cmd_out(ctx, "%s %zu user CA certificate%s, dropped %zu\n", ctx->dry_run ? "would keep" : "kept",
+		cmd_out(ctx, "%s %zu user certificate%s, dropped %zu\n", ctx->dry_run ? "would keep" : "kept",
 			ctx->dry_run ? selected : b.n, (ctx->dry_run ? selected : b.n) == 1 ? "" : "s",
 			s.n - selected);
 	if (converted)
@@ -574,6 +779,19 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		 mode == MODE_REPAIR ? "new store built, verified with NSS and swapped in" :
 		 "new store created, verified with NSS and swapped in");
 	ret = 0;
+	if (mode == MODE_REPAIR && nlost && !ctx->dry_run) {
+		/* The new store is in place; what it lacks is listed: exit 1, and the way back. */
+		_autofree_ char *restore = NULL;
+
+		if (backup.id) {
+			_autofree_ char *q = shell_quote(p->path);
+
+			restore = xasprintf("; the damaged store is in %s/%s (mozcert -p %s db restore %s puts it back)",
+					    BACKUP_DIRNAME, backup.id, q, backup.id);
+		}
+		return_lost = mc_error_set(err, MC_EDAMAGED, "the repaired store lacks what is listed as lost%s",
+					   restore ? restore : "");
+	}
 out:
 	if (ret < 0 && backup.id && !ctx->dry_run && backup.used)
 		cmd_warn(ctx, "the backup %s/%s holds the files as they were", BACKUP_DIRNAME, backup.id);
@@ -588,7 +806,7 @@ out:
 	stage_release(&st);
 	work_release(&w);
 	backup_release(&backup);
-	return ret;
+	return ret < 0 ? ret : return_lost;
 }
 
 static int

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <signal.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "banned.h"
@@ -164,6 +165,52 @@ fileio_exists(const char *path)
 	struct stat st;
 
 	return lstat(path, &st) == 0;
+}
+
+char *
+fileio_not_a_store(const char *path)
+{
+	static const char *const html[] = {"<!doctype html", "<html", "<?xml", "<head", "<body", "<!--"};
+	unsigned char b[4096];
+	struct stat st;
+	ssize_t got;
+	size_t i = 0;
+	int fd;
+
+	if (stat(path, &st) < 0)
+		return NULL;
+	if (S_ISDIR(st.st_mode))
+		return xstrdup("is a directory, not a database");
+	if (!S_ISREG(st.st_mode))
+		return xstrdup("is not a regular file, not a database");
+	if (st.st_size == 0)
+		return xstrdup("is empty (zero bytes), not a database");
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return NULL;
+	do {
+		got = read(fd, b, sizeof(b));
+	} while (got < 0 && errno == EINTR);
+	close(fd);
+	if (got <= 0)
+		return NULL;
+	if ((size_t)got >= 16 && memcmp(b, "SQLite format 3", 16) == 0)
+		return NULL;
+	if ((size_t)got >= 23 && memcmp(b, "version https://git-lfs", 23) == 0)
+		return xasprintf("is a Git LFS pointer (%lld bytes), not a database: the real file was never fetched "
+				 "('git lfs pull' where it came from)", (long long)st.st_size);
+	/* Text: no NUL and no control byte but white space in what was read. */
+	for (ssize_t k = 0; k < got; k++)
+		if (b[k] == 0 || (b[k] < 0x20 && b[k] != '\t' && b[k] != '\n' && b[k] != '\r' && b[k] != '\f'))
+			return NULL;
+	while (i < (size_t)got && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r' || b[i] == 0xef ||
+				   b[i] == 0xbb || b[i] == 0xbf))
+		i++;
+	for (size_t k = 0; k < ARRAY_SIZE(html); k++)
+		if ((size_t)got - i >= strlen(html[k]) && strncasecmp((const char *)b + i, html[k], strlen(html[k])) == 0)
+			return xasprintf("is an HTML or XML page (%lld bytes), not a database: a download saved an "
+					 "error page in its place", (long long)st.st_size);
+	return xasprintf("is a text file (%lld bytes), not a database", (long long)st.st_size);
 }
 
 int

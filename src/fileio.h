@@ -35,6 +35,17 @@ int fileio_fsync_dir(const char *dir, struct mc_error *err);
 bool fileio_exists(const char *path);
 
 /*
+ * What a store file (cert9.db, key4.db, cert8.db, key3.db) is when it is
+ * plainly no database at all: a directory or other non-regular file, zero
+ * bytes, a Git LFS pointer, an HTML page, or text. Returns a phrase to follow
+ * the file's name ("is a Git LFS pointer (131 bytes), not a database"; the
+ * caller frees), or NULL when the path is absent, unreadable or could be a
+ * database, damaged or not: binary bytes are left to the readers that know
+ * the formats.
+ */
+char *fileio_not_a_store(const char *path);
+
+/*
  * Run as root on a user's profile (an administrator's fix), the files mozcert
  * creates in the profile itself (not its backups) must belong to the profile's
  * owner, or the application, run by that user, cannot rewrite them (a

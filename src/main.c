@@ -446,6 +446,13 @@ cmd_store_kind(const struct profile *p, int *kind, struct mc_error *err)
 		*kind = CERTDB_DBM;
 		return 0;
 	default:
+		for (size_t i = 0; i < 2; i++) {
+			_autofree_ char *path = path_join(p->path, i ? "cert8.db" : "cert9.db");
+			_autofree_ char *what = fileio_not_a_store(path);
+
+			if (what)
+				return mc_error_set(err, MC_EDAMAGED, "%s %s", path, what);
+		}
 		return mc_error_set(err, MC_ENOENT, "profile '%s' has no certificate store (no cert9.db or cert8.db)",
 				    p->path);
 	}

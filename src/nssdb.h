@@ -66,6 +66,16 @@ void cert_info_array_free(struct cert_info *v, size_t n);
 int certdb_list(struct certdb *db, struct cert_info **out, size_t *n, struct mc_error *err);
 
 /*
+ * Open the store and list it in a child process (certdb_open_as, certdb_list,
+ * certdb_close there): NSS may read a damaged cert8.db and then be unable to
+ * let go of it, and that state must not stay in this process. Each entry has
+ * nickname, trust, DER and SHA-256 (the other fields are empty). The child's
+ * error, closing included, is returned as it gave it.
+ */
+int certdb_list_apart(const char *dir, const char *shown, enum certdb_kind kind, unsigned flags, const char *password,
+		      struct cert_info **out, size_t *n, struct mc_error *err);
+
+/*
  * Find a certificate by SHA-256 (hex, colons optional, unique prefix of at
  * least 8 hex digits) or by nickname. A nickname naming several certificates
  * is MC_EUSAGE listing their fingerprints; so is a key of 1 to 7 hex digits

@@ -12,6 +12,7 @@
 #include <certt.h>
 
 #include "nssattr.h"
+#include "output.h"
 #include "sqlpage.h"
 #include "strbuf.h"
 #include "trust.h"
@@ -55,7 +56,66 @@ salvage_release(struct salvage *s)
 		free(s->v[i].nickname);
 	}
 	free(s->v);
+	free(s->orphans);
 	memset(s, 0, sizeof(*s));
+}
+
+static int
+by_sha256(const void *a, const void *b)
+{
+	return memcmp(((const struct salvaged_cert *)a)->sha256, ((const struct salvaged_cert *)b)->sha256, 32);
+}
+
+void
+salvage_sort(struct salvage *s)
+{
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), by_sha256);
+}
+
+void
+salvage_link_orphans(struct salvage *s)
+{
+	size_t kept = 0;
+
+	/* The old form first, then the 3.2 form, which wins (sql_link's order). */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t k = 0; k < s->norphans; k++) {
+			struct salvage_orphan *o = &s->orphans[k];
+			ssize_t hit = -1;
+
+			if (o->v32 != (pass == 1))
+				continue;
+			for (size_t i = 0; i < s->n && hit < 0; i++) {
+				unsigned char sha1[20];
+
+				if (o->hash_len == 32) {
+					if (memcmp(s->v[i].sha256, o->hash, 32) == 0)
+						hit = (ssize_t)i;
+				} else {
+					HASH_HashBuf(HASH_AlgSHA1, sha1, s->v[i].der, (PRUint32)s->v[i].der_len);
+					if (memcmp(sha1, o->hash, 20) == 0)
+						hit = (ssize_t)i;
+				}
+			}
+			if (hit < 0) {
+				o->hash_len |= 0x100;  /* still an orphan: kept below */
+				continue;
+			}
+			/* A carved certificate's trust is the row's, as NSS read it before the damage. */
+			s->v[hit].trust = o->trust;
+			s->v[hit].has_trust = true;
+			s->v[hit].trust_source = SALVAGE_SQL;
+		}
+	}
+	for (size_t k = 0; k < s->norphans; k++) {
+		if (!(s->orphans[k].hash_len & 0x100))
+			continue;
+		s->orphans[k].hash_len &= 0xff;
+		s->orphans[kept++] = s->orphans[k];
+	}
+	s->norphans = kept;
+	s->trust_orphans += kept;
 }
 
 /* Length of the DER element at der (tag + length + content), or 0 when malformed or longer than len. */
@@ -128,12 +188,24 @@ nss_decodes(const unsigned char *der, size_t len, bool *is_ca)
 	return rv == SECSuccess;
 }
 
+/*
+ * A nickname as read from the damaged bytes: none when it holds a control
+ * character or is not UTF-8 (overwritten bytes; NSS then derives one), or
+ * is only blanks.
+ */
 static char *
 clean_nickname(const char *nick)
 {
-	if (!nick || !*nick)
+	bool blank = true;
+
+	if (!nick || !*nick || !output_utf8_valid(nick, strlen(nick)))
 		return NULL;
-	return xstrdup(nick);
+	for (const unsigned char *c = (const unsigned char *)nick; *c; c++) {
+		if (*c < 0x20 || *c == 0x7f)
+			return NULL;
+		blank = blank && *c == ' ';
+	}
+	return blank ? NULL : xstrdup(nick);
 }
 
 static int
@@ -151,9 +223,30 @@ add_cert(struct salvage *s, const unsigned char *der, size_t len, const char *ni
 			mask_trust(&c->trust);
 			c->has_trust = true;
 			c->trust_source = src;
+		} else if (trust && c->trust_source == src) {
+			/*
+			 * One source showing the certificate twice (NSS lists a certificate
+			 * stored under two object ids in an order of its own): the same
+			 * answer whatever the order, the one with trust set.
+			 */
+			CERTCertTrust t = *trust;
+
+			mask_trust(&t);
+			if (memcmp(&t, &c->trust, sizeof(t)) > 0)
+				c->trust = t;
 		}
-		if (!c->nickname)
+		if (!c->nickname) {
 			c->nickname = clean_nickname(nickname);
+		} else if (c->source == src) {
+			char *clean = clean_nickname(nickname);
+
+			if (clean && strcmp(clean, c->nickname) < 0) {
+				free(c->nickname);
+				c->nickname = clean;
+				clean = NULL;
+			}
+			free(clean);
+		}
 		return 0;
 	}
 	if (!nss_decodes(der, len, &is_ca)) {
@@ -453,6 +546,155 @@ sql_columns(sqlite3 *db, int cid[N_COLS], size_t *ncols, char **why)
 	return 0;
 }
 
+/* The nssPublic row of sqlite_master, read off page 1 by sqlpage_scan_schema. */
+struct schema_ctx {
+	char *sql;
+	uint32_t root;
+};
+
+static void
+schema_row(void *ctx, int64_t rowid, uint32_t page, const struct sqlpage_value *v, size_t ncols)
+{
+	struct schema_ctx *sc = ctx;
+
+	(void)rowid;
+	(void)page;
+	if (sc->sql || ncols != 5 || v[0].type != SQLITE_TEXT || v[1].type != SQLITE_TEXT || v[4].type != SQLITE_TEXT ||
+	    v[0].n != 5 || memcmp(v[0].p, "table", 5) != 0 || v[1].n != 9 || memcmp(v[1].p, "nssPublic", 9) != 0)
+		return;
+	sc->sql = xstrndup((const char *)v[4].p, v[4].n);
+	if (v[3].type == SQLITE_INTEGER && v[3].i > 0 && v[3].i <= UINT32_MAX)
+		sc->root = (uint32_t)v[3].i;
+}
+
+/*
+ * The columns of nssPublic from its CREATE TABLE statement read off page 1,
+ * when SQLite refuses the schema (a truncated file: the root pages of its
+ * indexes lie past the end). The statement as SQLite keeps it: ALTER TABLE
+ * ADD COLUMN appends to it. -1 when page 1 has no such statement.
+ */
+static int
+sql_columns_from_page1(const unsigned char *buf, size_t len, int cid[N_COLS], size_t *ncols, uint32_t *root)
+{
+	struct schema_ctx sc = {NULL, 0};
+	const char *p, *end;
+	size_t c = 0;
+
+	*ncols = 0;
+	for (int i = 0; i < N_COLS; i++)
+		cid[i] = -1;
+	sqlpage_scan_schema(buf, len, schema_row, &sc);
+	*root = sc.root;
+	if (!sc.sql)
+		return -1;
+	p = strchr(sc.sql, '(');
+	end = strrchr(sc.sql, ')');
+	if (!p || !end || end < p) {
+		free(sc.sql);
+		return -1;
+	}
+	for (p++; p < end; c++) {
+		const char *q;
+		size_t n;
+
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ','))
+			p++;
+		if (p >= end)
+			break;
+		for (q = p; q < end && *q != ' ' && *q != ',' && *q != '\t' && *q != '\n'; q++)
+			;
+		n = (size_t)(q - p);
+		for (size_t i = 0; i < N_COLS; i++)
+			if (strlen(sql_cols[i]) == n && memcmp(sql_cols[i], p, n) == 0)
+				cid[i] = (int)c;
+		while (q < end && *q != ',')
+			q++;
+		p = q;
+	}
+	free(sc.sql);
+	*ncols = c;
+	return c && cid[C_CLASS] >= 0 ? 0 : -1;
+}
+
+/*
+ * The column lists of nssPublic as NSS versions create it (sdb.c's
+ * known_attributes at the time), read from stores the NSS named made: when
+ * page 1 is destroyed, the width of the rows on the leaf pages says which one
+ * wrote them.
+ */
+static const char *const known_layouts[] = {
+	/* NSS 3.87 (system certutil): 120 columns */
+	"id a0 a1 a2 a3 a10 a11 a12 a80 a81 a82 a83 a84 a85 a86 a87 a88 "
+	"a89 a8a a8b a90 a100 a101 a102 a103 a104 a105 a106 a107 a108 a109 a10a a10b a10c a110 a111 a120 "
+	"a121 a122 a123 a124 a125 a126 a127 a128 a129 a130 a131 a132 a133 a134 a160 a161 a162 a163 a164 "
+	"a165 a166 a170 a180 a181 a200 a201 a202 a210 a300 a301 a302 a400 a401 a402 a403 a404 a405 a406 "
+	"a480 a481 a482 a500 a501 a502 a503 a40000211 a40000212 a80000001 ace534351 ace534352 ace534353 "
+	"ace534354 ace534355 ace534356 ace534357 ace534358 ace534364 ace534365 ace534366 ace534367 "
+	"ace534368 ace534369 ace534373 ace534374 ace536351 ace536352 ace536353 ace536354 ace536355 "
+	"ace536356 ace536357 ace536358 ace536359 ace53635a ace53635b ace53635c ace53635d ace53635e "
+	"ace53635f ace536360 ace5363b4 ace5363b5 ad5a0db00",
+	/* Firefox ESR's NSS (PKCS #11 3.2): 193 columns */
+	"id a0 a1 a2 a3 a4 a10 a11 a12 a80 a81 a82 a83 a84 a85 a86 a87 a88 "
+	"a89 a8a a8b a8c a90 a100 a101 a102 a103 a104 a105 a106 a107 a108 a109 a10a a10b a10c a110 a111 "
+	"a120 a121 a122 a123 a124 a125 a126 a127 a128 a129 a130 a131 a132 a133 a134 a160 a161 a162 a163 "
+	"a164 a165 a166 a170 a171 a172 a180 a181 a200 a201 a202 a210 a40000211 a40000212 a40000213 a220 "
+	"a221 a222 a223 a224 a225 a226 a227 a22e a22f a22a a22b a22c a22d a250 a251 a252 a300 a301 a302 "
+	"a400 a401 a402 a403 a404 a405 a406 a480 a481 a482 a500 a501 a502 a503 a601 a602 a603 a604 a605 "
+	"a606 a607 a608 a609 a60a a60b a60c a60d a60e a60f a610 a611 a612 a617 a618 a619 a61a a61b a61c "
+	"a61d a61e a61f a620 a621 a622 a623 a624 a625 a626 a627 a629 a628 a62a a62b a62c a62d a62e a62f "
+	"a630 a631 a632 a633 a634 a635 a636 a637 a80000001 ace534351 ace534352 ace534353 ace534354 "
+	"ace534355 ace534356 ace534357 ace534358 ace534364 ace534365 ace534366 ace534367 ace534368 "
+	"ace534369 ace534373 ace534374 ace536351 ace536352 ace536353 ace536354 ace536355 ace536356 "
+	"ace536357 ace536358 ace536359 ace53635a ace53635b ace53635c ace53635d ace53635e ace53635f "
+	"ace536360 ace5363b4 ace5363b5 ad5a0db00",
+};
+
+static void
+widest_row(void *ctx, int64_t rowid, uint32_t page, const struct sqlpage_value *v, size_t ncols)
+{
+	size_t *widest = ctx;
+
+	(void)rowid;
+	(void)page;
+	(void)v;
+	if (ncols > *widest)
+		*widest = ncols;
+}
+
+/* The columns of nssPublic from the width of the rows alone: -1 when no known layout has that width. */
+static int
+sql_columns_from_shape(const unsigned char *buf, size_t len, int cid[N_COLS], size_t *ncols)
+{
+	size_t widest = 0;
+
+	*ncols = 0;
+	sqlpage_scan_leaves(buf, len, widest_row, &widest, NULL, NULL);
+	for (size_t k = 0; k < ARRAY_SIZE(known_layouts); k++) {
+		const char *p = known_layouts[k];
+		size_t c = 0;
+
+		for (int i = 0; i < N_COLS; i++)
+			cid[i] = -1;
+		while (*p) {
+			size_t n = strcspn(p, " ");
+
+			for (size_t i = 0; i < N_COLS; i++)
+				if (strlen(sql_cols[i]) == n && memcmp(sql_cols[i], p, n) == 0)
+					cid[i] = (int)c;
+			c++;
+			p += n;
+			p += strspn(p, " ");
+		}
+		if (c == widest && cid[C_CLASS] >= 0) {
+			*ncols = c;
+			return 0;
+		}
+	}
+	for (int i = 0; i < N_COLS; i++)
+		cid[i] = -1;
+	return -1;
+}
+
 static void
 sql_trust_free(struct sql_trust *t)
 {
@@ -469,8 +711,12 @@ sql_row(struct blob b[N_COLS], struct salvage *s, struct sql_cert **certs, size_
 	bool ok;
 
 	cls = blob_ulong(&b[C_CLASS], &ok);
-	if (!ok)
+	if (!ok) {
+		/* Every object NSS writes has a class: this row is damaged, and may have been a certificate. */
+		s->units_bad++;
+		s->damaged = true;
 		goto out;
+	}
 	if (cls == CKO_CERTIFICATE && b[C_VALUE].n) {
 		int r = salvage_add(s, b[C_VALUE].p, b[C_VALUE].n, b[C_LABEL].n ? (char *)b[C_LABEL].p : NULL,
 				    NULL, SALVAGE_SQL);
@@ -521,6 +767,12 @@ sql_row(struct blob b[N_COLS], struct salvage *s, struct sql_cert **certs, size_
 		goto out;
 orphan:
 		s->trust_orphans++;
+	} else if (cls != CKO_DATA && cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY && cls != CKO_SECRET_KEY &&
+		   cls != CKO_NSS_CRL && cls != CKO_NSS_SMIME && cls != CKO_NSS_BUILTIN_ROOT_LIST &&
+		   cls != CKO_NSS_NEWSLOT && cls != CKO_NSS_DELSLOT) {
+		/* No class NSS writes, or a certificate without its value: a damaged row, perhaps a certificate. */
+		s->units_bad++;
+		s->damaged = true;
 	}
 out:
 	for (int i = 0; i < N_COLS; i++)
@@ -556,7 +808,20 @@ sql_link(struct salvage *s, struct sql_cert *certs, size_t ncerts, struct sql_tr
 						hit = (ssize_t)i;
 			}
 			if (hit < 0) {
-				s->trust_orphans++;
+				struct salvage_orphan *o;
+
+				if (!t->v32 && !t->has_sha1) {
+					s->trust_orphans++;
+					continue;
+				}
+				s->orphans = xreallocarray(s->orphans, s->norphans + 1, sizeof(*s->orphans));
+				o = &s->orphans[s->norphans++];
+				memset(o, 0, sizeof(*o));
+				o->trust = t->t;
+				mask_trust(&o->trust);
+				o->v32 = t->v32;
+				o->hash_len = t->v32 ? 32 : 20;
+				memcpy(o->hash, t->v32 ? t->sha256 : t->sha1, o->hash_len);
 				continue;
 			}
 			{
@@ -655,6 +920,11 @@ struct leaf_ctx {
 	size_t nextra;
 	int cid[N_COLS];
 	size_t table_cols;
+	size_t bad_rows;               /* rows read off the pages that are damaged (counted apart from SQLite's) */
+	struct idset leaf_seen;        /* every rowid met on the leaf pages */
+	bool carving;                  /* rows from sqlpage_carve_rows: cells the leaf walk may have read */
+	struct { int64_t rowid; uint32_t page; } *walked; /* what the leaf walk met, for the carving */
+	size_t nwalked;
 };
 
 static bool
@@ -680,20 +950,55 @@ leaf_row(void *ctx, int64_t rowid, uint32_t page, const struct sqlpage_value *v,
 	struct leaf_ctx *lc = ctx;
 	struct blob b[N_COLS];
 
-	(void)page;
-	/* Older rows may lack columns added since; no nssPublic row has more. */
-	if (ncols < 2 || ncols > lc->table_cols || rowid_in(lc->read_ids, lc->nread, rowid) ||
-	    !idset_add(&lc->extra, rowid))
+	/*
+	 * A table's rowids are unique: the same rowid in two cells of the leaf
+	 * pages means one of them is a damaged cell (its rowid overwritten), and
+	 * whichever it is, a row is lost.
+	 */
+	if (!lc->carving && !idset_add(&lc->leaf_seen, rowid)) {
+		lc->bad_rows++;
+		lc->s->damaged = true;
 		return;
+	}
+	if (!lc->carving) {
+		lc->walked = xreallocarray(lc->walked, lc->nwalked + 1, sizeof(*lc->walked));
+		lc->walked[lc->nwalked].rowid = rowid;
+		lc->walked[lc->nwalked++].page = page;
+	} else {
+		/* a carved row the walk met on another page: two cells of one rowid, one of them damaged */
+		for (size_t k = 0; k < lc->nwalked; k++) {
+			if (lc->walked[k].rowid == rowid && lc->walked[k].page != page) {
+				lc->bad_rows++;
+				lc->s->damaged = true;
+				return;
+			}
+		}
+	}
+	if (rowid_in(lc->read_ids, lc->nread, rowid) || !idset_add(&lc->extra, rowid))
+		return;
+	/* Older rows may lack columns added since; no nssPublic row has more: a damaged cell. */
+	if (ncols < 2 || ncols > lc->table_cols) {
+		lc->s->units_read++;
+		lc->bad_rows++;
+		lc->s->damaged = true;
+		return;
+	}
+	/* NSS stores every attribute as a blob; a number is no attribute value it wrote: a damaged row. */
+	for (int i = 0; i < N_COLS; i++) {
+		int c = lc->cid[i];
+
+		if (c >= 0 && (size_t)c < ncols && (v[c].type == SQLITE_INTEGER || v[c].type == SQLITE_FLOAT)) {
+			lc->s->units_read++;
+			lc->bad_rows++;
+			lc->s->damaged = true;
+			return;
+		}
+	}
 	for (int i = 0; i < N_COLS; i++) {
 		int c = lc->cid[i];
 		bool null = c < 0 || (size_t)c >= ncols || v[c].type == SQLITE_NULL;
 
-		/* NSS stores every attribute as a blob; a number is no attribute value it wrote. */
-		if (!null && v[c].type != SQLITE_BLOB && v[c].type != SQLITE_TEXT)
-			blob_set(&b[i], false, NULL, 0);
-		else
-			blob_set(&b[i], null, null ? NULL : v[c].p, null ? 0 : (int)v[c].n);
+		blob_set(&b[i], null, null ? NULL : v[c].p, null ? 0 : (int)v[c].n);
 	}
 	lc->nextra++;
 	lc->s->units_read++;
@@ -758,6 +1063,7 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 	bool probing = false;
 	struct strbuf q;
 	int ret = 0;
+	uint32_t root = 0;
 
 	/* First as it is; then with a rebuilt header when SQLite refuses it. */
 	if (sqlite_open_buf(buf, len, false, &db, &why) < 0 || sql_columns(db, cid, &ncols, &why) < 0) {
@@ -768,7 +1074,14 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 		s->damaged = true;
 		if (len == 0 || sqlite_open_buf(buf, len, true, &db, &why2) < 0 || sql_columns(db, cid, &ncols, &why2) < 0) {
 			sqlite3_close(db);
-			return mc_error_set(err, MC_EDAMAGED, "%s", why);
+			db = NULL;
+			if (sql_columns_from_page1(buf, len, cid, &ncols, &root) < 0 &&
+			    sql_columns_from_shape(buf, len, cid, &ncols) < 0)
+				return mc_error_set(err, MC_EDAMAGED, "%s", why);
+			/* SQLite cannot read the table at all: its rows come off the leaf pages alone. */
+			ret = mc_error_set(err, MC_EDAMAGED, "%s; rows read off the table's pages", why);
+			strbuf_init(&q);
+			goto pages;
 		}
 	}
 	strbuf_init(&q);
@@ -792,6 +1105,14 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 		/* The right edge of the table is damaged: errors at the end are the lost tail. */
 		s->damaged = true;
 		probing = true;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = 'nssPublic'", -1,
+			       &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		sqlite3_int64 r = sqlite3_column_int64(st, 0);
+
+		root = r > 0 && r <= UINT32_MAX ? (uint32_t)r : 0;
 	}
 	sqlite3_finalize(st);
 	st = NULL;
@@ -820,11 +1141,21 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 			sqlite3_int64 next = sqlite3_column_int64(st, N_COLS);
 			struct blob b[N_COLS];
 
+			bool numbers = false;
+
 			s->units_read++;
 			bad_before = bad_total;
+			/* NSS binds every attribute as a blob: a number is a record header the damage rewrote. */
 			for (int i = 0; i < N_COLS; i++)
-				blob_get(st, i, &b[i]);
-			sql_row(b, s, &certs, &ncerts, &trusts, &ntrusts);
+				numbers |= sqlite3_column_type(st, i) == SQLITE_INTEGER || sqlite3_column_type(st, i) == SQLITE_FLOAT;
+			if (numbers) {
+				s->units_bad++;
+				s->damaged = true;
+			} else {
+				for (int i = 0; i < N_COLS; i++)
+					blob_get(st, i, &b[i]);
+				sql_row(b, s, &certs, &ncerts, &trusts, &ntrusts);
+			}
 			if (nread == read_alloc) {
 				read_alloc = read_alloc ? read_alloc * 2 : 64;
 				read_ids = xreallocarray(read_ids, read_alloc, sizeof(*read_ids));
@@ -857,27 +1188,64 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 	s->units_bad += probing ? bad_before : bad_total;
 	if (probing && bad_total > bad_before)
 		s->tail_lost = true;
-	if (s->damaged) {
+pages:
+	{
 		/*
-		 * Rows SQLite cannot reach (a destroyed interior page, the table's
-		 * root page among them) still sit intact on their leaf pages.
+		 * Rows SQLite cannot reach still sit on their leaf pages: a destroyed
+		 * interior page (the table's root among them), or a damaged cell whose
+		 * rowid misleads SQLite's search within its page so that the rows after
+		 * it are passed over without an error. Every leaf page is read, every
+		 * time; a row found there that SQLite did not give is damage.
 		 */
-		struct leaf_ctx lc = {s, &certs, &ncerts, &trusts, &ntrusts, read_ids, nread, {0}, 0, {0}, 0};
-		size_t bad = 0;
+		struct leaf_ctx lc = {s, &certs, &ncerts, &trusts, &ntrusts, read_ids, nread, {0}, 0, {0}, 0, 0, {0}, false, NULL, 0};
+		size_t bad = 0, carved = 0;
 		bool truncated = false;
 
 		memcpy(lc.cid, cid, sizeof(lc.cid));
 		lc.table_cols = ncols;
 		sqlpage_scan_leaves(buf, len, leaf_row, &lc, &bad, &truncated);
-		if (lc.nextra) {
-			/* What looked like a lost tail was unreachable rows, unless the file is short. */
-			s->tail_lost = truncated || (s->tail_lost && bad);
-			if (s->units_bad >= lc.nextra)
-				s->units_bad -= lc.nextra;
-			else
-				s->units_bad = 0;
+		if (lc.nextra || bad)
+			s->damaged = true;
+		if (s->damaged) {
+			/* Cells a damaged pointer array or page header hides: rows found by their shape. */
+			carved = lc.nextra;
+			lc.carving = true;
+			sqlpage_carve_rows(buf, len, ncols, leaf_row, &lc);
+			carved = lc.nextra - carved;
+			/*
+			 * A cell that does not parse stays a damaged row even when carving found
+			 * rows: those may come from another page (measured: 7 rows carved off a
+			 * page with a destroyed header hid a lost certificate elsewhere).
+			 */
+			(void)carved;
+			if (lc.nextra) {
+				/* What looked like a lost tail was unreachable rows, unless the file is short. */
+				s->tail_lost = truncated || (s->tail_lost && bad);
+				if (s->units_bad >= lc.nextra)
+					s->units_bad -= lc.nextra;
+				else
+					s->units_bad = 0;
+			}
+			/* A cell of a leaf page that does not parse is a damaged row, whatever SQLite made of it. */
+			if (s->units_bad < bad)
+				s->units_bad = bad;
+			s->units_bad += lc.bad_rows;
+			if (root) {
+				/* The table's own b-tree says whether truncation took rows, whatever it took of the indexes. */
+				struct sqlpage_table tp;
+
+				sqlpage_table_pages(buf, len, root, &tp);
+				if (!tp.missing && !tp.damaged && tp.leaves) {
+					s->tail_lost = false;
+				} else if (tp.missing) {
+					s->tail_lost = true;
+					s->pages_lost = tp.missing;
+				}
+			}
 		}
 		idset_release(&lc.extra);
+		idset_release(&lc.leaf_seen);
+		free(lc.walked);
 	}
 	sql_link(s, certs, ncerts, trusts, ntrusts);
 out:
@@ -938,6 +1306,9 @@ struct dbm {
 	uint32_t spares[32];
 	size_t npages;        /* pages the file could hold, partial last page included */
 	unsigned char *seen;  /* pages visited */
+	uint32_t nkeys;       /* records the header counts */
+	size_t pairs;         /* records the walk met */
+	bool big;             /* a big-pair page was met: pairs undercounts */
 };
 
 static uint32_t
@@ -971,6 +1342,7 @@ dbm_header(struct dbm *d, const unsigned char *buf, size_t len, char **why)
 	lorder = be32(buf + 8);
 	d->bsize = be32(buf + 12);
 	d->max_bucket = be32(buf + 40);
+	d->nkeys = be32(buf + 56);
 	d->hdrpages = be32(buf + 60);
 	for (int i = 0; i < 32; i++)
 		d->spares[i] = be32(buf + 68 + 4 * i);
@@ -1038,9 +1410,13 @@ dbm_cert_record(const unsigned char *v, size_t vlen, struct salvage *s)
 	size_t der_len, nick_len;
 	_autofree_ char *nick = NULL;
 
-	if (vlen < 13 || (v[0] != 8 && v[0] != 7) || v[1] != 1)
-		return;
 	s->units_read++;
+	if (vlen < 13 || (v[0] != 8 && v[0] != 7) || v[1] != 1) {
+		/* A type-1 key whose value is no certificate record: overwritten. */
+		s->units_bad++;
+		s->damaged = true;
+		return;
+	}
 	t.sslFlags = be16(v + 3);
 	t.emailFlags = be16(v + 5);
 	t.objectSigningFlags = be16(v + 7);
@@ -1087,16 +1463,24 @@ dbm_page(struct dbm *d, uint64_t pageno, struct salvage *s, uint64_t *next)
 			*next = oaddr_to_page(d, koff);
 			return *next != UINT64_MAX;
 		}
-		if (doff < DBM_REAL_KEY)
+		if (doff < DBM_REAL_KEY) {
+			d->big = true;
 			return true;  /* a big pair: cert8.db keeps large records in blob files instead */
+		}
 		if (!(doff < koff && koff <= prev && doff >= (n + 1) * 2))
 			return false;
+		d->pairs++;
 		if (page[koff] == 1 && s)
 			dbm_cert_record(page + doff, koff - doff, s);
 		else if (page[koff] == 8 && s) {
 			/* A blob record: the certificate is in a cert8.dir/ file we do not read. */
 			s->units_read++;
 			s->units_bad++;
+		} else if (page[koff] > 8 && s) {
+			/* No record type NSS writes: an overwritten key, perhaps a certificate's. */
+			s->units_read++;
+			s->units_bad++;
+			s->damaged = true;
 		}
 		prev = doff;
 	}
@@ -1176,6 +1560,14 @@ salvage_dbm(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 	bad = dbm_walk(&d, s);
 	if (bad) {
 		s->units_bad += bad;
+		s->damaged = true;
+	}
+	/*
+	 * dbm reads a zeroed or cut page as an empty bucket: the header's count
+	 * of records says when the walk met fewer than the file held.
+	 */
+	if (!d.big && d.pairs < d.nkeys) {
+		s->records_missing += d.nkeys - d.pairs;
 		s->damaged = true;
 	}
 	return 0;

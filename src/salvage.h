@@ -31,8 +31,17 @@ struct salvaged_cert {
 	CERTCertTrust trust;     /* letter bits only (no MUST_VERIFY/TRUSTED_UNKNOWN, no u) */
 	bool has_trust;          /* a trust record was found for it */
 	bool is_ca;              /* basic constraints say CA (or a v1 self-signed root) */
+	bool has_key;            /* NSS showed a private key for it ('u') */
 	enum salvage_source source;
 	enum salvage_source trust_source;
+};
+
+/* A trust row whose certificate was not found among the rows: linked by hash once carving has run. */
+struct salvage_orphan {
+	CERTCertTrust trust;
+	unsigned char hash[32];
+	size_t hash_len;         /* 32: SHA-256 (CKO_TRUST), 20: SHA-1 (CKO_NSS_TRUST) */
+	bool v32;
 };
 
 /* What one or more readers found. Initialise with salvage_init. */
@@ -43,8 +52,12 @@ struct salvage {
 	size_t units_bad;        /* rows, records or pages skipped because they could not be read */
 	size_t rejected;         /* candidate certificates NSS could not decode */
 	size_t trust_orphans;    /* trust objects or records whose certificate was not found */
+	struct salvage_orphan *orphans; /* those of them with a hash, until salvage_link_orphans */
+	size_t norphans;
 	bool damaged;            /* a reader met damage (then carving is worth running) */
 	bool tail_lost;          /* the end of the table or file could not be read (truncation) */
+	size_t pages_lost;       /* pages of the cert9.db table past the end of the file (0: unknown or none) */
+	size_t records_missing;  /* cert8.db records its header counts that no bucket holds (zeroed pages) */
 };
 
 void salvage_init(struct salvage *s);
@@ -89,6 +102,20 @@ int salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct 
  * MC_EDAMAGED when the header is unusable.
  */
 int salvage_dbm(const unsigned char *buf, size_t len, struct salvage *s, struct mc_error *err);
+
+/*
+ * Attach the trust rows whose certificate the rows did not hold to the
+ * certificates found since (carved) by their hash. Those still without a
+ * certificate stay in s->orphans (their trust and hash name them) and are
+ * counted in s->trust_orphans. NSS must be initialised.
+ */
+void salvage_link_orphans(struct salvage *s);
+
+/*
+ * Order the certificates by SHA-256: the new store is built in an order
+ * that depends on the bytes alone, not on the order NSS listed them in.
+ */
+void salvage_sort(struct salvage *s);
 
 /*
  * (c) Carve every DER certificate (30 82 LL LL, 30 81 LL) out of raw bytes;

@@ -363,7 +363,8 @@ START_TEST(test_sql_budget)
 	ck_assert(s.damaged);
 	ck_assert_uint_eq(s.n, 0);
 	ck_assert_uint_eq(s.units_read, 0);
-	ck_assert_uint_eq(s.units_bad, len / 16 + 64);
+	/* the walk stops at its budget; the leaf pages then count every damaged row */
+	ck_assert_uint_eq(s.units_bad, 2000);
 	salvage_release(&s);
 	nss_down();
 }
