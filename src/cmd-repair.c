@@ -149,143 +149,35 @@ lose(struct loss *l, const char *what, size_t count, const char *why)
 		strbuf_addf(&l->text, "lost: %s: %s\n", what, why);
 }
 
-/* What a child process sends per certificate NSS listed; der_len 0 ends the list (nick_len: the error's length). */
-struct nss_rec {
-	uint32_t der_len;
-	uint32_t nick_len;  /* UINT32_MAX: no nickname */
-	char trust[TRUST_STR_MAX];
-};
-
-static bool
-read_exact(int fd, void *buf, size_t len)
-{
-	unsigned char *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
-/* In the child: list the store with NSS and send it down fd; never returns. */
-static void __attribute__((noreturn))
-nss_list_child(int fd, const struct cmd_ctx *ctx, const struct work *w, enum certdb_kind kind)
-{
-	struct certdb *db = NULL;
-	struct mc_error e = {0};
-	struct cert_info *v = NULL;
-	size_t n = 0;
-	struct nss_rec end = {0, 0, {0}};
-	bool ok = true;
-
-	if (certdb_open_as(w->dir, w->profile_dir, kind, 0, ctx->password, &db, &e) == 0 &&
-	    certdb_list(db, &v, &n, &e) == 0) {
-		for (size_t i = 0; ok && i < n; i++) {
-			struct nss_rec r = {(uint32_t)v[i].der_len,
-					    v[i].nickname ? (uint32_t)strlen(v[i].nickname) : UINT32_MAX, {0}};
-
-			memcpy(r.trust, v[i].trust, sizeof(r.trust));
-			ok = fileio_write_all(fd, &r, sizeof(r)) == 0 && fileio_write_all(fd, v[i].der, v[i].der_len) == 0 &&
-			     (!v[i].nickname || fileio_write_all(fd, v[i].nickname, r.nick_len) == 0);
-		}
-	} else if (!e.msg[0]) {
-		mc_error_set(&e, MC_EFAIL, "NSS cannot read the store");
-	}
-	end.nick_len = (uint32_t)strlen(e.msg);
-	if (ok)
-		ok = fileio_write_all(fd, &end, sizeof(end)) == 0 && fileio_write_all(fd, e.msg, end.nick_len) == 0;
-	/* Whatever state NSS is left in (a cert8.db it cannot close) ends with this process. */
-	_exit(ok ? 0 : 1);
-}
-
 /*
- * NSS's own view of the store, read in a child process: a cert8.db that NSS
- * opens but cannot close leaves NSS busy for good (SEC_ERROR_BUSY, then
- * SEC_ERROR_UNKNOWN_PKCS11_ERROR when the new store is created), and the new
- * store must be built in a clean NSS. true when NSS listed it; else *why says why.
+ * NSS's own view of the store, read in a child process (certdb_list_apart): a
+ * cert8.db that NSS opens but cannot close leaves NSS busy for good
+ * (SEC_ERROR_BUSY, then SEC_ERROR_UNKNOWN_PKCS11_ERROR when the new store is
+ * created), and the new store must be built in a clean NSS. What NSS listed
+ * stands even when it could not close the store. true when NSS listed it;
+ * else err says why.
  */
 static bool
 nss_list_apart(const struct cmd_ctx *ctx, const struct work *w, enum certdb_kind kind, struct salvage *s,
-	       char **why)
+	       struct mc_error *err)
 {
-	int fds[2], status = 0;
-	pid_t pid;
-	bool done = false;
+	struct cert_info *v = NULL;
+	size_t n = 0;
 
-	*why = NULL;
-	if (pipe(fds) < 0) {
-		*why = xasprintf("cannot create a pipe: %s", strerror(errno));
+	if (certdb_list_apart(w->dir, w->profile_dir, kind, CERTDB_LIST_UNCLOSED, ctx->password, &v, &n, err) < 0)
 		return false;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		*why = xasprintf("cannot start a process: %s", strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		return false;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		nss_list_child(fds[1], ctx, w, kind);
-	}
-	close(fds[1]);
-	for (;;) {
-		struct nss_rec r;
-		unsigned char *der;
-		char *nick = NULL;
+	for (size_t i = 0; i < n; i++) {
 		CERTCertTrust t;
 		ssize_t at;
 
-		if (!read_exact(fds[0], &r, sizeof(r)))
-			break;
-		r.trust[TRUST_STR_MAX - 1] = '\0';
-		if (r.der_len == 0) {
-			if (r.nick_len > 4096)
-				break;
-			*why = xzalloc((size_t)r.nick_len + 1);
-			if (!read_exact(fds[0], *why, r.nick_len))
-				break;
-			done = r.nick_len == 0;
-			if (done) {
-				free(*why);
-				*why = NULL;
-			}
-			break;
-		}
-		if (r.der_len > 16u * 1024 * 1024 || (r.nick_len != UINT32_MAX && r.nick_len > 65536))
-			break;
-		der = xmalloc(r.der_len);
-		if (r.nick_len != UINT32_MAX)
-			nick = xzalloc((size_t)r.nick_len + 1);
-		if (!read_exact(fds[0], der, r.der_len) || (nick && !read_exact(fds[0], nick, r.nick_len))) {
-			free(der);
-			free(nick);
-			break;
-		}
-		trust_from_printed(r.trust, &t);
-		salvage_add(s, der, r.der_len, nick, &t, SALVAGE_NSS);
-		at = salvage_find(s, der, r.der_len);
-		if (at >= 0 && strchr(r.trust, 'u'))
+		trust_from_printed(v[i].trust, &t);
+		salvage_add(s, v[i].der, v[i].der_len, v[i].nickname, &t, SALVAGE_NSS);
+		at = salvage_find(s, v[i].der, v[i].der_len);
+		if (at >= 0 && strchr(v[i].trust, 'u'))
 			s->v[at].has_key = true;
-		free(der);
-		free(nick);
 	}
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!done && !*why)
-		*why = WIFSIGNALED(status) ? xasprintf("NSS crashed reading the store (signal %d)", WTERMSIG(status))
-					   : xstrdup("NSS stopped reading the store part-way");
-	return done;
+	cert_info_array_free(v, n);
+	return true;
 }
 
 /* Read everything that can be read, best source first. */
@@ -296,12 +188,12 @@ salvage_all(struct cmd_ctx *ctx, const struct work *w, enum certdb_kind src_kind
 	struct mc_error e = {0};
 	int fi = src_kind == CERTDB_SQL ? F_CERT9 : F_CERT8;
 	size_t before;
-	_autofree_ char *why = NULL;
 
 	/* 1. NSS, read-only, on the private copies, in a process of its own. */
-	*nss_opened = nss_list_apart(ctx, w, src_kind, s, &why);
+	*nss_opened = nss_list_apart(ctx, w, src_kind, s, &e);
 	if (!*nss_opened) {
-		mc_error_set(&e, MC_EFAIL, "%s", why ? why : "NSS cannot read the store");
+		if (!e.msg[0])
+			mc_error_set(&e, MC_EFAIL, "NSS cannot read the store");
 		mc_error_rebase(&e, w->dir, w->profile_dir);
 		strbuf_addf(notes, "NSS cannot read the store (%s); reading it without NSS\n", e.msg);
 	}

@@ -1220,11 +1220,15 @@ list_child(int fd, const char *dir, const char *shown, enum certdb_kind kind, un
 	bool ok = true;
 
 	memset(&end, 0, sizeof(end));
-	ret = certdb_open_as(dir, shown, kind, flags, password, &db, &e);
+	ret = certdb_open_as(dir, shown, kind, flags & ~CERTDB_LIST_UNCLOSED, password, &db, &e);
 	if (ret == 0)
 		ret = certdb_list(db, &v, &n, &e);
-	if (certdb_close(db, ret < 0 ? NULL : &e) < 0 && ret == 0)
+	if ((flags & CERTDB_LIST_UNCLOSED) && ret == 0) {
+		/* a cert8.db NSS read but cannot let go of: the listing is kept, the state ends with the child */
+		db = NULL;
+	} else if (certdb_close(db, ret < 0 ? NULL : &e) < 0 && ret == 0) {
 		ret = e.code ? e.code : MC_EFAIL;
+	}
 	for (size_t i = 0; ok && ret == 0 && i < n; i++) {
 		struct apart_rec r;
 

@@ -15,6 +15,7 @@ enum certdb_kind {
 enum certdb_flags {
 	CERTDB_RDWR = 1 << 0,      /* open read-write (only ever on a staging copy) */
 	CERTDB_PRIVATE_COPY = 1 << 1, /* read from a private copy of the store files */
+	CERTDB_LIST_UNCLOSED = 1 << 2, /* certdb_list_apart: a listing stands even when NSS cannot close the store */
 };
 
 struct certdb;
