@@ -19,6 +19,7 @@
 #include <secport.h>
 
 #include "fileio.h"
+#include "nssdb.h"
 #include "banned.h"
 
 /* Deepest directory nesting certpkg_read_path descends into. */
@@ -842,4 +843,18 @@ certpkg_read_path(const char *path, struct der_list *out, struct mc_error *err)
 	}
 	der_list_release(&acc);
 	return rc;
+}
+
+int
+certpkg_read_paths(char *const *paths, int n, struct der_list *out, struct mc_error *err)
+{
+	int ret = 0;
+
+	if (certdb_nodb_init(err) < 0)
+		return MC_EFAIL;
+	for (int i = 0; i < n && ret == 0; i++)
+		ret = certpkg_read_path(paths[i], out, err);
+	if (certdb_nodb_shutdown(ret < 0 ? NULL : err) < 0 && ret == 0)
+		ret = MC_EFAIL;
+	return ret == MC_EFAIL ? MC_EINPUT : ret;
 }

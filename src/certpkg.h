@@ -74,4 +74,12 @@ int certpkg_read_path(const char *path, struct der_list *out, struct mc_error *e
  * into one list is an MC_EINPUT error (out may then hold part of the input).
  */
 
+/*
+ * The input of a command: every path of paths[0..n) read with
+ * certpkg_read_path into out, with NSS started without a store for the
+ * decoding and shut down afterwards (no store may be open). Any failure to
+ * read is MC_EINPUT: it is the input that is wrong.
+ */
+int certpkg_read_paths(char *const *paths, int n, struct der_list *out, struct mc_error *err);
+
 #endif

@@ -426,17 +426,7 @@ import_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 		return ret;
 	if (first >= argc)
 		return mc_error_set(err, MC_EUSAGE, "%s: expected FILE|DIR...", ctx->cmd_name);
-	/* Decoding needs NSS; no store is open yet. */
-	if (NSS_NoDB_Init(NULL) != SECSuccess)
-		return mc_error_nss(err, "cannot initialise NSS");
-	for (int i = first; i < argc; i++)
-		if ((ret = certpkg_read_path(argv[i], &opts.ders, err)) < 0)
-			break;
-	if (NSS_Shutdown() != SECSuccess && ret == 0)
-		ret = mc_error_nss(err, "cannot shut NSS down");
-	if (ret < 0)
-		return ret == MC_EFAIL ? MC_EINPUT : ret;
-	return 0;
+	return certpkg_read_paths(argv + first, argc - first, &opts.ders, err);
 }
 
 static int

@@ -222,16 +222,7 @@ sync_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 		return mc_error_set(err, MC_EUSAGE, "%s: expected SOURCE...", ctx->cmd_name);
 	/* A directory without certificates declares the empty set: that is how a CA is withdrawn. */
 	sopts.ders.empty_dir_ok = true;
-	if (NSS_NoDB_Init(NULL) != SECSuccess)
-		return mc_error_nss(err, "cannot initialise NSS");
-	for (int i = first; i < argc; i++)
-		if ((ret = certpkg_read_path(argv[i], &sopts.ders, err)) < 0)
-			break;
-	if (NSS_Shutdown() != SECSuccess && ret == 0)
-		ret = mc_error_nss(err, "cannot shut NSS down");
-	if (ret < 0)
-		return ret == MC_EFAIL ? MC_EINPUT : ret;
-	return 0;
+	return certpkg_read_paths(argv + first, argc - first, &sopts.ders, err);
 }
 
 static void
