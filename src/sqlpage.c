@@ -378,6 +378,30 @@ carve_page(struct file *f, uint32_t pgno, size_t want, sqlpage_row_fn fn, void *
 	return rows;
 }
 
+/* Page size, usable size and page count of f: from the header when it is sane, else guessed from the pages. */
+static void
+file_geometry(struct file *f)
+{
+	const unsigned char *buf = f->b;
+	size_t len = f->len;
+
+	if (len >= 100 && memcmp(buf, "SQLite format 3", 16) == 0) {
+		size_t ps = (size_t)buf[16] << 8 | buf[17];
+
+		if (ps == 1)
+			ps = 65536;
+		if (ps >= 512 && (ps & (ps - 1)) == 0 && buf[20] < ps - 480) {
+			f->ps = ps;
+			f->usable = ps - buf[20];
+		} else {
+			f->ps = f->usable = guess_page_size(buf, len);
+		}
+	} else {
+		f->ps = f->usable = guess_page_size(buf, len);
+	}
+	f->npages = (uint32_t)(len / f->ps);
+}
+
 size_t
 sqlpage_carve_rows(const unsigned char *buf, size_t len, size_t want, sqlpage_row_fn fn, void *ctx)
 {
@@ -387,21 +411,7 @@ sqlpage_carve_rows(const unsigned char *buf, size_t len, size_t want, sqlpage_ro
 
 	if (want < 2 || want > MAX_COLS)
 		return 0;
-	if (len >= 100 && memcmp(buf, "SQLite format 3", 16) == 0) {
-		size_t ps = (size_t)buf[16] << 8 | buf[17];
-
-		if (ps == 1)
-			ps = 65536;
-		if (ps >= 512 && (ps & (ps - 1)) == 0 && buf[20] < ps - 480) {
-			f.ps = ps;
-			f.usable = ps - buf[20];
-		} else {
-			f.ps = f.usable = guess_page_size(buf, len);
-		}
-	} else {
-		f.ps = f.usable = guess_page_size(buf, len);
-	}
-	f.npages = (uint32_t)(len / f.ps);
+	file_geometry(&f);
 	v = xmalloc(MAX_COLS * sizeof(*v));
 	for (uint32_t pg = 2; pg <= f.npages; pg++) {
 		unsigned char t = page_at(&f, pg)[0];
@@ -457,21 +467,7 @@ sqlpage_scan_leaves(const unsigned char *buf, size_t len, sqlpage_row_fn fn, voi
 
 	if (truncated)
 		*truncated = false;
-	if (len >= 100 && memcmp(buf, "SQLite format 3", 16) == 0) {
-		size_t ps = (size_t)buf[16] << 8 | buf[17];
-
-		if (ps == 1)
-			ps = 65536;
-		if (ps >= 512 && (ps & (ps - 1)) == 0 && buf[20] < ps - 480) {
-			f.ps = ps;
-			f.usable = ps - buf[20];
-		} else {
-			f.ps = f.usable = guess_page_size(buf, len);
-		}
-	} else {
-		f.ps = f.usable = guess_page_size(buf, len);
-	}
-	f.npages = (uint32_t)(len / f.ps);
+	file_geometry(&f);
 	if (f.npages < 2)
 		return 0;
 	if (truncated && len >= 100 && get32(buf + 28) > f.npages && get32(buf + 24) == get32(buf + 92))
