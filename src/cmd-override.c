@@ -575,19 +575,9 @@ ov_opt(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err)
 		opts.fetch = true;
 		return 0;
 	case OPT_STARTTLS:
-		if ((opts.starttls = starttls_parse(arg)) < 0)
-			return mc_error_set(err, MC_EUSAGE, "%s: --starttls takes imap, pop3, smtp, ldap or none",
-					    ctx->cmd_name);
-		return 0;
-	case OPT_TIMEOUT: {
-		char *end;
-		long v = strtol(arg, &end, 10);
-
-		if (!*arg || *end || v < 1 || v > 600)
-			return mc_error_set(err, MC_EUSAGE, "%s: --timeout takes seconds, 1 to 600", ctx->cmd_name);
-		opts.timeout_ms = (int)v * 1000;
-		return 0;
-	}
+		return tlsfetch_opt_starttls(ctx->cmd_name, arg, &opts.starttls, err);
+	case OPT_TIMEOUT:
+		return tlsfetch_opt_timeout(ctx->cmd_name, arg, &opts.timeout_ms, err);
 	default:
 		return mc_error_set(err, MC_EUSAGE, "%s: unknown option", ctx->cmd_name);
 	}

@@ -624,3 +624,23 @@ tlsfetch_save_pem(const struct der_list *chain, const char *path, struct mc_erro
 	free(buf);
 	return ret;
 }
+
+int
+tlsfetch_opt_starttls(const char *cmd, const char *arg, int *proto, struct mc_error *err)
+{
+	if ((*proto = starttls_parse(arg)) < 0)
+		return mc_error_set(err, MC_EUSAGE, "%s: --starttls takes imap, pop3, smtp, ldap or none", cmd);
+	return 0;
+}
+
+int
+tlsfetch_opt_timeout(const char *cmd, const char *arg, int *timeout_ms, struct mc_error *err)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (!*arg || *end || v < 1 || v > 600)
+		return mc_error_set(err, MC_EUSAGE, "%s: --timeout takes seconds, 1 to 600", cmd);
+	*timeout_ms = (int)v * 1000;
+	return 0;
+}

@@ -42,6 +42,14 @@ void tlsfetch_result_release(struct tlsfetch_result *r);
  */
 int tlsfetch_parse_target(const char *arg, int default_port, char **host, int *port, struct mc_error *err);
 
+/*
+ * The --starttls and --timeout options of the commands that fetch (verify,
+ * override add): the value into *proto or *timeout_ms, or MC_EUSAGE naming
+ * the command cmd.
+ */
+int tlsfetch_opt_starttls(const char *cmd, const char *arg, int *proto, struct mc_error *err);
+int tlsfetch_opt_timeout(const char *cmd, const char *arg, int *timeout_ms, struct mc_error *err);
+
 /* What the chain sent says about itself (NSS must be up). */
 struct tlsfetch_sent {
 	size_t n;
