@@ -135,3 +135,18 @@ extra() { [ -n "$EXTRA" ] && [ -e "$EXTRA/$1" ] && printf '%s\n' "$EXTRA/$1"; }
 skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
 # json_has PYEXPR: assert on the last --json output (d = document, r = first result)
 json_has() { printf '%s\n' "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); r=d['results'][0]; sys.exit(0 if ($1) else 1)"; }
+
+# Servers the live tests start: the system's python3 (Debian's packages, aiosmtpd) even under a pyenv shim
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+# free_port: a loopback TCP port nobody listens on now (the kernel's pick for port 0)
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# wait_port PORT: until something accepts on it (at most 10 s)
+wait_port() {
+	"$PY" -c 'import socket,sys,time
+for i in range(200):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.5).close(); sys.exit(0)
+    except OSError: time.sleep(0.05)
+sys.exit(1)' "$1"
+}

@@ -26,17 +26,7 @@ while [ $i -le $N ]; do
 done
 hot_store() {
 	rm -rf "$1"; cp -r "$T/base" "$1"
-	python3 - "$1/cert9.db" <<'PY'
-import os, sqlite3, sys
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("PRAGMA cache_size=1")
-c.execute("BEGIN")
-c.execute("DELETE FROM nssPublic")
-c.execute("CREATE TABLE junk(x)")
-for _ in range(100):
-    c.execute("INSERT INTO junk VALUES (randomblob(3000))")
-os._exit(0)
-PY
+	python3 "$SRCDIR/tests/make-hot-journal.py" "$1/cert9.db"
 }
 count() { certutil -L -d "sql:$1" 2>/dev/null | awk 'NR>4 && NF' | wc -l; }
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \

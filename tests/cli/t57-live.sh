@@ -17,21 +17,6 @@ live_cleanup() {
 trap live_cleanup EXIT
 # killed (a meson timeout): exit, so that the EXIT trap stops the servers
 trap 'exit 143' TERM INT HUP
-# The system's python3 (Debian's packages, aiosmtpd) even under a pyenv shim
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-
-# free_port: a loopback TCP port nobody listens on now (the kernel's pick for port 0)
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-# wait_port PORT: until something accepts on it (at most 10 s)
-wait_port() {
-	"$PY" -c 'import socket,sys,time
-for i in range(200):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.5).close(); sys.exit(0)
-    except OSError: time.sleep(0.05)
-sys.exit(1)' "$1"
-}
 jv() { json_has "$1"; }
 # same_pem A B: the same certificates (DER) in the same order
 same_pem() {

@@ -14,17 +14,6 @@ aia_cleanup() {
 }
 trap aia_cleanup EXIT
 trap 'exit 143' TERM INT HUP
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_port() {
-	"$PY" -c 'import socket,sys,time
-for i in range(200):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.5).close(); sys.exit(0)
-    except OSError: time.sleep(0.05)
-sys.exit(1)' "$1"
-}
 jv() { json_has "$1"; }
 # certs_in DIR: certutil's list of the store (nickname and trust)
 certs_in() { certutil -L -d "sql:$1" 2>/dev/null; }
