@@ -4,13 +4,13 @@
  * prefs.js (a mix of bool, int, string and escaped-string values, in the
  * order Firefox writes them). Prints the best of 20 runs. Not part of the
  * test suite. Build and run (from the source root):
- *   gcc -std=gnu11 -D_GNU_SOURCE -O2 -Isrc $(pkg-config --cflags nss) tests/bench-prefs.c src/prefs.c src/error.c src/strbuf.c src/util.c $(pkg-config --libs nss) -o /tmp/bench-prefs && /tmp/bench-prefs [N]
+ *   gcc -std=gnu11 -D_GNU_SOURCE -O2 -Isrc/core -Isrc/cmd $(pkg-config --cflags nss) tests/bench-prefs.c src/core/prefs-file.c src/core/error.c src/core/strbuf.c src/core/util.c $(pkg-config --libs nss) -o /tmp/bench-prefs && /tmp/bench-prefs [N]
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include "prefs.h"
+#include "prefs-file.h"
 
 static double
 now(void)

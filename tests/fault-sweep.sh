@@ -153,7 +153,7 @@ copy_profile(base_pgo, base_legacy_damaged)
 with open(os.path.join(base_legacy_damaged, "cert8.db"), "r+b") as f:
     f.seek(16384)
     f.write(b"\0" * 16384)
-# a store with a CRL, the kind of object db repair carries over row by row (carry.c)
+# a store with a CRL, the kind of object db repair carries over row by row (repair-carry.c)
 base_carry = os.path.join(work, "base-carry")
 copy_profile(base3, base_carry)
 crl_cnf, crl_pem, crl_der = (os.path.join(work, x) for x in ("crl.cnf", "crl.pem", "crl.der"))

@@ -170,7 +170,7 @@ $("$MOZCERT" $(printf '%s' "$c" | tr '+' ' ') --help)"
 done
 set +f
 # string literals of the C sources; --remove-destination is cp's (a suggested shell command)
-suggested=$(cat "$SRCDIR"/src/*.c | grep -o '"[^"]*"' | grep -o -- '--[a-z][a-z0-9-]*' | sort -u | grep -vx -- '--remove-destination')
+suggested=$(cat "$SRCDIR"/src/*.c "$SRCDIR"/src/*/*.c | grep -o '"[^"]*"' | grep -o -- '--[a-z][a-z0-9-]*' | sort -u | grep -vx -- '--remove-destination')
 check "the sources suggest options (grep works)" [ -n "$suggested" ]
 for o in $suggested; do
 	check "$o (in a message or a table): in the man page" grep -qE -- "Fl -${o#--}([^a-z-]|\$)" "$MAN"

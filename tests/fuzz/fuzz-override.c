@@ -7,9 +7,9 @@
  * remove and prune must not disturb that.
  *
  * libFuzzer (from the source root):
- *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(pkg-config --cflags nss) tests/fuzz/fuzz-override.c src/override.c src/error.c src/strbuf.c src/util.c $(pkg-config --libs nss) -o fuzz-override
+ *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core -Isrc/cmd $(pkg-config --cflags nss) tests/fuzz/fuzz-override.c src/core/override-file.c src/core/error.c src/core/strbuf.c src/core/util.c $(pkg-config --libs nss) -o fuzz-override
  * gcc, replaying files or stdin (from the source root):
- *   gcc -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -Isrc $(pkg-config --cflags nss) tests/fuzz/fuzz-override.c tests/fuzz/main-stdin.c src/override.c src/error.c src/strbuf.c src/util.c $(pkg-config --libs nss) -o fuzz-override
+ *   gcc -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -Isrc/core -Isrc/cmd $(pkg-config --cflags nss) tests/fuzz/fuzz-override.c tests/fuzz/main-stdin.c src/core/override-file.c src/core/error.c src/core/strbuf.c src/core/util.c $(pkg-config --libs nss) -o fuzz-override
  *   ./fuzz-override $(find tests/fixtures/made -name cert_override.txt)
  */
 #include <stddef.h>
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "override.h"
+#include "override-file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
 #include <check.h>
 #include <nss.h>
 
-#include "certpkg.h"
+#include "cert-input.h"
 #include "nssdb.h"
 #include "fileio.h"
 #include "helpers.h"

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "lock.h"
+#include "profile-lock.h"
 #include "profile.h"
 
 Suite *make_suite(void);

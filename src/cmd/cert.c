@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* cert.c: cert list, show, import, trust, remove. */
+#include <nss.h>
+#include <base64.h>
+
+#include "cmd.h"
+#include "cert-input.h"
+#include "nssdb.h"
+#include "output.h"
+#include "stage.h"
+#include "strbuf.h"
+#include "banned.h"
+
+struct cert_opts {
+	const char *trust_arg;
+	CERTCertTrust trust;
+	bool has_trust;
+	const char *key;
+	struct der_list ders;
+	bool pem;
+};
+
+static struct cert_opts opts;
+
+static int
+open_ro(const struct cmd_ctx *ctx, const struct profile *p, struct certdb **db, struct mc_error *err)
+{
+	int kind, ret;
+
+	if ((ret = cmd_store_kind(p, &kind, err)) < 0)
+		return ret;
+	return certdb_open(p->path, (enum certdb_kind)kind, 0, ctx->password, db, err);
+}
+
+/* ---- cert list ---- */
+
+static int
+list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+{
+	struct certdb *db = NULL;
+	struct cert_info *v = NULL;
+	size_t n = 0;
+	int ret;
+
+	if ((ret = open_ro(ctx, p, &db, err)) < 0)
+		return ret;
+	ret = certdb_list(db, &v, &n, err);
+	if (certdb_close(db, ret < 0 ? NULL : err) < 0 && ret == 0)
+		ret = MC_EFAIL;
+	if (ret < 0) {
+		cert_info_array_free(v, n);
+		return ret;
+	}
+	if (ctx->json) {
+		struct json_object *arr = json_object_new_array_ext((int)n);
+
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(arr, output_cert_json(&v[i]));
+		json_object_object_add(res, "certificates", arr);
+		json_object_object_add(res, "count", json_object_new_int64((int64_t)n));
+	} else {
+		struct strbuf sb;
+
+		strbuf_init(&sb);
+		for (size_t i = 0; i < n; i++) {
+			char na[32];
+
+			output_time(v[i].not_after, na);
+			strbuf_addf(&sb, "%-8s %.10s  %s  %s\n", v[i].trust, na, v[i].sha256_hex,
+				    v[i].nickname ? v[i].nickname : "(no nickname)");
+			if (ctx->verbosity > 0)
+				strbuf_addf(&sb, "         subject: %s\n         issuer:  %s\n", v[i].subject,
+					    v[i].issuer);
+		}
+		if (ctx->verbosity >= 0)
+			fwrite(sb.buf, 1, sb.len, stdout);
+		strbuf_release(&sb);
+		cmd_out(ctx, "%zu certificate%s\n", n, n == 1 ? "" : "s");
+	}
+	cert_info_array_free(v, n);
+	return 0;
+}
+
+const struct cmd_spec cmd_cert_list = {
+	.name = "list", .run = list_run, .flags = CMD_STORE, .args = "",
+	.summary = "certificates with trust, validity and SHA-256 fingerprint",
+};
+
+/* ---- cert show ---- */
+
+static int
+key_opt(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err)
+{
+	if (opt == 'e') {
+		opts.pem = true;
+		return 0;
+	}
+	return mc_error_set(err, MC_EUSAGE, "%s: unknown option", ctx->cmd_name);
+}
+
+static const struct option key_options[] = {{"pem", no_argument, NULL, 'e'}, {NULL, 0, NULL, 0}};
+
+static int
+key_prepare(struct cmd_ctx *ctx, int argc, char **argv, int want_args, struct mc_error *err)
+{
+	int first, ret;
+
+	if ((ret = cmd_getopt(ctx, argc, argv, key_options, key_opt, &first, err)) < 0)
+		return ret;
+	if (argc - first != want_args)
+		return mc_error_set(err, MC_EUSAGE, "%s: expected %s", ctx->cmd_name,
+				    want_args == 1 ? "NICKNAME|SHA256" : "NICKNAME|SHA256 TRUST");
+	opts.key = argv[first];
+	if (want_args == 2) {
+		if ((ret = trust_parse(argv[first + 1], &opts.trust, err)) < 0)
+			return ret;
+		opts.has_trust = true;
+	}
+	return 0;
+}
+
+static int
+show_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
+{
+	return key_prepare(ctx, argc, argv, 1, err);
+}
+
+static void
+print_pem(const struct cert_info *ci)
+{
+	char *b64 = BTOA_DataToAscii(ci->der, (unsigned int)ci->der_len);
+
+	if (!b64)
+		return;
+	fputs("-----BEGIN CERTIFICATE-----\n", stdout);
+	/* NSS wraps at 64 columns with CRLF; PEM readers want LF. */
+	for (const char *s = b64; *s; s++)
+		if (*s != '\r')
+			fputc(*s, stdout);
+	fputs("\n-----END CERTIFICATE-----\n", stdout);
+	PORT_Free(b64);
+}
+
+static int
+show_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+{
+	struct certdb *db = NULL;
+	struct cert_info ci = {0};
+	int ret;
+
+	if ((ret = open_ro(ctx, p, &db, err)) < 0)
+		return ret;
+	ret = certdb_find(db, opts.key, &ci, err);
+	if (ret == 0 && !ctx->json && opts.pem)
+		print_pem(&ci);
+	if (certdb_close(db, ret < 0 ? NULL : err) < 0 && ret == 0)
+		ret = MC_EFAIL;
+	if (ret < 0) {
+		cert_info_release(&ci);
+		return ret;
+	}
+	if (ctx->json) {
+		json_object_object_add(res, "certificate", output_cert_json(&ci));
+	} else if (!opts.pem) {
+		char nb[32], na[32];
+
+		output_time(ci.not_before, nb);
+		output_time(ci.not_after, na);
+		cmd_out(ctx, "nickname:   %s\ntrust:      %s%s\nsubject:    %s\nissuer:     %s\nserial:     %s\n"
+			     "not before: %s\nnot after:  %s%s\nCA:         %s\nSHA-256:    %s\n",
+			ci.nickname ? ci.nickname : "(none)", ci.trust,
+			ci.trust_v32 ? " (written by NSS 3.114 or newer)" : "", ci.subject, ci.issuer,
+			ci.serial_hex, nb, na, ci.not_after < PR_Now() ? " (expired)" : "",
+			ci.is_ca ? "yes" : "no", ci.sha256_hex);
+	}
+	cert_info_release(&ci);
+	return 0;
+}
+
+const struct cmd_spec cmd_cert_show = {
+	.name = "show", .prepare = show_prepare, .run = show_run, .flags = CMD_STORE,
+	.args = "NICKNAME|SHA256 [--pem]", .summary = "one certificate in detail (--pem: as PEM)",
+	.options = key_options,
+	.help = "  --pem                    the certificate as PEM, nothing else\n",
+};
+
+/* ---- the staged write shared by import, trust and remove ---- */
+
+enum op { OP_IMPORT, OP_TRUST, OP_REMOVE };
+
+struct expect {
+	unsigned char sha256[32];
+	char trust[TRUST_STR_MAX];
+	bool present;
+};
+
+static int
+by_sha(const void *a, const void *b)
+{
+	return memcmp(((const struct cert_info *)a)->sha256, ((const struct cert_info *)b)->sha256, 32);
+}
+
+/* Reopen the staged store read-only and check that every result is what NSS now reads back. */
+static int
+verify_stage(const struct stage *st, const struct expect *ex, size_t n, const char *password, struct mc_error *err)
+{
+	struct certdb *db = NULL;
+	struct cert_info *v = NULL;
+	size_t nv = 0;
+	int ret;
+
+	if ((ret = certdb_open_as(st->dir, st->profile_dir, st->kind, 0, password, &db, err)) < 0)
+		return ret;
+	ret = certdb_list(db, &v, &nv, err);
+	if (certdb_close(db, ret < 0 ? NULL : err) < 0 && ret == 0)
+		ret = MC_EFAIL;
+	/* Sorted by fingerprint, each lookup is a binary search: verification stays linear-logarithmic. */
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), by_sha);
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		struct cert_info key = { 0 };
+		const struct cert_info *hit;
+
+		memcpy(key.sha256, ex[i].sha256, 32);
+		hit = nv ? bsearch(&key, v, nv, sizeof(*v), by_sha) : NULL;
+		if (ex[i].present && !hit)
+			ret = mc_error_set(err, MC_EFAIL, "verification failed: a certificate is missing after the change");
+		else if (!ex[i].present && hit)
+			ret = mc_error_set(err, MC_EFAIL, "verification failed: %s is still present", hit->sha256_hex);
+		else if (hit && strcmp(hit->trust, ex[i].trust) != 0)
+			ret = mc_error_set(err, MC_EFAIL, "verification failed: %s has trust '%s', expected '%s'",
+					   hit->sha256_hex, hit->trust, ex[i].trust);
+	}
+	cert_info_array_free(v, nv);
+	return ret;
+}
+
+static const char *
+status_word(enum import_status s, enum op op)
+{
+	if (op == OP_REMOVE)
+		return "removed";
+	switch (s) {
+	case IMPORT_ADDED:
+		return "added";
+	case IMPORT_TRUST_CHANGED:
+		return "trust-changed";
+	default:
+		return "unchanged";
+	}
+}
+
+static void
+warn_legacy(const struct cmd_ctx *ctx, const struct profile *p, int kind, struct json_object *res)
+{
+	int major;
+
+	if (kind != CERTDB_DBM)
+		return;
+	major = profile_app_major(p->path);
+	if (major >= 73) {
+		_autofree_ char *msg = xasprintf(
+			"'%s' has only a legacy cert8.db store, which %s %d no longer reads: run 'mozcert -p %s db upgrade'",
+			p->path, app_name(p->app), major, p->path);
+
+		cmd_warn(ctx, "%s", msg);
+		json_object_object_add(res, "warning", json_object_new_string(msg));
+	}
+}
+
+static int
+staged_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, enum op op, struct mc_error *err)
+{
+	struct stage st = {0};
+	struct certdb *db = NULL;
+	struct import_result *r = NULL;
+	struct expect *ex = NULL;
+	size_t nr = op == OP_IMPORT ? opts.ders.n : 1;
+	size_t changed = 0;
+	bool absent = false;
+	int kind, ret;
+	struct backup backup;
+	struct json_object *arr;
+
+	switch (profile_store_format(p->path)) {
+	case STORE_NONE:
+		if (op != OP_IMPORT)
+			return cmd_store_kind(p, &kind, err);
+		kind = CERTDB_SQL;  /* a fresh profile: create the store the application would */
+		break;
+	default:
+		if ((ret = cmd_store_kind(p, &kind, err)) < 0)
+			return ret;
+	}
+	if ((ret = stage_begin(p->path, (enum certdb_kind)kind, &st, err)) < 0)
+		goto out;
+	st.cert_first = op == OP_REMOVE;  /* what a run killed between the renames leaves: see stage.c */
+	if ((ret = certdb_open_as(st.dir, p->path, (enum certdb_kind)kind, CERTDB_RDWR, ctx->password, &db, err)) < 0)
+		goto out;
+	r = xzalloc(nr * sizeof(*r));
+	ex = xzalloc(nr * sizeof(*ex));
+	for (size_t i = 0; i < nr; i++) {
+		if (op == OP_IMPORT) {
+			ret = certdb_import(db, opts.ders.v[i].data, opts.ders.v[i].len,
+					    opts.has_trust ? &opts.trust : NULL, &r[i], err);
+			if (ret < 0) {
+				struct mc_error inner = *err;
+
+				mc_error_clear(err);
+				mc_error_set(err, ret, "%s: %s", opts.ders.v[i].origin, inner.msg);
+				err->sys_errno = inner.sys_errno;
+				err->nss_code = inner.nss_code;
+			}
+		} else if (op == OP_TRUST) {
+			ret = certdb_set_trust(db, opts.key, &opts.trust, &r[i], err);
+		} else {
+			ret = certdb_remove(db, opts.key, &r[i], err);
+			if (ret == MC_ENOENT) {
+				/* Already absent: "ensure absent" is done; nothing to stage, verify or back up. */
+				mc_error_clear(err);
+				import_result_release(&r[i]);
+				absent = true;
+				nr = 0;
+				break;
+			}
+		}
+		if (ret < 0)
+			goto out;
+		memcpy(ex[i].sha256, r[i].sha256, 32);
+		snprintf(ex[i].trust, sizeof(ex[i].trust), "%s", r[i].trust);
+		ex[i].present = op != OP_REMOVE;
+		if (r[i].status != IMPORT_UNCHANGED)
+			changed++;
+	}
+	ret = certdb_close(db, err);
+	db = NULL;
+	if (ret < 0)
+		goto out;
+	/* A batch that added a certificate twice must expect its last state only: verify finds by hash. */
+	if (!absent && (ret = verify_stage(&st, ex, nr, ctx->password, err)) < 0)
+		goto out;
+	if (changed && !ctx->dry_run) {
+		backup_init(&backup, p->path, ctx->cmd_name);
+		ret = stage_commit(&st, &backup, err);
+		if (ret == 0 && backup.id)
+			json_object_object_add(res, "backup", json_object_new_string(backup.id));
+		backup_release(&backup);
+		if (ret < 0)
+			goto out;
+	}
+	cmd_set_changed(res, changed > 0 && !ctx->dry_run);
+	arr = json_object_new_array_ext((int)nr);
+	for (size_t i = 0; i < nr; i++) {
+		const char *word = status_word(r[i].status, op);
+		struct json_object *o = json_object_new_object();
+
+		if (op == OP_TRUST && r[i].status == IMPORT_TRUST_CHANGED)
+			word = "trust-changed";
+		json_object_object_add(o, "status", json_object_new_string(word));
+		json_object_object_add(o, "nickname", r[i].nickname ? json_object_new_string(r[i].nickname) : NULL);
+		json_object_object_add(o, "trust", json_object_new_string(op == OP_REMOVE ? "" : r[i].trust));
+		json_object_object_add(o, "previous_trust", json_object_new_string(r[i].old_trust));
+		json_object_object_add(o, "subject", json_object_new_string(r[i].subject ? r[i].subject : ""));
+		json_object_object_add(o, "sha256", json_object_new_string(r[i].sha256_hex));
+		if (op == OP_IMPORT)
+			json_object_object_add(o, "source", json_object_new_string(opts.ders.v[i].origin));
+		json_object_array_add(arr, o);
+		if (ctx->verbosity > 0 || r[i].status != IMPORT_UNCHANGED || op == OP_IMPORT)
+			cmd_out(ctx, "%s%-13s %-8s %s\n", ctx->dry_run && r[i].status != IMPORT_UNCHANGED ? "would be " : "",
+				word, op == OP_REMOVE ? "" : r[i].trust, r[i].nickname ? r[i].nickname : r[i].sha256_hex);
+	}
+	json_object_object_add(res, "certificates", arr);
+	if (op == OP_REMOVE)
+		json_object_object_add(res, "removed", json_object_new_int64(absent ? 0 : 1));
+	if (op == OP_IMPORT) {
+		json_object_object_add(res, "duplicates_skipped", json_object_new_int64((int64_t)opts.ders.duplicates));
+		if (opts.ders.duplicates)
+			cmd_out(ctx, "%zu duplicate%s in the input skipped\n", opts.ders.duplicates,
+				opts.ders.duplicates == 1 ? "" : "s");
+	}
+	if (absent)
+		json_object_object_add(res, "not_found", json_object_new_string(opts.key));
+	if (absent)
+		cmd_out(ctx, "no certificate '%s' in '%s': nothing to remove\n", opts.key, p->path);
+	else
+		cmd_out(ctx, "%zu changed, %zu unchanged%s\n", changed, nr - changed,
+			ctx->dry_run ? " (dry run: nothing written)" : "");
+	warn_legacy(ctx, p, kind, res);
+	ret = 0;
+out:
+	if (db)
+		certdb_close(db, NULL);
+	if (r)
+		for (size_t i = 0; i < nr; i++)
+			import_result_release(&r[i]);
+	free(r);
+	free(ex);
+	mc_error_rebase(err, st.dir, p->path);  /* messages name the profile's files, not the staging copy */
+	stage_release(&st);
+	return ret;
+}
+
+/* ---- cert import ---- */
+
+static int
+import_opt(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err)
+{
+	int ret;
+
+	if (opt != 't')
+		return mc_error_set(err, MC_EUSAGE, "%s: unknown option", ctx->cmd_name);
+	if ((ret = trust_parse(arg, &opts.trust, err)) < 0)
+		return ret;
+	opts.has_trust = true;
+	return 0;
+}
+
+static const struct option import_options[] = {{"trust", required_argument, NULL, 't'}, {NULL, 0, NULL, 0}};
+
+static int
+import_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
+{
+	int first, ret;
+
+	if ((ret = cmd_getopt(ctx, argc, argv, import_options, import_opt, &first, err)) < 0)
+		return ret;
+	if (first >= argc)
+		return mc_error_set(err, MC_EUSAGE, "%s: expected FILE|DIR...", ctx->cmd_name);
+	return certpkg_read_paths(argv + first, argc - first, &opts.ders, err);
+}
+
+static int
+import_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+{
+	return staged_run(ctx, p, res, OP_IMPORT, err);
+}
+
+static void
+cert_cleanup(struct cmd_ctx *ctx)
+{
+	der_list_release(&opts.ders);
+}
+
+const struct cmd_spec cmd_cert_import = {
+	.name = "import", .prepare = import_prepare, .run = import_run, .cleanup = cert_cleanup,
+	.flags = CMD_WRITES | CMD_STORE, .args = "[--trust TRUST] FILE|DIR...",
+	.summary = "import CA certificates (PEM, DER, PKCS#7, bundles); trust ',,' unless --trust",
+	.options = import_options,
+	.help = "  --trust TRUST            trust as certutil spells it, e.g. C,, (servers); default ,,\n",
+};
+
+/* ---- cert trust / remove ---- */
+
+static int
+trust_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
+{
+	return key_prepare(ctx, argc, argv, 2, err);
+}
+
+static int
+trust_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+{
+	return staged_run(ctx, p, res, OP_TRUST, err);
+}
+
+const struct cmd_spec cmd_cert_trust = {
+	.name = "trust", .prepare = trust_prepare, .run = trust_run, .flags = CMD_WRITES | CMD_STORE,
+	.args = "NICKNAME|SHA256 TRUST", .summary = "set trust as certutil spells it (e.g. 'C,,')",
+};
+
+static int
+remove_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+{
+	return staged_run(ctx, p, res, OP_REMOVE, err);
+}
+
+const struct cmd_spec cmd_cert_remove = {
+	.name = "remove", .prepare = show_prepare, .run = remove_run, .flags = CMD_WRITES | CMD_STORE,
+	.args = "NICKNAME|SHA256", .summary = "remove a certificate and its trust",
+};

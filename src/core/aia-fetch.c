@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/*
+ * aia-fetch.c: a certificate's issuer from its AIA caIssuers URL. The HTTP
+ * client is plain POSIX sockets (non-blocking, every wait bounded by poll);
+ * the answer is decoded by certpkg_parse (DER or PKCS#7 certs-only) and the
+ * issuer is checked with NSS: subject equal to the child's issuer and its
+ * public key verifying the child's signature.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cert.h>
+#include <pk11pub.h>
+#include <secerr.h>
+
+#include "aia-fetch.h"
+#include "cert-input.h"
+#include "starttls.h"
+#include "util.h"
+#include "banned.h"
+
+#define HEAD_MAX 16384
+
+struct http_url {
+	char host[256];
+	char port[8];
+	char path[2048];
+};
+
+/* http://HOST[:PORT][/PATH] or http://[V6][:PORT][/PATH]; anything else is refused. */
+static int
+url_parse(const char *url, struct http_url *u, struct mc_error *err)
+{
+	const char *h, *end, *pe;
+	size_t hl;
+
+	if (strncasecmp(url, "http://", 7) != 0)
+		return mc_error_set(err, MC_EFAIL, "'%s': only http:// URLs are fetched", url);
+	for (const char *c = url; *c; c++)
+		if ((unsigned char)*c <= 0x20 || *c == 0x7f)
+			return mc_error_set(err, MC_EFAIL, "'%s': a space or control character in the URL", url);
+	h = url + 7;
+	pe = h + strcspn(h, "/?#");
+	if (*h == '[') {
+		end = memchr(h, ']', (size_t)(pe - h));
+		if (!end)
+			return mc_error_set(err, MC_EFAIL, "'%s': bad IPv6 address", url);
+		hl = (size_t)(end - h - 1);
+		h++;
+		end++;
+	} else {
+		end = memchr(h, ':', (size_t)(pe - h));
+		if (!end)
+			end = pe;
+		hl = (size_t)(end - h);
+	}
+	if (hl == 0 || hl >= sizeof(u->host) || memchr(h, '@', hl))
+		return mc_error_set(err, MC_EFAIL, "'%s': bad host", url);
+	memcpy(u->host, h, hl);
+	u->host[hl] = '\0';
+	if (*end == ':') {
+		size_t pl = (size_t)(pe - end - 1);
+		char *e;
+		long v;
+
+		if (pl == 0 || pl >= sizeof(u->port))
+			return mc_error_set(err, MC_EFAIL, "'%s': bad port", url);
+		memcpy(u->port, end + 1, pl);
+		u->port[pl] = '\0';
+		v = strtol(u->port, &e, 10);
+		if (*e || v < 1 || v > 65535)
+			return mc_error_set(err, MC_EFAIL, "'%s': bad port", url);
+	} else if (end != pe) {
+		return mc_error_set(err, MC_EFAIL, "'%s': bad host", url);
+	} else {
+		snprintf(u->port, sizeof(u->port), "80");
+	}
+	if (strlen(pe) + 2 > sizeof(u->path))
+		return mc_error_set(err, MC_EFAIL, "'%s': URL too long", url);
+	snprintf(u->path, sizeof(u->path), "%s%s", *pe == '/' ? "" : "/", pe);
+	/* the fragment is not sent */
+	u->path[strcspn(u->path, "#")] = '\0';
+	return 0;
+}
+
+static int64_t
+min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Wait for events on s until end; 1 ready, 0 timed out, -1 error (errno). */
+static int
+wait_fd(int s, short events, int64_t end)
+{
+	for (;;) {
+		struct pollfd pfd = {.fd = s, .events = events};
+		int64_t left = end - starttls_now_ms();
+		int r = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r > 0 ? 1 : r;
+	}
+}
+
+static int
+http_connect(const struct http_url *u, const char *url, int timeout_ms, int64_t deadline, int *fd,
+	     struct mc_error *err)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res = NULL;
+	int g, last = 0;
+
+	g = getaddrinfo(u->host, u->port, &hints, &res);
+	if (g != 0)
+		return mc_error_set(err, MC_EFAIL, "'%s': cannot resolve '%s': %s", url, u->host,
+				    g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g));
+	for (struct addrinfo *ai = res; ai && starttls_now_ms() < deadline; ai = ai->ai_next) {
+		int s = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol), e = 0;
+		socklen_t el = sizeof(e);
+
+		if (s < 0) {
+			last = errno;
+			continue;
+		}
+		if (connect(s, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
+			e = errno;
+		} else {
+			int r = wait_fd(s, POLLOUT, min64(starttls_now_ms() + timeout_ms, deadline));
+
+			if (r == 0)
+				e = ETIMEDOUT;
+			else if (r < 0 || getsockopt(s, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+				e = errno;
+		}
+		if (e == 0) {
+			*fd = s;
+			freeaddrinfo(res);
+			return 0;
+		}
+		close(s);
+		last = e;
+	}
+	freeaddrinfo(res);
+	if (last == ETIMEDOUT || last == 0)
+		return mc_error_set(err, MC_EFAIL, "'%s': timed out connecting (after %.1f s)", url, timeout_ms / 1000.0);
+	return mc_error_set(err, MC_EFAIL, "'%s': cannot connect: %s", url,
+			    last == ECONNREFUSED ? "connection refused (no server listens there)" : strerror(last));
+}
+
+/* The value of header name in the header block head (NUL-terminated), into out; false when absent. */
+static bool
+header_value(const char *head, const char *name, char *out, size_t cap)
+{
+	size_t nl = strlen(name);
+
+	for (const char *l = strstr(head, "\r\n"); l; l = strstr(l + 2, "\r\n")) {
+		const char *v = l + 2, *e;
+		size_t vl;
+
+		if (strncasecmp(v, name, nl) != 0 || v[nl] != ':')
+			continue;
+		v += nl + 1;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		e = strstr(v, "\r\n");
+		vl = e ? (size_t)(e - v) : strlen(v);
+		while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+			vl--;
+		if (vl >= cap)
+			vl = cap - 1;
+		memcpy(out, v, vl);
+		out[vl] = '\0';
+		return true;
+	}
+	return false;
+}
+
+/*
+ * One GET: 200 -> *body; a redirect -> *location (malloc'd), no body.
+ */
+static int
+http_once(const char *url, int timeout_ms, int64_t deadline, unsigned char **body, size_t *len, char **location,
+	  struct mc_error *err)
+{
+	struct http_url u;
+	_autofree_ char *req = NULL;
+	unsigned char *buf = NULL;
+	size_t used = 0, cap = 0, head_len = 0, sent = 0, rl;
+	long long clen = -1;
+	int fd = -1, ret, status = 0;
+	char head[HEAD_MAX + 1], v[2048];
+
+	*body = NULL;
+	*len = 0;
+	*location = NULL;
+	if ((ret = url_parse(url, &u, err)) < 0)
+		return ret;
+	if ((ret = http_connect(&u, url, timeout_ms, deadline, &fd, err)) < 0)
+		return ret;
+	req = xasprintf("GET %s HTTP/1.0\r\nHost: %s%s%s%s%s\r\nUser-Agent: mozcert\r\n"
+			"Accept: application/pkix-cert, application/pkcs7-mime, */*\r\nConnection: close\r\n\r\n",
+			u.path, strchr(u.host, ':') ? "[" : "", u.host, strchr(u.host, ':') ? "]" : "",
+			streq(u.port, "80") ? "" : ":", streq(u.port, "80") ? "" : u.port);
+	rl = strlen(req);
+	while (sent < rl) {
+		ssize_t w;
+		int r = wait_fd(fd, POLLOUT, min64(starttls_now_ms() + timeout_ms, deadline));
+
+		if (r <= 0) {
+			ret = mc_error_set(err, MC_EFAIL, "'%s': timed out sending the request", url);
+			goto out;
+		}
+		w = send(fd, req + sent, rl - sent, MSG_NOSIGNAL);
+		if (w < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (w < 0) {
+			ret = mc_error_set(err, MC_EFAIL, "'%s': sending the request: %s", url, strerror(errno));
+			goto out;
+		}
+		sent += (size_t)w;
+	}
+	/* read until close, the end of the body, or a bound */
+	for (;;) {
+		ssize_t r;
+		int w;
+
+		if (head_len && clen >= 0 && used - head_len >= (size_t)clen)
+			break;
+		if (cap - used < 65536) {
+			cap = cap ? cap * 2 : 65536;
+			buf = xrealloc(buf, cap);
+		}
+		w = wait_fd(fd, POLLIN, min64(starttls_now_ms() + timeout_ms, deadline));
+		if (w <= 0 && starttls_now_ms() >= deadline) {
+			ret = mc_error_set(err, MC_EFAIL, "'%s': gave up after %.1f s, the bound of the whole fetch", url,
+					   3 * timeout_ms / 1000.0);
+			goto out;
+		}
+		if (w <= 0) {
+			ret = mc_error_set(err, MC_EFAIL, "'%s': timed out waiting for the %s (after %.1f s)", url,
+					   head_len ? "body" : "answer", timeout_ms / 1000.0);
+			goto out;
+		}
+		r = recv(fd, buf + used, cap - used, 0);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (r < 0) {
+			ret = mc_error_set(err, MC_EFAIL, "'%s': reading the answer: %s", url, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		used += (size_t)r;
+		if (!head_len) {
+			size_t lim = used < HEAD_MAX ? used : HEAD_MAX;
+			unsigned char *e = NULL;
+
+			for (size_t i = 0; i + 3 < lim && !e; i++)
+				if (memcmp(buf + i, "\r\n\r\n", 4) == 0)
+					e = buf + i;
+			if (!e && used >= HEAD_MAX) {
+				ret = mc_error_set(err, MC_EFAIL, "'%s': not an HTTP answer (no end of headers in %d bytes)",
+						   url, HEAD_MAX);
+				goto out;
+			}
+			if (e) {
+				head_len = (size_t)(e - buf) + 4;
+				memcpy(head, buf, head_len - 2);
+				head[head_len - 2] = '\0';
+				if (sscanf(head, "HTTP/%*d.%*d %3d", &status) != 1 || status < 100) {
+					ret = mc_error_set(err, MC_EFAIL, "'%s': not an HTTP answer", url);
+					goto out;
+				}
+				if (header_value(head, "Content-Length", v, sizeof(v))) {
+					char *ce;
+
+					clen = strtoll(v, &ce, 10);
+					if (*ce || clen < 0) {
+						ret = mc_error_set(err, MC_EFAIL, "'%s': bad Content-Length '%s'", url, v);
+						goto out;
+					}
+				}
+				if (status != 200)
+					break;
+				if (clen > (long long)AIA_MAX_BYTES) {
+					ret = mc_error_set(err, MC_EFAIL, "'%s': the answer is %lld bytes, more than the %u "
+							   "bytes (1 MiB) fetched", url, clen, AIA_MAX_BYTES);
+					goto out;
+				}
+			}
+		}
+		if (head_len && used - head_len > AIA_MAX_BYTES) {
+			ret = mc_error_set(err, MC_EFAIL, "'%s': the answer is more than the %u bytes (1 MiB) fetched", url,
+					   AIA_MAX_BYTES);
+			goto out;
+		}
+	}
+	if (!head_len) {
+		ret = mc_error_set(err, MC_EFAIL, "'%s': %s", url, used ? "not an HTTP answer" : "the server closed "
+				   "the connection without answering");
+		goto out;
+	}
+	if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
+		if (!header_value(head, "Location", v, sizeof(v))) {
+			ret = mc_error_set(err, MC_EFAIL, "'%s': HTTP %d without a Location", url, status);
+			goto out;
+		}
+		*location = v[0] == '/' ? xasprintf("http://%s%s%s%s%s", strchr(u.host, ':') ? "[" : "", u.host,
+						     strchr(u.host, ':') ? "]:" : ":", u.port, v)
+					: xstrdup(v);
+		ret = 0;
+		goto out;
+	}
+	if (status != 200) {
+		char *sp = strchr(head, ' ');
+
+		rl = strcspn(sp ? sp + 1 : "", "\r\n");
+		ret = mc_error_set(err, MC_EFAIL, "'%s': HTTP %.*s", url, (int)(rl > 100 ? 100 : rl), sp ? sp + 1 : "");
+		goto out;
+	}
+	if (clen >= 0 && used - head_len < (size_t)clen) {
+		ret = mc_error_set(err, MC_EFAIL, "'%s': the answer ended after %zu of its %lld bytes", url,
+				   used - head_len, clen);
+		goto out;
+	}
+	*len = clen >= 0 ? (size_t)clen : used - head_len;
+	*body = xmalloc(*len ? *len : 1);
+	memcpy(*body, buf + head_len, *len);
+	ret = 0;
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+int
+aia_http_get(const char *url, int timeout_ms, unsigned char **body, size_t *len, struct mc_error *err)
+{
+	int64_t deadline = starttls_now_ms() + 3 * (int64_t)timeout_ms;
+	_autofree_ char *cur = xstrdup(url);
+
+	for (int hops = 0;; hops++) {
+		char *loc = NULL;
+		int ret = http_once(cur, timeout_ms, deadline, body, len, &loc, err);
+
+		if (ret < 0)
+			return ret;
+		if (!loc)
+			return 0;
+		if (hops == AIA_MAX_REDIRECTS) {
+			free(loc);
+			return mc_error_set(err, MC_EFAIL, "'%s': more than %d redirects", url, AIA_MAX_REDIRECTS);
+		}
+		if (strncasecmp(loc, "http://", 7) != 0) {
+			ret = mc_error_set(err, MC_EFAIL, "'%s': redirected to '%.200s', not an http:// URL", url, loc);
+			free(loc);
+			return ret;
+		}
+		free(cur);
+		cur = loc;
+	}
+}
+
+int
+aia_fetch_issuer(const char *url, const unsigned char *child, size_t child_len, int timeout_ms,
+		 struct aia_issuer *out, struct mc_error *err)
+{
+	struct der_list l = {0};
+	struct mc_error e = {0};
+	unsigned char *body = NULL;
+	size_t len = 0;
+	CERTCertificate *c;
+	SECItem ci = {siBuffer, (unsigned char *)child, (unsigned int)child_len};
+
+	memset(out, 0, sizeof(*out));
+	c = CERT_NewTempCertificate(CERT_GetDefaultCertDB(), &ci, NULL, PR_FALSE, PR_TRUE);
+	if (!c)
+		return mc_error_set(err, MC_EFAIL, "cannot decode the certificate whose issuer is fetched");
+	if (aia_http_get(url, timeout_ms, &body, &len, &e) < 0) {
+		out->error = xstrdup(e.msg);
+		goto out;
+	}
+	if (certpkg_parse(body, len, url, &l, &e) < 0 || l.n == 0) {
+		out->error = xasprintf("'%s': the answer (%zu bytes) is not a certificate (DER or PKCS#7): %s", url, len,
+				       l.n ? "" : e.msg);
+		goto out;
+	}
+	out->fetched = true;
+	out->n_certs = l.n;
+	for (size_t i = 0; i < l.n && !out->signature_ok; i++) {
+		SECItem ii = {siBuffer, l.v[i].data, (unsigned int)l.v[i].len};
+		CERTCertificate *is = CERT_NewTempCertificate(CERT_GetDefaultCertDB(), &ii, NULL, PR_FALSE, PR_TRUE);
+		bool name_ok = is && SECITEM_CompareItem(&is->derSubject, &c->derIssuer) == SECEqual;
+		bool sig_ok = name_ok &&
+			      CERT_VerifySignedDataWithPublicKeyInfo(&c->signatureWrap, &is->subjectPublicKeyInfo, NULL) ==
+				      SECSuccess;
+
+		if (is && (sig_ok || !out->subject)) {
+			unsigned char h[32];
+
+			free(out->der);
+			free(out->subject);
+			out->der = xmalloc(l.v[i].len);
+			memcpy(out->der, l.v[i].data, l.v[i].len);
+			out->der_len = l.v[i].len;
+			out->subject = xstrdup(is->subjectName ? is->subjectName : "");
+			out->sha256_hex[0] = '\0';
+			if (PK11_HashBuf(SEC_OID_SHA256, h, l.v[i].data, (PRInt32)l.v[i].len) == SECSuccess) {
+				_autofree_ char *hex = hex_encode(h, 32, true);
+
+				snprintf(out->sha256_hex, sizeof(out->sha256_hex), "%s", hex);
+			}
+		}
+		out->signature_ok = sig_ok;
+		if (!out->error && is && !name_ok)
+			out->error = xasprintf("'%s': the certificate fetched is '%s', not the issuer '%s'", url,
+					       is->subjectName ? is->subjectName : "", c->issuerName ? c->issuerName : "");
+		else if (!out->signature_ok && name_ok) {
+			free(out->error);
+			out->error = xasprintf("'%s': the key of '%s' does not verify the signature of '%s'", url,
+					       is->subjectName ? is->subjectName : "", c->subjectName ? c->subjectName : "");
+		}
+		if (is)
+			CERT_DestroyCertificate(is);
+	}
+	if (out->signature_ok) {
+		free(out->error);
+		out->error = NULL;
+	}
+out:
+	free(body);
+	der_list_release(&l);
+	CERT_DestroyCertificate(c);
+	return 0;
+}
+
+void
+aia_issuer_release(struct aia_issuer *a)
+{
+	if (!a)
+		return;
+	free(a->der);
+	free(a->subject);
+	free(a->error);
+	memset(a, 0, sizeof(*a));
+}

@@ -1,0 +1,1334 @@
+/* SPDX-License-Identifier: MPL-2.0 */
+/* nssdb.c: the only module that opens NSS certificate stores; trust in both encodings. */
+#include "nssdb.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <sys/stat.h>
+#include <nss.h>
+#include <pk11pub.h>
+#include <secmod.h>
+#include <cert.h>
+#include <certdb.h>
+#include <secerr.h>
+#include <sechash.h>
+#include <ssl.h>
+
+#include "fileio.h"
+#include "hot-journal.h"
+#include "nss-attr.h"
+#include "sqlite-errno.h"
+#include "nss-list.h"
+#include "strbuf.h"
+#include "banned.h"
+
+struct v32_trust {
+	unsigned char hash[32];
+	unsigned long server, client, code, email;
+	PK11GenericObject *obj;  /* borrowed from certdb.v32_objects */
+	bool gone;
+};
+
+struct certdb {
+	char *dir;
+	char *shown;             /* the user's directory dir stands for (a staging copy's profile): messages name it */
+	char *copy_dir;          /* private copy we opened instead of dir; removed on close */
+	enum certdb_kind kind;
+	bool readwrite;
+	PK11SlotInfo *slot;
+	CERTCertDBHandle *handle;
+	PK11GenericObject *v32_objects;
+	struct v32_trust *v32;
+	size_t n_v32;
+	SECMODModule *roots;     /* certdb_load_roots */
+};
+
+/*
+ * Decode a certificate without the database. libnss3 exports it under this
+ * name only (the documented CERT_DecodeDERCertificate is not exported:
+ * docs/nss-internals.md 5); the signature is NSS's own since 3.2.
+ */
+extern CERTCertificate *__CERT_DecodeDERCertificate(SECItem *derSignedCert, PRBool copyDER, char *nickname);
+
+static bool nss_active;
+static char *pw_secret;
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(CERTCertificate *, CERT_DestroyCertificate)
+DEFINE_TRIVIAL_CLEANUP_FUNC(CERTCertList *, CERT_DestroyCertList)
+
+static char *
+pw_callback(PK11SlotInfo *slot, PRBool retry, void *arg)
+{
+	/* Returning the same wrong password again would loop forever. */
+	if (retry || !pw_secret)
+		return NULL;
+	return PORT_Strdup(pw_secret);
+}
+
+static void
+pw_forget(void)
+{
+	if (pw_secret) {
+		secure_wipe(pw_secret, strlen(pw_secret));
+		free(pw_secret);
+		pw_secret = NULL;
+	}
+}
+
+static const char *
+cert_file(enum certdb_kind kind)
+{
+	return kind == CERTDB_SQL ? "cert9.db" : "cert8.db";
+}
+
+static const char *
+key_file(enum certdb_kind kind)
+{
+	return kind == CERTDB_SQL ? "key4.db" : "key3.db";
+}
+
+static bool
+has_legacy_beside(const char *dir)
+{
+	_autofree_ char *c8 = path_join(dir, "cert8.db");
+	_autofree_ char *k3 = path_join(dir, "key3.db");
+
+	return fileio_exists(c8) || fileio_exists(k3);
+}
+
+static int
+make_private_copy(const char *dir, enum certdb_kind kind, char **copy, struct mc_error *err)
+{
+	_autofree_ char *tmpl = fileio_private_dir(fileio_tmpdir(), "ro", err);
+	const char *names[2] = {cert_file(kind), key_file(kind)};
+
+	if (!tmpl)
+		return MC_EFAIL;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		_autofree_ char *src = path_join(dir, names[i]);
+		_autofree_ char *dst = path_join(tmpl, names[i]);
+		int ret;
+
+		if (!fileio_exists(src))
+			continue;
+		if ((ret = fileio_copy(src, dst, 0600, false, err)) < 0) {
+			fileio_remove_tree(tmpl);
+			return ret;
+		}
+	}
+	/* A journal the application left: the copy is read as SQLite would, rolled back. */
+	for (size_t i = 0; kind == CERTDB_SQL && i < ARRAY_SIZE(names); i++) {
+		int ret = hotjournal_carry(dir, tmpl, names[i], err);
+
+		if (ret < 0) {
+			fileio_remove_tree(tmpl);
+			return ret;
+		}
+	}
+	*copy = steal(&tmpl);
+	return 0;
+}
+
+static int
+load_v32(struct certdb *db, struct mc_error *err)
+{
+	size_t cap = 0;
+
+	db->v32_objects = PK11_FindGenericObjects(db->slot, TRUST_V32_CLASS);
+	for (PK11GenericObject *o = db->v32_objects; o; o = PK11_GetNextGenericObject(o)) {
+		static const unsigned long attrs[4] = {TRUST_V32_SERVER, TRUST_V32_CLIENT,
+						      TRUST_V32_CODE, TRUST_V32_EMAIL};
+		unsigned long vals[4] = {0, 0, 0, 0};
+		SECItem hash = {siBuffer, NULL, 0};
+		struct v32_trust *t;
+
+		if (PK11_ReadRawAttribute(PK11_TypeGeneric, o, TRUST_V32_HASH, &hash) != SECSuccess)
+			continue;
+		if (hash.len != 32) {
+			SECITEM_FreeItem(&hash, PR_FALSE);
+			continue;
+		}
+		for (size_t i = 0; i < 4; i++) {
+			SECItem v = {siBuffer, NULL, 0};
+
+			if (PK11_ReadRawAttribute(PK11_TypeGeneric, o, attrs[i], &v) == SECSuccess) {
+				nssattr_ulong_bytes(v.data, v.len, &vals[i]);
+				SECITEM_FreeItem(&v, PR_FALSE);
+			}
+		}
+		if (db->n_v32 == cap) {
+			cap = cap ? cap * 2 : 16;
+			db->v32 = xreallocarray(db->v32, cap, sizeof(*db->v32));
+		}
+		t = &db->v32[db->n_v32++];
+		memcpy(t->hash, hash.data, 32);
+		t->server = vals[0];
+		t->client = vals[1];
+		t->code = vals[2];
+		t->email = vals[3];
+		t->obj = o;
+		t->gone = false;
+		SECITEM_FreeItem(&hash, PR_FALSE);
+	}
+	return 0;
+}
+
+static struct v32_trust *
+find_v32(struct certdb *db, const unsigned char hash[32])
+{
+	for (size_t i = 0; i < db->n_v32; i++)
+		if (!db->v32[i].gone && memcmp(db->v32[i].hash, hash, 32) == 0)
+			return &db->v32[i];
+	return NULL;
+}
+
+/*
+ * NSS ignores some failures of its store: deleting a certificate whose trust
+ * object cannot be deleted "succeeds". A failure SQLite recorded during an
+ * operation NSS reported as done fails the operation here, with its file and
+ * errno. Call sqlio_clear() right before the operation.
+ */
+static int
+io_unreported(struct mc_error *err, const char *what, const char *name)
+{
+	char io[600];
+	int e = sqlio_take_failure(io, sizeof(io));
+
+	if (e == 0)
+		return 0;
+	if (err && err->code == 0) {
+		mc_error_set(err, MC_EFAIL, "%s '%s': %s", what, name ? name : "?", io);
+		err->sys_errno = e;
+	}
+	return MC_EFAIL;
+}
+
+int
+certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
+	    const char *password, struct certdb **out, struct mc_error *err)
+{
+	return certdb_open_as(dir, dir, kind, flags, password, out, err);
+}
+
+int
+certdb_open_as(const char *dir, const char *shown, enum certdb_kind kind, unsigned flags,
+	       const char *password, struct certdb **out, struct mc_error *err)
+{
+	_autofree_ char *cpath = path_join(dir, cert_file(kind));
+	_autofree_ char *kpath = path_join(dir, key_file(kind));
+	/* what messages name: the user's files, never our copies */
+	_autofree_ char *scpath = path_join(shown, cert_file(kind));
+	_autofree_ char *skpath = path_join(shown, key_file(kind));
+	_autofree_ char *spec = NULL;
+	struct certdb *db;
+	bool rw = flags & CERTDB_RDWR;
+	bool copy = flags & CERTDB_PRIVATE_COPY;
+	PRUint32 nss_flags = NSS_INIT_NOROOTINIT | NSS_INIT_NOMODDB | NSS_INIT_OPTIMIZESPACE;
+	int ret;
+
+	if (nss_active)
+		return mc_error_set(err, MC_EFAIL, "internal error: a certificate store is already open");
+	if (!fileio_exists(cpath))
+		return mc_error_set(err, MC_ENOENT, "no certificate store in '%s' (%s is missing)",
+				    shown, cert_file(kind));
+	{
+		/* A file that is no database is named as such, never read as an empty store. */
+		_autofree_ char *what = fileio_not_a_store(cpath);
+
+		if (!what && (what = fileio_not_a_store(kpath)))
+			return mc_error_set(err, MC_EDAMAGED, "%s %s", skpath, what);
+		if (what)
+			return mc_error_set(err, MC_EDAMAGED, "%s %s", scpath, what);
+	}
+
+	db = xzalloc(sizeof(*db));
+	db->dir = xstrdup(dir);
+	db->shown = xstrdup(shown);
+	db->kind = kind;
+	db->readwrite = rw;
+	if (!rw) {
+		/* NSS refuses a lone cert DB read-only, and a sql: open with legacy files beside falls back to them. */
+		if (!fileio_exists(kpath) || (kind == CERTDB_SQL && has_legacy_beside(dir)))
+			copy = true;
+		/* SQLite cannot roll a hot journal back read-only, and must not on the profile's files. */
+		if (kind == CERTDB_SQL && (hotjournal_present(cpath) || hotjournal_present(kpath)))
+			copy = true;
+		if (!copy)
+			nss_flags |= NSS_INIT_READONLY;
+	}
+	if (copy && (ret = make_private_copy(dir, kind, &db->copy_dir, err)) < 0)
+		goto fail;
+
+	spec = xasprintf("%s:%s", kind == CERTDB_SQL ? "sql" : "dbm", db->copy_dir ? db->copy_dir : dir);
+	if (!rw && db->copy_dir && !fileio_exists(kpath)) {
+		/* Give the private copy an empty key DB first, as 'certutil -N' would, then read it read-only. */
+		PK11SlotInfo *slot;
+
+		sqlio_watch_install();
+		sqlio_clear();
+		if (NSS_Initialize(spec, "", "", "secmod.db", nss_flags) != SECSuccess) {
+			ret = mc_error_nss(err, "cannot open the certificate store '%s'", scpath);
+			goto fail;
+		}
+		slot = PK11_GetInternalKeySlot();
+		if (slot && PK11_NeedUserInit(slot))
+			PK11_InitPin(slot, NULL, "");
+		if (slot)
+			PK11_FreeSlot(slot);
+		if (NSS_Shutdown() != SECSuccess) {
+			ret = mc_error_nss(err, "cannot close the certificate store '%s'", scpath);
+			goto fail;
+		}
+	}
+	if (!rw && db->copy_dir)
+		nss_flags |= NSS_INIT_READONLY;
+	pw_forget();
+	if (password)
+		pw_secret = xstrdup(password);
+	PK11_SetPasswordFunc(pw_callback);
+	sqlio_watch_install();
+	sqlio_clear();
+	if (NSS_Initialize(spec, "", "", "secmod.db", nss_flags) != SECSuccess) {
+		ret = mc_error_nss(err, "cannot open the certificate store '%s'", scpath);
+		goto fail;
+	}
+	nss_active = true;
+	db->slot = PK11_GetInternalKeySlot();
+	db->handle = CERT_GetDefaultCertDB();
+	if (!db->slot || !db->handle) {
+		ret = mc_error_nss(err, "cannot open the certificate store '%s'", scpath);
+		goto fail_nss;
+	}
+	if (PK11_NeedLogin(db->slot)) {
+		if (password) {
+			if (PK11_CheckUserPassword(db->slot, password) != SECSuccess) {
+				ret = mc_error_set(err, MC_EFAIL, "wrong Primary Password for '%s'", skpath);
+				goto fail_nss;
+			}
+		}
+	} else if (rw && PK11_NeedUserInit(db->slot)) {
+		/* As Firefox does at start-up: an empty password, so trust can be signed. */
+		if (PK11_InitPin(db->slot, NULL, "") != SECSuccess) {
+			ret = mc_error_nss(err, "cannot initialise the key database '%s'", skpath);
+			goto fail_nss;
+		}
+	}
+	/*
+	 * Opening a new store beside a legacy key3.db/cert8.db makes NSS convert
+	 * them, and a write that fails in the middle only drops objects (public
+	 * keys) without an error: a store NSS could not write whole is not used.
+	 */
+	if (rw && (ret = io_unreported(err, "cannot open the certificate store", scpath)) < 0)
+		goto fail_nss;
+	if ((ret = load_v32(db, err)) < 0)
+		goto fail_nss;
+	*out = db;
+	return 0;
+
+fail_nss:
+	/* what SQLite or a copy reported names the user's files, not our copies */
+	mc_error_rebase(err, db->copy_dir, shown);
+	mc_error_rebase(err, dir, shown);
+	certdb_close(db, NULL);
+	return ret;
+fail:
+	mc_error_rebase(err, db->copy_dir, shown);
+	mc_error_rebase(err, dir, shown);
+	pw_forget();
+	if (db->copy_dir)
+		fileio_remove_tree(db->copy_dir);
+	free(db->copy_dir);
+	free(db->dir);
+	free(db->shown);
+	free(db);
+	return ret;
+}
+
+int
+certdb_close(struct certdb *db, struct mc_error *err)
+{
+	int ret = 0;
+
+	if (!db)
+		return 0;
+	if (db->v32_objects)
+		PK11_DestroyGenericObjects(db->v32_objects);
+	free(db->v32);
+	if (db->roots) {
+		if (SECMOD_UnloadUserModule(db->roots) != SECSuccess && ret == 0)
+			ret = mc_error_nss(err, "cannot unload the built-in roots module");
+		SECMOD_DestroyModule(db->roots);
+	}
+	if (db->slot)
+		PK11_FreeSlot(db->slot);
+	if (nss_active) {
+		if (NSS_Shutdown() != SECSuccess) {
+			/*
+			 * NSS read the store but cannot let go of it: objects its reader made of damaged
+			 * records stay in use (issue 14: a cert8.db with overwritten pages). Say so, not BUSY.
+			 */
+			if (PORT_GetError() == SEC_ERROR_BUSY)
+				ret = mc_error_set(err, MC_EDAMAGED,
+						   "'%s/%s' is damaged: NSS read it but cannot release it (objects made of "
+						   "damaged records stay in use); db repair rebuilds it without NSS's reader",
+						   db->shown, cert_file(db->kind));
+			else
+				ret = mc_error_nss(err, "cannot close the certificate store of '%s'", db->shown);
+		}
+		nss_active = false;
+	}
+	pw_forget();
+	if (db->copy_dir) {
+		fileio_remove_tree(db->copy_dir);
+		free(db->copy_dir);
+	}
+	free(db->dir);
+	free(db->shown);
+	free(db);
+	return ret;
+}
+
+CERTCertificate *
+certdb_decode(const unsigned char *der, size_t len)
+{
+	SECItem item = {siBuffer, (unsigned char *)der, (unsigned int)len};
+
+	if (len > UINT_MAX)
+		return NULL;
+	return __CERT_DecodeDERCertificate(&item, PR_TRUE, NULL);
+}
+
+int
+certdb_load_roots(struct certdb *db, const char *library, struct mc_error *err)
+{
+	_autofree_ char *spec = NULL;
+	SECMODModule *m;
+
+	if (db->roots)
+		return 0;
+	if (strpbrk(library, "\"\\"))
+		return mc_error_set(err, MC_EUSAGE, "'%s': a module path cannot hold quotes or backslashes", library);
+	spec = xasprintf("name=\"mozcert built-in roots\" library=\"%s\"", library);
+	m = SECMOD_LoadUserModule(spec, NULL, PR_FALSE);
+	if (!m || !m->loaded) {
+		if (m)
+			SECMOD_DestroyModule(m);
+		return mc_error_nss(err, "cannot load the built-in roots module '%s'", library);
+	}
+	db->roots = m;
+	return 0;
+}
+
+void
+cert_info_release(struct cert_info *ci)
+{
+	if (!ci)
+		return;
+	free(ci->nickname);
+	free(ci->subject);
+	free(ci->issuer);
+	free(ci->serial_hex);
+	free(ci->der);
+	memset(ci, 0, sizeof(*ci));
+}
+
+void
+cert_info_array_free(struct cert_info *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cert_info_release(&v[i]);
+	free(v);
+}
+
+static void
+sha256_of(const CERTCertificate *cert, unsigned char out[32])
+{
+	PK11_HashBuf(SEC_OID_SHA256, out, cert->derCert.data, (PRInt32)cert->derCert.len);
+}
+
+/* The trust the application's NSS acts on: a CKO_TRUST object wins over the old form. */
+static bool
+trust_over(struct certdb *db, const CERTCertTrust *base, const unsigned char hash[32], CERTCertTrust *out);
+
+static bool
+effective_trust(struct certdb *db, CERTCertificate *cert, const unsigned char hash[32],
+		CERTCertTrust *out)
+{
+	/* As certutil prints it: the trust NSS loaded with the certificate. */
+	return trust_over(db, cert->trust, hash, out);
+}
+
+/* base: the old-form trust NSS read (NULL: none); a CKO_TRUST object for hash wins over it. */
+static bool
+trust_over(struct certdb *db, const CERTCertTrust *base, const unsigned char hash[32], CERTCertTrust *out)
+{
+	struct v32_trust *v;
+	CERTCertTrust t;
+
+	if (base)
+		t = *base;
+	else
+		memset(&t, 0, sizeof(t));
+	v = find_v32(db, hash);
+	if (!v) {
+		*out = t;
+		return false;
+	}
+	trust_from_v32(v->server, v->client, v->code, v->email, out);
+	/* 'u' comes from the private key, not from the trust object. */
+	out->sslFlags |= t.sslFlags & CERTDB_USER;
+	out->emailFlags |= t.emailFlags & CERTDB_USER;
+	out->objectSigningFlags |= t.objectSigningFlags & CERTDB_USER;
+	return true;
+}
+
+/* base_trust: what NSS read for the certificate; nickname NULL takes cert->nickname. */
+static void
+fill_info_from(struct certdb *db, CERTCertificate *cert, const char *nickname,
+	       const CERTCertTrust *base_trust, struct cert_info *ci)
+{
+	CERTCertTrust t;
+	char *hex;
+
+	memset(ci, 0, sizeof(*ci));
+	if (!nickname)
+		nickname = cert->nickname;
+	ci->nickname = nickname ? xstrdup(nickname) : NULL;
+	sha256_of(cert, ci->sha256);
+	hex = hex_encode(ci->sha256, 32, true);
+	snprintf(ci->sha256_hex, sizeof(ci->sha256_hex), "%s", hex);
+	free(hex);
+	ci->trust_v32 = trust_over(db, base_trust, ci->sha256, &t);
+	trust_format(&t, ci->trust);
+	ci->is_ca = CERT_IsCACert(cert, NULL);
+	ci->subject = xstrdup(cert->subjectName ? cert->subjectName : "");
+	ci->issuer = xstrdup(cert->issuerName ? cert->issuerName : "");
+	ci->serial_hex = hex_encode(cert->serialNumber.data, cert->serialNumber.len, true);
+	if (CERT_GetCertTimes(cert, &ci->not_before, &ci->not_after) != SECSuccess)
+		ci->not_before = ci->not_after = 0;
+	ci->der_len = cert->derCert.len;
+	ci->der = xmalloc(ci->der_len);
+	memcpy(ci->der, cert->derCert.data, ci->der_len);
+}
+
+static void
+fill_info(struct certdb *db, CERTCertificate *cert, struct cert_info *ci)
+{
+	fill_info_from(db, cert, NULL, cert->trust, ci);
+}
+
+static int
+sha_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct cert_info *)a)->sha256, ((const struct cert_info *)b)->sha256, 32);
+}
+
+/*
+ * The fast listing of a cert9.db: NSS's own listing reads every attribute of
+ * every object through a freshly prepared SQL statement (certutil -L spends
+ * 90% of its time there, docs/nss-internals.md 4). Here the certificate rows come from one
+ * SQLite read and are decoded by NSS without the database; NSS is asked for
+ * the trust of exactly the certificates that have a trust object, so the
+ * trust shown is still what NSS verified (MACs included). Returns 1 when it
+ * did the job, 0 when the caller must use NSS's listing.
+ */
+static int
+list_fast(struct certdb *db, struct cert_info **out, size_t *n)
+{
+	struct sqllist rows = {0};
+	struct mc_error ignored = {0};
+	struct cert_info *v;
+	size_t count = 0, k = 0;
+
+	if (db->kind != CERTDB_SQL || getenv("MOZCERT_NSS_LIST"))
+		return 0;
+	if (sqllist_read(db->copy_dir ? db->copy_dir : db->dir, &rows, &ignored) < 0)
+		return 0;
+	/* 'u' comes from private keys: leave stores that have any to NSS. */
+	if (rows.private_keys != 0) {
+		sqllist_release(&rows);
+		return 0;
+	}
+	v = xzalloc((rows.n ? rows.n : 1) * sizeof(*v));
+	for (size_t i = 0; i < rows.n; i++) {
+		SECItem der = {siBuffer, rows.v[i].der, (unsigned int)rows.v[i].der_len};
+		CERTCertificate *cert = __CERT_DecodeDERCertificate(&der, PR_FALSE, NULL);
+		CERTCertificate *perm = NULL;
+
+		if (!cert) {
+			/* NSS would judge this row itself: let it. */
+			cert_info_array_free(v, count);
+			sqllist_release(&rows);
+			return 0;
+		}
+		if (rows.v[i].has_trust)
+			perm = CERT_FindCertByDERCert(db->handle, &der);
+		fill_info_from(db, cert, rows.v[i].label, perm ? perm->trust : NULL, &v[count++]);
+		if (perm)
+			CERT_DestroyCertificate(perm);
+		CERT_DestroyCertificate(cert);
+	}
+	sqllist_release(&rows);
+	/* The same certificate under two object ids (docs/nss-internals.md 3.2) is listed once, as NSS does. */
+	qsort(v, count, sizeof(*v), sha_cmp);
+	for (size_t i = 0; i < count; i++) {
+		if (k > 0 && memcmp(v[k - 1].sha256, v[i].sha256, 32) == 0) {
+			cert_info_release(&v[i]);
+			continue;
+		}
+		if (k != i) {
+			v[k] = v[i];
+			memset(&v[i], 0, sizeof(v[i]));
+		}
+		k++;
+	}
+	*out = v;
+	*n = k;
+	return 1;
+}
+
+int
+certdb_list(struct certdb *db, struct cert_info **out, size_t *n, struct mc_error *err)
+{
+	_cleanup_(CERT_DestroyCertListp) CERTCertList *list = NULL;
+	struct cert_info *v = NULL;
+	size_t count = 0, cap = 0;
+
+	if (list_fast(db, out, n))
+		return 0;
+	list = PK11_ListCertsInSlot(db->slot);
+	if (!list) {
+		if (PORT_GetError() == 0 || PORT_GetError() == SEC_ERROR_NO_NODELOCK) {
+			*out = NULL;
+			*n = 0;
+			return 0;
+		}
+		return mc_error_nss(err, "cannot list the certificates of '%s'", db->shown);
+	}
+	for (CERTCertListNode *node = CERT_LIST_HEAD(list); !CERT_LIST_END(node, list);
+	     node = CERT_LIST_NEXT(node)) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		fill_info(db, node->cert, &v[count++]);
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+int
+certdb_count(struct certdb *db, size_t *n, struct mc_error *err)
+{
+	_cleanup_(CERT_DestroyCertListp) CERTCertList *list = PK11_ListCertsInSlot(db->slot);
+	size_t count = 0;
+
+	if (list)
+		for (CERTCertListNode *node = CERT_LIST_HEAD(list); !CERT_LIST_END(node, list);
+		     node = CERT_LIST_NEXT(node))
+			count++;
+	*n = count;
+	return 0;
+}
+
+/* Hex digits of s without colons into digits; returns the count, or -1 if s is not hex. */
+static int
+hex_digits(const char *s, char *digits, size_t cap)
+{
+	size_t n = 0;
+
+	for (; *s; s++) {
+		if (*s == ':')
+			continue;
+		if (hex_value(*s) < 0 || n + 1 >= cap)
+			return -1;
+		digits[n++] = *s;
+	}
+	digits[n] = '\0';
+	return (int)n;
+}
+
+bool
+certdb_parse_sha256(const char *s, unsigned char out[32])
+{
+	char digits[80];
+
+	if (hex_digits(s, digits, sizeof(digits)) != 64)
+		return false;
+	for (size_t i = 0; i < 32; i++)
+		out[i] = (unsigned char)(hex_value(digits[2 * i]) << 4 | hex_value(digits[2 * i + 1]));
+	return true;
+}
+
+static bool
+sha_prefix_matches(const struct cert_info *ci, const char *digits, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int nib = (i & 1) ? (ci->sha256[i / 2] & 0xf) : (ci->sha256[i / 2] >> 4);
+
+		if (hex_value(digits[i]) != nib)
+			return false;
+	}
+	return true;
+}
+
+int
+certdb_find(struct certdb *db, const char *key, struct cert_info *out, struct mc_error *err)
+{
+	struct cert_info *all = NULL;
+	size_t n = 0, hits = 0, hit = 0;
+	char digits[80];
+	int nd, ret;
+	struct strbuf fps;
+
+	if ((ret = certdb_list(db, &all, &n, err)) < 0)
+		return ret;
+	nd = hex_digits(key, digits, sizeof(digits));
+	/* A nickname match wins over a fingerprint prefix that happens to be hex. */
+	for (size_t i = 0; i < n; i++)
+		if (streq(all[i].nickname, key)) {
+			if (hits++ == 0)
+				hit = i;
+		}
+	if (hits == 0 && nd >= 8 && nd <= 64) {
+		for (size_t i = 0; i < n; i++)
+			if (sha_prefix_matches(&all[i], digits, (size_t)nd)) {
+				if (hits++ == 0)
+					hit = i;
+			}
+	}
+	if (hits == 0 && nd > 0 && nd < 8) {
+		/* Four hex digits match one certificate in 65536: too few to name one safely. */
+		cert_info_array_free(all, n);
+		return mc_error_set(err, MC_EUSAGE,
+				    "no certificate is named '%s', and a SHA-256 fingerprint prefix needs at least 8 hex "
+				    "digits (it has %d)", key, nd);
+	}
+	if (hits == 0) {
+		cert_info_array_free(all, n);
+		return mc_error_set(err, MC_ENOENT, "no certificate '%s' in '%s'", key, db->shown);
+	}
+	if (hits > 1) {
+		strbuf_init(&fps);
+		for (size_t i = 0; i < n; i++)
+			if (streq(all[i].nickname, key) ||
+			    (nd >= 8 && nd <= 64 && sha_prefix_matches(&all[i], digits, (size_t)nd)))
+				strbuf_addf(&fps, " %s", all[i].sha256_hex);
+		mc_error_set(err, MC_EUSAGE, "'%s' names %zu certificates; give a SHA-256 fingerprint:%s",
+			     key, hits, fps.buf);
+		strbuf_release(&fps);
+		cert_info_array_free(all, n);
+		return MC_EUSAGE;
+	}
+	*out = all[hit];
+	memset(&all[hit], 0, sizeof(all[hit]));
+	cert_info_array_free(all, n);
+	return 0;
+}
+
+void
+import_result_release(struct import_result *r)
+{
+	if (!r)
+		return;
+	free(r->nickname);
+	free(r->subject);
+	memset(r, 0, sizeof(*r));
+}
+
+static int
+destroy_v32(struct certdb *db, const unsigned char hash[32], struct mc_error *err)
+{
+	struct v32_trust *v;
+
+	while ((v = find_v32(db, hash))) {
+		PK11SlotInfo *slot = NULL;
+		CK_OBJECT_HANDLE h = PK11_GetObjectHandle(PK11_TypeGeneric, v->obj, &slot);
+
+		if (h == CK_INVALID_HANDLE || PK11_DestroyTokenObject(slot ? slot : db->slot, h) != SECSuccess) {
+			if (slot)
+				PK11_FreeSlot(slot);
+			return mc_error_nss(err, "cannot remove the trust object written by a newer NSS");
+		}
+		if (slot)
+			PK11_FreeSlot(slot);
+		v->gone = true;
+	}
+	return 0;
+}
+
+static int
+change_trust(struct certdb *db, CERTCertificate *cert, const unsigned char hash[32],
+	     const CERTCertTrust *want, struct mc_error *err)
+{
+	CERTCertTrust old, w = *want;
+	int ret;
+
+	/* The newer NSS reads its own CKO_TRUST first: drop it so the form this NSS writes rules. */
+	if ((ret = destroy_v32(db, hash, err)) < 0)
+		return ret;
+	if (CERT_GetCertTrust(cert, &old) != SECSuccess)
+		memset(&old, 0, sizeof(old));
+	if (trust_equal(&old, &w))
+		return 0;
+	sqlio_clear();
+	if (CERT_ChangeCertTrust(db->handle, cert, &w) == SECSuccess)
+		return io_unreported(err, "cannot set the trust of", cert->subjectName);
+	if (PORT_GetError() == SEC_ERROR_TOKEN_NOT_LOGGED_IN) {
+		if (!pw_secret)
+			return mc_error_set(err, MC_EFAIL,
+					    "the store of '%s' is protected by a Primary Password: use --password-file",
+					    db->shown);
+		if (PK11_Authenticate(db->slot, PR_TRUE, NULL) == SECSuccess &&
+		    (sqlio_clear(), CERT_ChangeCertTrust(db->handle, cert, &w)) == SECSuccess)
+			return io_unreported(err, "cannot set the trust of", cert->subjectName);
+	}
+	return mc_error_nss(err, "cannot set the trust of '%s'", cert->subjectName ? cert->subjectName : "?");
+}
+
+static void
+result_from(struct certdb *db, CERTCertificate *cert, struct import_result *res)
+{
+	CERTCertTrust t;
+	char *hex;
+
+	sha256_of(cert, res->sha256);
+	hex = hex_encode(res->sha256, 32, true);
+	snprintf(res->sha256_hex, sizeof(res->sha256_hex), "%s", hex);
+	free(hex);
+	effective_trust(db, cert, res->sha256, &t);
+	trust_format(&t, res->trust);
+	free(res->nickname);
+	res->nickname = cert->nickname ? xstrdup(cert->nickname) : NULL;
+	free(res->subject);
+	res->subject = xstrdup(cert->subjectName ? cert->subjectName : "");
+}
+
+/* Import one certificate; nickname NULL or empty: the one Firefox derives (CERT_MakeCANickname). */
+static int
+import_der(struct certdb *db, const unsigned char *der, size_t len, const char *nickname,
+	   const CERTCertTrust *trust, struct import_result *res, struct mc_error *err)
+{
+	_cleanup_(CERT_DestroyCertificatep) CERTCertificate *cert = NULL;
+	SECItem item = {siBuffer, (unsigned char *)der, (unsigned int)len};
+	CERTCertTrust cur;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	cert = CERT_NewTempCertificate(db->handle, &item, NULL, PR_FALSE, PR_TRUE);
+	if (!cert)
+		return mc_error_nss(err, "cannot decode certificate");
+	sha256_of(cert, res->sha256);
+	if (cert->isperm) {
+		effective_trust(db, cert, res->sha256, &cur);
+		trust_format(&cur, res->old_trust);
+		if (!trust || trust_equal(&cur, trust)) {
+			res->status = IMPORT_UNCHANGED;
+		} else {
+			if (!db->readwrite)
+				return mc_error_set(err, MC_EFAIL, "internal error: store opened read-only");
+			if ((ret = change_trust(db, cert, res->sha256, trust, err)) < 0)
+				return ret;
+			res->status = IMPORT_TRUST_CHANGED;
+		}
+		result_from(db, cert, res);
+		return 0;
+	}
+	if (!db->readwrite)
+		return mc_error_set(err, MC_EFAIL, "internal error: store opened read-only");
+	{
+		char *nick = NULL;
+
+		if (nickname && *nickname) {
+			/* A nickname belongs to one subject: another subject's would make NSS refuse the import. */
+			CERTCertificate *other = CERT_FindCertByNickname(db->handle, nickname);
+
+			if (other && !SECITEM_ItemsAreEqual(&other->derSubject, &cert->derSubject))
+				nick = CERT_MakeCANickname(cert);
+			else
+				nick = PORT_Strdup(nickname);
+			if (other)
+				CERT_DestroyCertificate(other);
+		} else {
+			nick = CERT_MakeCANickname(cert);
+		}
+		if (!nick)
+			return mc_error_nss(err, "cannot derive a nickname for '%s'", cert->subjectName);
+		sqlio_clear();
+		if (PK11_ImportCert(db->slot, cert, CK_INVALID_HANDLE, nick, PR_FALSE) != SECSuccess) {
+			ret = mc_error_nss(err, "cannot add '%s' as '%s'", cert->subjectName, nick);
+			PORT_Free(nick);
+			return ret;
+		}
+		PORT_Free(nick);
+		if ((ret = io_unreported(err, "cannot add", cert->subjectName)) < 0)
+			return ret;
+	}
+
+	snprintf(res->old_trust, sizeof(res->old_trust), ",,");
+	if (trust && !trust_is_empty(trust) &&
+	    (ret = change_trust(db, cert, res->sha256, trust, err)) < 0)
+		return ret;
+	res->status = IMPORT_ADDED;
+	result_from(db, cert, res);
+	return 0;
+}
+
+int
+certdb_import(struct certdb *db, const unsigned char *der, size_t len,
+	      const CERTCertTrust *trust, struct import_result *res, struct mc_error *err)
+{
+	return import_der(db, der, len, NULL, trust, res, err);
+}
+
+static int
+find_cert(struct certdb *db, const char *key, CERTCertificate **out, struct mc_error *err)
+{
+	struct cert_info ci;
+	SECItem der;
+	int ret;
+
+	if ((ret = certdb_find(db, key, &ci, err)) < 0)
+		return ret;
+	der.type = siBuffer;
+	der.data = ci.der;
+	der.len = (unsigned int)ci.der_len;
+	*out = CERT_FindCertByDERCert(db->handle, &der);
+	cert_info_release(&ci);
+	if (!*out)
+		return mc_error_nss(err, "cannot load certificate '%s'", key);
+	return 0;
+}
+
+int
+certdb_set_trust(struct certdb *db, const char *key, const CERTCertTrust *trust,
+		 struct import_result *res, struct mc_error *err)
+{
+	_cleanup_(CERT_DestroyCertificatep) CERTCertificate *cert = NULL;
+	CERTCertTrust cur;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	if ((ret = find_cert(db, key, &cert, err)) < 0)
+		return ret;
+	sha256_of(cert, res->sha256);
+	effective_trust(db, cert, res->sha256, &cur);
+	trust_format(&cur, res->old_trust);
+	if (trust_equal(&cur, trust) && !find_v32(db, res->sha256)) {
+		res->status = IMPORT_UNCHANGED;
+	} else if (trust_equal(&cur, trust)) {
+		/* Same letters, but only in the newer form: rewrite in the form both NSS versions read. */
+		if (db->readwrite && (ret = change_trust(db, cert, res->sha256, trust, err)) < 0)
+			return ret;
+		res->status = IMPORT_UNCHANGED;
+	} else {
+		if (!db->readwrite)
+			return mc_error_set(err, MC_EFAIL, "internal error: store opened read-only");
+		if ((ret = change_trust(db, cert, res->sha256, trust, err)) < 0)
+			return ret;
+		res->status = IMPORT_TRUST_CHANGED;
+	}
+	result_from(db, cert, res);
+	return 0;
+}
+
+/*
+ * SEC_DeletePermCertificate ignores a failure to delete the certificate's
+ * CKO_NSS_TRUST object (an I/O error of the store): the trust would stay
+ * behind and come back with the next import of the same certificate. Remove
+ * what is left, and fail when that fails.
+ */
+static int
+destroy_nss_trust(struct certdb *db, CERTCertificate *cert, const char *key, struct mc_error *err)
+{
+	/* CKA_SERIAL_NUMBER holds the DER INTEGER: tag, length, the serial's content octets */
+	unsigned char der[4 + 128];
+	SECItem serial = {siBuffer, der, 0};
+	PK11GenericObject *objs, *o;
+	size_t n = cert->serialNumber.len;
+	int ret = 0;
+
+	if (n == 0 || n > 128)
+		return 0;
+	der[0] = 0x02;
+	if (n < 0x80) {
+		der[1] = (unsigned char)n;
+		serial.len = 2;
+	} else {
+		der[1] = 0x81;
+		der[2] = (unsigned char)n;
+		serial.len = 3;
+	}
+	memcpy(der + serial.len, cert->serialNumber.data, n);
+	serial.len += (unsigned)n;
+	objs = PK11_FindGenericObjects(db->slot, CKO_NSS_TRUST);
+	for (o = objs; o && ret == 0; o = PK11_GetNextGenericObject(o)) {
+		SECItem issuer = {siBuffer, NULL, 0}, sn = {siBuffer, NULL, 0};
+		bool match;
+
+		if (PK11_ReadRawAttribute(PK11_TypeGeneric, o, CKA_ISSUER, &issuer) != SECSuccess)
+			continue;
+		if (PK11_ReadRawAttribute(PK11_TypeGeneric, o, CKA_SERIAL_NUMBER, &sn) != SECSuccess) {
+			SECITEM_FreeItem(&issuer, PR_FALSE);
+			continue;
+		}
+		match = SECITEM_ItemsAreEqual(&issuer, &cert->derIssuer) && SECITEM_ItemsAreEqual(&sn, &serial);
+		SECITEM_FreeItem(&issuer, PR_FALSE);
+		SECITEM_FreeItem(&sn, PR_FALSE);
+		if (match) {
+			PK11SlotInfo *slot = NULL;
+			CK_OBJECT_HANDLE h = PK11_GetObjectHandle(PK11_TypeGeneric, o, &slot);
+
+			if (h == CK_INVALID_HANDLE || PK11_DestroyTokenObject(slot ? slot : db->slot, h) != SECSuccess)
+				ret = mc_error_nss(err, "cannot remove the trust of certificate '%s'", key);
+			if (slot)
+				PK11_FreeSlot(slot);
+		}
+	}
+	if (objs)
+		PK11_DestroyGenericObjects(objs);
+	return ret;
+}
+
+int
+certdb_remove(struct certdb *db, const char *key, struct import_result *res, struct mc_error *err)
+{
+	_cleanup_(CERT_DestroyCertificatep) CERTCertificate *cert = NULL;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	if ((ret = find_cert(db, key, &cert, err)) < 0)
+		return ret;
+	result_from(db, cert, res);
+	snprintf(res->old_trust, sizeof(res->old_trust), "%s", res->trust);
+	if (!db->readwrite)
+		return mc_error_set(err, MC_EFAIL, "internal error: store opened read-only");
+	if ((ret = destroy_v32(db, res->sha256, err)) < 0)
+		return ret;
+	sqlio_clear();
+	if (SEC_DeletePermCertificate(cert) != SECSuccess)
+		return mc_error_nss(err, "cannot remove certificate '%s'", key);
+	if ((ret = io_unreported(err, "cannot remove certificate", key)) < 0)
+		return ret;
+	if ((ret = destroy_nss_trust(db, cert, key, err)) < 0)
+		return ret;
+	res->status = IMPORT_TRUST_CHANGED;
+	return 0;
+}
+
+/* ---- appended for db upgrade ---- */
+
+int
+certdb_merge(struct certdb *db, const char *source_dir, const char *source_shown, enum certdb_kind source_kind,
+	     bool adopt_password, struct certdb_merge_report *rep, struct mc_error *err)
+{
+	const char *shown = source_shown ? source_shown : source_dir;
+	_autofree_ char *spec = NULL;
+	PK11SlotInfo *src;
+	PK11MergeLog *log;
+	bool target_had_password;
+	SECStatus rv;
+	int ret = 0;
+
+	memset(rep, 0, sizeof(*rep));
+	if (!db->readwrite)
+		return mc_error_set(err, MC_EFAIL, "internal error: store opened read-only");
+	if (strchr(source_dir, '\'') || strchr(source_dir, '"'))
+		return mc_error_set(err, MC_EFAIL, "cannot merge from '%s': quotes in the path", shown);
+	spec = xasprintf("configdir='%s:%s' certPrefix='' keyPrefix='' tokenDescription='mozcert merge source'",
+			 source_kind == CERTDB_SQL ? "sql" : "dbm", source_dir);
+	src = SECMOD_OpenUserDB(spec);
+	if (!src)
+		return mc_error_nss(err, "cannot open the store '%s' to merge", shown);
+	if (PK11_NeedUserInit(src) && !PK11_NeedLogin(src))
+		PK11_InitPin(src, NULL, "");
+	if (PK11_NeedLogin(src)) {
+		rep->source_had_password = true;
+		if (!pw_secret) {
+			ret = mc_error_set(err, MC_EFAIL,
+					   "the store in '%s' is protected by a Primary Password: use --password-file",
+					   shown);
+			goto out;
+		}
+		if (PK11_CheckUserPassword(src, pw_secret) != SECSuccess) {
+			ret = mc_error_set(err, MC_EFAIL, "wrong Primary Password for the store in '%s'", shown);
+			goto out;
+		}
+	}
+	target_had_password = PK11_NeedLogin(db->slot);
+	if (target_had_password && PK11_Authenticate(db->slot, PR_TRUE, NULL) != SECSuccess) {
+		ret = mc_error_set(err, MC_EFAIL, "the store of '%s' is protected by a Primary Password: use --password-file",
+				   db->shown);
+		goto out;
+	}
+	log = PK11_CreateMergeLog();
+	sqlio_clear();
+	rv = PK11_MergeTokens(db->slot, src, log, NULL, NULL);
+	if (log) {
+		for (PK11MergeLogNode *node = log->head; node; node = node->next)
+			rep->failed++;
+		if (log->head)
+			rep->first_error = log->head->error;
+	}
+	if (rv != SECSuccess) {
+		int code = rep->first_error ? rep->first_error : PORT_GetError();
+
+		char io[600];
+		bool had_io = sqlio_take_failure(io, sizeof(io)) != 0;
+
+		ret = mc_error_set(err, MC_EFAIL, "%zu object%s of '%s' could not be merged: %s: %s%s%s%s", rep->failed,
+				   rep->failed == 1 ? "" : "s", shown, mc_nss_error_name(code), mc_nss_error_text(code),
+				   had_io ? " (" : "", had_io ? io : "", had_io ? ")" : "");
+	} else {
+		ret = io_unreported(err, "cannot merge the store in", shown);
+	}
+	if (log)
+		PK11_DestroyMergeLog(log);
+	if (ret == 0 && adopt_password && rep->source_had_password && !target_had_password && pw_secret) {
+		if (PK11_ChangePW(db->slot, "", pw_secret) != SECSuccess)
+			ret = mc_error_nss(err, "cannot set the Primary Password of '%s'", db->shown);
+		else
+			rep->password_adopted = true;
+	}
+out:
+	SECMOD_CloseUserDB(src);
+	PK11_FreeSlot(src);
+	return ret;
+}
+
+/* ---- appended for db repair / db reset ---- */
+
+int
+certdb_create(const char *dir, enum certdb_kind kind, const char *password, struct mc_error *err)
+{
+	return certdb_create_as(dir, dir, kind, password, err);
+}
+
+int
+certdb_create_as(const char *dir, const char *shown, enum certdb_kind kind, const char *password,
+		 struct mc_error *err)
+{
+	_autofree_ char *spec = xasprintf("%s:%s", kind == CERTDB_SQL ? "sql" : "dbm", dir);
+	PK11SlotInfo *slot;
+	int ret = 0;
+
+	if (nss_active)
+		return mc_error_set(err, MC_EFAIL, "internal error: a certificate store is already open");
+	sqlio_watch_install();
+	sqlio_clear();
+	if (NSS_Initialize(spec, "", "", "secmod.db",
+			   NSS_INIT_NOROOTINIT | NSS_INIT_NOMODDB | NSS_INIT_OPTIMIZESPACE) != SECSuccess)
+		return mc_error_nss(err, "cannot create a new certificate store for '%s'", shown);
+	slot = PK11_GetInternalKeySlot();
+	if (!slot) {
+		ret = mc_error_nss(err, "cannot create a new certificate store for '%s'", shown);
+	} else if (PK11_NeedUserInit(slot)) {
+		/* As Firefox does at start-up: an empty password, so trust can be signed. */
+		if (PK11_InitPin(slot, NULL, "") != SECSuccess)
+			ret = mc_error_nss(err, "cannot initialise the new key database for '%s'", shown);
+	} else if (PK11_NeedLogin(slot) && password) {
+		/* Logging in also finishes a migration of a legacy key3.db protected by this password. */
+		if (PK11_CheckUserPassword(slot, password) != SECSuccess)
+			ret = mc_error_set(err, MC_EFAIL, "wrong Primary Password for the key database of '%s'", shown);
+	}
+	if (slot)
+		PK11_FreeSlot(slot);
+	/*
+	 * A new store beside a legacy key3.db: NSS converts it here, and a write
+	 * that fails in the middle only drops objects (the public keys it writes
+	 * to cert9.db), with no error. A store NSS could not write whole is not used.
+	 */
+	if (ret == 0)
+		ret = io_unreported(err, "cannot create a new certificate store for", shown);
+	if (NSS_Shutdown() != SECSuccess && ret == 0)
+		ret = mc_error_nss(err, "cannot close the new certificate store for '%s'", shown);
+	return ret;
+}
+
+int
+certdb_import_nick(struct certdb *db, const unsigned char *der, size_t len, const char *nickname,
+		   const CERTCertTrust *trust, struct import_result *res, struct mc_error *err)
+{
+	return import_der(db, der, len, nickname, trust, res, err);
+}
+
+/* ---- appended for live servers (tlsfetch) ---- */
+
+int
+certdb_nodb_init(struct mc_error *err)
+{
+	if (nss_active)
+		return mc_error_set(err, MC_EFAIL, "internal error: a certificate store is already open");
+	if (NSS_NoDB_Init(NULL) != SECSuccess)
+		return mc_error_nss(err, "cannot initialise NSS");
+	return 0;
+}
+
+int
+certdb_nodb_shutdown(struct mc_error *err)
+{
+	SSL_ClearSessionCache();
+	if (NSS_Shutdown() != SECSuccess)
+		return mc_error_nss(err, "cannot shut NSS down");
+	return 0;
+}
+
+/* ---- listing in a child process ---- */
+
+/* One certificate as the child sends it; der_len 0 ends the list (nick_len: the error message's length). */
+struct apart_rec {
+	uint32_t der_len;
+	uint32_t nick_len;  /* UINT32_MAX: no nickname */
+	int32_t code;       /* at the end: the error code (0: listed) */
+	char trust[TRUST_STR_MAX];
+	unsigned char sha256[32];
+	char sha256_hex[96];
+};
+
+static bool
+read_all(int fd, void *buf, size_t len)
+{
+	unsigned char *p = buf;
+
+	while (len) {
+		ssize_t r = read(fd, p, len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		p += r;
+		len -= (size_t)r;
+	}
+	return true;
+}
+
+static void __attribute__((noreturn))
+list_child(int fd, const char *dir, const char *shown, enum certdb_kind kind, unsigned flags, const char *password)
+{
+	struct certdb *db = NULL;
+	struct mc_error e = {0};
+	struct cert_info *v = NULL;
+	size_t n = 0;
+	struct apart_rec end;
+	int ret;
+	bool ok = true;
+
+	memset(&end, 0, sizeof(end));
+	ret = certdb_open_as(dir, shown, kind, flags & ~CERTDB_LIST_UNCLOSED, password, &db, &e);
+	if (ret == 0)
+		ret = certdb_list(db, &v, &n, &e);
+	if ((flags & CERTDB_LIST_UNCLOSED) && ret == 0) {
+		/* a cert8.db NSS read but cannot let go of: the listing is kept, the state ends with the child */
+		db = NULL;
+	} else if (certdb_close(db, ret < 0 ? NULL : &e) < 0 && ret == 0) {
+		ret = e.code ? e.code : MC_EFAIL;
+	}
+	for (size_t i = 0; ok && ret == 0 && i < n; i++) {
+		struct apart_rec r;
+
+		memset(&r, 0, sizeof(r));
+		r.der_len = (uint32_t)v[i].der_len;
+		r.nick_len = v[i].nickname ? (uint32_t)strlen(v[i].nickname) : UINT32_MAX;
+		memcpy(r.trust, v[i].trust, sizeof(r.trust));
+		memcpy(r.sha256, v[i].sha256, sizeof(r.sha256));
+		memcpy(r.sha256_hex, v[i].sha256_hex, sizeof(r.sha256_hex));
+		ok = fileio_write_all(fd, &r, sizeof(r)) == 0 && fileio_write_all(fd, v[i].der, v[i].der_len) == 0 &&
+		     (!v[i].nickname || fileio_write_all(fd, v[i].nickname, r.nick_len) == 0);
+	}
+	end.code = ret;
+	end.nick_len = ret < 0 ? (uint32_t)strlen(e.msg) : 0;
+	if (ok)
+		ok = fileio_write_all(fd, &end, sizeof(end)) == 0 && fileio_write_all(fd, e.msg, end.nick_len) == 0;
+	/* NSS may be unable to let go of a damaged store: that state ends with this process. */
+	_exit(ok ? 0 : 1);
+}
+
+int
+certdb_list_apart(const char *dir, const char *shown, enum certdb_kind kind, unsigned flags, const char *password,
+		  struct cert_info **out, size_t *n, struct mc_error *err)
+{
+	int fds[2], status = 0, ret = MC_EFAIL;
+	struct cert_info *v = NULL;
+	size_t count = 0, cap = 0;
+	bool done = false;
+	pid_t pid;
+
+	*out = NULL;
+	*n = 0;
+	if (pipe(fds) < 0)
+		return mc_error_sys(err, "cannot create a pipe");
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return mc_error_sys(err, "cannot start a process");
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		list_child(fds[1], dir, shown, kind, flags, password);
+	}
+	close(fds[1]);
+	for (;;) {
+		struct apart_rec r;
+		struct cert_info *ci;
+
+		if (!read_all(fds[0], &r, sizeof(r)))
+			break;
+		r.trust[TRUST_STR_MAX - 1] = '\0';
+		r.sha256_hex[sizeof(r.sha256_hex) - 1] = '\0';
+		if (r.der_len == 0) {
+			char msg[4097] = {0};
+
+			if (r.nick_len > 4096 || !read_all(fds[0], msg, r.nick_len))
+				break;
+			done = true;
+			ret = r.code;
+			if (ret < 0)
+				mc_error_set(err, ret, "%s", msg);
+			break;
+		}
+		if (r.der_len > 16u * 1024 * 1024 || (r.nick_len != UINT32_MAX && r.nick_len > 65536))
+			break;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		ci = &v[count];
+		memset(ci, 0, sizeof(*ci));
+		ci->der = xmalloc(r.der_len);
+		ci->der_len = r.der_len;
+		count++;
+		if (r.nick_len != UINT32_MAX)
+			ci->nickname = xzalloc((size_t)r.nick_len + 1);
+		memcpy(ci->trust, r.trust, sizeof(ci->trust));
+		memcpy(ci->sha256, r.sha256, sizeof(ci->sha256));
+		memcpy(ci->sha256_hex, r.sha256_hex, sizeof(ci->sha256_hex));
+		if (!read_all(fds[0], ci->der, r.der_len) || (ci->nickname && !read_all(fds[0], ci->nickname, r.nick_len)))
+			break;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!done) {
+		cert_info_array_free(v, count);
+		if (WIFSIGNALED(status))
+			return mc_error_set(err, MC_EFAIL, "NSS crashed reading the certificate store of '%s' (signal %d)",
+					    shown, WTERMSIG(status));
+		return mc_error_set(err, MC_EFAIL, "NSS stopped reading the certificate store of '%s' part-way", shown);
+	}
+	if (ret < 0) {
+		cert_info_array_free(v, count);
+		return ret;
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
