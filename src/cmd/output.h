@@ -15,22 +15,7 @@ void output_time(PRTime t, char out[32]);
 /* JSON object for one certificate (nickname, trust, subject, issuer, validity, sha256). */
 struct json_object *output_cert_json(const struct cert_info *ci);
 
-/*
- * Make every string of doc valid UTF-8, in place (docs/json.md): a string
- * member KEY that is not has each invalid sequence replaced by U+FFFD and
- * gains a member KEY_bytes with its exact bytes in lower-case hex; an array
- * member KEY of strings gains KEY_bytes, an array of the same length holding
- * that hex for each string that was not valid and null for the others. An
- * object key that is not valid UTF-8 is replaced by its sanitized form.
- */
-void output_json_utf8(struct json_object *doc);
-
-/* Print a JSON document on stdout, newline-terminated; output_json_utf8 first. */
+/* Print a JSON document on stdout, newline-terminated; utf8_json_sanitize first. */
 void output_json_print(struct json_object *doc);
-
-/* Whether s[0..n) is strict UTF-8 (no overlong form, surrogate or code point past U+10FFFF). */
-bool output_utf8_valid(const char *s, size_t n);
-/* s[0..n) with each maximal invalid subpart replaced by U+FFFD; caller frees. */
-char *output_utf8_sanitize(const char *s, size_t n);
 
 #endif

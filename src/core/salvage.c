@@ -13,9 +13,9 @@
 #include <certt.h>
 
 #include "nss-attr.h"
-#include "output.h"
 #include "strbuf.h"
 #include "trust.h"
+#include "utf8.h"
 #include "banned.h"
 
 /* The trust bits that have a letter, less 'u' (NSS derives it from a private key). */
@@ -196,7 +196,7 @@ clean_nickname(const char *nick)
 {
 	bool blank = true;
 
-	if (!nick || !*nick || !output_utf8_valid(nick, strlen(nick)))
+	if (!nick || !*nick || !utf8_valid(nick, strlen(nick)))
 		return NULL;
 	for (const unsigned char *c = (const unsigned char *)nick; *c; c++) {
 		if (*c < 0x20 || *c == 0x7f)

@@ -3,9 +3,9 @@
  * fuzz-certpkg.c: certpkg_parse on arbitrary bytes.
  *
  * libFuzzer (from the source root):
- *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core -Isrc/cmd $(pkg-config --cflags nss) tests/fuzz/fuzz-certpkg.c src/core/cert-input.c src/core/error.c src/core/fileio.c src/core/strbuf.c src/core/util.c $(pkg-config --libs nss) -o fuzz-certpkg
+ *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core $(pkg-config --cflags nss) tests/fuzz/fuzz-certpkg.c src/core/cert-input.c src/core/error.c src/core/fileio.c src/core/strbuf.c src/core/util.c $(pkg-config --libs nss) -o fuzz-certpkg
  * gcc, replaying files or stdin (from the source root):
- *   gcc -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -Isrc/core -Isrc/cmd $(pkg-config --cflags nss) tests/fuzz/fuzz-certpkg.c tests/fuzz/main-stdin.c src/core/cert-input.c src/core/error.c src/core/fileio.c src/core/strbuf.c src/core/util.c $(pkg-config --libs nss) -o fuzz-certpkg
+ *   gcc -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -Isrc/core $(pkg-config --cflags nss) tests/fuzz/fuzz-certpkg.c tests/fuzz/main-stdin.c src/core/cert-input.c src/core/error.c src/core/fileio.c src/core/strbuf.c src/core/util.c $(pkg-config --libs nss) -o fuzz-certpkg
  *   ./fuzz-certpkg tests/fixtures/certs/[a-z]*
  */
 #include <stddef.h>

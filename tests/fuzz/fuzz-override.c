@@ -7,9 +7,9 @@
  * remove and prune must not disturb that.
  *
  * libFuzzer (from the source root):
- *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core -Isrc/cmd $(pkg-config --cflags nss) tests/fuzz/fuzz-override.c src/core/override-file.c src/core/error.c src/core/strbuf.c src/core/util.c $(pkg-config --libs nss) -o fuzz-override
+ *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core $(pkg-config --cflags nss) tests/fuzz/fuzz-override.c src/core/override-file.c src/core/error.c src/core/strbuf.c src/core/util.c $(pkg-config --libs nss) -o fuzz-override
  * gcc, replaying files or stdin (from the source root):
- *   gcc -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -Isrc/core -Isrc/cmd $(pkg-config --cflags nss) tests/fuzz/fuzz-override.c tests/fuzz/main-stdin.c src/core/override-file.c src/core/error.c src/core/strbuf.c src/core/util.c $(pkg-config --libs nss) -o fuzz-override
+ *   gcc -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -Isrc/core $(pkg-config --cflags nss) tests/fuzz/fuzz-override.c tests/fuzz/main-stdin.c src/core/override-file.c src/core/error.c src/core/strbuf.c src/core/util.c $(pkg-config --libs nss) -o fuzz-override
  *   ./fuzz-override $(find tests/fixtures/made -name cert_override.txt)
  */
 #include <stddef.h>

@@ -23,11 +23,11 @@ fixtures="$root/tests/fixtures/real $root/tests/fixtures/made"
 out=${FUZZ_OUT:-$root/build-fuzz}
 mkdir -p "$out"
 # Every module except the command layer: the parsers and what they link to.
-core=$(cd "$root" && ls src/core/*.c src/cmd/output.c)
+core=$(cd "$root" && ls src/core/*.c)
 pkgs="nss nspr sqlite3 json-c inih"
 for t in $targets; do
 	(cd "$root" && clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-		-Isrc/core -Isrc/cmd $(pkg-config --cflags $pkgs) "tests/fuzz/fuzz-$t.c" $core \
+		-Isrc/core $(pkg-config --cflags $pkgs) "tests/fuzz/fuzz-$t.c" $core \
 		$(pkg-config --libs $pkgs) -o "$out/fuzz-$t")
 	corpus=$out/corpus-$t
 	mkdir -p "$corpus"

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* test-output.c: every JSON document mozcert prints is valid UTF-8, with the exact bytes beside. */
+/* test-utf8.c: every JSON document mozcert prints is valid UTF-8, with the exact bytes beside. */
 #include <check.h>
 
-#include "output.h"
+#include "utf8.h"
 #include "util.h"
 
 /* Expected: U+FFFD for each maximal invalid subpart, as Python's bytes.decode("utf-8", "replace"). */
@@ -28,19 +28,19 @@ static const struct {
 START_TEST(test_sanitize)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		_autofree_ char *got = output_utf8_sanitize(cases[i].in, strlen(cases[i].in));
+		_autofree_ char *got = utf8_sanitize(cases[i].in, strlen(cases[i].in));
 
 		ck_assert_msg(streq(got, cases[i].out), "case %zu", i);
-		ck_assert(output_utf8_valid(got, strlen(got)));
-		ck_assert_int_eq(output_utf8_valid(cases[i].in, strlen(cases[i].in)), streq(cases[i].in, cases[i].out));
+		ck_assert(utf8_valid(got, strlen(got)));
+		ck_assert_int_eq(utf8_valid(cases[i].in, strlen(cases[i].in)), streq(cases[i].in, cases[i].out));
 	}
 	/* Every single byte and every two-byte pair come out valid. */
 	for (unsigned a = 0; a < 256; a++)
 		for (unsigned b = 0; b < 256; b++) {
 			char in[2] = { (char)a, (char)b };
-			_autofree_ char *got = output_utf8_sanitize(in, 2);
+			_autofree_ char *got = utf8_sanitize(in, 2);
 
-			ck_assert(output_utf8_valid(got, strlen(got)));
+			ck_assert(utf8_valid(got, strlen(got)));
 		}
 }
 END_TEST
@@ -68,9 +68,9 @@ START_TEST(test_tree)
 	json_object_array_add(json_object_object_get(doc, "deep"), nested);
 	json_object_object_add(doc, "k\xff", json_object_new_int(1));
 
-	output_json_utf8(doc);
+	utf8_json_sanitize(doc);
 	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
-	ck_assert_msg(output_utf8_valid(text, strlen(text)), "%s", text);
+	ck_assert_msg(utf8_valid(text, strlen(text)), "%s", text);
 
 	ck_assert_str_eq(json_object_get_string(json_object_object_get(doc, "ok")), "fine");
 	ck_assert_ptr_null(json_object_object_get(doc, "ok_bytes"));
@@ -99,7 +99,7 @@ Suite *make_suite(void);
 Suite *
 make_suite(void)
 {
-	Suite *s = suite_create("output");
+	Suite *s = suite_create("utf8");
 	TCase *tc = tcase_create("utf8");
 
 	tcase_add_test(tc, test_sanitize);
