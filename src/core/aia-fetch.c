@@ -184,6 +184,153 @@ header_value(const char *head, const char *name, char *out, size_t cap)
 	return false;
 }
 
+/* An HTTP answer as it is read: the bytes, and once the header block is in, its parts. */
+struct http_answer {
+	unsigned char *buf;
+	size_t used, cap;
+	size_t head_len;     /* 0 until the end of the header block is read */
+	long long clen;      /* Content-Length; -1 when absent */
+	int status;
+	char head[HEAD_MAX + 1];
+};
+
+/* Send the whole request, each wait bounded by timeout_ms and by deadline. */
+static int
+http_send(int fd, const char *req, const char *url, int timeout_ms, int64_t deadline, struct mc_error *err)
+{
+	size_t sent = 0, rl = strlen(req);
+
+	while (sent < rl) {
+		ssize_t w;
+		int r = wait_fd(fd, POLLOUT, min64(starttls_now_ms() + timeout_ms, deadline));
+
+		if (r <= 0)
+			return mc_error_set(err, MC_EFAIL, "'%s': timed out sending the request", url);
+		w = send(fd, req + sent, rl - sent, MSG_NOSIGNAL);
+		if (w < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (w < 0)
+			return mc_error_set(err, MC_EFAIL, "'%s': sending the request: %s", url, strerror(errno));
+		sent += (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Look for the end of the header block in what was read; once found, the
+ * status and Content-Length. 0: read on; 1: the status is not 200, the body
+ * is not wanted; <0: not an HTTP answer, or one too large.
+ */
+static int
+http_head(struct http_answer *a, const char *url, struct mc_error *err)
+{
+	size_t lim = a->used < HEAD_MAX ? a->used : HEAD_MAX;
+	unsigned char *e = NULL;
+	char v[2048];
+
+	for (size_t i = 0; i + 3 < lim && !e; i++)
+		if (memcmp(a->buf + i, "\r\n\r\n", 4) == 0)
+			e = a->buf + i;
+	if (!e && a->used >= HEAD_MAX)
+		return mc_error_set(err, MC_EFAIL, "'%s': not an HTTP answer (no end of headers in %d bytes)", url,
+				    HEAD_MAX);
+	if (!e)
+		return 0;
+	a->head_len = (size_t)(e - a->buf) + 4;
+	memcpy(a->head, a->buf, a->head_len - 2);
+	a->head[a->head_len - 2] = '\0';
+	if (sscanf(a->head, "HTTP/%*d.%*d %3d", &a->status) != 1 || a->status < 100)
+		return mc_error_set(err, MC_EFAIL, "'%s': not an HTTP answer", url);
+	if (header_value(a->head, "Content-Length", v, sizeof(v))) {
+		char *ce;
+
+		a->clen = strtoll(v, &ce, 10);
+		if (*ce || a->clen < 0)
+			return mc_error_set(err, MC_EFAIL, "'%s': bad Content-Length '%s'", url, v);
+	}
+	if (a->status != 200)
+		return 1;
+	if (a->clen > (long long)AIA_MAX_BYTES)
+		return mc_error_set(err, MC_EFAIL, "'%s': the answer is %lld bytes, more than the %u "
+				    "bytes (1 MiB) fetched", url, a->clen, AIA_MAX_BYTES);
+	return 0;
+}
+
+/* Read until close, the end of the body, or a bound. */
+static int
+http_read(int fd, const char *url, int timeout_ms, int64_t deadline, struct http_answer *a, struct mc_error *err)
+{
+	for (;;) {
+		ssize_t r;
+		int w, h;
+
+		if (a->head_len && a->clen >= 0 && a->used - a->head_len >= (size_t)a->clen)
+			break;
+		if (a->cap - a->used < 65536) {
+			a->cap = a->cap ? a->cap * 2 : 65536;
+			a->buf = xrealloc(a->buf, a->cap);
+		}
+		w = wait_fd(fd, POLLIN, min64(starttls_now_ms() + timeout_ms, deadline));
+		if (w <= 0 && starttls_now_ms() >= deadline)
+			return mc_error_set(err, MC_EFAIL, "'%s': gave up after %.1f s, the bound of the whole fetch",
+					    url, 3 * timeout_ms / 1000.0);
+		if (w <= 0)
+			return mc_error_set(err, MC_EFAIL, "'%s': timed out waiting for the %s (after %.1f s)", url,
+					    a->head_len ? "body" : "answer", timeout_ms / 1000.0);
+		r = recv(fd, a->buf + a->used, a->cap - a->used, 0);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (r < 0)
+			return mc_error_set(err, MC_EFAIL, "'%s': reading the answer: %s", url, strerror(errno));
+		if (r == 0)
+			break;
+		a->used += (size_t)r;
+		if (!a->head_len && (h = http_head(a, url, err)) != 0) {
+			if (h < 0)
+				return h;
+			break;
+		}
+		if (a->head_len && a->used - a->head_len > AIA_MAX_BYTES)
+			return mc_error_set(err, MC_EFAIL, "'%s': the answer is more than the %u bytes (1 MiB) fetched",
+					    url, AIA_MAX_BYTES);
+	}
+	return 0;
+}
+
+/* What a complete answer means: its body (200), a redirect's *location, or an error. */
+static int
+http_result(const struct http_answer *a, const struct http_url *u, const char *url, unsigned char **body,
+	    size_t *len, char **location, struct mc_error *err)
+{
+	int status = a->status;
+	char v[2048];
+
+	if (!a->head_len)
+		return mc_error_set(err, MC_EFAIL, "'%s': %s", url, a->used ? "not an HTTP answer" : "the server closed "
+				    "the connection without answering");
+	if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
+		if (!header_value(a->head, "Location", v, sizeof(v)))
+			return mc_error_set(err, MC_EFAIL, "'%s': HTTP %d without a Location", url, status);
+		*location = v[0] == '/' ? xasprintf("http://%s%s%s%s%s", strchr(u->host, ':') ? "[" : "", u->host,
+						     strchr(u->host, ':') ? "]:" : ":", u->port, v)
+					: xstrdup(v);
+		return 0;
+	}
+	if (status != 200) {
+		const char *sp = strchr(a->head, ' ');
+		size_t rl = strcspn(sp ? sp + 1 : "", "\r\n");
+
+		return mc_error_set(err, MC_EFAIL, "'%s': HTTP %.*s", url, (int)(rl > 100 ? 100 : rl), sp ? sp + 1 : "");
+	}
+	if (a->clen >= 0 && a->used - a->head_len < (size_t)a->clen)
+		return mc_error_set(err, MC_EFAIL, "'%s': the answer ended after %zu of its %lld bytes", url,
+				    a->used - a->head_len, a->clen);
+	*len = a->clen >= 0 ? (size_t)a->clen : a->used - a->head_len;
+	*body = xmalloc(*len ? *len : 1);
+	memcpy(*body, a->buf + a->head_len, *len);
+	return 0;
+}
+
 /*
  * One GET: 200 -> *body; a redirect -> *location (malloc'd), no body.
  */
@@ -192,12 +339,9 @@ http_once(const char *url, int timeout_ms, int64_t deadline, unsigned char **bod
 	  struct mc_error *err)
 {
 	struct http_url u;
+	struct http_answer a = { .clen = -1 };
 	_autofree_ char *req = NULL;
-	unsigned char *buf = NULL;
-	size_t used = 0, cap = 0, head_len = 0, sent = 0, rl;
-	long long clen = -1;
-	int fd = -1, ret, status = 0;
-	char head[HEAD_MAX + 1], v[2048];
+	int fd = -1, ret;
 
 	*body = NULL;
 	*len = 0;
@@ -210,134 +354,10 @@ http_once(const char *url, int timeout_ms, int64_t deadline, unsigned char **bod
 			"Accept: application/pkix-cert, application/pkcs7-mime, */*\r\nConnection: close\r\n\r\n",
 			u.path, strchr(u.host, ':') ? "[" : "", u.host, strchr(u.host, ':') ? "]" : "",
 			streq(u.port, "80") ? "" : ":", streq(u.port, "80") ? "" : u.port);
-	rl = strlen(req);
-	while (sent < rl) {
-		ssize_t w;
-		int r = wait_fd(fd, POLLOUT, min64(starttls_now_ms() + timeout_ms, deadline));
-
-		if (r <= 0) {
-			ret = mc_error_set(err, MC_EFAIL, "'%s': timed out sending the request", url);
-			goto out;
-		}
-		w = send(fd, req + sent, rl - sent, MSG_NOSIGNAL);
-		if (w < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (w < 0) {
-			ret = mc_error_set(err, MC_EFAIL, "'%s': sending the request: %s", url, strerror(errno));
-			goto out;
-		}
-		sent += (size_t)w;
-	}
-	/* read until close, the end of the body, or a bound */
-	for (;;) {
-		ssize_t r;
-		int w;
-
-		if (head_len && clen >= 0 && used - head_len >= (size_t)clen)
-			break;
-		if (cap - used < 65536) {
-			cap = cap ? cap * 2 : 65536;
-			buf = xrealloc(buf, cap);
-		}
-		w = wait_fd(fd, POLLIN, min64(starttls_now_ms() + timeout_ms, deadline));
-		if (w <= 0 && starttls_now_ms() >= deadline) {
-			ret = mc_error_set(err, MC_EFAIL, "'%s': gave up after %.1f s, the bound of the whole fetch", url,
-					   3 * timeout_ms / 1000.0);
-			goto out;
-		}
-		if (w <= 0) {
-			ret = mc_error_set(err, MC_EFAIL, "'%s': timed out waiting for the %s (after %.1f s)", url,
-					   head_len ? "body" : "answer", timeout_ms / 1000.0);
-			goto out;
-		}
-		r = recv(fd, buf + used, cap - used, 0);
-		if (r < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (r < 0) {
-			ret = mc_error_set(err, MC_EFAIL, "'%s': reading the answer: %s", url, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		used += (size_t)r;
-		if (!head_len) {
-			size_t lim = used < HEAD_MAX ? used : HEAD_MAX;
-			unsigned char *e = NULL;
-
-			for (size_t i = 0; i + 3 < lim && !e; i++)
-				if (memcmp(buf + i, "\r\n\r\n", 4) == 0)
-					e = buf + i;
-			if (!e && used >= HEAD_MAX) {
-				ret = mc_error_set(err, MC_EFAIL, "'%s': not an HTTP answer (no end of headers in %d bytes)",
-						   url, HEAD_MAX);
-				goto out;
-			}
-			if (e) {
-				head_len = (size_t)(e - buf) + 4;
-				memcpy(head, buf, head_len - 2);
-				head[head_len - 2] = '\0';
-				if (sscanf(head, "HTTP/%*d.%*d %3d", &status) != 1 || status < 100) {
-					ret = mc_error_set(err, MC_EFAIL, "'%s': not an HTTP answer", url);
-					goto out;
-				}
-				if (header_value(head, "Content-Length", v, sizeof(v))) {
-					char *ce;
-
-					clen = strtoll(v, &ce, 10);
-					if (*ce || clen < 0) {
-						ret = mc_error_set(err, MC_EFAIL, "'%s': bad Content-Length '%s'", url, v);
-						goto out;
-					}
-				}
-				if (status != 200)
-					break;
-				if (clen > (long long)AIA_MAX_BYTES) {
-					ret = mc_error_set(err, MC_EFAIL, "'%s': the answer is %lld bytes, more than the %u "
-							   "bytes (1 MiB) fetched", url, clen, AIA_MAX_BYTES);
-					goto out;
-				}
-			}
-		}
-		if (head_len && used - head_len > AIA_MAX_BYTES) {
-			ret = mc_error_set(err, MC_EFAIL, "'%s': the answer is more than the %u bytes (1 MiB) fetched", url,
-					   AIA_MAX_BYTES);
-			goto out;
-		}
-	}
-	if (!head_len) {
-		ret = mc_error_set(err, MC_EFAIL, "'%s': %s", url, used ? "not an HTTP answer" : "the server closed "
-				   "the connection without answering");
-		goto out;
-	}
-	if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
-		if (!header_value(head, "Location", v, sizeof(v))) {
-			ret = mc_error_set(err, MC_EFAIL, "'%s': HTTP %d without a Location", url, status);
-			goto out;
-		}
-		*location = v[0] == '/' ? xasprintf("http://%s%s%s%s%s", strchr(u.host, ':') ? "[" : "", u.host,
-						     strchr(u.host, ':') ? "]:" : ":", u.port, v)
-					: xstrdup(v);
-		ret = 0;
-		goto out;
-	}
-	if (status != 200) {
-		char *sp = strchr(head, ' ');
-
-		rl = strcspn(sp ? sp + 1 : "", "\r\n");
-		ret = mc_error_set(err, MC_EFAIL, "'%s': HTTP %.*s", url, (int)(rl > 100 ? 100 : rl), sp ? sp + 1 : "");
-		goto out;
-	}
-	if (clen >= 0 && used - head_len < (size_t)clen) {
-		ret = mc_error_set(err, MC_EFAIL, "'%s': the answer ended after %zu of its %lld bytes", url,
-				   used - head_len, clen);
-		goto out;
-	}
-	*len = clen >= 0 ? (size_t)clen : used - head_len;
-	*body = xmalloc(*len ? *len : 1);
-	memcpy(*body, buf + head_len, *len);
-	ret = 0;
-out:
-	free(buf);
+	if ((ret = http_send(fd, req, url, timeout_ms, deadline, err)) == 0 &&
+	    (ret = http_read(fd, url, timeout_ms, deadline, &a, err)) == 0)
+		ret = http_result(&a, &u, url, body, len, location, err);
+	free(a.buf);
 	if (fd >= 0)
 		close(fd);
 	return ret;

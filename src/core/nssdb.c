@@ -199,6 +199,89 @@ certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
 	return certdb_open_as(dir, dir, kind, flags, password, out, err);
 }
 
+/* Before anything is opened: a store is there, and its files are databases (never read as an empty store). */
+static int
+open_precheck(enum certdb_kind kind, const char *shown, const char *cpath, const char *kpath, const char *scpath,
+	      const char *skpath, struct mc_error *err)
+{
+	_autofree_ char *what = NULL;
+
+	if (nss_active)
+		return mc_error_set(err, MC_EFAIL, "internal error: a certificate store is already open");
+	if (!fileio_exists(cpath))
+		return mc_error_set(err, MC_ENOENT, "no certificate store in '%s' (%s is missing)",
+				    shown, cert_file(kind));
+	what = fileio_not_a_store(cpath);
+	if (!what && (what = fileio_not_a_store(kpath)))
+		return mc_error_set(err, MC_EDAMAGED, "%s %s", skpath, what);
+	if (what)
+		return mc_error_set(err, MC_EDAMAGED, "%s %s", scpath, what);
+	return 0;
+}
+
+/* Whether a read-only open must go through a private copy of the store. */
+static bool
+open_needs_copy(const struct certdb *db, const char *cpath, const char *kpath)
+{
+	/* NSS refuses a lone cert DB read-only, and a sql: open with legacy files beside falls back to them. */
+	if (!fileio_exists(kpath) || (db->kind == CERTDB_SQL && has_legacy_beside(db->dir)))
+		return true;
+	/* SQLite cannot roll a hot journal back read-only, and must not on the profile's files. */
+	return db->kind == CERTDB_SQL && (hotjournal_present(cpath) || hotjournal_present(kpath));
+}
+
+/* Give the private copy an empty key DB first, as 'certutil -N' would, so that it opens read-only. */
+static int
+init_copy_keydb(const char *spec, PRUint32 nss_flags, const char *scpath, struct mc_error *err)
+{
+	PK11SlotInfo *slot;
+
+	sqlio_watch_install();
+	sqlio_clear();
+	if (NSS_Initialize(spec, "", "", "secmod.db", nss_flags) != SECSuccess)
+		return mc_error_nss(err, "cannot open the certificate store '%s'", scpath);
+	slot = PK11_GetInternalKeySlot();
+	if (slot && PK11_NeedUserInit(slot))
+		PK11_InitPin(slot, NULL, "");
+	if (slot)
+		PK11_FreeSlot(slot);
+	if (NSS_Shutdown() != SECSuccess)
+		return mc_error_nss(err, "cannot close the certificate store '%s'", scpath);
+	return 0;
+}
+
+/* The store NSS opened: its slot, the Primary Password, an empty one set on a new writable key DB. */
+static int
+open_login(struct certdb *db, const char *password, const char *scpath, const char *skpath, struct mc_error *err)
+{
+	db->slot = PK11_GetInternalKeySlot();
+	db->handle = CERT_GetDefaultCertDB();
+	if (!db->slot || !db->handle)
+		return mc_error_nss(err, "cannot open the certificate store '%s'", scpath);
+	if (PK11_NeedLogin(db->slot)) {
+		if (password && PK11_CheckUserPassword(db->slot, password) != SECSuccess)
+			return mc_error_set(err, MC_EFAIL, "wrong Primary Password for '%s'", skpath);
+	} else if (db->readwrite && PK11_NeedUserInit(db->slot)) {
+		/* As Firefox does at start-up: an empty password, so trust can be signed. */
+		if (PK11_InitPin(db->slot, NULL, "") != SECSuccess)
+			return mc_error_nss(err, "cannot initialise the key database '%s'", skpath);
+	}
+	return 0;
+}
+
+/* An open that failed before NSS_Initialize succeeded: the copy and db go. */
+static void
+open_abandon(struct certdb *db)
+{
+	pw_forget();
+	if (db->copy_dir)
+		fileio_remove_tree(db->copy_dir);
+	free(db->copy_dir);
+	free(db->dir);
+	free(db->shown);
+	free(db);
+}
+
 int
 certdb_open_as(const char *dir, const char *shown, enum certdb_kind kind, unsigned flags,
 	       const char *password, struct certdb **out, struct mc_error *err)
@@ -215,60 +298,22 @@ certdb_open_as(const char *dir, const char *shown, enum certdb_kind kind, unsign
 	PRUint32 nss_flags = NSS_INIT_NOROOTINIT | NSS_INIT_NOMODDB | NSS_INIT_OPTIMIZESPACE;
 	int ret;
 
-	if (nss_active)
-		return mc_error_set(err, MC_EFAIL, "internal error: a certificate store is already open");
-	if (!fileio_exists(cpath))
-		return mc_error_set(err, MC_ENOENT, "no certificate store in '%s' (%s is missing)",
-				    shown, cert_file(kind));
-	{
-		/* A file that is no database is named as such, never read as an empty store. */
-		_autofree_ char *what = fileio_not_a_store(cpath);
-
-		if (!what && (what = fileio_not_a_store(kpath)))
-			return mc_error_set(err, MC_EDAMAGED, "%s %s", skpath, what);
-		if (what)
-			return mc_error_set(err, MC_EDAMAGED, "%s %s", scpath, what);
-	}
-
+	if ((ret = open_precheck(kind, shown, cpath, kpath, scpath, skpath, err)) < 0)
+		return ret;
 	db = xzalloc(sizeof(*db));
 	db->dir = xstrdup(dir);
 	db->shown = xstrdup(shown);
 	db->kind = kind;
 	db->readwrite = rw;
-	if (!rw) {
-		/* NSS refuses a lone cert DB read-only, and a sql: open with legacy files beside falls back to them. */
-		if (!fileio_exists(kpath) || (kind == CERTDB_SQL && has_legacy_beside(dir)))
-			copy = true;
-		/* SQLite cannot roll a hot journal back read-only, and must not on the profile's files. */
-		if (kind == CERTDB_SQL && (hotjournal_present(cpath) || hotjournal_present(kpath)))
-			copy = true;
-		if (!copy)
-			nss_flags |= NSS_INIT_READONLY;
-	}
+	if (!rw && !copy && open_needs_copy(db, cpath, kpath))
+		copy = true;
+	if (!rw && !copy)
+		nss_flags |= NSS_INIT_READONLY;
 	if (copy && (ret = make_private_copy(dir, kind, &db->copy_dir, err)) < 0)
 		goto fail;
-
 	spec = xasprintf("%s:%s", kind == CERTDB_SQL ? "sql" : "dbm", db->copy_dir ? db->copy_dir : dir);
-	if (!rw && db->copy_dir && !fileio_exists(kpath)) {
-		/* Give the private copy an empty key DB first, as 'certutil -N' would, then read it read-only. */
-		PK11SlotInfo *slot;
-
-		sqlio_watch_install();
-		sqlio_clear();
-		if (NSS_Initialize(spec, "", "", "secmod.db", nss_flags) != SECSuccess) {
-			ret = mc_error_nss(err, "cannot open the certificate store '%s'", scpath);
-			goto fail;
-		}
-		slot = PK11_GetInternalKeySlot();
-		if (slot && PK11_NeedUserInit(slot))
-			PK11_InitPin(slot, NULL, "");
-		if (slot)
-			PK11_FreeSlot(slot);
-		if (NSS_Shutdown() != SECSuccess) {
-			ret = mc_error_nss(err, "cannot close the certificate store '%s'", scpath);
-			goto fail;
-		}
-	}
+	if (!rw && db->copy_dir && !fileio_exists(kpath) && (ret = init_copy_keydb(spec, nss_flags, scpath, err)) < 0)
+		goto fail;
 	if (!rw && db->copy_dir)
 		nss_flags |= NSS_INIT_READONLY;
 	pw_forget();
@@ -282,26 +327,8 @@ certdb_open_as(const char *dir, const char *shown, enum certdb_kind kind, unsign
 		goto fail;
 	}
 	nss_active = true;
-	db->slot = PK11_GetInternalKeySlot();
-	db->handle = CERT_GetDefaultCertDB();
-	if (!db->slot || !db->handle) {
-		ret = mc_error_nss(err, "cannot open the certificate store '%s'", scpath);
+	if ((ret = open_login(db, password, scpath, skpath, err)) < 0)
 		goto fail_nss;
-	}
-	if (PK11_NeedLogin(db->slot)) {
-		if (password) {
-			if (PK11_CheckUserPassword(db->slot, password) != SECSuccess) {
-				ret = mc_error_set(err, MC_EFAIL, "wrong Primary Password for '%s'", skpath);
-				goto fail_nss;
-			}
-		}
-	} else if (rw && PK11_NeedUserInit(db->slot)) {
-		/* As Firefox does at start-up: an empty password, so trust can be signed. */
-		if (PK11_InitPin(db->slot, NULL, "") != SECSuccess) {
-			ret = mc_error_nss(err, "cannot initialise the key database '%s'", skpath);
-			goto fail_nss;
-		}
-	}
 	/*
 	 * Opening a new store beside a legacy key3.db/cert8.db makes NSS convert
 	 * them, and a write that fails in the middle only drops objects (public
@@ -323,13 +350,7 @@ fail_nss:
 fail:
 	mc_error_rebase(err, db->copy_dir, shown);
 	mc_error_rebase(err, dir, shown);
-	pw_forget();
-	if (db->copy_dir)
-		fileio_remove_tree(db->copy_dir);
-	free(db->copy_dir);
-	free(db->dir);
-	free(db->shown);
-	free(db);
+	open_abandon(db);
 	return ret;
 }
 

@@ -223,6 +223,78 @@ put_utf8(struct strbuf *sb, uint32_t cp)
 	}
 }
 
+/* \uHHHH, and a surrogate pair's second half, into sb as UTF-8. */
+static void
+string_u_escape(struct parser *p, struct token *t, struct strbuf *sb)
+{
+	uint16_t v, lo;
+
+	if (!match_hex_digits(p, 4, &v)) {
+		string_error(p, t, "malformed \\u escape sequence");
+	} else if ((v & 0xfc00) == 0xd800) {
+		bool have_lo = false;
+
+		if (match_char(p, '\\') && match_char(p, 'u')) {
+			if (match_hex_digits(p, 4, &lo)) {
+				if ((lo & 0xfc00) != 0xdc00) {
+					string_error(p, t, "invalid low surrogate after high surrogate");
+					return;
+				}
+				have_lo = true;
+			}
+		}
+		if (!have_lo) {
+			string_error(p, t, "expected low surrogate after high surrogate");
+			return;
+		}
+		put_utf8(sb, 0x10000 + (((uint32_t)v - 0xd800) << 10) + (lo - 0xdc00));
+	} else if ((v & 0xfc00) == 0xdc00) {
+		string_error(p, t, "expected high surrogate before low surrogate");
+	} else if (v == 0) {
+		string_error(p, t, "\\u0000 is not allowed");
+	} else {
+		put_utf8(sb, v);
+	}
+}
+
+/* The escape after a '\\' in a string literal, into sb; an error marks t and the literal goes on. */
+static void
+string_escape(struct parser *p, struct token *t, struct strbuf *sb)
+{
+	unsigned char e = get_char(p);
+	uint16_t v;
+
+	switch (e) {
+	case '"':
+	case '\'':
+	case '\\':
+		strbuf_addch(sb, (char)e);
+		break;
+	case 'n':
+		strbuf_addch(sb, '\n');
+		break;
+	case 'r':
+		strbuf_addch(sb, '\r');
+		break;
+	case 'x':
+		if (!match_hex_digits(p, 2, &v))
+			string_error(p, t, "malformed \\x escape sequence");
+		else if (v == 0)
+			string_error(p, t, "\\x00 is not allowed");
+		else
+			strbuf_addch(sb, (char)v);
+		break;
+	case 'u':
+		string_u_escape(p, t, sb);
+		break;
+	default:
+		if (e == '\n' || e == '\r')
+			unget_char(p);
+		string_error(p, t, "unexpected escape sequence character after '\\'");
+		break;
+	}
+}
+
 static struct token
 get_string_token(struct parser *p, unsigned char quote, struct strbuf *sb)
 {
@@ -254,64 +326,7 @@ get_string_token(struct parser *p, unsigned char quote, struct strbuf *sb)
 		} else if (c == quote) {
 			break;
 		} else if (c == '\\') {
-			unsigned char e = get_char(p);
-			uint16_t v, lo;
-
-			switch (e) {
-			case '"':
-			case '\'':
-			case '\\':
-				strbuf_addch(sb, (char)e);
-				break;
-			case 'n':
-				strbuf_addch(sb, '\n');
-				break;
-			case 'r':
-				strbuf_addch(sb, '\r');
-				break;
-			case 'x':
-				if (!match_hex_digits(p, 2, &v))
-					string_error(p, &t, "malformed \\x escape sequence");
-				else if (v == 0)
-					string_error(p, &t, "\\x00 is not allowed");
-				else
-					strbuf_addch(sb, (char)v);
-				break;
-			case 'u':
-				if (!match_hex_digits(p, 4, &v)) {
-					string_error(p, &t, "malformed \\u escape sequence");
-				} else if ((v & 0xfc00) == 0xd800) {
-					bool have_lo = false;
-
-					if (match_char(p, '\\') && match_char(p, 'u')) {
-						if (match_hex_digits(p, 4, &lo)) {
-							if ((lo & 0xfc00) != 0xdc00) {
-								string_error(p, &t,
-									     "invalid low surrogate after high surrogate");
-								break;
-							}
-							have_lo = true;
-						}
-					}
-					if (!have_lo) {
-						string_error(p, &t, "expected low surrogate after high surrogate");
-						break;
-					}
-					put_utf8(sb, 0x10000 + (((uint32_t)v - 0xd800) << 10) + (lo - 0xdc00));
-				} else if ((v & 0xfc00) == 0xdc00) {
-					string_error(p, &t, "expected high surrogate before low surrogate");
-				} else if (v == 0) {
-					string_error(p, &t, "\\u0000 is not allowed");
-				} else {
-					put_utf8(sb, v);
-				}
-				break;
-			default:
-				if (e == '\n' || e == '\r')
-					unget_char(p);
-				string_error(p, &t, "unexpected escape sequence character after '\\'");
-				break;
-			}
+			string_escape(p, &t, sb);
 		} else if (c == '\n') {
 			new_line(p);
 			strbuf_addch(sb, '\n');
@@ -334,6 +349,63 @@ get_string_token(struct parser *p, unsigned char quote, struct strbuf *sb)
 	return t;
 }
 
+/* A keyword (its first character already read): its token, or "unknown keyword". */
+static struct token
+keyword_token(struct parser *p)
+{
+	struct token t = { .kind = T_ERROR, .msg = "unknown keyword" };
+	size_t start = p->i - 1;
+
+	while (char_kinds[get_char(p)] == C_KEYWD)
+		;
+	unget_char(p);
+	for (size_t k = 0; k < ARRAY_SIZE(keywords); k++) {
+		if (p->i - start == keywords[k].len && memcmp(p->buf + start, keywords[k].s, keywords[k].len) == 0) {
+			t.kind = keywords[k].kind;
+			t.msg = NULL;
+			return t;
+		}
+	}
+	return t;
+}
+
+/* An integer literal whose first digit c was read: T_INT, or an error for "123foo" and overflow. */
+static struct token
+int_token(struct parser *p, unsigned char c)
+{
+	struct token t = { .kind = T_INT };
+	uint64_t value = c - '0';
+	bool ok = true;
+
+	for (;;) {
+		unsigned char d = get_char(p);
+
+		if (char_kinds[d] == C_DIGIT) {
+			if (ok) {
+				value = value * 10 + (d - '0');
+				if (value > UINT32_MAX)
+					ok = false;
+			}
+		} else if (char_kinds[d] == C_KEYWD) {
+			/* "123foo": recovery retokenizes from "foo". */
+			unget_char(p);
+			t.kind = T_ERROR;
+			t.msg = "unexpected character in integer literal";
+			return t;
+		} else {
+			unget_char(p);
+			break;
+		}
+	}
+	if (!ok) {
+		t.kind = T_ERROR;
+		t.msg = "integer literal overflowed";
+		return t;
+	}
+	t.u = (uint32_t)value;
+	return t;
+}
+
 static struct token
 get_token(struct parser *p, struct strbuf *sb)
 {
@@ -353,23 +425,8 @@ get_token(struct parser *p, struct strbuf *sb)
 			if (c == '\n')
 				new_line(p);
 			continue;
-		case C_KEYWD: {
-			size_t start = p->i - 1;
-
-			while (char_kinds[get_char(p)] == C_KEYWD)
-				;
-			unget_char(p);
-			for (size_t k = 0; k < ARRAY_SIZE(keywords); k++) {
-				if (p->i - start == keywords[k].len &&
-				    memcmp(p->buf + start, keywords[k].s, keywords[k].len) == 0) {
-					t.kind = keywords[k].kind;
-					return t;
-				}
-			}
-			t.kind = T_ERROR;
-			t.msg = "unknown keyword";
-			return t;
-		}
+		case C_KEYWD:
+			return keyword_token(p);
 		case C_QUOTE:
 			return get_string_token(p, c, sb);
 		case C_SLASH: {
@@ -392,39 +449,8 @@ get_token(struct parser *p, struct strbuf *sb)
 			}
 			continue;
 		}
-		case C_DIGIT: {
-			uint64_t value = c - '0';
-			bool ok = true;
-
-			for (;;) {
-				unsigned char d = get_char(p);
-
-				if (char_kinds[d] == C_DIGIT) {
-					if (ok) {
-						value = value * 10 + (d - '0');
-						if (value > UINT32_MAX)
-							ok = false;
-					}
-				} else if (char_kinds[d] == C_KEYWD) {
-					/* "123foo": recovery retokenizes from "foo". */
-					unget_char(p);
-					t.kind = T_ERROR;
-					t.msg = "unexpected character in integer literal";
-					return t;
-				} else {
-					unget_char(p);
-					break;
-				}
-			}
-			if (!ok) {
-				t.kind = T_ERROR;
-				t.msg = "integer literal overflowed";
-				return t;
-			}
-			t.kind = T_INT;
-			t.u = (uint32_t)value;
-			return t;
-		}
+		case C_DIGIT:
+			return int_token(p, c);
 		case C_HASH:
 			match_single_line_comment(p);
 			continue;
@@ -487,6 +513,144 @@ error_and_recover(struct parser *p, struct token t, const char *msg, struct strb
 	}
 }
 
+/* The next token must be the character c; else the error msg and recovery (*t: the token after). */
+static bool
+expect_char(struct parser *p, struct token *t, unsigned char c, const char *msg, struct strbuf *none)
+{
+	*t = get_token(p, none);
+	if (t->kind == T_CHAR && t->ch == c)
+		return true;
+	*t = error_and_recover(p, *t, msg, none);
+	return false;
+}
+
+/* <pref-spec> in *t: 1 e's kind set, 0 the end of the input, -1 an error (recovered, *t the next token). */
+static int
+parse_spec(struct parser *p, struct token *t, struct prefs_entry *e, struct strbuf *none)
+{
+	if (t->kind == T_PREF && p->kind == PREFS_FILE_DEFAULT) {
+		e->kind = PREFS_KIND_PREF;
+	} else if (t->kind == T_STICKY_PREF && p->kind == PREFS_FILE_DEFAULT) {
+		e->kind = PREFS_KIND_STICKY;
+		e->sticky = true;
+	} else if (t->kind == T_LOCK_PREF) {
+		e->kind = PREFS_KIND_LOCK;
+		e->locked = true;
+	} else if (t->kind == T_USER_PREF) {
+		e->kind = PREFS_KIND_USER;
+	} else if (t->kind == T_CHAR && t->ch == 0) {
+		return 0;
+	} else {
+		*t = error_and_recover(p, *t, p->kind == PREFS_FILE_DEFAULT
+				       ? "expected pref specifier at start of pref definition"
+				       : "expected 'user_pref' at start of pref definition", none);
+		return -1;
+	}
+	return 1;
+}
+
+/* An integer literal out of range: the error libpref's lexer gives, then recovery. */
+static bool
+int_overflow(struct parser *p, struct token *t, struct strbuf *none)
+{
+	struct token o = { .kind = T_ERROR, .msg = "integer literal overflowed" };
+
+	*t = error_and_recover(p, o, "", none);
+	return false;
+}
+
+/* <pref-value> into e->value (a string's text stays in value); false after an error (recovered). */
+static bool
+parse_value(struct parser *p, struct token *t, struct prefs_entry *e, struct strbuf *value, struct strbuf *none)
+{
+	*t = get_token(p, value);
+	if (t->kind == T_TRUE || t->kind == T_FALSE) {
+		e->value.type = PREFS_TYPE_BOOL;
+		e->value.b = t->kind == T_TRUE;
+	} else if (t->kind == T_STRING) {
+		e->value.type = PREFS_TYPE_STRING;
+	} else if (t->kind == T_INT) {
+		if (t->u > INT32_MAX)
+			return int_overflow(p, t, none);
+		e->value.type = PREFS_TYPE_INT;
+		e->value.i = (int32_t)t->u;
+	} else if (t->kind == T_CHAR && (t->ch == '-' || t->ch == '+')) {
+		bool neg = t->ch == '-';
+
+		*t = get_token(p, none);
+		if (t->kind != T_INT) {
+			*t = error_and_recover(p, *t, neg ? "expected integer literal after '-'"
+					       : "expected integer literal after '+'", none);
+			return false;
+		}
+		if (t->u > (uint32_t)INT32_MAX + (neg ? 1 : 0))
+			return int_overflow(p, t, none);
+		e->value.type = PREFS_TYPE_INT;
+		e->value.i = neg ? (int32_t)(-(int64_t)t->u) : (int32_t)t->u;
+	} else {
+		*t = error_and_recover(p, *t, "expected pref value after ','", none);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * ("," <pref-attr>)*, default files only; *t is then the token after them.
+ * false after an error (recovered).
+ */
+static bool
+parse_attrs(struct parser *p, struct token *t, struct prefs_entry *e, bool *has_attrs, struct strbuf *none)
+{
+	if (p->kind != PREFS_FILE_DEFAULT) {
+		*t = get_token(p, none);
+		return true;
+	}
+	for (;;) {
+		*t = get_token(p, none);
+		if (!(t->kind == T_CHAR && t->ch == ','))
+			return true;
+		*t = get_token(p, none);
+		if (t->kind == T_STICKY) {
+			e->sticky = true;
+		} else if (t->kind == T_LOCKED) {
+			e->locked = true;
+		} else {
+			*t = error_and_recover(p, *t, "expected pref attribute after ','", none);
+			return false;
+		}
+		*has_attrs = true;
+	}
+}
+
+/* One <pref-definition> after its spec: false after an error (recovered, *t the next token). */
+static bool
+parse_definition(struct parser *p, struct token *t, struct prefs_entry *e, struct strbuf *name,
+		 struct strbuf *value, struct strbuf *none)
+{
+	bool has_attrs = false;
+
+	if (!expect_char(p, t, '(', "expected '(' after pref specifier", none))
+		return false;
+	/* <pref-name> */
+	*t = get_token(p, name);
+	if (t->kind != T_STRING) {
+		*t = error_and_recover(p, *t, "expected pref name after '('", none);
+		return false;
+	}
+	if (!expect_char(p, t, ',', "expected ',' after pref name", none) ||
+	    !parse_value(p, t, e, value, none) || !parse_attrs(p, t, e, &has_attrs, none))
+		return false;
+	if (!(t->kind == T_CHAR && t->ch == ')')) {
+		const char *m = p->kind != PREFS_FILE_DEFAULT ? "expected ')' after pref value"
+			: has_attrs ? "expected ',' or ')' after pref attribute"
+			: "expected ',' or ')' after pref value";
+
+		*t = error_and_recover(p, *t, m, none);
+		return false;
+	}
+	return expect_char(p, t, ';', "expected ';' after ')'", none);
+}
+
 static void
 parse(struct parser *p)
 {
@@ -499,132 +663,17 @@ parse(struct parser *p)
 	t = get_token(p, &none);
 	for (;;) {
 		struct prefs_entry e = { 0 };
-		bool has_attrs = false;
+		int spec;
 
-		/* <pref-spec> */
 		e.start = p->tok_start;
 		e.line = p->tok_line;
-		if (t.kind == T_PREF && p->kind == PREFS_FILE_DEFAULT) {
-			e.kind = PREFS_KIND_PREF;
-		} else if (t.kind == T_STICKY_PREF && p->kind == PREFS_FILE_DEFAULT) {
-			e.kind = PREFS_KIND_STICKY;
-			e.sticky = true;
-		} else if (t.kind == T_LOCK_PREF) {
-			e.kind = PREFS_KIND_LOCK;
-			e.locked = true;
-		} else if (t.kind == T_USER_PREF) {
-			e.kind = PREFS_KIND_USER;
-		} else if (t.kind == T_CHAR && t.ch == 0) {
+		spec = parse_spec(p, &t, &e, &none);
+		if (spec == 0) {
 			p->out->end_offset = p->tok_start < p->len ? p->tok_start : p->len;
 			break;
-		} else {
-			t = error_and_recover(p, t, p->kind == PREFS_FILE_DEFAULT
-					      ? "expected pref specifier at start of pref definition"
-					      : "expected 'user_pref' at start of pref definition", &none);
+		}
+		if (spec < 0 || !parse_definition(p, &t, &e, &name, &value, &none))
 			continue;
-		}
-
-		/* "(" */
-		t = get_token(p, &none);
-		if (!(t.kind == T_CHAR && t.ch == '(')) {
-			t = error_and_recover(p, t, "expected '(' after pref specifier", &none);
-			continue;
-		}
-
-		/* <pref-name> */
-		t = get_token(p, &name);
-		if (t.kind != T_STRING) {
-			t = error_and_recover(p, t, "expected pref name after '('", &none);
-			continue;
-		}
-
-		/* "," */
-		t = get_token(p, &none);
-		if (!(t.kind == T_CHAR && t.ch == ',')) {
-			t = error_and_recover(p, t, "expected ',' after pref name", &none);
-			continue;
-		}
-
-		/* <pref-value> */
-		t = get_token(p, &value);
-		if (t.kind == T_TRUE || t.kind == T_FALSE) {
-			e.value.type = PREFS_TYPE_BOOL;
-			e.value.b = t.kind == T_TRUE;
-		} else if (t.kind == T_STRING) {
-			e.value.type = PREFS_TYPE_STRING;
-		} else if (t.kind == T_INT) {
-			if (t.u > INT32_MAX) {
-				struct token o = { .kind = T_ERROR, .msg = "integer literal overflowed" };
-
-				t = error_and_recover(p, o, "", &none);
-				continue;
-			}
-			e.value.type = PREFS_TYPE_INT;
-			e.value.i = (int32_t)t.u;
-		} else if (t.kind == T_CHAR && (t.ch == '-' || t.ch == '+')) {
-			bool neg = t.ch == '-';
-
-			t = get_token(p, &none);
-			if (t.kind != T_INT) {
-				t = error_and_recover(p, t, neg ? "expected integer literal after '-'"
-						      : "expected integer literal after '+'", &none);
-				continue;
-			}
-			if (t.u > (uint32_t)INT32_MAX + (neg ? 1 : 0)) {
-				struct token o = { .kind = T_ERROR, .msg = "integer literal overflowed" };
-
-				t = error_and_recover(p, o, "", &none);
-				continue;
-			}
-			e.value.type = PREFS_TYPE_INT;
-			e.value.i = neg ? (int32_t)(-(int64_t)t.u) : (int32_t)t.u;
-		} else {
-			t = error_and_recover(p, t, "expected pref value after ','", &none);
-			continue;
-		}
-
-		/* ("," <pref-attr>)*, default files only */
-		if (p->kind == PREFS_FILE_DEFAULT) {
-			bool ok = true;
-
-			for (;;) {
-				t = get_token(p, &none);
-				if (!(t.kind == T_CHAR && t.ch == ','))
-					break;
-				t = get_token(p, &none);
-				if (t.kind == T_STICKY) {
-					e.sticky = true;
-				} else if (t.kind == T_LOCKED) {
-					e.locked = true;
-				} else {
-					t = error_and_recover(p, t, "expected pref attribute after ','", &none);
-					ok = false;
-					break;
-				}
-				has_attrs = true;
-			}
-			if (!ok)
-				continue;
-		} else {
-			t = get_token(p, &none);
-		}
-
-		/* ")" */
-		if (!(t.kind == T_CHAR && t.ch == ')')) {
-			const char *m = p->kind != PREFS_FILE_DEFAULT ? "expected ')' after pref value"
-				: has_attrs ? "expected ',' or ')' after pref attribute"
-				: "expected ',' or ')' after pref value";
-
-			t = error_and_recover(p, t, m, &none);
-			continue;
-		}
-
-		/* ";" */
-		t = get_token(p, &none);
-		if (!(t.kind == T_CHAR && t.ch == ';')) {
-			t = error_and_recover(p, t, "expected ';' after ')'", &none);
-			continue;
-		}
 		e.end = p->i;
 		e.name = xstrndup(name.buf, name.len);
 		if (e.value.type == PREFS_TYPE_STRING)

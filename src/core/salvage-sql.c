@@ -742,85 +742,126 @@ seek_past(sqlite3_stmt *next_id, sqlite3_int64 *cur, size_t *budget, size_t *bad
 	}
 }
 
-int
-salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_error *err)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL, *next_id = NULL;
+/* What salvage_sql gathers: the rows SQLite gave and those off the leaf pages, linked at the end. */
+struct sql_state {
+	struct salvage *s;
 	int cid[N_COLS];
-	size_t ncols = 0;
-	_autofree_ char *why = NULL;
-	struct sql_cert *certs = NULL;
-	struct sql_trust *trusts = NULL;
-	size_t ncerts = 0, ntrusts = 0;
-	sqlite3_int64 *read_ids = NULL;
-	size_t budget, bad_before = 0, bad_total = 0, nread = 0, read_alloc = 0;
-	bool probing = false;
-	struct strbuf q;
-	int ret = 0;
-	uint32_t root = 0;
+	size_t ncols;
+	uint32_t root;                 /* nssPublic's root page; 0 when unknown */
+	struct sql_cert *certs;
+	size_t ncerts;
+	struct sql_trust *trusts;
+	size_t ntrusts;
+	sqlite3_int64 *read_ids;       /* rowids SQLite read, ascending */
+	size_t nread, read_alloc;
+};
 
-	/* First as it is; then with a rebuilt header when SQLite refuses it. */
-	if (sqlite_open_buf(buf, len, false, &db, &why) < 0 || sql_columns(db, cid, &ncols, &why) < 0) {
-		_autofree_ char *why2 = NULL;
-
-		sqlite3_close(db);
-		db = NULL;
-		s->damaged = true;
-		if (len == 0 || sqlite_open_buf(buf, len, true, &db, &why2) < 0 || sql_columns(db, cid, &ncols, &why2) < 0) {
-			sqlite3_close(db);
-			db = NULL;
-			if (sql_columns_from_page1(buf, len, cid, &ncols, &root) < 0 &&
-			    sql_columns_from_shape(buf, len, cid, &ncols) < 0)
-				return mc_error_set(err, MC_EDAMAGED, "%s", why);
-			/* SQLite cannot read the table at all: its rows come off the leaf pages alone. */
-			ret = mc_error_set(err, MC_EDAMAGED, "%s; rows read off the table's pages", why);
-			strbuf_init(&q);
-			goto pages;
-		}
+static void
+sql_state_release(struct sql_state *w)
+{
+	free(w->read_ids);
+	for (size_t i = 0; i < w->ncerts; i++) {
+		free(w->certs[i].issuer.p);
+		free(w->certs[i].serial.p);
 	}
-	strbuf_init(&q);
-	strbuf_addstr(&q, "SELECT ");
-	for (int i = 0; i < N_COLS; i++)
-		strbuf_addf(&q, "%s%s", i ? ", " : "", cid[i] >= 0 ? sql_cols[i] : "NULL");
-	strbuf_addstr(&q, ", rowid FROM nssPublic WHERE rowid > ? ORDER BY rowid LIMIT 1");
+	free(w->certs);
+	for (size_t i = 0; i < w->ntrusts; i++)
+		sql_trust_free(&w->trusts[i]);
+	free(w->trusts);
+}
 
-	/*
-	 * Each step seeks the next row after cur, so the work follows the rows
-	 * there are, not the rowids a damaged or hostile file claims. A failed
-	 * step (a damaged row, or a damaged page on the way) is stepped past by
-	 * seek_past. Each failed step takes one from budget, and so does each
-	 * probe after the first of a seek_past (the first is paid by its step):
-	 * no more rows than budget fit in the file, and a failed step may cost
-	 * SQLite an allocation as large as the payload a cell claims (a probe
-	 * reads no payload). At most 2 x budget reads fail, budget of them steps.
-	 */
-	if (sqlite3_prepare_v2(db, "SELECT max(rowid) FROM nssPublic", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW) {
-		/* The right edge of the table is damaged: errors at the end are the lost tail. */
-		s->damaged = true;
-		probing = true;
-	}
+/*
+ * Open buf and find nssPublic's columns: first as it is; then with a rebuilt
+ * header when SQLite refuses it; then, SQLite refusing both, the columns from
+ * page 1's schema or from the rows' shape. 0: *db is open; 1: SQLite cannot
+ * read the table at all (no *db) but the columns are known; -1: nothing to
+ * read. *why: SQLite's first reason.
+ */
+static int
+sql_open(const unsigned char *buf, size_t len, struct sql_state *w, sqlite3 **db, char **why)
+{
+	_autofree_ char *why2 = NULL;
+
+	if (sqlite_open_buf(buf, len, false, db, why) >= 0 && sql_columns(*db, w->cid, &w->ncols, why) >= 0)
+		return 0;
+	sqlite3_close(*db);
+	*db = NULL;
+	w->s->damaged = true;
+	if (len != 0 && sqlite_open_buf(buf, len, true, db, &why2) >= 0 &&
+	    sql_columns(*db, w->cid, &w->ncols, &why2) >= 0)
+		return 0;
+	sqlite3_close(*db);
+	*db = NULL;
+	if (sql_columns_from_page1(buf, len, w->cid, &w->ncols, &w->root) < 0 &&
+	    sql_columns_from_shape(buf, len, w->cid, &w->ncols) < 0)
+		return -1;
+	return 1;
+}
+
+/* Whether SQLite tells the table's largest rowid (else its right edge is damaged); *root: its root page. */
+static bool
+sql_table_meta(sqlite3 *db, uint32_t *root)
+{
+	sqlite3_stmt *st = NULL;
+	bool edge_ok = sqlite3_prepare_v2(db, "SELECT max(rowid) FROM nssPublic", -1, &st, NULL) == SQLITE_OK &&
+		       sqlite3_step(st) == SQLITE_ROW;
+
 	sqlite3_finalize(st);
 	st = NULL;
 	if (sqlite3_prepare_v2(db, "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = 'nssPublic'", -1,
 			       &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
 		sqlite3_int64 r = sqlite3_column_int64(st, 0);
 
-		root = r > 0 && r <= UINT32_MAX ? (uint32_t)r : 0;
+		*root = r > 0 && r <= UINT32_MAX ? (uint32_t)r : 0;
 	}
 	sqlite3_finalize(st);
-	st = NULL;
-	if (sqlite3_prepare_v2(db, q.buf, -1, &st, NULL) != SQLITE_OK) {
-		ret = mc_error_set(err, MC_EDAMAGED, "SQLite cannot read nssPublic: %s", sqlite3_errmsg(db));
-		s->damaged = true;
-		goto out;
+	return edge_ok;
+}
+
+/* One row SQLite gave: a certificate or trust row, or a damaged one; its rowid is recorded as read. */
+static void
+sql_take_row(sqlite3_stmt *st, sqlite3_int64 rowid, struct sql_state *w)
+{
+	struct blob b[N_COLS];
+	bool numbers = false;
+
+	w->s->units_read++;
+	/* NSS binds every attribute as a blob: a number is a record header the damage rewrote. */
+	for (int i = 0; i < N_COLS; i++)
+		numbers |= sqlite3_column_type(st, i) == SQLITE_INTEGER || sqlite3_column_type(st, i) == SQLITE_FLOAT;
+	if (numbers) {
+		w->s->units_bad++;
+		w->s->damaged = true;
+	} else {
+		for (int i = 0; i < N_COLS; i++)
+			blob_get(st, i, &b[i]);
+		sql_row(b, w->s, &w->certs, &w->ncerts, &w->trusts, &w->ntrusts);
 	}
-	/* The rowid alone is in the cell header: no payload is read to find it. */
-	if (sqlite3_prepare_v2(db, "SELECT rowid FROM nssPublic WHERE rowid > ? ORDER BY rowid LIMIT 1", -1,
-			       &next_id, NULL) != SQLITE_OK)
-		next_id = NULL;
-	budget = len / 16 + 64;
+	if (w->nread == w->read_alloc) {
+		w->read_alloc = w->read_alloc ? w->read_alloc * 2 : 64;
+		w->read_ids = xreallocarray(w->read_ids, w->read_alloc, sizeof(*w->read_ids));
+	}
+	w->read_ids[w->nread++] = rowid;
+}
+
+/*
+ * Each step seeks the next row after cur, so the work follows the rows
+ * there are, not the rowids a damaged or hostile file claims. A failed
+ * step (a damaged row, or a damaged page on the way) is stepped past by
+ * seek_past. Each failed step takes one from budget, and so does each
+ * probe after the first of a seek_past (the first is paid by its step):
+ * no more rows than budget fit in the file, and a failed step may cost
+ * SQLite an allocation as large as the payload a cell claims (a probe
+ * reads no payload). At most 2 x budget reads fail, budget of them steps.
+ * probing: SQLite could not tell the largest rowid, so errors after the
+ * last readable row are the lost tail, not rows.
+ */
+static void
+sql_walk(sqlite3 *db, sqlite3_stmt *st, sqlite3_stmt *next_id, size_t budget, bool probing, struct sql_state *w)
+{
+	struct salvage *s = w->s;
+	size_t bad_before = 0, bad_total = 0;
+
 	/*
 	 * One read transaction for the whole walk: otherwise every step opens and
 	 * every reset ends one (a third of the time on a damaged file). A failing
@@ -834,28 +875,9 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
 			sqlite3_int64 next = sqlite3_column_int64(st, N_COLS);
-			struct blob b[N_COLS];
 
-			bool numbers = false;
-
-			s->units_read++;
 			bad_before = bad_total;
-			/* NSS binds every attribute as a blob: a number is a record header the damage rewrote. */
-			for (int i = 0; i < N_COLS; i++)
-				numbers |= sqlite3_column_type(st, i) == SQLITE_INTEGER || sqlite3_column_type(st, i) == SQLITE_FLOAT;
-			if (numbers) {
-				s->units_bad++;
-				s->damaged = true;
-			} else {
-				for (int i = 0; i < N_COLS; i++)
-					blob_get(st, i, &b[i]);
-				sql_row(b, s, &certs, &ncerts, &trusts, &ntrusts);
-			}
-			if (nread == read_alloc) {
-				read_alloc = read_alloc ? read_alloc * 2 : 64;
-				read_ids = xreallocarray(read_ids, read_alloc, sizeof(*read_ids));
-			}
-			read_ids[nread++] = next;
+			sql_take_row(st, next, w);
 			sqlite3_reset(st);
 			if (next <= cur)
 				break;  /* a b-tree out of order: stop rather than loop */
@@ -879,84 +901,134 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 		cur++;
 	}
 	(void)sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	/* Probing past the end: errors after the last readable row are the lost tail, not rows. */
 	s->units_bad += probing ? bad_before : bad_total;
 	if (probing && bad_total > bad_before)
 		s->tail_lost = true;
-pages:
-	{
-		/*
-		 * Rows SQLite cannot reach still sit on their leaf pages: a destroyed
-		 * interior page (the table's root among them), or a damaged cell whose
-		 * rowid misleads SQLite's search within its page so that the rows after
-		 * it are passed over without an error. Every leaf page is read, every
-		 * time; a row found there that SQLite did not give is damage.
-		 */
-		struct leaf_ctx lc = {s, &certs, &ncerts, &trusts, &ntrusts, read_ids, nread, {0}, 0, {0}, 0, 0, {0}, false, NULL, 0};
-		size_t bad = 0, carved = 0;
-		bool truncated = false;
+}
 
-		memcpy(lc.cid, cid, sizeof(lc.cid));
-		lc.table_cols = ncols;
-		sqlpage_scan_leaves(buf, len, leaf_row, &lc, &bad, &truncated);
-		if (lc.nextra || bad)
-			s->damaged = true;
-		if (s->damaged) {
-			/* Cells a damaged pointer array or page header hides: rows found by their shape. */
-			carved = lc.nextra;
-			lc.carving = true;
-			sqlpage_carve_rows(buf, len, ncols, leaf_row, &lc);
-			carved = lc.nextra - carved;
-			/*
-			 * A cell that does not parse stays a damaged row even when carving found
-			 * rows: those may come from another page (measured: 7 rows carved off a
-			 * page with a destroyed header hid a lost certificate elsewhere).
-			 */
-			(void)carved;
-			if (lc.nextra) {
-				/* What looked like a lost tail was unreachable rows, unless the file is short. */
-				s->tail_lost = truncated || (s->tail_lost && bad);
-				if (s->units_bad >= lc.nextra)
-					s->units_bad -= lc.nextra;
-				else
-					s->units_bad = 0;
-			}
-			/* A cell of a leaf page that does not parse is a damaged row, whatever SQLite made of it. */
-			if (s->units_bad < bad)
-				s->units_bad = bad;
-			s->units_bad += lc.bad_rows;
-			if (root) {
-				/* The table's own b-tree says whether truncation took rows, whatever it took of the indexes. */
-				struct sqlpage_table tp;
+/* Every row SQLite reads through the b-tree, damaged ones stepped past; MC_EDAMAGED when it cannot start. */
+static int
+sql_read_rows(sqlite3 *db, size_t len, struct sql_state *w, struct mc_error *err)
+{
+	sqlite3_stmt *st = NULL, *next_id = NULL;
+	struct strbuf q;
+	bool probing;
+	int ret = 0;
 
-				sqlpage_table_pages(buf, len, root, &tp);
-				if (!tp.missing && !tp.damaged && tp.leaves) {
-					s->tail_lost = false;
-				} else if (tp.missing) {
-					s->tail_lost = true;
-					s->pages_lost = tp.missing;
-				}
-			}
-		}
-		idset_release(&lc.extra);
-		idset_release(&lc.leaf_seen);
-		free(lc.walked);
+	strbuf_init(&q);
+	strbuf_addstr(&q, "SELECT ");
+	for (int i = 0; i < N_COLS; i++)
+		strbuf_addf(&q, "%s%s", i ? ", " : "", w->cid[i] >= 0 ? sql_cols[i] : "NULL");
+	strbuf_addstr(&q, ", rowid FROM nssPublic WHERE rowid > ? ORDER BY rowid LIMIT 1");
+	probing = !sql_table_meta(db, &w->root);
+	if (probing)
+		w->s->damaged = true;
+	if (sqlite3_prepare_v2(db, q.buf, -1, &st, NULL) != SQLITE_OK) {
+		ret = mc_error_set(err, MC_EDAMAGED, "SQLite cannot read nssPublic: %s", sqlite3_errmsg(db));
+		w->s->damaged = true;
+		goto out;
 	}
-	sql_link(s, certs, ncerts, trusts, ntrusts);
+	/* The rowid alone is in the cell header: no payload is read to find it. */
+	if (sqlite3_prepare_v2(db, "SELECT rowid FROM nssPublic WHERE rowid > ? ORDER BY rowid LIMIT 1", -1,
+			       &next_id, NULL) != SQLITE_OK)
+		next_id = NULL;
+	sql_walk(db, st, next_id, len / 16 + 64, probing, w);
 out:
-	free(read_ids);
-	for (size_t i = 0; i < ncerts; i++) {
-		free(certs[i].issuer.p);
-		free(certs[i].serial.p);
-	}
-	free(certs);
-	for (size_t i = 0; i < ntrusts; i++)
-		sql_trust_free(&trusts[i]);
-	free(trusts);
 	sqlite3_finalize(st);
 	sqlite3_finalize(next_id);
-	sqlite3_close(db);
 	strbuf_release(&q);
+	return ret;
+}
+
+/* The table's own b-tree says whether truncation took rows, whatever it took of the indexes. */
+static void
+sql_table_loss(const unsigned char *buf, size_t len, uint32_t root, struct salvage *s)
+{
+	struct sqlpage_table tp;
+
+	if (!root)
+		return;
+	sqlpage_table_pages(buf, len, root, &tp);
+	if (!tp.missing && !tp.damaged && tp.leaves) {
+		s->tail_lost = false;
+	} else if (tp.missing) {
+		s->tail_lost = true;
+		s->pages_lost = tp.missing;
+	}
+}
+
+/*
+ * Rows SQLite cannot reach still sit on their leaf pages: a destroyed
+ * interior page (the table's root among them), or a damaged cell whose
+ * rowid misleads SQLite's search within its page so that the rows after
+ * it are passed over without an error. Every leaf page is read, every
+ * time; a row found there that SQLite did not give is damage.
+ */
+static void
+sql_read_leaves(const unsigned char *buf, size_t len, struct sql_state *w)
+{
+	struct salvage *s = w->s;
+	struct leaf_ctx lc = {s, &w->certs, &w->ncerts, &w->trusts, &w->ntrusts, w->read_ids, w->nread,
+			      {0}, 0, {0}, 0, 0, {0}, false, NULL, 0};
+	size_t bad = 0;
+	bool truncated = false;
+
+	memcpy(lc.cid, w->cid, sizeof(lc.cid));
+	lc.table_cols = w->ncols;
+	sqlpage_scan_leaves(buf, len, leaf_row, &lc, &bad, &truncated);
+	if (lc.nextra || bad)
+		s->damaged = true;
+	if (s->damaged) {
+		/*
+		 * Cells a damaged pointer array or page header hides: rows found by
+		 * their shape. A cell that does not parse stays a damaged row even
+		 * when carving found rows: those may come from another page
+		 * (measured: 7 rows carved off a page with a destroyed header hid a
+		 * lost certificate elsewhere).
+		 */
+		lc.carving = true;
+		sqlpage_carve_rows(buf, len, w->ncols, leaf_row, &lc);
+		if (lc.nextra) {
+			/* What looked like a lost tail was unreachable rows, unless the file is short. */
+			s->tail_lost = truncated || (s->tail_lost && bad);
+			if (s->units_bad >= lc.nextra)
+				s->units_bad -= lc.nextra;
+			else
+				s->units_bad = 0;
+		}
+		/* A cell of a leaf page that does not parse is a damaged row, whatever SQLite made of it. */
+		if (s->units_bad < bad)
+			s->units_bad = bad;
+		s->units_bad += lc.bad_rows;
+		sql_table_loss(buf, len, w->root, s);
+	}
+	idset_release(&lc.extra);
+	idset_release(&lc.leaf_seen);
+	free(lc.walked);
+}
+
+int
+salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_error *err)
+{
+	struct sql_state w = { .s = s };
+	sqlite3 *db = NULL;
+	_autofree_ char *why = NULL;
+	int opened, ret = 0;
+
+	opened = sql_open(buf, len, &w, &db, &why);
+	if (opened < 0)
+		return mc_error_set(err, MC_EDAMAGED, "%s", why);
+	if (opened == 1) {
+		/* SQLite cannot read the table at all: its rows come off the leaf pages alone. */
+		ret = mc_error_set(err, MC_EDAMAGED, "%s; rows read off the table's pages", why);
+	} else if ((ret = sql_read_rows(db, len, &w, err)) != 0) {
+		goto out;
+	}
+	sql_read_leaves(buf, len, &w);
+	sql_link(s, w.certs, w.ncerts, w.trusts, w.ntrusts);
+out:
+	sql_state_release(&w);
+	sqlite3_close(db);
 	return ret;
 }
 
