@@ -354,6 +354,147 @@ check_profiles_ini(const struct ini_doc *doc, const char *buf, size_t len, const
 			    "section (the first section is [%s])", file, doc->s[0].line, doc->s[0].name);
 }
 
+/*
+ * One [ProfileN] section into res: 1 added, 0 skipped with a warning, -1
+ * no IsRelative= (the application stops reading profiles there).
+ */
+static int
+profile_from_section(const struct ini_section *s, const char *sect, const char *root, const char *file,
+		     enum app_id app, const char *variant, struct profile_list *res)
+{
+	const char *is_rel = ini_get(s, "IsRelative"), *path, *name;
+	struct profile *p;
+	char *dir;
+
+	if (!is_rel) {
+		list_warn(res, MC_EINPUT, "%s:%d: [%s] has no IsRelative=: the application stops reading profiles there",
+			  file, s->line, sect);
+		return -1;
+	}
+	path = ini_get(s, "Path");
+	name = ini_get(s, "Name");
+	if (!path || !name) {
+		list_warn(res, MC_EINPUT, "%s:%d: [%s] has no %s=: skipped", file, s->line, sect,
+			  path ? "Name" : "Path");
+		return 0;
+	}
+	dir = profile_dir_of(root, is_rel, path);
+	if (!dir) {
+		list_warn(res, MC_EINPUT, "%s:%d: [%s] Path='%s' is not usable%s: skipped", file, s->line,
+			  sect, path, *path ? " (IsRelative is not 1 and the path is not absolute)" : "");
+		return 0;
+	}
+	/*
+	 * A relative Path= that climbs out of the directory holding profiles.ini is not followed: run as
+	 * root on another user's home, it could name any directory. Name it with -p DIR to act on it.
+	 */
+	if (streq(is_rel, "1") && !path_is_under(dir, root)) {
+		list_warn(res, MC_EINPUT, "%s:%d: [%s] Path='%s' leaves the directory of profiles.ini: skipped "
+			  "(name it with -p DIR to act on it)", file, s->line, sect, path);
+		free(dir);
+		return 0;
+	}
+	p = list_push(res);
+	p->app = app;
+	p->name = xstrdup(name);
+	p->path = dir;
+	p->root = xstrdup(root);
+	p->variant = xstrdup(variant);
+	return 1;
+}
+
+/* How the application read the [ProfileN] sections. */
+struct section_walk {
+	unsigned long next;   /* the first N it did not read */
+	bool stopped;         /* it stopped at [ProfileN] without IsRelative= */
+	long legacy_default;  /* index in res of the Default=1 profile, or -1 */
+};
+
+/* [Profile0], [Profile1], ... as the application reads them, until the first gap. */
+static void
+read_profile_sections(const struct ini_doc *doc, const char *root, const char *file, enum app_id app,
+		      const char *variant, struct profile_list *res, struct section_walk *w)
+{
+	w->stopped = false;
+	w->legacy_default = -1;
+	for (w->next = 0;; w->next++) {
+		char sect[32];
+		const struct ini_section *s;
+		int r;
+
+		snprintf(sect, sizeof(sect), "Profile%lu", w->next);
+		s = ini_find(doc, sect);
+		if (!s)
+			break;
+		r = profile_from_section(s, sect, root, file, app, variant, res);
+		if (r < 0) {
+			w->stopped = true;
+			break;
+		}
+		if (r > 0 && streq(ini_get(s, "Default"), "1"))
+			w->legacy_default = (long)(res->n - 1);
+	}
+}
+
+/* Sections the application never reads: a gap in the numbering, or "Profile01". The first is named. */
+static void
+warn_unread_sections(const struct ini_doc *doc, const struct section_walk *w, const char *file,
+		     struct profile_list *res)
+{
+	for (size_t i = 0; i < doc->n; i++) {
+		unsigned long num;
+		char canon[32];
+
+		if (!is_profile_section(doc->s[i].name, &num))
+			continue;
+		snprintf(canon, sizeof(canon), "Profile%lu", num);
+		if ((w->stopped && num == w->next) || (num < w->next && streq(canon, doc->s[i].name)))
+			continue;
+		list_warn(res, MC_EINPUT, "%s:%d: [%s] is ignored: profile sections must be numbered from Profile0 without gaps",
+			  file, doc->s[i].line, doc->s[i].name);
+		break;
+	}
+}
+
+/* The index in res of the profile the application starts, or -1. */
+static long
+pick_default(const struct ini_doc *doc, const struct ini_doc *idoc, enum app_id app, const char *variant,
+	     const struct profile_list *res, size_t first, const char *root, long legacy_default)
+{
+	const struct ini_section *general = ini_find(doc, "General");
+	bool has_installs = false;
+	long def = -1;
+
+	for (size_t i = 0; i < doc->n; i++)
+		if (strstartswith(doc->s[i].name, "Install") && doc->s[i].name[7])
+			has_installs = true;
+	/* Snap builds and SeaMonkey do not use dedicated (per-install) profiles. */
+	if (app != APP_SEAMONKEY && !streq(variant, "snap")) {
+		if (!ini_get(general, "Version")) {
+			/* A version-1 file: Firefox imports installs.ini, whose sections win. */
+			def = install_default(idoc, false, res, first, root);
+			if (def < 0)
+				def = install_default(doc, true, res, first, root);
+		} else if (has_installs) {
+			def = install_default(doc, true, res, first, root);
+		} else {
+			def = install_default(idoc, false, res, first, root);
+		}
+	}
+	if (def < 0)
+		def = legacy_default;
+	/*
+	 * No default and a single profile: the application starts that one.
+	 * nsAppRunner's SelectProfile (up to Firefox 66, and SeaMonkey, whose
+	 * 2.53 platform predates 67) takes GetSelectedProfile, which "will
+	 * auto-select the only profile if there's just one"; Thunderbird/Firefox
+	 * 67+ do the same through the default they claim for the install.
+	 */
+	if (def < 0 && res->n - first == 1)
+		def = (long)first;
+	return def;
+}
+
 /* Append the profiles of one profiles.ini to res (whose first entries may belong to other roots). */
 static int
 parse_into(const char *buf, size_t len, const char *installs, size_t installs_len,
@@ -364,11 +505,9 @@ parse_into(const char *buf, size_t len, const char *installs, size_t installs_le
 	_cleanup_(ini_doc_release) struct ini_doc idoc = { 0 };
 	_autofree_ char *root = path_normalize(root_in);
 	_autofree_ char *file = path_join(root, "profiles.ini");
-	const struct ini_section *general;
+	struct section_walk w;
 	size_t first = res->n;
-	unsigned long c;
-	long legacy_default = -1, def = -1;
-	bool has_installs = false, stopped = false;
+	long def;
 	int ret;
 
 	ret = ini_doc_parse(buf, len, file, &doc, err);
@@ -384,103 +523,9 @@ parse_into(const char *buf, size_t len, const char *installs, size_t installs_le
 		if (ini_doc_parse(installs, installs_len, ifile, &idoc, &ierr))
 			list_add_warning(res, &ierr);
 	}
-
-	for (c = 0;; c++) {
-		char sect[32];
-		const struct ini_section *s;
-		const char *is_rel, *path, *name;
-		struct profile *p;
-		char *dir;
-
-		snprintf(sect, sizeof(sect), "Profile%lu", c);
-		s = ini_find(&doc, sect);
-		if (!s)
-			break;
-		is_rel = ini_get(s, "IsRelative");
-		if (!is_rel) {
-			list_warn(res, MC_EINPUT, "%s:%d: [%s] has no IsRelative=: the application stops reading profiles there",
-				  file, s->line, sect);
-			stopped = true;
-			break;
-		}
-		path = ini_get(s, "Path");
-		name = ini_get(s, "Name");
-		if (!path || !name) {
-			list_warn(res, MC_EINPUT, "%s:%d: [%s] has no %s=: skipped", file, s->line, sect,
-				  path ? "Name" : "Path");
-			continue;
-		}
-		dir = profile_dir_of(root, is_rel, path);
-		if (!dir) {
-			list_warn(res, MC_EINPUT, "%s:%d: [%s] Path='%s' is not usable%s: skipped", file, s->line,
-				  sect, path, *path ? " (IsRelative is not 1 and the path is not absolute)" : "");
-			continue;
-		}
-		/*
-		 * A relative Path= that climbs out of the directory holding profiles.ini is not followed: run as
-		 * root on another user's home, it could name any directory. Name it with -p DIR to act on it.
-		 */
-		if (streq(is_rel, "1") && !path_is_under(dir, root)) {
-			list_warn(res, MC_EINPUT, "%s:%d: [%s] Path='%s' leaves the directory of profiles.ini: skipped "
-				  "(name it with -p DIR to act on it)", file, s->line, sect, path);
-			free(dir);
-			continue;
-		}
-		p = list_push(res);
-		p->app = app;
-		p->name = xstrdup(name);
-		p->path = dir;
-		p->root = xstrdup(root);
-		p->variant = xstrdup(variant);
-		if (streq(ini_get(s, "Default"), "1"))
-			legacy_default = (long)(res->n - 1);
-	}
-
-	/* Sections the application never reads: a gap in the numbering, or "Profile01". */
-	for (size_t i = 0; i < doc.n; i++) {
-		unsigned long num;
-		char canon[32];
-
-		if (!is_profile_section(doc.s[i].name, &num))
-			continue;
-		snprintf(canon, sizeof(canon), "Profile%lu", num);
-		if ((stopped && num == c) || (num < c && streq(canon, doc.s[i].name)))
-			continue;
-		{
-			list_warn(res, MC_EINPUT, "%s:%d: [%s] is ignored: profile sections must be numbered from Profile0 without gaps",
-				  file, doc.s[i].line, doc.s[i].name);
-			break;
-		}
-	}
-
-	general = ini_find(&doc, "General");
-	for (size_t i = 0; i < doc.n; i++)
-		if (strstartswith(doc.s[i].name, "Install") && doc.s[i].name[7])
-			has_installs = true;
-	/* Snap builds and SeaMonkey do not use dedicated (per-install) profiles. */
-	if (app != APP_SEAMONKEY && !streq(variant, "snap")) {
-		if (!ini_get(general, "Version")) {
-			/* A version-1 file: Firefox imports installs.ini, whose sections win. */
-			def = install_default(&idoc, false, res, first, root);
-			if (def < 0)
-				def = install_default(&doc, true, res, first, root);
-		} else if (has_installs) {
-			def = install_default(&doc, true, res, first, root);
-		} else {
-			def = install_default(&idoc, false, res, first, root);
-		}
-	}
-	if (def < 0)
-		def = legacy_default;
-	/*
-	 * No default and a single profile: the application starts that one.
-	 * nsAppRunner's SelectProfile (up to Firefox 66, and SeaMonkey, whose
-	 * 2.53 platform predates 67) takes GetSelectedProfile, which "will
-	 * auto-select the only profile if there's just one"; Thunderbird/Firefox
-	 * 67+ do the same through the default they claim for the install.
-	 */
-	if (def < 0 && res->n - first == 1)
-		def = (long)first;
+	read_profile_sections(&doc, root, file, app, variant, res, &w);
+	warn_unread_sections(&doc, &w, file, res);
+	def = pick_default(&doc, &idoc, app, variant, res, first, root, w.legacy_default);
 	if (def >= 0)
 		res->v[def].is_default = true;
 	return 0;

@@ -236,21 +236,103 @@ out:
 	strbuf_release(&q);
 }
 
+/* Attributes (list: "a,b,...") the new table has no column for yet get one, as softoken adds them itself. */
+static int
+add_missing_columns(sqlite3 *db, const char *list, const char *newcols, const char *new_db, struct mc_error *err)
+{
+	for (const char *c = list; *c;) {
+		size_t len = strcspn(c, ",");
+		_autofree_ char *name = xstrndup(c, len);
+
+		if (!has_line(newcols, name)) {
+			_autofree_ char *alter = xasprintf("ALTER TABLE nssPublic ADD COLUMN %s", name);
+
+			if (sqlite3_exec(db, alter, NULL, NULL, NULL) != SQLITE_OK)
+				return write_failed(err, db, new_db, "write");
+		}
+		c += len;
+		c += strspn(c, ", ");
+	}
+	return 0;
+}
+
+/* Insert every row whose object id the new store does not use yet; r counts carried and clashed. */
+static int
+insert_rows(sqlite3 *db, const struct rows *rs, const char *list, const char *new_db, struct carry_report *r,
+	    struct mc_error *err)
+{
+	sqlite3_stmt *clash = NULL, *ins = NULL;
+	struct strbuf q;
+	int ret = 0;
+
+	strbuf_init(&q);
+	strbuf_addf(&q, "INSERT INTO nssPublic (%s) VALUES (?", list);
+	for (int i = 1; i < rs->ncols; i++)
+		strbuf_addstr(&q, ", ?");
+	strbuf_addstr(&q, ")");
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM nssPublic WHERE id = ?", -1, &clash, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, q.buf, -1, &ins, NULL) != SQLITE_OK) {
+		ret = write_failed(err, db, new_db, "write");
+		goto out;
+	}
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct row *row = &rs->v[i];
+		int rc;
+
+		/* An object id the new store already uses is not reused. */
+		sqlite3_bind_value(clash, 1, row->v[rs->id_col]);
+		rc = sqlite3_step(clash);
+		sqlite3_reset(clash);
+		if (rc == SQLITE_ROW) {
+			r->clashed[row->kind]++;
+			continue;
+		}
+		for (int c = 0; c < rs->ncols; c++)
+			sqlite3_bind_value(ins, c + 1, row->v[c]);
+		rc = sqlite3_step(ins);
+		sqlite3_reset(ins);
+		if (rc != SQLITE_DONE || sqlite3_changes(db) != 1) {
+			ret = write_failed(err, db, new_db, "write");
+			goto out;
+		}
+		r->carried[row->kind]++;
+	}
+out:
+	sqlite3_finalize(clash);
+	sqlite3_finalize(ins);
+	strbuf_release(&q);
+	return ret;
+}
+
+/* Counted back before anything is kept: each kind has exactly the rows carried in. */
+static int
+check_counts(sqlite3 *db, const size_t before[N_CARRY], const struct carry_report *r, const char *new_db,
+	     struct mc_error *err)
+{
+	size_t after[N_CARRY];
+
+	if (!count_kinds(db, after))
+		return write_failed(err, db, new_db, "read back");
+	for (int k = 0; k < N_CARRY; k++)
+		if (after[k] != before[k] + r->carried[k])
+			return mc_error_set(err, MC_EFAIL, "'%s' holds %zu %ss after %zu were carried into %zu", new_db,
+					    after[k], carry_kind_name((enum carry_kind)k), r->carried[k], before[k]);
+	return 0;
+}
+
 int
 carry_objects(const char *old_db, const char *new_db, bool public_keys, struct carry_report *r,
 	      struct mc_error *err)
 {
 	sqlite3 *db = NULL;
-	sqlite3_stmt *clash = NULL, *ins = NULL;
-	struct strbuf list, newcols, q;
+	struct strbuf list, newcols;
 	struct rows rs = {0};
-	size_t before[N_CARRY], after[N_CARRY];
+	size_t before[N_CARRY];
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
 	strbuf_init(&list);
 	strbuf_init(&newcols);
-	strbuf_init(&q);
 	read_rows(old_db, public_keys, &list, &rs, r);
 	if (rs.n == 0)
 		goto out;
@@ -267,64 +349,10 @@ carry_objects(const char *old_db, const char *new_db, bool public_keys, struct c
 		ret = write_failed(err, db, new_db, "write");
 		goto out;
 	}
-	/* Attributes the new table has no column for yet get one, as softoken adds them itself. */
-	for (const char *c = list.buf; *c;) {
-		size_t len = strcspn(c, ",");
-		_autofree_ char *name = xstrndup(c, len);
-
-		if (!has_line(newcols.buf, name)) {
-			_autofree_ char *alter = xasprintf("ALTER TABLE nssPublic ADD COLUMN %s", name);
-
-			if (sqlite3_exec(db, alter, NULL, NULL, NULL) != SQLITE_OK) {
-				ret = write_failed(err, db, new_db, "write");
-				goto rollback;
-			}
-		}
-		c += len;
-		c += strspn(c, ", ");
-	}
-	strbuf_addf(&q, "INSERT INTO nssPublic (%s) VALUES (?", list.buf);
-	for (int i = 1; i < rs.ncols; i++)
-		strbuf_addstr(&q, ", ?");
-	strbuf_addstr(&q, ")");
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM nssPublic WHERE id = ?", -1, &clash, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, q.buf, -1, &ins, NULL) != SQLITE_OK) {
-		ret = write_failed(err, db, new_db, "write");
+	if ((ret = add_missing_columns(db, list.buf, newcols.buf, new_db, err)) < 0 ||
+	    (ret = insert_rows(db, &rs, list.buf, new_db, r, err)) < 0 ||
+	    (ret = check_counts(db, before, r, new_db, err)) < 0)
 		goto rollback;
-	}
-	for (size_t i = 0; i < rs.n; i++) {
-		const struct row *row = &rs.v[i];
-		int rc;
-
-		/* An object id the new store already uses is not reused. */
-		sqlite3_bind_value(clash, 1, row->v[rs.id_col]);
-		rc = sqlite3_step(clash);
-		sqlite3_reset(clash);
-		if (rc == SQLITE_ROW) {
-			r->clashed[row->kind]++;
-			continue;
-		}
-		for (int c = 0; c < rs.ncols; c++)
-			sqlite3_bind_value(ins, c + 1, row->v[c]);
-		rc = sqlite3_step(ins);
-		sqlite3_reset(ins);
-		if (rc != SQLITE_DONE || sqlite3_changes(db) != 1) {
-			ret = write_failed(err, db, new_db, "write");
-			goto rollback;
-		}
-		r->carried[row->kind]++;
-	}
-	/* Counted back before anything is kept: each kind has exactly the rows carried in. */
-	if (!count_kinds(db, after)) {
-		ret = write_failed(err, db, new_db, "read back");
-		goto rollback;
-	}
-	for (int k = 0; k < N_CARRY; k++)
-		if (after[k] != before[k] + r->carried[k]) {
-			ret = mc_error_set(err, MC_EFAIL, "'%s' holds %zu %ss after %zu were carried into %zu", new_db,
-					   after[k], carry_kind_name((enum carry_kind)k), r->carried[k], before[k]);
-			goto rollback;
-		}
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		ret = write_failed(err, db, new_db, "write");
 		goto rollback;
@@ -334,13 +362,10 @@ rollback:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	memset(r->carried, 0, sizeof(r->carried));
 out:
-	sqlite3_finalize(clash);
-	sqlite3_finalize(ins);
 	if (db && sqlite3_close(db) != SQLITE_OK && ret == 0)
 		ret = mc_error_set(err, MC_EFAIL, "cannot close '%s'", new_db);
 	rows_release(&rs);
 	strbuf_release(&list);
 	strbuf_release(&newcols);
-	strbuf_release(&q);
 	return ret;
 }

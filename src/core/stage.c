@@ -402,25 +402,23 @@ prepare_put(const struct stage *st, struct put *p, struct mc_error *err)
 	return fileio_copy_owned(p->src, p->tmp, mode, uid, gid, true, err);
 }
 
-int
-stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
+/* Every file the swap changes must be one it may change. */
+static int
+check_names(const struct stage *st, const struct put *puts, size_t nput, struct mc_error *err)
 {
-	struct put *puts = xzalloc((2 + st->n_put) * sizeof(*puts));
-	size_t nput = collect_puts(st, puts);
-	struct strbuf journal;
-	int ret = 0;
-
-	strbuf_init(&journal);
-	strbuf_addstr(&journal, JOURNAL_MAGIC);
 	for (size_t i = 0; i < nput + st->n_drop; i++) {
 		const char *name = i < nput ? puts[i].name : st->drop[i - nput];
 
-		if (!stage_known_name(name)) {
-			ret = mc_error_set(err, MC_EFAIL, "internal error: '%s' is not a file a swap may change", name);
-			goto out;
-		}
+		if (!stage_known_name(name))
+			return mc_error_set(err, MC_EFAIL, "internal error: '%s' is not a file a swap may change", name);
 	}
-	/* A new database never goes beside the application's old rollback journal: SQLite would play it back. */
+	return 0;
+}
+
+/* A new database never goes beside the application's old rollback journal: SQLite would play it back. */
+static void
+drop_hot_journals(struct stage *st, const struct put *puts, size_t nput)
+{
 	for (size_t i = 0; i < nput; i++) {
 		_autofree_ char *target = path_join(st->profile_dir, puts[i].name);
 
@@ -430,52 +428,73 @@ stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 			stage_drop(st, jname);
 		}
 	}
+}
+
+/* Each new file copied beside its target, and named in the journal. */
+static int
+prepare_puts(const struct stage *st, struct put *puts, size_t nput, struct strbuf *journal, struct mc_error *err)
+{
+	int ret;
+
 	for (size_t i = 0; i < nput; i++) {
 		if ((ret = prepare_put(st, &puts[i], err)) < 0)
-			goto out;
-		strbuf_addf(&journal, "%s\t%s\n", strrchr(puts[i].tmp, '/') + 1, puts[i].name);
+			return ret;
+		strbuf_addf(journal, "%s\t%s\n", strrchr(puts[i].tmp, '/') + 1, puts[i].name);
 	}
-	/* The old files, and the files that go with the swap, are kept (hard links) before anything is decided. */
+	return 0;
+}
+
+/* Recovery removes rollback journals before it renames anything: their lines go first. */
+static void
+journal_prepend(struct strbuf *journal, const char *name)
+{
+	_autofree_ char *line = xasprintf("\t%s\n", name);
+	size_t at = strlen(JOURNAL_MAGIC);
+	struct strbuf head;
+
+	strbuf_init(&head);
+	strbuf_add(&head, journal->buf, at);
+	strbuf_addstr(&head, line);
+	strbuf_addstr(&head, journal->buf + at);
+	strbuf_release(journal);
+	*journal = head;
+}
+
+/* The old files, and the files that go with the swap, are kept (hard links) before anything is decided. */
+static int
+back_up_old(const struct stage *st, struct backup *backup, const struct put *puts, size_t nput,
+	    struct strbuf *journal, struct mc_error *err)
+{
+	int ret;
+
 	for (size_t i = 0; i < nput; i++)
 		if (backup && (ret = backup_add(backup, puts[i].name, false, err)) < 0)
-			goto out;
+			return ret;
 	for (size_t i = 0; i < st->n_drop; i++) {
 		_autofree_ char *path = path_join(st->profile_dir, st->drop[i]);
 
 		if (!fileio_exists(path))
 			continue;
-		if (!backup && !st->backed_up) {
-			ret = mc_error_set(err, MC_EFAIL, "internal error: '%s' would go without a backup", path);
-			goto out;
-		}
+		if (!backup && !st->backed_up)
+			return mc_error_set(err, MC_EFAIL, "internal error: '%s' would go without a backup", path);
 		if (backup && (ret = backup_add(backup, st->drop[i], false, err)) < 0)
-			goto out;
-		if (is_rollback_journal(st->drop[i])) {
-			/* recovery removes rollback journals before it renames anything, as below */
-			_autofree_ char *line = xasprintf("\t%s\n", st->drop[i]);
-			size_t at = strlen(JOURNAL_MAGIC);
-			struct strbuf head;
-
-			strbuf_init(&head);
-			strbuf_add(&head, journal.buf, at);
-			strbuf_addstr(&head, line);
-			strbuf_addstr(&head, journal.buf + at);
-			strbuf_release(&journal);
-			journal = head;
-		} else {
-			strbuf_addf(&journal, "\t%s\n", st->drop[i]);
-		}
+			return ret;
+		if (is_rollback_journal(st->drop[i]))
+			journal_prepend(journal, st->drop[i]);
+		else
+			strbuf_addf(journal, "\t%s\n", st->drop[i]);
 	}
-	crash_point("before-journal");
-	/*
-	 * From here the swap is decided: recovery rolls it forward. That holds as soon as the journal is in
-	 * place, also when syncing its directory failed afterwards (the error is still reported): giving up
-	 * then would leave a journal naming files no longer there.
-	 */
-	if ((ret = write_journal(st->profile_dir, journal.buf, err)) < 0 && !stage_pending(st->profile_dir))
-		goto out;
-	if (backup)
-		backup->used = true;
+	return 0;
+}
+
+/*
+ * The swap the journal decided: ret is what writing the journal reported
+ * (an error there once the journal is in place does not stop the swap).
+ * Returns the first error; the caller rolls forward whatever happened.
+ */
+static int
+swap_in(const struct stage *st, const struct put *puts, size_t nput, int ret, struct mc_error *err)
+{
 	/*
 	 * Rollback journals go first: killed after this, the old pair stands without its journal until the
 	 * next mozcert run rolls the swap forward, whereas a new database beside an old journal would be
@@ -484,10 +503,8 @@ stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 	for (size_t i = 0; i < st->n_drop; i++) {
 		_autofree_ char *path = path_join(st->profile_dir, st->drop[i]);
 
-		if (is_rollback_journal(st->drop[i]) && unlink(path) < 0 && errno != ENOENT && ret == 0) {
-			ret = mc_error_sys(err, "cannot remove '%s'", path);
-			goto rollforward;
-		}
+		if (is_rollback_journal(st->drop[i]) && unlink(path) < 0 && errno != ENOENT && ret == 0)
+			return mc_error_sys(err, "cannot remove '%s'", path);
 	}
 	crash_point("before-rename");
 	for (size_t i = 0; i < nput; i++) {
@@ -496,7 +513,7 @@ stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 		if (rename(puts[i].tmp, target) < 0) {
 			if (ret == 0)
 				ret = mc_error_sys(err, "cannot rename '%s' to '%s'", puts[i].tmp, target);
-			goto rollforward;
+			return ret;
 		}
 		if (i == 0 || i + 1 == nput)
 			crash_point(i + 1 < nput ? "between-renames" : "after-renames");
@@ -508,7 +525,36 @@ stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 		if (unlink(path) < 0 && errno != ENOENT && ret == 0)
 			ret = mc_error_sys(err, "cannot remove '%s'", path);
 	}
-rollforward:
+	return ret;
+}
+
+int
+stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
+{
+	struct put *puts = xzalloc((2 + st->n_put) * sizeof(*puts));
+	size_t nput = collect_puts(st, puts);
+	struct strbuf journal;
+	int ret;
+
+	strbuf_init(&journal);
+	strbuf_addstr(&journal, JOURNAL_MAGIC);
+	if ((ret = check_names(st, puts, nput, err)) < 0)
+		goto out;
+	drop_hot_journals(st, puts, nput);
+	if ((ret = prepare_puts(st, puts, nput, &journal, err)) < 0 ||
+	    (ret = back_up_old(st, backup, puts, nput, &journal, err)) < 0)
+		goto out;
+	crash_point("before-journal");
+	/*
+	 * From here the swap is decided: recovery rolls it forward. That holds as soon as the journal is in
+	 * place, also when syncing its directory failed afterwards (the error is still reported): giving up
+	 * then would leave a journal naming files no longer there.
+	 */
+	if ((ret = write_journal(st->profile_dir, journal.buf, err)) < 0 && !stage_pending(st->profile_dir))
+		goto out;
+	if (backup)
+		backup->used = true;
+	ret = swap_in(st, puts, nput, ret, err);
 	{
 		struct mc_error ignored = {0};
 		int r = stage_recover(st->profile_dir, ret < 0 ? &ignored : err);

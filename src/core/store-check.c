@@ -214,18 +214,146 @@ sqlstore_cert_report_release(struct sqlstore_cert_report *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* What scan_rows gathers before it links trust rows to certificates. */
+struct scan {
+	struct cert_row *certs;
+	size_t ncerts, cap_c;
+	struct trust_row *trust;
+	size_t ntrust, cap_t;
+	size_t cap_id;         /* of r->trust_ids and r->trust_attrs */
+};
+
+static void
+scan_release(struct scan *sc)
+{
+	for (size_t i = 0; i < sc->ncerts; i++) {
+		free(sc->certs[i].issuer.data);
+		free(sc->certs[i].serial.data);
+	}
+	for (size_t i = 0; i < sc->ntrust; i++) {
+		free(sc->trust[i].issuer.data);
+		free(sc->trust[i].serial.data);
+		free(sc->trust[i].hash.data);
+	}
+	free(sc->certs);
+	free(sc->trust);
+}
+
+/* A certificate row (columns: 0 id, 2 value, 3 issuer, 4 serial): counted, and kept when its DER decodes. */
+static void
+scan_cert_row(sqlite3_stmt *st, struct sqlstore_cert_report *r, struct scan *sc)
+{
+	const unsigned char *der = sqlite3_column_blob(st, 2);
+	size_t len = (size_t)sqlite3_column_bytes(st, 2);
+	struct cert_row *c;
+
+	r->certs++;
+	if (!der || !decodes(der, len)) {
+		r->bad_certs++;
+		note(r->problem, "certificate row %lld: %s", (long long)sqlite3_column_int64(st, 0),
+		     der ? "the DER does not decode" : "no certificate value");
+		return;
+	}
+	if (sc->ncerts == sc->cap_c) {
+		sc->cap_c = sc->cap_c ? sc->cap_c * 2 : 64;
+		sc->certs = xreallocarray(sc->certs, sc->cap_c, sizeof(*sc->certs));
+	}
+	c = &sc->certs[sc->ncerts++];
+	PK11_HashBuf(SEC_OID_SHA256, c->sha256, der, (PRInt32)len);
+	blob_get(st, 3, &c->issuer);
+	blob_get(st, 4, &c->serial);
+}
+
+/* An old-form trust row (columns 6-9: the four CKA_TRUST_*) that says something: its id and first such attribute. */
+static void
+scan_trust_attr(sqlite3_stmt *st, struct sqlstore_cert_report *r, struct scan *sc)
+{
+	static const uint32_t trust_attr[4] = {CKA_TRUST_SERVER_AUTH, CKA_TRUST_CLIENT_AUTH, CKA_TRUST_CODE_SIGNING,
+						CKA_TRUST_EMAIL_PROTECTION};
+	uint32_t attr = 0;
+
+	for (int k = 0; k < 4 && !attr; k++) {
+		unsigned long v;
+
+		/* TRUSTED, TRUSTED_DELEGATOR, NOT_TRUSTED, VALID_DELEGATOR say something. */
+		if (nssattr_ulong(st, 6 + k, &v) &&
+		    (v == CKT_NSS_TRUSTED || v == CKT_NSS_TRUSTED_DELEGATOR || v == CKT_NSS_NOT_TRUSTED ||
+		     v == CKT_NSS_VALID_DELEGATOR))
+			attr = trust_attr[k];
+	}
+	if (!attr)
+		return;
+	if (r->ntrust_ids == sc->cap_id) {
+		sc->cap_id = sc->cap_id ? sc->cap_id * 2 : 64;
+		r->trust_ids = xreallocarray(r->trust_ids, sc->cap_id, sizeof(*r->trust_ids));
+		r->trust_attrs = xreallocarray(r->trust_attrs, sc->cap_id, sizeof(*r->trust_attrs));
+	}
+	r->trust_attrs[r->ntrust_ids] = attr;
+	r->trust_ids[r->ntrust_ids++] = (uint32_t)sqlite3_column_int64(st, 0);
+}
+
+/* A trust row of either class (columns 3 issuer, 4 serial, 5 hash): kept for linking, counted. */
+static void
+scan_trust_row(sqlite3_stmt *st, bool v32, struct sqlstore_cert_report *r, struct scan *sc)
+{
+	struct trust_row *t;
+
+	if (sc->ntrust == sc->cap_t) {
+		sc->cap_t = sc->cap_t ? sc->cap_t * 2 : 64;
+		sc->trust = xreallocarray(sc->trust, sc->cap_t, sizeof(*sc->trust));
+	}
+	t = &sc->trust[sc->ntrust++];
+	t->v32 = v32;
+	blob_get(st, 3, &t->issuer);
+	blob_get(st, 4, &t->serial);
+	blob_get(st, 5, &t->hash);
+	if (t->v32) {
+		r->trust_v32++;
+	} else {
+		r->trust++;
+		scan_trust_attr(st, r, sc);
+	}
+}
+
+/* Distinct certificates, and trust rows that name none of them (by SHA-256, or issuer and serial). */
+static void
+scan_link(const struct scan *sc, struct sqlstore_cert_report *r)
+{
+	r->distinct_certs = 0;
+	for (size_t i = 0; i < sc->ncerts; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = memcmp(sc->certs[i].sha256, sc->certs[j].sha256, 32) == 0;
+		if (!seen)
+			r->distinct_certs++;
+	}
+	for (size_t i = 0; i < sc->ntrust; i++) {
+		const struct trust_row *t = &sc->trust[i];
+		bool found = false;
+
+		for (size_t j = 0; j < sc->ncerts && !found; j++) {
+			if (t->v32)
+				found = t->hash.len == 32 && memcmp(t->hash.data, sc->certs[j].sha256, 32) == 0;
+			else
+				found = blob_eq(&t->issuer, &sc->certs[j].issuer) &&
+					blob_eq(&t->serial, &sc->certs[j].serial);
+		}
+		if (!found) {
+			r->orphan_trust++;
+			note(r->problem, "a trust row names no certificate of the file");
+		}
+	}
+}
+
 static void
 scan_rows(sqlite3 *db, struct sqlstore_cert_report *r)
 {
 	static const char *const cols[] = {"id", "a0", "a11", "a81", "a82", "a635",
 					   "ace536358", "ace536359", "ace53635a", "ace53635b"};
-	static const uint32_t trust_attr[4] = {CKA_TRUST_SERVER_AUTH, CKA_TRUST_CLIENT_AUTH, CKA_TRUST_CODE_SIGNING,
-						CKA_TRUST_EMAIL_PROTECTION};
 	struct strbuf sql;
 	sqlite3_stmt *st = NULL;
-	struct cert_row *certs = NULL;
-	struct trust_row *trust = NULL;
-	size_t ncerts = 0, ntrust = 0, cap_c = 0, cap_t = 0, cap_id = 0;
+	struct scan sc = {0};
 	int rc;
 
 	strbuf_init(&sql);
@@ -247,64 +375,10 @@ scan_rows(sqlite3 *db, struct sqlstore_cert_report *r)
 		r->rows++;
 		if (!nssattr_ulong(st, 1, &cls))
 			continue;
-		if (cls == CKO_CERTIFICATE) {
-			const unsigned char *der = sqlite3_column_blob(st, 2);
-			size_t len = (size_t)sqlite3_column_bytes(st, 2);
-			struct cert_row *c;
-
-			r->certs++;
-			if (!der || !decodes(der, len)) {
-				r->bad_certs++;
-				note(r->problem, "certificate row %lld: %s", (long long)sqlite3_column_int64(st, 0),
-				     der ? "the DER does not decode" : "no certificate value");
-				continue;
-			}
-			if (ncerts == cap_c) {
-				cap_c = cap_c ? cap_c * 2 : 64;
-				certs = xreallocarray(certs, cap_c, sizeof(*certs));
-			}
-			c = &certs[ncerts++];
-			PK11_HashBuf(SEC_OID_SHA256, c->sha256, der, (PRInt32)len);
-			blob_get(st, 3, &c->issuer);
-			blob_get(st, 4, &c->serial);
-		} else if (cls == CKO_NSS_TRUST || cls == TRUST_V32_CLASS) {
-			struct trust_row *t;
-
-			if (ntrust == cap_t) {
-				cap_t = cap_t ? cap_t * 2 : 64;
-				trust = xreallocarray(trust, cap_t, sizeof(*trust));
-			}
-			t = &trust[ntrust++];
-			t->v32 = cls == TRUST_V32_CLASS;
-			blob_get(st, 3, &t->issuer);
-			blob_get(st, 4, &t->serial);
-			blob_get(st, 5, &t->hash);
-			if (t->v32) {
-				r->trust_v32++;
-			} else {
-				uint32_t attr = 0;
-
-				r->trust++;
-				for (int k = 0; k < 4 && !attr; k++) {
-					unsigned long v;
-
-					/* TRUSTED, TRUSTED_DELEGATOR, NOT_TRUSTED, VALID_DELEGATOR say something. */
-					if (nssattr_ulong(st, 6 + k, &v) &&
-					    (v == CKT_NSS_TRUSTED || v == CKT_NSS_TRUSTED_DELEGATOR || v == CKT_NSS_NOT_TRUSTED ||
-					     v == CKT_NSS_VALID_DELEGATOR))
-						attr = trust_attr[k];
-				}
-				if (!attr)
-					continue;
-				if (r->ntrust_ids == cap_id) {
-					cap_id = cap_id ? cap_id * 2 : 64;
-					r->trust_ids = xreallocarray(r->trust_ids, cap_id, sizeof(*r->trust_ids));
-					r->trust_attrs = xreallocarray(r->trust_attrs, cap_id, sizeof(*r->trust_attrs));
-				}
-				r->trust_attrs[r->ntrust_ids] = attr;
-				r->trust_ids[r->ntrust_ids++] = (uint32_t)sqlite3_column_int64(st, 0);
-			}
-		}
+		if (cls == CKO_CERTIFICATE)
+			scan_cert_row(st, r, &sc);
+		else if (cls == CKO_NSS_TRUST || cls == TRUST_V32_CLASS)
+			scan_trust_row(st, cls == TRUST_V32_CLASS, r, &sc);
 	}
 	if (rc != SQLITE_DONE) {
 		r->unreadable = 1;
@@ -312,42 +386,8 @@ scan_rows(sqlite3 *db, struct sqlstore_cert_report *r)
 		note(r->rows_problem, "rows after row %zu cannot be read: %s", r->rows, sqlite3_errmsg(db));
 	}
 	sqlite3_finalize(st);
-
-	r->distinct_certs = 0;
-	for (size_t i = 0; i < ncerts; i++) {
-		bool seen = false;
-
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = memcmp(certs[i].sha256, certs[j].sha256, 32) == 0;
-		if (!seen)
-			r->distinct_certs++;
-	}
-	for (size_t i = 0; i < ntrust; i++) {
-		bool found = false;
-
-		for (size_t j = 0; j < ncerts && !found; j++) {
-			if (trust[i].v32)
-				found = trust[i].hash.len == 32 && memcmp(trust[i].hash.data, certs[j].sha256, 32) == 0;
-			else
-				found = blob_eq(&trust[i].issuer, &certs[j].issuer) &&
-					blob_eq(&trust[i].serial, &certs[j].serial);
-		}
-		if (!found) {
-			r->orphan_trust++;
-			note(r->problem, "a trust row names no certificate of the file");
-		}
-	}
-	for (size_t i = 0; i < ncerts; i++) {
-		free(certs[i].issuer.data);
-		free(certs[i].serial.data);
-	}
-	for (size_t i = 0; i < ntrust; i++) {
-		free(trust[i].issuer.data);
-		free(trust[i].serial.data);
-		free(trust[i].hash.data);
-	}
-	free(certs);
-	free(trust);
+	scan_link(&sc, r);
+	scan_release(&sc);
 }
 
 int

@@ -296,22 +296,13 @@ handshake_error(const struct tlsfetch_req *req, const char *where, struct fetch_
 			    mc_nss_error_text(code));
 }
 
+/* The socket fd under NSPR, with the sniffing layer (reading into *st) and NSS's SSL on top: *ssl. */
 static int
-tls_chain(const struct tlsfetch_req *req, int fd, const char *where, int64_t deadline, struct tlsfetch_result *out,
-	  struct mc_error *err)
+tls_socket(int fd, struct fetch_state *st, const char *where, PRFileDesc **ssl, struct mc_error *err)
 {
-	struct fetch_state st = {.chain = &out->chain, .alert = -1};
-	PRFileDesc *tcp, *layer, *ssl = NULL;
-	const char *sni = req->sni ? req->sni : req->host;
-	SSLVersionRange vr = {SSL_LIBRARY_VERSION_TLS_1_2, SSL_LIBRARY_VERSION_TLS_1_3};
-	_autofree_ char *origin = xasprintf("%s", where);
-	int64_t start = starttls_now_ms(), end = start + req->timeout_ms;
-	PRErrorCode code = 0;
-	int ret = 0;
+	PRFileDesc *tcp, *layer;
+	int ret;
 
-	if (end > deadline)
-		end = deadline;
-	st.origin = origin;
 	tcp = PR_ImportTCPSocket(fd);
 	if (!tcp) {
 		close(fd);
@@ -327,7 +318,7 @@ tls_chain(const struct tlsfetch_req *req, int fd, const char *where, int64_t dea
 	layer = PR_CreateIOLayerStub(sniff_id, &sniff_methods);
 	/* set before the push: pushing on top swaps the two descriptors' contents */
 	if (layer)
-		layer->secret = (PRFilePrivate *)(void *)&st;
+		layer->secret = (PRFilePrivate *)(void *)st;
 	if (!layer || PR_PushIOLayer(tcp, PR_TOP_IO_LAYER, layer) != PR_SUCCESS) {
 		if (layer) {
 			layer->secret = NULL;
@@ -336,64 +327,100 @@ tls_chain(const struct tlsfetch_req *req, int fd, const char *where, int64_t dea
 		PR_Close(tcp);
 		return mc_error_nss(err, "%s: cannot set up the connection", where);
 	}
-	ssl = SSL_ImportFD(NULL, tcp);
-	if (!ssl) {
+	*ssl = SSL_ImportFD(NULL, tcp);
+	if (!*ssl) {
 		ret = mc_error_nss(err, "%s: cannot set up TLS", where);
 		PR_Close(tcp);
 		return ret;
 	}
-	{
-		PRSocketOptionData nb = {.option = PR_SockOpt_Nonblocking, .value.non_blocking = PR_TRUE};
+	return 0;
+}
 
-		if (PR_SetSocketOption(ssl, &nb) != PR_SUCCESS ||
-		    SSL_OptionSet(ssl, SSL_SECURITY, PR_TRUE) != SECSuccess ||
-		    SSL_OptionSet(ssl, SSL_HANDSHAKE_AS_CLIENT, PR_TRUE) != SECSuccess ||
-		    SSL_OptionSet(ssl, SSL_NO_CACHE, PR_TRUE) != SECSuccess ||
-		    SSL_OptionSet(ssl, SSL_ENABLE_SESSION_TICKETS, PR_FALSE) != SECSuccess ||
-		    SSL_VersionRangeSet(ssl, &vr) != SECSuccess ||
-		    SSL_AuthCertificateHook(ssl, auth_hook, &st) != SECSuccess ||
-		    SSL_AlertReceivedCallback(ssl, alert_cb, &st) != SECSuccess ||
-		    (!is_address(sni) && SSL_SetURL(ssl, sni) != SECSuccess) ||
-		    SSL_ResetHandshake(ssl, PR_FALSE) != SECSuccess) {
-			ret = mc_error_nss(err, "%s: cannot set up TLS", where);
-			goto out;
-		}
-	}
+/* A non-blocking client for TLS 1.2-1.3, no session cache, the hooks that keep the chain and the alert. */
+static bool
+tls_configure(PRFileDesc *ssl, const char *sni, struct fetch_state *st)
+{
+	PRSocketOptionData nb = {.option = PR_SockOpt_Nonblocking, .value.non_blocking = PR_TRUE};
+	SSLVersionRange vr = {SSL_LIBRARY_VERSION_TLS_1_2, SSL_LIBRARY_VERSION_TLS_1_3};
+
+	return PR_SetSocketOption(ssl, &nb) == PR_SUCCESS &&
+	       SSL_OptionSet(ssl, SSL_SECURITY, PR_TRUE) == SECSuccess &&
+	       SSL_OptionSet(ssl, SSL_HANDSHAKE_AS_CLIENT, PR_TRUE) == SECSuccess &&
+	       SSL_OptionSet(ssl, SSL_NO_CACHE, PR_TRUE) == SECSuccess &&
+	       SSL_OptionSet(ssl, SSL_ENABLE_SESSION_TICKETS, PR_FALSE) == SECSuccess &&
+	       SSL_VersionRangeSet(ssl, &vr) == SECSuccess &&
+	       SSL_AuthCertificateHook(ssl, auth_hook, st) == SECSuccess &&
+	       SSL_AlertReceivedCallback(ssl, alert_cb, st) == SECSuccess &&
+	       (is_address(sni) || SSL_SetURL(ssl, sni) == SECSuccess) &&
+	       SSL_ResetHandshake(ssl, PR_FALSE) == SECSuccess;
+}
+
+/* Drive the handshake until the chain is in (the hook stops it there), it fails (*code), or end passes. */
+static int
+tls_handshake(PRFileDesc *ssl, const struct fetch_state *st, const char *where, int64_t start, int64_t end,
+	      PRErrorCode *code, struct mc_error *err)
+{
 	for (;;) {
 		PRPollDesc pd = {.fd = ssl, .in_flags = PR_POLL_READ | PR_POLL_EXCEPT};
 		int64_t left;
 		PRInt32 r;
 
 		if (SSL_ForceHandshake(ssl) == SECSuccess) {
-			code = SSL_ERROR_BAD_CERTIFICATE; /* cannot be: the hook never completes */
-			break;
+			*code = SSL_ERROR_BAD_CERTIFICATE; /* cannot be: the hook never completes */
+			return 0;
 		}
-		code = PR_GetError();
-		if (st.got_chain || code != PR_WOULD_BLOCK_ERROR)
-			break;
+		*code = PR_GetError();
+		if (st->got_chain || *code != PR_WOULD_BLOCK_ERROR)
+			return 0;
 		left = end - starttls_now_ms();
 		r = left > 0 ? PR_Poll(&pd, 1, PR_MillisecondsToInterval((PRUint32)left)) : 0;
-		if (r == 0) {
-			ret = mc_error_set(err, MC_EFAIL, "%s: timed out in the TLS handshake (after %.1f s)%s", where,
-					   (double)(starttls_now_ms() - start) / 1000.0,
-					   st.n_sniff ? "" : ": the server sent nothing; is TLS on this port only after "
-					   "STARTTLS? (--starttls)");
-			goto out;
-		}
-		if (r < 0 && PR_GetError() != PR_PENDING_INTERRUPT_ERROR) {
-			ret = mc_error_nss(err, "%s: poll", where);
-			goto out;
-		}
+		if (r == 0)
+			return mc_error_set(err, MC_EFAIL, "%s: timed out in the TLS handshake (after %.1f s)%s", where,
+					    (double)(starttls_now_ms() - start) / 1000.0,
+					    st->n_sniff ? "" : ": the server sent nothing; is TLS on this port only after "
+					    "STARTTLS? (--starttls)");
+		if (r < 0 && PR_GetError() != PR_PENDING_INTERRUPT_ERROR)
+			return mc_error_nss(err, "%s: poll", where);
 	}
-	if (!st.got_chain && st.n_sniff && !(st.sniff[0] >= 0x14 && st.sniff[0] <= 0x18)) {
-		/* plain text: read a little more of it (bounded) to name the protocol in the message */
-		PRFileDesc *sniff = PR_GetIdentitiesLayer(ssl, sniff_id);
-		unsigned char more[256];
+}
 
-		for (int i = 0; sniff && i < 4 && st.n_sniff < 120 && !memchr(st.sniff, '\n', st.n_sniff); i++)
-			if (sniff->methods->recv(sniff, more, (PRInt32)sizeof(more), 0, PR_MillisecondsToInterval(100)) <= 0)
-				break;
+/* Plain text instead of TLS: read a little more of it (bounded) to name the protocol in the message. */
+static void
+sniff_more(PRFileDesc *ssl, struct fetch_state *st)
+{
+	PRFileDesc *sniff = PR_GetIdentitiesLayer(ssl, sniff_id);
+	unsigned char more[256];
+
+	for (int i = 0; sniff && i < 4 && st->n_sniff < 120 && !memchr(st->sniff, '\n', st->n_sniff); i++)
+		if (sniff->methods->recv(sniff, more, (PRInt32)sizeof(more), 0, PR_MillisecondsToInterval(100)) <= 0)
+			break;
+}
+
+static int
+tls_chain(const struct tlsfetch_req *req, int fd, const char *where, int64_t deadline, struct tlsfetch_result *out,
+	  struct mc_error *err)
+{
+	struct fetch_state st = {.chain = &out->chain, .alert = -1};
+	PRFileDesc *ssl = NULL;
+	const char *sni = req->sni ? req->sni : req->host;
+	_autofree_ char *origin = xasprintf("%s", where);
+	int64_t start = starttls_now_ms(), end = start + req->timeout_ms;
+	PRErrorCode code = 0;
+	int ret;
+
+	if (end > deadline)
+		end = deadline;
+	st.origin = origin;
+	if ((ret = tls_socket(fd, &st, where, &ssl, err)) < 0)
+		return ret;
+	if (!tls_configure(ssl, sni, &st)) {
+		ret = mc_error_nss(err, "%s: cannot set up TLS", where);
+		goto out;
 	}
+	if ((ret = tls_handshake(ssl, &st, where, start, end, &code, err)) < 0)
+		goto out;
+	if (!st.got_chain && st.n_sniff && !(st.sniff[0] >= 0x14 && st.sniff[0] <= 0x18))
+		sniff_more(ssl, &st);
 	if (st.got_chain) {
 		SSLPreliminaryChannelInfo pi;
 
