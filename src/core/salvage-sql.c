@@ -440,7 +440,7 @@ sql_row(struct blob b[N_COLS], struct salvage *s, struct sql_cert **certs, size_
 				v[i] = 0;
 		}
 		if (cls == CKO_NSS_TRUST) {
-			salvage_trust_from_nss(v[0], v[1], v[2], v[3], b[C_T_STEP].n == 1 && b[C_T_STEP].p[0] == 1, &t.t);
+			trust_from_nss(v[0], v[1], v[2], v[3], b[C_T_STEP].n == 1 && b[C_T_STEP].p[0] == 1, &t.t);
 			t.issuer = b[C_ISSUER];
 			t.serial = b[C_SERIAL];
 			memset(&b[C_ISSUER], 0, sizeof(b[0]));

@@ -77,15 +77,6 @@ int salvage_add(struct salvage *s, const unsigned char *der, size_t len, const c
 ssize_t salvage_find(const struct salvage *s, const unsigned char *der, size_t len);
 
 /*
- * Trust as NSS derives it from the four CK_TRUST values of an old-style
- * CKO_NSS_TRUST object (docs/nss-internals.md 1.3: pki3hack.c cert_trust_from_stan_trust):
- * TRUSTED P, TRUSTED_DELEGATOR C, NOT_TRUSTED p, VALID_DELEGATOR c; client
- * auth adds to the SSL column (TRUSTED_DELEGATOR as T); step-up adds G.
- */
-void salvage_trust_from_nss(unsigned long server, unsigned long client, unsigned long code,
-			    unsigned long email, bool step_up, CERTCertTrust *out);
-
-/*
  * (a) cert9.db: read an in-memory copy of the file through SQLite, read-only,
  * row by row by rowid, skipping rows that raise errors; certificate rows
  * (CKO_CERTIFICATE) and trust rows of both classes (CKO_NSS_TRUST, linked by

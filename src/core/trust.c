@@ -3,6 +3,7 @@
 #include "trust.h"
 
 #include <certdb.h>
+#include <pkcs11n.h>
 
 #include "banned.h"
 
@@ -165,4 +166,40 @@ trust_from_v32(unsigned long server, unsigned long client, unsigned long code,
 		out->sslFlags |= CERTDB_TRUSTED_CLIENT_CA | CERTDB_VALID_CA;
 	out->emailFlags = v32_bits(email);
 	out->objectSigningFlags = v32_bits(code);
+}
+
+static unsigned
+nss_trust_bits(unsigned long v)
+{
+	switch (v) {
+	case CKT_NSS_TRUSTED:
+		return CERTDB_TERMINAL_RECORD | CERTDB_TRUSTED;
+	case CKT_NSS_TRUSTED_DELEGATOR:
+		return CERTDB_VALID_CA | CERTDB_TRUSTED_CA;
+	case CKT_NSS_NOT_TRUSTED:
+		return CERTDB_TERMINAL_RECORD;
+	case CKT_NSS_VALID_DELEGATOR:
+		return CERTDB_VALID_CA;
+	default:
+		return 0;
+	}
+}
+
+void
+trust_from_nss(unsigned long server, unsigned long client, unsigned long code, unsigned long email,
+	       bool step_up, CERTCertTrust *out)
+{
+	unsigned c = nss_trust_bits(client);
+
+	memset(out, 0, sizeof(*out));
+	out->sslFlags = nss_trust_bits(server);
+	if (c & CERTDB_TRUSTED_CA) {
+		c &= ~CERTDB_TRUSTED_CA;
+		out->sslFlags |= CERTDB_TRUSTED_CLIENT_CA;
+	}
+	out->sslFlags |= c;
+	out->emailFlags = nss_trust_bits(email);
+	out->objectSigningFlags = nss_trust_bits(code);
+	if (step_up)
+		out->sslFlags |= CERTDB_GOVT_APPROVED_CA;
 }

@@ -47,4 +47,13 @@ enum {
 void trust_from_v32(unsigned long server, unsigned long client, unsigned long code,
 		    unsigned long email, CERTCertTrust *out);
 
+/*
+ * Trust as NSS derives it from the four CK_TRUST values of an old-style
+ * CKO_NSS_TRUST object (docs/nss-internals.md 1.3: pki3hack.c cert_trust_from_stan_trust):
+ * TRUSTED P, TRUSTED_DELEGATOR C, NOT_TRUSTED p, VALID_DELEGATOR c; client
+ * auth adds to the SSL column (TRUSTED_DELEGATOR as T); step-up adds G.
+ */
+void trust_from_nss(unsigned long server, unsigned long client, unsigned long code, unsigned long email,
+		    bool step_up, CERTCertTrust *out);
+
 #endif

@@ -142,18 +142,18 @@ START_TEST(test_trust_mapping)
 	CERTCertTrust t;
 	char s[TRUST_STR_MAX];
 
-	salvage_trust_from_nss(CKT_NSS_TRUSTED_DELEGATOR, CKT_NSS_TRUSTED_DELEGATOR, CKT_NSS_TRUSTED_DELEGATOR,
-			       CKT_NSS_TRUSTED_DELEGATOR, false, &t);
+	trust_from_nss(CKT_NSS_TRUSTED_DELEGATOR, CKT_NSS_TRUSTED_DELEGATOR, CKT_NSS_TRUSTED_DELEGATOR,
+		       CKT_NSS_TRUSTED_DELEGATOR, false, &t);
 	trust_format(&t, s);
 	ck_assert_str_eq(s, "CT,C,C");
-	salvage_trust_from_nss(CKT_NSS_TRUSTED, CKT_NSS_TRUSTED, CKT_NSS_MUST_VERIFY_TRUST, CKT_NSS_MUST_VERIFY_TRUST,
-			       false, &t);
+	trust_from_nss(CKT_NSS_TRUSTED, CKT_NSS_TRUSTED, CKT_NSS_MUST_VERIFY_TRUST, CKT_NSS_MUST_VERIFY_TRUST,
+		       false, &t);
 	trust_format(&t, s);
 	ck_assert_str_eq(s, "P,,");
-	salvage_trust_from_nss(CKT_NSS_NOT_TRUSTED, 0, CKT_NSS_NOT_TRUSTED, CKT_NSS_VALID_DELEGATOR, true, &t);
+	trust_from_nss(CKT_NSS_NOT_TRUSTED, 0, CKT_NSS_NOT_TRUSTED, CKT_NSS_VALID_DELEGATOR, true, &t);
 	trust_format(&t, s);
 	ck_assert_str_eq(s, "pG,c,p");
-	salvage_trust_from_nss(CKT_NSS_TRUST_UNKNOWN, CKT_NSS_TRUST_UNKNOWN, 0, 0, false, &t);
+	trust_from_nss(CKT_NSS_TRUST_UNKNOWN, CKT_NSS_TRUST_UNKNOWN, 0, 0, false, &t);
 	ck_assert(trust_is_empty(&t));
 }
 END_TEST
