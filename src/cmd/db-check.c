@@ -7,7 +7,6 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <nss.h>
 
 #include "cmd.h"
 #include "db.h"
@@ -254,7 +253,7 @@ check_sql_files(struct findings *f, bool legacy_beside, struct json_object *res)
 		cpath = path_join(copy, "cert9.db");
 		kpath = path_join(copy, "key4.db");
 	}
-	if (NSS_NoDB_Init(NULL) != SECSuccess) {
+	if (certdb_nodb_init(NULL) < 0) {
 		finding(f, SEV_ERROR, "nss-init", NULL, NULL, "cannot initialise NSS to decode certificates");
 		goto out;
 	}
@@ -337,7 +336,7 @@ check_sql_files(struct findings *f, bool legacy_beside, struct json_object *res)
 	}
 	sqlstore_cert_report_release(&cr);
 shutdown:
-	if (NSS_Shutdown() != SECSuccess)
+	if (certdb_nodb_shutdown(NULL) < 0)
 		finding(f, SEV_ERROR, "nss-shutdown", NULL, NULL, "cannot shut NSS down after decoding");
 out:
 	if (copy)

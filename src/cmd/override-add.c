@@ -6,7 +6,6 @@
 
 #include <cert.h>
 #include <certt.h>
-#include <nss.h>
 #include <pk11pub.h>
 #include <secerr.h>
 
@@ -84,11 +83,10 @@ bits_for_profile(struct cmd_ctx *ctx, const struct profile *p, char out[4], stru
 	if (err->code)
 		cmd_warn(ctx, "judging trust without the profile's store: %s", err->msg);
 	mc_error_clear(err);
-	if (NSS_NoDB_Init(NULL) != SECSuccess)
-		return mc_error_nss(err, "cannot initialise NSS");
+	if ((ret = certdb_nodb_init(err)) < 0)
+		return ret;
 	compute_bits(ov_opts.host, out);
-	ret = NSS_Shutdown() == SECSuccess ? 0 : mc_error_nss(err, "cannot shut NSS down");
-	return ret;
+	return certdb_nodb_shutdown(err);
 }
 
 static int

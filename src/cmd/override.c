@@ -6,7 +6,6 @@
 
 #include <cert.h>
 #include <certt.h>
-#include <nss.h>
 #include <pk11pub.h>
 #include <secerr.h>
 
@@ -76,23 +75,26 @@ ov_known_add(struct known_list *l, const unsigned char *der, size_t len, const c
 	return 0;
 }
 
+/* The certificates just read into ov_opts.ders, decoded into ov_opts.files (NSS is up). */
+static int
+add_read_files(void *ctx, struct mc_error *err)
+{
+	int ret = 0;
+
+	(void)ctx;
+	for (size_t i = ov_opts.files.n; ret == 0 && i < ov_opts.ders.n; i++)
+		ret = ov_known_add(&ov_opts.files, ov_opts.ders.v[i].data, ov_opts.ders.v[i].len, "file",
+				   ov_opts.ders.v[i].origin, err);
+	return ret;
+}
+
 /* Read --cert FILE into ov_opts.ders and ov_opts.files. */
 static int
 read_cert_file(const char *path, struct mc_error *err)
 {
-	int ret = 0;
+	int ret = certpkg_load(&path, 1, &ov_opts.ders, add_read_files, NULL, err);
 
-	if (NSS_NoDB_Init(NULL) != SECSuccess)
-		return mc_error_nss(err, "cannot initialise NSS");
-	ret = certpkg_read_path(path, &ov_opts.ders, err);
-	for (size_t i = ov_opts.files.n; ret == 0 && i < ov_opts.ders.n; i++)
-		ret = ov_known_add(&ov_opts.files, ov_opts.ders.v[i].data, ov_opts.ders.v[i].len, "file",
-				   ov_opts.ders.v[i].origin, err);
-	if (NSS_Shutdown() != SECSuccess && ret == 0)
-		ret = mc_error_nss(err, "cannot shut NSS down");
-	if (ret < 0)
-		return ret == MC_EFAIL ? MC_EINPUT : ret;
-	return 0;
+	return ret < 0 ? ret : 0;
 }
 
 /* The certificates of the profile's store; a profile without one (or one that does not open) gives none. */

@@ -6,7 +6,6 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <nss.h>
 #include <cert.h>
 #include <certdb.h>
 
@@ -200,7 +199,7 @@ salvage_all(struct cmd_ctx *ctx, const struct work *w, enum certdb_kind src_kind
 	mc_error_clear(&e);
 
 	/* 2. The file itself, record by record; 3. carving when the structure is damaged. */
-	if (NSS_NoDB_Init(NULL) != SECSuccess) {
+	if (certdb_nodb_init(NULL) < 0) {
 		lose(l, "raw salvage", 0, "NSS cannot start to check certificates");
 		return;
 	}
@@ -227,7 +226,7 @@ salvage_all(struct cmd_ctx *ctx, const struct work *w, enum certdb_kind src_kind
 	if (*nss_opened && s->n > before)
 		strbuf_addf(notes, "%zu certificate%s found that NSS did not list\n", s->n - before,
 			    s->n - before == 1 ? "" : "s");
-	if (NSS_Shutdown() != SECSuccess)
+	if (certdb_nodb_shutdown(NULL) < 0)
 		cmd_warn(ctx, "NSS did not shut down cleanly after salvage");
 
 	if (!w->present[fi])

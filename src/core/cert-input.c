@@ -846,7 +846,8 @@ certpkg_read_path(const char *path, struct der_list *out, struct mc_error *err)
 }
 
 int
-certpkg_read_paths(char *const *paths, int n, struct der_list *out, struct mc_error *err)
+certpkg_load(const char *const *paths, int n, struct der_list *out, int (*then)(void *ctx, struct mc_error *err),
+	     void *ctx, struct mc_error *err)
 {
 	int ret = 0;
 
@@ -854,7 +855,15 @@ certpkg_read_paths(char *const *paths, int n, struct der_list *out, struct mc_er
 		return MC_EFAIL;
 	for (int i = 0; i < n && ret == 0; i++)
 		ret = certpkg_read_path(paths[i], out, err);
+	if (ret == 0 && then)
+		ret = then(ctx, err);
 	if (certdb_nodb_shutdown(ret < 0 ? NULL : err) < 0 && ret == 0)
 		ret = MC_EFAIL;
 	return ret == MC_EFAIL ? MC_EINPUT : ret;
+}
+
+int
+certpkg_read_paths(char *const *paths, int n, struct der_list *out, struct mc_error *err)
+{
+	return certpkg_load((const char *const *)paths, n, out, NULL, NULL, err);
 }

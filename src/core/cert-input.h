@@ -6,7 +6,7 @@
 #include "error.h"
 
 /*
- * NSS must be initialised (NSS_NoDB_Init or a database) before any function
+ * NSS must be initialised (certdb_nodb_init or a store) before any function
  * here runs: all decoding is done by NSS.
  */
 
@@ -81,5 +81,13 @@ int certpkg_read_path(const char *path, struct der_list *out, struct mc_error *e
  * read is MC_EINPUT: it is the input that is wrong.
  */
 int certpkg_read_paths(char *const *paths, int n, struct der_list *out, struct mc_error *err);
+
+/*
+ * certpkg_read_paths, then, NSS still up and when every path was read,
+ * then(ctx, err) (NULL: none) to decode what was read: the one loader of
+ * certificate input. An error of then is MC_EINPUT too when it is MC_EFAIL.
+ */
+int certpkg_load(const char *const *paths, int n, struct der_list *out, int (*then)(void *ctx, struct mc_error *err),
+		 void *ctx, struct mc_error *err);
 
 #endif

@@ -35,6 +35,7 @@
 extern CERTCertificate *__CERT_DecodeDERCertificate(SECItem *derSignedCert, PRBool copyDER, char *nickname);
 
 static bool nss_active;
+static bool nodb_active;  /* a certdb_nodb_init session is up */
 static char *pw_secret;
 
 const char *
@@ -199,15 +200,27 @@ certdb_open(const char *dir, enum certdb_kind kind, unsigned flags,
 	return certdb_open_as(dir, dir, kind, flags, password, out, err);
 }
 
+/* NSS may be initialised here only when nothing holds it: no store open, no no-store session. */
+static int
+nss_free(struct mc_error *err)
+{
+	if (nss_active)
+		return mc_error_set(err, MC_EFAIL, "internal error: a certificate store is already open");
+	if (nodb_active)
+		return mc_error_set(err, MC_EFAIL, "internal error: NSS is already up without a store");
+	return 0;
+}
+
 /* Before anything is opened: a store is there, and its files are databases (never read as an empty store). */
 static int
 open_precheck(enum certdb_kind kind, const char *shown, const char *cpath, const char *kpath, const char *scpath,
 	      const char *skpath, struct mc_error *err)
 {
 	_autofree_ char *what = NULL;
+	int ret;
 
-	if (nss_active)
-		return mc_error_set(err, MC_EFAIL, "internal error: a certificate store is already open");
+	if ((ret = nss_free(err)) < 0)
+		return ret;
 	if (!fileio_exists(cpath))
 		return mc_error_set(err, MC_ENOENT, "no certificate store in '%s' (%s is missing)",
 				    shown, cert_file(kind));
@@ -751,10 +764,10 @@ certdb_create_as(const char *dir, const char *shown, enum certdb_kind kind, cons
 {
 	_autofree_ char *spec = xasprintf("%s:%s", kind == CERTDB_SQL ? "sql" : "dbm", dir);
 	PK11SlotInfo *slot;
-	int ret = 0;
+	int ret;
 
-	if (nss_active)
-		return mc_error_set(err, MC_EFAIL, "internal error: a certificate store is already open");
+	if ((ret = nss_free(err)) < 0)
+		return ret;
 	sqlio_watch_install();
 	sqlio_clear();
 	if (NSS_Initialize(spec, "", "", "secmod.db",
@@ -791,10 +804,13 @@ certdb_create_as(const char *dir, const char *shown, enum certdb_kind kind, cons
 int
 certdb_nodb_init(struct mc_error *err)
 {
-	if (nss_active)
-		return mc_error_set(err, MC_EFAIL, "internal error: a certificate store is already open");
+	int ret;
+
+	if ((ret = nss_free(err)) < 0)
+		return ret;
 	if (NSS_NoDB_Init(NULL) != SECSuccess)
 		return mc_error_nss(err, "cannot initialise NSS");
+	nodb_active = true;
 	return 0;
 }
 
@@ -802,6 +818,7 @@ int
 certdb_nodb_shutdown(struct mc_error *err)
 {
 	SSL_ClearSessionCache();
+	nodb_active = false;
 	if (NSS_Shutdown() != SECSuccess)
 		return mc_error_nss(err, "cannot shut NSS down");
 	return 0;

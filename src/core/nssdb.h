@@ -184,8 +184,11 @@ int certdb_import_nick(struct certdb *db, const unsigned char *der, size_t len, 
 /* ---- appended for live servers (tlsfetch) ---- */
 
 /*
- * NSS without any store (NSS_NoDB_Init), for decoding certificates and a TLS
- * client; refused while a store is open. Close with certdb_nodb_shutdown,
+ * A session of NSS without any store, for decoding certificates and a TLS
+ * client: the only way code outside nssdb.c starts NSS. Refused while a
+ * store is open or another such session is up (NSS would not initialise
+ * again, and the first shutdown would end both); certdb_open and
+ * certdb_create are refused during one. Close with certdb_nodb_shutdown,
  * which also drops TLS session caches so that NSS can shut down.
  */
 int certdb_nodb_init(struct mc_error *err);

@@ -3,7 +3,7 @@
  * salvage.h: reading certificates and trust out of damaged stores without
  * NSS's database code: cert9.db rows through SQLite, cert8.db hash-file
  * records, and DER carving over raw bytes. Pure: buffers in, a list out.
- * NSS must be initialised (NSS_NoDB_Init or a database) before any
+ * NSS must be initialised (certdb_nodb_init or a store) before any
  * function here runs: every DER found is checked by NSS's decoder.
  */
 #ifndef MOZCERT_SALVAGE_H

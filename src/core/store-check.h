@@ -55,7 +55,7 @@ struct sqlstore_key_report {
  * Check cert9.db at path: integrity, schema, every row read, every
  * certificate row decodes as a certificate, every trust row names a
  * certificate of the file (CKO_NSS_TRUST by issuer and serial, CKO_TRUST by
- * SHA-256). Needs NSS initialised (NSS_NoDB_Init is enough) for decoding and
+ * SHA-256). Needs NSS initialised (certdb_nodb_init is enough) for decoding and
  * hashing. Returns 0 when the check ran, whatever it found (see r); MC_ENOENT
  * when the file is missing, MC_EFAIL when it cannot be read. Release r with
  * sqlstore_cert_report_release.

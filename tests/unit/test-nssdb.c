@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* test-nssdb.c: the NSS store module: open, list, import, trust, remove, and a clean NSS_Shutdown every time. */
 #include <check.h>
+#include <cert.h>
 #include <nss.h>
 
 #include "cert-input.h"
@@ -108,6 +109,69 @@ START_TEST(test_import_list_trust_remove_shutdown)
 }
 END_TEST
 
+/* certpkg_load's hook: decode every certificate read (NSS must be up), counting them. */
+struct decode_ctx {
+	const struct der_list *ders;
+	size_t decoded;
+	bool fail;
+};
+
+static int
+decode_all(void *ctx, struct mc_error *err)
+{
+	struct decode_ctx *d = ctx;
+
+	for (size_t i = 0; i < d->ders->n; i++) {
+		CERTCertificate *c = certdb_decode(d->ders->v[i].data, d->ders->v[i].len);
+
+		if (!c)
+			return mc_error_set(err, MC_EFAIL, "certificate %zu does not decode", i);
+		CERT_DestroyCertificate(c);
+		d->decoded++;
+	}
+	return d->fail ? mc_error_set(err, MC_EFAIL, "the hook failed") : 0;
+}
+
+/* NSS is started in one place: a store, or a session without one; never both, never twice. */
+START_TEST(test_nss_sessions_exclusive)
+{
+	_autofree_ char *path = src_path("tests/fixtures/certs/bundle.pem");
+	const char *paths[] = { path };
+	struct der_list ders = {0};
+	struct decode_ctx d = { &ders, 0, false };
+	struct mc_error err = {0};
+	struct certdb *db = NULL;
+
+	ck_assert_int_eq(certdb_nodb_init(&err), 0);
+	ck_assert_int_eq(certdb_nodb_init(&err), MC_EFAIL);
+	ck_assert_msg(strstr(err.msg, "already up without a store"), "%s", err.msg);
+	mc_error_clear(&err);
+	/* NSS_Initialize would succeed without opening anything: refused instead. */
+	ck_assert_int_eq(certdb_open(dir, CERTDB_SQL, 0, NULL, &db, &err), MC_EFAIL);
+	ck_assert_ptr_null(db);
+	mc_error_clear(&err);
+	ck_assert_int_eq(certdb_nodb_shutdown(&err), 0);
+
+	ck_assert_int_eq(certdb_open(dir, CERTDB_SQL, 0, NULL, &db, &err), 0);
+	ck_assert_int_eq(certdb_nodb_init(&err), MC_EFAIL);
+	ck_assert_msg(strstr(err.msg, "store is already open"), "%s", err.msg);
+	mc_error_clear(&err);
+	ck_assert_int_eq(certdb_close(db, &err), 0);
+
+	/* The loader runs its hook with NSS up, and shuts NSS down after it, also when the hook fails. */
+	ck_assert_int_eq(certpkg_load(paths, 1, &ders, decode_all, &d, &err), 0);
+	ck_assert_uint_eq(ders.n, 3);
+	ck_assert_uint_eq(d.decoded, 3);
+	d.fail = true;
+	ck_assert_int_eq(certpkg_load(paths, 1, &ders, decode_all, &d, &err), MC_EINPUT);
+	ck_assert_str_eq(err.msg, "the hook failed");
+	mc_error_clear(&err);
+	ck_assert_int_eq(certdb_open(dir, CERTDB_SQL, 0, NULL, &db, &err), 0);
+	ck_assert_int_eq(certdb_close(db, &err), 0);
+	der_list_release(&ders);
+}
+END_TEST
+
 START_TEST(test_readonly_open_changes_nothing)
 {
 	_autofree_ char *c9 = path_join(dir, "cert9.db");
@@ -151,6 +215,7 @@ make_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_import_list_trust_remove_shutdown);
 	tcase_add_test(tc, test_readonly_open_changes_nothing);
+	tcase_add_test(tc, test_nss_sessions_exclusive);
 	suite_add_tcase(s, tc);
 	return s;
 }
