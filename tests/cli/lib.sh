@@ -4,6 +4,8 @@ set -u
 export LC_ALL=C
 : "${MOZCERT:?MOZCERT must name the built binary}"
 : "${SRCDIR:?SRCDIR must name the source tree}"
+# mozcert-test: mozcert built with the test-only hooks (MOZCERT_CRASH_AT, MOZCERT_NSS_LIST); never installed.
+: "${MOZCERT_TEST:=$(dirname "$MOZCERT")/mozcert-test}"
 FIX=$SRCDIR/tests/fixtures
 # Real files whose licence lets the project ship them (tests/fixtures/real/PROVENANCE.md),
 # files made to show the same properties as the others (tests/fixtures/made/README), and,

@@ -71,7 +71,7 @@ check "db repair: certutil lists $N" [ "$(count "$T/r")" -eq $N ]
 # Killed before the renames: the journal of the application is already gone,
 # and the next run rolls mozcert's swap forward; never new files beside it.
 hot_store "$T/k"
-MOZCERT_CRASH_AT=before-rename "$MOZCERT" -p "$T/k" cert import "$T/new.pem" >/dev/null 2>&1
+MOZCERT_CRASH_AT=before-rename "$MOZCERT_TEST" -p "$T/k" cert import "$T/new.pem" >/dev/null 2>&1
 check "killed before the renames" [ $? -eq 137 ]
 check "the application's journal is already in the backup, not beside the store" \
 	[ ! -e "$T/k/cert9.db-journal" ]

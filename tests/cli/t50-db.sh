@@ -242,7 +242,7 @@ check "upgrade refused: nothing changed" [ "$(sum_dir "$T/up-bad")" = "$snap" ]
 # an upgrade killed right after the swap leaves a backup that already says what was absent
 real_copy mozilla-pgo-certs "$T/up-kill"
 snap=$(sum_dir "$T/up-kill")
-MOZCERT_CRASH_AT=after-renames "$MOZCERT" -p "$T/up-kill" db upgrade >/dev/null 2>&1
+MOZCERT_CRASH_AT=after-renames "$MOZCERT_TEST" -p "$T/up-kill" db upgrade >/dev/null 2>&1
 check "upgrade killed after the swap: the new store is in place" [ -f "$T/up-kill/cert9.db" ]
 kb=$(ls "$T/up-kill/mozcert-backups" | head -1)
 check "upgrade killed after the swap: its backup names cert9.db and key4.db as absent" \
