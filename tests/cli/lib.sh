@@ -133,8 +133,13 @@ real_copy() { rm -rf "$2"; cp -r "$REAL/$1" "$2"; chmod -R u+w "$2"; }
 made_copy() { rm -rf "$2"; cp -r "$MADE/$1" "$2"; chmod -R u+w "$2"; }
 # extra NAME: the path of an optional original under $MOZCERT_EXTRA_FIXTURES; fails when absent
 extra() { [ -n "$EXTRA" ] && [ -e "$EXTRA/$1" ] && printf '%s\n' "$EXTRA/$1"; }
-# skip DESC: a TAP skip (the test needs an optional original)
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
+# skip REASON, or skip DESC REASON: one TAP skip ("ok N - DESC # SKIP REASON") for each check not run.
+# Every check a script leaves out (a tool, root, an optional original missing) is reported this way,
+# never as a bare comment, so the count of checks is the same whether they ran or not.
+skip() {
+	n=$((n + 1))
+	if [ $# -ge 2 ]; then echo "ok $n - $1 # SKIP $2"; else echo "ok $n # SKIP $1"; fi
+}
 # json_has PYEXPR: assert on the last --json output (d = document, r = first result)
 json_has() { printf '%s\n' "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); r=d['results'][0]; sys.exit(0 if ($1) else 1)"; }
 

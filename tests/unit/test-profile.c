@@ -537,27 +537,6 @@ START_TEST(test_parse_bad_input)
 }
 END_TEST
 
-START_TEST(test_parse_random_junk)
-{
-	unsigned int seed = 12345;
-	char buf[2048];
-
-	/* Never crash on arbitrary bytes (the sanitizer build makes this meaningful). */
-	for (int round = 0; round < 300; round++) {
-		struct profile_list l = { 0 };
-		struct mc_error err = { 0 };
-		size_t len = (size_t)(rand_r(&seed) % sizeof(buf));
-		static const char alphabet[] = "[]=\n\r \t;#ProfileIsRelativePathNameDefault01/.\xff";
-
-		for (size_t i = 0; i < len; i++)
-			buf[i] = (rand_r(&seed) & 1) ? alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)]
-						      : (char)(rand_r(&seed) % 255 + 1);
-		if (profiles_ini_parse(buf, len, buf, len / 2, "/r", APP_FIREFOX, "native", &l, &err) == 0)
-			profile_list_release(&l);
-	}
-}
-END_TEST
-
 /* ------------------------------------------------------------------ */
 
 static const char *ini_one = "[General]\nVersion=2\n[Profile0]\nName=%s\nIsRelative=1\nPath=%s\nDefault=1\n";
@@ -1334,7 +1313,6 @@ make_suite(void)
 	tcase_add_test(tc, test_parse_numbering);
 	tcase_add_test(tc, test_parse_installs);
 	tcase_add_test(tc, test_parse_bad_input);
-	tcase_add_test(tc, test_parse_random_junk);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("discover");
