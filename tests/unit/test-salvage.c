@@ -137,27 +137,6 @@ check_oracle(const struct salvage *s, const unsigned char *buf, size_t len, bool
 	ck_assert_uint_le(s->n, NCERTS);
 }
 
-START_TEST(test_trust_mapping)
-{
-	CERTCertTrust t;
-	char s[TRUST_STR_MAX];
-
-	trust_from_nss(CKT_NSS_TRUSTED_DELEGATOR, CKT_NSS_TRUSTED_DELEGATOR, CKT_NSS_TRUSTED_DELEGATOR,
-		       CKT_NSS_TRUSTED_DELEGATOR, false, &t);
-	trust_format(&t, s);
-	ck_assert_str_eq(s, "CT,C,C");
-	trust_from_nss(CKT_NSS_TRUSTED, CKT_NSS_TRUSTED, CKT_NSS_MUST_VERIFY_TRUST, CKT_NSS_MUST_VERIFY_TRUST,
-		       false, &t);
-	trust_format(&t, s);
-	ck_assert_str_eq(s, "P,,");
-	trust_from_nss(CKT_NSS_NOT_TRUSTED, 0, CKT_NSS_NOT_TRUSTED, CKT_NSS_VALID_DELEGATOR, true, &t);
-	trust_format(&t, s);
-	ck_assert_str_eq(s, "pG,c,p");
-	trust_from_nss(CKT_NSS_TRUST_UNKNOWN, CKT_NSS_TRUST_UNKNOWN, 0, 0, false, &t);
-	ck_assert(trust_is_empty(&t));
-}
-END_TEST
-
 START_TEST(test_sql_intact)
 {
 	struct salvage s;
@@ -604,7 +583,6 @@ make_suite(void)
 	tcase_set_timeout(tc, 240);
 	/* The stores are made once, in the parent, before the tests fork. */
 	tcase_add_unchecked_fixture(tc, setup_stores, teardown_stores);
-	tcase_add_test(tc, test_trust_mapping);
 	tcase_add_test(tc, test_sql_intact);
 	tcase_add_loop_test(tc, test_sql_damaged, 0, 9);
 	tcase_add_test(tc, test_sql_sparse_rowids);

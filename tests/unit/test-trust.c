@@ -10,6 +10,7 @@
 #include <cert.h>
 #include <certdb.h>
 #include <nss.h>
+#include <pkcs11n.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,28 @@ START_TEST(test_from_v32_table)
 }
 END_TEST
 
+/* The old CKO_NSS_TRUST values as NSS reads them (pki3hack.c cert_trust_from_stan_trust). */
+START_TEST(test_from_nss_table)
+{
+	CERTCertTrust t;
+	char s[TRUST_STR_MAX];
+
+	trust_from_nss(CKT_NSS_TRUSTED_DELEGATOR, CKT_NSS_TRUSTED_DELEGATOR, CKT_NSS_TRUSTED_DELEGATOR,
+		       CKT_NSS_TRUSTED_DELEGATOR, false, &t);
+	trust_format(&t, s);
+	ck_assert_str_eq(s, "CT,C,C");
+	trust_from_nss(CKT_NSS_TRUSTED, CKT_NSS_TRUSTED, CKT_NSS_MUST_VERIFY_TRUST, CKT_NSS_MUST_VERIFY_TRUST,
+		       false, &t);
+	trust_format(&t, s);
+	ck_assert_str_eq(s, "P,,");
+	trust_from_nss(CKT_NSS_NOT_TRUSTED, 0, CKT_NSS_NOT_TRUSTED, CKT_NSS_VALID_DELEGATOR, true, &t);
+	trust_format(&t, s);
+	ck_assert_str_eq(s, "pG,c,p");
+	trust_from_nss(CKT_NSS_TRUST_UNKNOWN, CKT_NSS_TRUST_UNKNOWN, 0, 0, false, &t);
+	ck_assert(trust_is_empty(&t));
+}
+END_TEST
+
 #define FF_NSS "/usr/lib/firefox-esr"
 
 /* The four CKO_TRUST usage values of the one trust object of dir's cert9.db, read with sqlite3. */
@@ -304,6 +327,7 @@ make_suite(void)
 	tcase_add_test(tc, test_bad_strings_rejected);
 	tcase_add_test(tc, test_equal_and_empty);
 	tcase_add_test(tc, test_from_v32_table);
+	tcase_add_test(tc, test_from_nss_table);
 	tcase_add_test(tc, test_from_v32_as_firefox_nss_reads_it);
 	suite_add_tcase(s, tc);
 	return s;
