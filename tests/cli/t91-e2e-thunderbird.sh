@@ -89,11 +89,17 @@ if [ "$(id -u)" = 0 ]; then
 	# dovecot runs no mail process as root: the mailbox belongs to nobody
 	MUID=65534 MGID=65534
 	chown -R "$MUID:$MGID" "$D/mail/tester"
-	LOGINUSERS=
+	LOGINUSERS= LOGINCHROOT=
 else
 	MUID=$(id -u) MGID=$(id -g)
+	# dovecot as an ordinary user: every process and socket is the user's
 	LOGINUSERS="default_login_user = $(id -un)
-default_internal_user = $(id -un)"
+default_internal_user = $(id -un)
+default_internal_group = $(id -gn)
+service anvil {
+  chroot =
+}"
+	LOGINCHROOT="chroot ="
 fi
 cat >"$T/dovecot.conf" <<EOF
 protocols = imap
@@ -117,6 +123,7 @@ userdb {
   args = uid=$MUID gid=$MGID home=$D/mail/%u
 }
 service imap-login {
+  $LOGINCHROOT
   inet_listener imap {
     port = $IMAP
   }
@@ -126,9 +133,15 @@ service imap-login {
   }
 }
 EOF
+# imap_greets PORT: dovecot's imap-login answers on PORT with its greeting
+imap_greets() {
+	"$PY" -c 'import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5); s.settimeout(5)
+sys.exit(0 if s.recv(100).startswith(b"* OK") else 1)' "$1" 2>/dev/null
+}
 dovecot -c "$T/dovecot.conf" >"$D/start.log" 2>&1
 if ! wait_port "$IMAP" || ! wait_port "$IMAPS" || ! wait_port "$HP" ||
-	! doveadm -c "$T/dovecot.conf" auth test tester x >/dev/null 2>&1; then
+	! doveadm -c "$T/dovecot.conf" auth test tester x >/dev/null 2>&1 || ! imap_greets "$IMAP"; then
 	not_ok "dovecot and http.server started ($(cat "$D/start.log" "$D/log" 2>/dev/null | tail -3))"
 	done_testing
 	exit 1
