@@ -12,7 +12,7 @@
 # Each profile is started in headless Thunderbird before and after its fix. The password is a
 # login remembered in logins.json (encrypted with the profile's key4.db, as Thunderbird stores
 # it), so Thunderbird logs in unattended at startup (login_at_startup). dovecot's own log is
-# the oracle: "Login: user=<tester> ... TLS ... lport=PORT" is a login after Thunderbird's NSS
+# the oracle: "Login: user=<tester>, ... lport=PORT, ... TLS" is a login after Thunderbird's NSS
 # accepted the certificate; an SSL_accept() failure with a TLS alert on PORT and no login is a
 # rejection by Thunderbird. As root everything runs in a private network namespace.
 if [ "$(id -u)" = 0 ] && [ -z "${T91_NETNS:-}" ]; then
@@ -30,7 +30,7 @@ if [ ! -x "$TB" ]; then
 	echo "1..0 # SKIP $TB is not installed"
 	exit 0
 fi
-for tool in dovecot doveadm certutil openssl setsid; do
+for tool in dovecot doveadm certutil pwdecrypt openssl setsid; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "1..0 # SKIP $tool is not installed"
 		exit 0
@@ -40,8 +40,8 @@ if [ ! -x /usr/lib/dovecot/imap-login ] || [ ! -x /usr/lib/dovecot/imap ]; then
 	echo "1..0 # SKIP dovecot-imapd is not installed"
 	exit 0
 fi
-TBLIB=$(dirname "$(readlink -f "$TB")")
-[ -f "$TBLIB/libsoftokn3.so" ] || TBLIB=/usr/lib/thunderbird
+# Thunderbird's own NSS (Debian's layout): certutil through it sees the store as Thunderbird does
+TBLIB=/usr/lib/thunderbird
 t_start=$(date +%s)
 
 PIDS=
@@ -57,7 +57,6 @@ trap 'exit 143' TERM INT HUP
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY DISPLAY WAYLAND_DISPLAY
 export XDG_CACHE_HOME=$HOME/.cache XDG_DATA_HOME=$HOME/.local/share
 export MOZ_HEADLESS=1 MOZ_CRASHREPORTER_DISABLE=1 MOZ_DISABLE_AUTO_SAFE_MODE=1
-tbcertutil() { LD_LIBRARY_PATH=$TBLIB certutil "$@"; }
 jv() { json_has "$1"; }
 
 # ---- a private CA: root, intermediate, a leaf for 127.0.0.1 whose caIssuers URL is the loopback http.server ----
