@@ -72,8 +72,7 @@ list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 				strbuf_addf(&sb, "         subject: %s\n         issuer:  %s\n", v[i].subject,
 					    v[i].issuer);
 		}
-		if (ctx->verbosity >= 0)
-			fwrite(sb.buf, 1, sb.len, stdout);
+		cmd_out_bytes(ctx, sb.buf, sb.len);
 		strbuf_release(&sb);
 		cmd_out(ctx, "%zu certificate%s\n", n, n == 1 ? "" : "s");
 	}
@@ -129,15 +128,20 @@ static void
 print_pem(const struct cert_info *ci)
 {
 	char *b64 = BTOA_DataToAscii(ci->der, (unsigned int)ci->der_len);
+	struct strbuf sb;
 
 	if (!b64)
 		return;
-	fputs("-----BEGIN CERTIFICATE-----\n", stdout);
+	strbuf_init(&sb);
+	strbuf_addstr(&sb, "-----BEGIN CERTIFICATE-----\n");
 	/* NSS wraps at 64 columns with CRLF; PEM readers want LF. */
 	for (const char *s = b64; *s; s++)
 		if (*s != '\r')
-			fputc(*s, stdout);
-	fputs("\n-----END CERTIFICATE-----\n", stdout);
+			strbuf_addch(&sb, *s);
+	strbuf_addstr(&sb, "\n-----END CERTIFICATE-----\n");
+	/* the data asked for: printed under -q too */
+	output_bytes(sb.buf, sb.len);
+	strbuf_release(&sb);
 	PORT_Free(b64);
 }
 

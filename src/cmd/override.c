@@ -416,17 +416,17 @@ list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 			_autofree_ char *bits = safe(e->bits ? e->bits : "-", false);
 			char na[32];
 
-			printf("%-40s era %-4s bits %-3s %s%s\n", hp, override_era_name(e->era),
-			       bits, fpr,
-			       (e->readers & OVERRIDE_READER(reader)) ? "" : "  (not read by this application version)");
+			cmd_out(ctx, "%-40s era %-4s bits %-3s %s%s\n", hp, override_era_name(e->era),
+				bits, fpr,
+				(e->readers & OVERRIDE_READER(reader)) ? "" : "  (not read by this application version)");
 			if (k) {
 				_autofree_ char *subj = safe(k->subject, false);
 				_autofree_ char *from = safe(k->origin, false);
 
 				output_time(k->not_after, na);
-				printf("    %s  valid until %.10s%s  [%s: %s%s]\n", subj, na,
-				       k->not_after < now ? "  EXPIRED" : (k->not_before > now ? "  NOT YET VALID" : ""),
-				       k->source, from, streq(how, "dbkey") ? ", by dbKey: different fingerprint" : "");
+				cmd_out(ctx, "    %s  valid until %.10s%s  [%s: %s%s]\n", subj, na,
+					k->not_after < now ? "  EXPIRED" : (k->not_before > now ? "  NOT YET VALID" : ""),
+					k->source, from, streq(how, "dbkey") ? ", by dbKey: different fingerprint" : "");
 			}
 		}
 	}

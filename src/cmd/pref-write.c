@@ -289,15 +289,14 @@ pref_apply_changes(struct cmd_ctx *ctx, struct pstate *s, struct change *ch, siz
 
 	if (ctx->dry_run) {
 		json_object_object_add(res, "diff", json_object_new_string(diff.buf));
-		if (!ctx->json && ctx->verbosity >= 0)
-			fwrite(diff.buf, 1, diff.len, stdout);
+		cmd_out_bytes(ctx, diff.buf, diff.len);
 		cmd_out(ctx, "%s (dry run: nothing written)\n",
 			prefs_changed || user_changed ? "would change" : "nothing to change");
 		cmd_set_changed(res, false);
 		goto out;
 	}
-	if (ctx->verbosity > 0 && !ctx->json)
-		fwrite(diff.buf, 1, diff.len, stdout);
+	if (ctx->verbosity > 0)
+		cmd_out_bytes(ctx, diff.buf, diff.len);
 
 	backup_init(&backup, s->p->path, ctx->cmd_name);
 	backup_used = true;
