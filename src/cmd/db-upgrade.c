@@ -102,46 +102,19 @@ list_store(const char *dir, const char *shown, enum certdb_kind kind, unsigned f
 }
 
 /*
- * New cert9.db/key4.db take the mode and owner of the cert8.db/key3.db they
- * replace: run as root on a user's profile, they must stay the user's.
+ * New cert9.db/key4.db take the owner and mode of the cert8.db/key3.db they
+ * replace (run as root on a user's profile, they must stay the user's): set
+ * on the staged copies before the swap, which does not happen when they
+ * cannot be set.
  */
-/* The legacy pair's owner and mode, taken before the swap moves the legacy files into the backup. */
-struct legacy_modes {
-	struct stat st[2];
-	bool have[2];
-};
-
-static const char *const mode_pairs[2][2] = {{"cert8.db", "cert9.db"}, {"key3.db", "key4.db"}};
-
 static void
-legacy_modes_get(const char *dir, struct legacy_modes *m)
+inherit_owner_mode(struct stage *st, const char *dir)
 {
-	memset(m, 0, sizeof(*m));
-	for (size_t i = 0; i < 2; i++) {
-		_autofree_ char *from = path_join(dir, mode_pairs[i][0]);
+	static const char *const pairs[2][2] = {{"cert9.db", "cert8.db"}, {"key4.db", "key3.db"}};
 
-		m->have[i] = lstat(from, &m->st[i]) == 0 && S_ISREG(m->st[i].st_mode);
-	}
-}
-
-/* New cert9.db/key4.db take the owner and mode of the legacy files they replace. */
-static void
-inherit_owner_mode(const char *dir, const struct legacy_modes *m)
-{
-	for (size_t i = 0; i < 2; i++) {
-		_autofree_ char *to = path_join(dir, mode_pairs[i][1]);
-		const struct stat *st = &m->st[i];
-		struct stat cur;
-		/* Through a descriptor of the file itself: a path could be swapped for a link. */
-		_autoclose_ int fd = m->have[i] ? open(to, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
-
-		if (fd < 0 || fstat(fd, &cur) < 0 || !S_ISREG(cur.st_mode))
-			continue;
-		if ((st->st_uid != cur.st_uid || st->st_gid != cur.st_gid) && fchown(fd, st->st_uid, st->st_gid) < 0)
-			continue;
-		/* Never wider than the legacy file, never unreadable by its owner. */
-		(void)!fchmod(fd, (st->st_mode & 0666) | 0600);
-	}
+	for (size_t i = 0; i < 2; i++)
+		if (exists_in(dir, pairs[i][1]))
+			stage_inherit(st, pairs[i][0], pairs[i][1]);
 }
 
 static int
@@ -250,7 +223,6 @@ upgrade_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 
 	if (!ctx->dry_run) {
 		struct json_object *moved = json_object_new_array();
-		struct legacy_modes modes;
 
 		backup_init(&backup, p->path, "db upgrade");
 		backup_used = true;
@@ -263,7 +235,7 @@ upgrade_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 			stage_drop(&st, legacy_files[i]);
 			json_object_array_add(moved, json_object_new_string(legacy_files[i]));
 		}
-		legacy_modes_get(p->path, &modes);
+		inherit_owner_mode(&st, p->path);
 		/* Before the swap: a run killed after it still leaves a backup that restores the legacy-only profile. */
 		if (!had_modern && (ret = backup_note_absent(&backup, modern_files, ARRAY_SIZE(modern_files), err)) < 0) {
 			json_object_put(moved);
@@ -273,8 +245,6 @@ upgrade_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 			json_object_put(moved);
 			goto out;
 		}
-		if (!had_modern)
-			inherit_owner_mode(p->path, &modes);
 		json_object_object_add(res, "moved_to_backup", moved);
 		if (backup.id)
 			json_object_object_add(res, "backup", json_object_new_string(backup.id));
