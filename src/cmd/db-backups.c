@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "db.h"
+#include "checks.h"
 #include "atomic-write.h"
 #include "fileio.h"
 #include "owner-identity.h"
@@ -531,6 +532,25 @@ prune_run(struct cmd_ctx *ctx, const struct profile *p, const char *root, char *
 			ctx->dry_run ? "would be " : "", human_size(freed, hs), ctx->dry_run ? "would be " : "",
 			n - npruned, ctx->dry_run ? " (dry run: nothing removed)" : "");
 	return ret;
+}
+
+int
+db_backups_measure(const struct profile *p, struct backups_report *r, struct mc_error *err)
+{
+	_autofree_ char *root = path_join(p->path, BACKUP_DIRNAME);
+	_autofree_ struct backup_usage *use = NULL;
+	char **ids = NULL;
+	size_t n = 0;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if ((ret = backup_ids(root, &ids, &n, err)) < 0)
+		return ret;
+	use = xzalloc((n + 1) * sizeof(*use));
+	backups_usage(root, ids, n, use, &r->total_size, &r->total_disk);
+	r->count = n;
+	free_ids(ids, n);
+	return 0;
 }
 
 static int

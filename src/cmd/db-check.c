@@ -16,6 +16,7 @@
 #include "owner-identity.h"
 #include "hot-journal.h"
 #include "findings.h"
+#include "checks.h"
 #include "profile-lock.h"
 #include "nssdb.h"
 #include "store-check.h"
@@ -490,98 +491,128 @@ check_modules(struct findings *f)
 	}
 }
 
-static int
-check_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+/* A legacy store alone: what the application's version does with it. */
+static void
+check_legacy_only(struct findings *f, int major)
 {
-	struct findings f = {.ctx = ctx, .p = p, .arr = json_object_new_array()};
+	const struct profile *p = f->p;
+	_autofree_ char *upgrade = fix_cmd(p, "db upgrade");
+
+	if (major >= APP_FIRST_NO_DBM_MAJOR)
+		finding(f, SEV_ERROR, "legacy-unread", "cert8.db", upgrade,
+			"%s %d no longer reads cert8.db: it starts with an empty store and trusts none of these "
+			"certificates", app_name(p->app), major);
+	else if (major >= APP_FIRST_SQL_MAJOR)
+		finding(f, SEV_INFO, "legacy-migrates", "cert8.db", upgrade,
+			"%s %d converts this store to cert9.db at its next start", app_name(p->app), major);
+	else if (major < 0)
+		finding(f, SEV_WARNING, "legacy-store", "cert8.db", upgrade,
+			"a legacy store: applications since Firefox/Thunderbird %d do not read it", APP_FIRST_NO_DBM_MAJOR);
+}
+
+/* Both stores: the legacy certificates cert9.db lacks (when NSS listed both). */
+static void
+check_side_by_side(struct findings *f, const char *uses, const struct cert_info *sql_certs, size_t n_sql,
+		   const struct cert_info *dbm_certs, size_t n_dbm, bool both_listed, struct json_object *res)
+{
+	_autofree_ char *upgrade = fix_cmd(f->p, "db upgrade");
+	size_t lacking = 0;
+
+	finding(f, SEV_INFO, "side-by-side", NULL, NULL,
+		"cert9.db and legacy cert8.db side by side: the application uses %s.db", uses);
+	for (size_t i = 0; both_listed && i < n_dbm; i++)
+		if (!find_by_hash(sql_certs, n_sql, dbm_certs[i].sha256))
+			lacking++;
+	if (lacking)
+		finding(f, SEV_WARNING, "legacy-has-more", "cert8.db", upgrade,
+			"the legacy store holds %zu certificate%s that cert9.db lacks (the application %s)",
+			lacking, lacking == 1 ? "" : "s",
+			streq(uses, "cert9") ? "does not see them" : "would lose them on conversion");
+	json_object_object_add(res, "legacy_only_certificates", json_object_new_int64((int64_t)lacking));
+}
+
+void
+db_check_collect(const struct cmd_ctx *ctx, const struct profile *p, struct db_check_report *r,
+		 struct json_object *res)
+{
+	struct findings *f = &r->f;
 	enum store_format fmt = profile_store_format(p->path);
 	bool sql = fmt == STORE_CERT9 || fmt == STORE_BOTH;
 	bool legacy = fmt == STORE_CERT8 || fmt == STORE_BOTH;
 	bool cert8 = exists_in(p->path, "cert8.db");
 	int major = profile_app_major(p->path);
-	const char *uses = NULL;
 	struct cert_info *sql_certs = NULL, *dbm_certs = NULL;
 	size_t n_sql = 0, n_dbm = 0;
 	bool sql_ok = false, dbm_ok = false;
-	_autofree_ char *upgrade = fix_cmd(p, "db upgrade");
 
+	*r = (struct db_check_report){.f = {.ctx = ctx, .p = p, .arr = json_object_new_array()}, .fmt = fmt,
+				      .certificates = -1};
 	json_object_object_add(res, "store", json_object_new_string(store_format_name(fmt)));
-	check_leftovers(&f);
-	check_permissions(&f);
+	check_leftovers(f);
+	check_permissions(f);
 	if (sql)
-		uses = "cert9";
+		r->uses = "cert9";
 	if (legacy && (!sql || (major > 0 && major < APP_FIRST_SQL_MAJOR)))
-		uses = "cert8";
+		r->uses = "cert8";
 	if (fmt == STORE_NONE) {
 		_autofree_ char *fix = fix_cmd(p, "db reset");
 
-		finding(&f, SEV_WARNING, "no-store", NULL, fix,
+		finding(f, SEV_WARNING, "no-store", NULL, fix,
 			"no certificate store (cert9.db or cert8.db): the application creates an empty one at start-up");
 	}
 	if (sql) {
-		check_sql_files(&f, cert8, res);
+		check_sql_files(f, cert8, res);
 		if (!store_not_db(p->path, "cert9.db"))
-			sql_ok = nss_view(&f, CERTDB_SQL, streq(uses, "cert9") ? SEV_ERROR : SEV_WARNING, &sql_certs, &n_sql);
+			sql_ok = nss_view(f, CERTDB_SQL, streq(r->uses, "cert9") ? SEV_ERROR : SEV_WARNING, &sql_certs,
+					  &n_sql);
 	}
 	if (legacy) {
-		enum severity sev = streq(uses, "cert8") ? SEV_ERROR : SEV_WARNING;
+		enum severity sev = streq(r->uses, "cert8") ? SEV_ERROR : SEV_WARNING;
 
-		check_dbm_files(&f, sev);
+		check_dbm_files(f, sev);
 		if (cert8 && store_not_db(p->path, "cert8.db"))
 			cert8 = false;
 		else if (cert8 && exists_in(p->path, "key3.db") && !store_not_db(p->path, "key3.db"))
-			dbm_ok = nss_view(&f, CERTDB_DBM, sev, &dbm_certs, &n_dbm);
+			dbm_ok = nss_view(f, CERTDB_DBM, sev, &dbm_certs, &n_dbm);
 		else if (!cert8)
-			finding(&f, SEV_WARNING, "cert7", "cert7.db", NULL,
+			finding(f, SEV_WARNING, "cert7", "cert7.db", NULL,
 				"a store of the NSS 3.3 era that current applications do not read; mozcert does not upgrade it");
 	}
-	check_modules(&f);
-
-	if (legacy && !sql && cert8) {
-		if (major >= APP_FIRST_NO_DBM_MAJOR)
-			finding(&f, SEV_ERROR, "legacy-unread", "cert8.db", upgrade,
-				"%s %d no longer reads cert8.db: it starts with an empty store and trusts none of these "
-				"certificates", app_name(p->app), major);
-		else if (major >= APP_FIRST_SQL_MAJOR)
-			finding(&f, SEV_INFO, "legacy-migrates", "cert8.db", upgrade,
-				"%s %d converts this store to cert9.db at its next start", app_name(p->app), major);
-		else if (major < 0)
-			finding(&f, SEV_WARNING, "legacy-store", "cert8.db", upgrade,
-				"a legacy store: applications since Firefox/Thunderbird %d do not read it", APP_FIRST_NO_DBM_MAJOR);
-	}
-	if (sql && legacy) {
-		size_t lacking = 0;
-
-		finding(&f, SEV_INFO, "side-by-side", NULL, NULL,
-			"cert9.db and legacy cert8.db side by side: the application uses %s.db", uses);
-		for (size_t i = 0; sql_ok && dbm_ok && i < n_dbm; i++)
-			if (!find_by_hash(sql_certs, n_sql, dbm_certs[i].sha256))
-				lacking++;
-		if (lacking)
-			finding(&f, SEV_WARNING, "legacy-has-more", "cert8.db", upgrade,
-				"the legacy store holds %zu certificate%s that cert9.db lacks (the application %s)",
-				lacking, lacking == 1 ? "" : "s",
-				streq(uses, "cert9") ? "does not see them" : "would lose them on conversion");
-		json_object_object_add(res, "legacy_only_certificates", json_object_new_int64((int64_t)lacking));
-	}
-	json_object_object_add(res, "application_uses", uses ? json_object_new_string(uses) : NULL);
+	check_modules(f);
+	if (legacy && !sql && cert8)
+		check_legacy_only(f, major);
+	if (sql && legacy)
+		check_side_by_side(f, r->uses, sql_certs, n_sql, dbm_certs, n_dbm, sql_ok && dbm_ok, res);
 	if (sql_ok)
-		json_object_object_add(res, "certificates", json_object_new_int64((int64_t)n_sql));
-	else if (dbm_ok && streq(uses, "cert8"))
-		json_object_object_add(res, "certificates", json_object_new_int64((int64_t)n_dbm));
+		r->certificates = (int64_t)n_sql;
+	else if (dbm_ok && streq(r->uses, "cert8"))
+		r->certificates = (int64_t)n_dbm;
 	cert_info_array_free(sql_certs, n_sql);
 	cert_info_array_free(dbm_certs, n_dbm);
+}
 
-	json_object_object_add(res, "healthy", json_object_new_boolean(f.errors == 0));
-	json_object_object_add(res, "errors", json_object_new_int64((int64_t)f.errors));
-	json_object_object_add(res, "warnings", json_object_new_int64((int64_t)f.warnings));
-	json_object_object_add(res, "findings", f.arr);
+static int
+check_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+{
+	struct db_check_report r;
+	size_t errors, warnings;
+
+	db_check_collect(ctx, p, &r, res);
+	errors = r.f.errors;
+	warnings = r.f.warnings;
+	json_object_object_add(res, "application_uses", r.uses ? json_object_new_string(r.uses) : NULL);
+	if (r.certificates >= 0)
+		json_object_object_add(res, "certificates", json_object_new_int64(r.certificates));
+	json_object_object_add(res, "healthy", json_object_new_boolean(errors == 0));
+	json_object_object_add(res, "errors", json_object_new_int64((int64_t)errors));
+	json_object_object_add(res, "warnings", json_object_new_int64((int64_t)warnings));
+	json_object_object_add(res, "findings", r.f.arr);
 	cmd_set_changed(res, false);
-	cmd_out(ctx, "%s: %s, %zu error%s, %zu warning%s\n", p->path, f.errors ? "damaged" : "healthy", f.errors,
-		f.errors == 1 ? "" : "s", f.warnings, f.warnings == 1 ? "" : "s");
-	if (f.errors)
+	cmd_out(ctx, "%s: %s, %zu error%s, %zu warning%s\n", p->path, errors ? "damaged" : "healthy", errors,
+		errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+	if (errors)
 		return mc_error_set(err, MC_EDAMAGED, "the store of '%s' has %zu problem%s (see db check)", p->path,
-				    f.errors, f.errors == 1 ? "" : "s");
+				    errors, errors == 1 ? "" : "s");
 	return 0;
 }
 
