@@ -434,7 +434,7 @@ find_command(struct cmd_ctx *ctx, int argc, char **argv, const struct cmd_spec *
 {
 	const struct group *group = NULL;
 	struct mc_error err = {0};
-	int op;
+	int op = 0;  /* a failed walk sets no index */
 
 	if (cmd_walk(ctx, argc, argv, NULL, NULL, CMD_WALK_STOP, first, &err) < 0 && !ctx->want_version)
 		return usage_error(ctx, NULL, NULL, &err);
