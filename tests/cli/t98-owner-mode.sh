@@ -35,7 +35,7 @@ for f in cert9.db key4.db; do
 done
 
 legacy "$T/h/crash"
-MOZCERT_CRASH_AT=after-renames "$MOZCERT" -p "$T/h/crash" db upgrade >/dev/null 2>&1
+MOZCERT_CRASH_AT=after-renames "$MOZCERT_TEST" -p "$T/h/crash" db upgrade >/dev/null 2>&1
 check "upgrade killed right after the renames" [ $? -eq 137 ]
 for f in cert9.db key4.db; do
 	check "killed after the renames: $f already U's at 0640 ($(owner_mode "$T/h/crash/$f"))" \
@@ -68,7 +68,7 @@ check "restore: cert9.db and key4.db gone into the new backup" \
 
 legacy "$T/h/rcrash"
 expect_rc "upgrade for a restore killed after its renames" 0 -p "$T/h/rcrash" db upgrade
-MOZCERT_CRASH_AT=after-renames "$MOZCERT" -p "$T/h/rcrash" db restore latest >/dev/null 2>&1
+MOZCERT_CRASH_AT=after-renames "$MOZCERT_TEST" -p "$T/h/rcrash" db restore latest >/dev/null 2>&1
 check "restore killed right after the renames" [ $? -eq 137 ]
 for f in cert8.db key3.db secmod.db; do
 	check "killed after the renames: $f already U's at 0640 ($(owner_mode "$T/h/rcrash/$f"))" \
