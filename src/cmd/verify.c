@@ -475,6 +475,23 @@ verify_accepts(const struct cmd_ctx *ctx, const struct profile *p, const struct 
 	return ret;
 }
 
+int
+verify_exception_bits(const struct cmd_ctx *ctx, const struct profile *p, const struct der_list *certs,
+		      const char *name, char bits[4], bool *overridable, struct mc_error *err)
+{
+	struct verify_result r = {0};
+	_autofree_ char *lib = roots_library();
+	bool md5_honoured, md5_ok = md5_accepted(ctx, p, &md5_honoured), unread, unreadable;
+	int ret = judge(ctx, p, certs, name, lib, md5_ok, &r, &unread, &unreadable, err);
+
+	bits[0] = '\0';
+	*overridable = true;
+	if (ret == 0)
+		*overridable = verify_override_bits(&r, bits);
+	verify_result_release(&r);
+	return ret;
+}
+
 /*
  * The missing issuer from r's caIssuers URL: fetched once per URL (NSS up
  * without a store), then, when its key verifies the signature, the chain
@@ -810,6 +827,7 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	struct verify_result r2 = {0};
 	bool judged2 = false, after_ok = false;
 	struct json_object *aia;
+	char bits[4] = "";
 	int ret;
 
 	if ((ret = judge(ctx, p, &opts.certs, opts.name, lib, md5_ok, &r, &unread, &unreadable, err)) < 0)
@@ -881,6 +899,11 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 		if (fix && exc <= 0)
 			cmd_out(ctx, "         fix: %s\n", fix);
 	}
+	if (verify_override_bits(&r, bits) && bits[0] && exc <= 0)
+		cmd_out(ctx, "         exception: overrides %s%s%s%s%s (bits %s of cert_override.txt, up to version 105)\n",
+			strchr(bits, 'M') ? "the name mismatch" : "", strchr(bits, 'M') && bits[1] ? ", " : "",
+			strchr(bits, 'U') ? "the untrusted issuer" : "", strchr(bits, 'U') && strchr(bits, 'T') ? ", " : "",
+			strchr(bits, 'T') ? "the validity period" : "", bits);
 	if (r.missing_issuer && exc <= 0)
 		cmd_out(ctx, "         issuer: %s%s%s\n", r.missing_issuer, r.ca_issuers_url ? "\n         from:   " : "",
 			r.ca_issuers_url ? r.ca_issuers_url : "");
@@ -897,6 +920,7 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	json_object_object_add(res, "ca_issuers_url",
 			       r.ca_issuers_url ? json_object_new_string(r.ca_issuers_url) : NULL);
 	json_object_object_add(res, "exception_line", exc > 0 ? json_object_new_int64(exc) : NULL);
+	json_object_object_add(res, "exception_bits", bits[0] ? json_object_new_string(bits) : NULL);
 	json_object_object_add(res, "md5_accepted", json_object_new_boolean(md5_ok));
 	json_object_object_add(res, "roots_module", lib ? json_object_new_string(lib) : NULL);
 	cmd_set_changed(res, false);

@@ -726,6 +726,16 @@ verify_server_cert(const struct der_list *certs, const struct cert_info *store, 
 	if (streq(code, E_UNKNOWN_ISSUER) && self_signed(leaf->c))
 		code = E_SELF_SIGNED;
 	name_ok = !hostname || name_matches(leaf->c, hostname);
+	out->name_mismatch = !name_ok;
+	switch (CERT_CheckCertValidTimes(leaf->c, now, PR_FALSE)) {
+	case secCertTimeValid:
+		break;
+	case secCertTimeNotValidYet:
+		out->leaf_time = -1;
+		break;
+	default:
+		out->leaf_time = 1;
+	}
 	if (!code && !name_ok)
 		code = E_BAD_DOMAIN;
 	out->trusted = b.n_path > 0;
@@ -761,6 +771,25 @@ verify_server_cert(const struct der_list *certs, const struct cert_info *store, 
 	}
 	pool_release(&p);
 	return 0;
+}
+
+bool
+verify_override_bits(const struct verify_result *r, char out[4])
+{
+	const char *code = r->n_problems && r->problems[0].primary ? r->problems[0].code : NULL;
+	bool m = r->name_mismatch, u = false, t = false;
+
+	out[0] = '\0';
+	if (!code)
+		return true;
+	if (streq(code, E_EXPIRED) || streq(code, E_NOT_YET) || streq(code, E_INVALID_TIME))
+		t = true;
+	else if (!streq(code, E_BAD_DOMAIN))
+		u = true;
+	if (u)
+		t = r->leaf_time != 0;
+	snprintf(out, 4, "%s%s%s", m ? "M" : "", u ? "U" : "", t ? "T" : "");
+	return overridable(code);
 }
 
 void

@@ -48,6 +48,8 @@ struct verify_result {
 	char *ca_issuers_url;      /* the server certificate's AIA caIssuers URL when missing_issuer is set */
 	unsigned char *missing_der; /* the certificate whose issuer is missing (DER), when missing_issuer is set */
 	size_t missing_der_len;
+	bool name_mismatch;        /* a host name was given and the server certificate is not valid for it */
+	int leaf_time;             /* the server certificate at the time judged: 0 valid, 1 expired, -1 not yet valid */
 };
 
 /*
@@ -64,5 +66,17 @@ int verify_server_cert(const struct der_list *certs, const struct cert_info *sto
 		       struct mc_error *err);
 
 void verify_result_release(struct verify_result *r);
+
+/*
+ * The bits of a security exception (cert_override.txt eras A and B: M name
+ * mismatch, U untrusted, T time, in that order) that cover what the
+ * application finds wrong with r, as Firefox up to 105 collected them
+ * (DetermineCertOverrideErrors): the primary error's class, plus T when the
+ * server certificate is outside its validity for an untrusted one, plus M
+ * when the name does not match (never by the subject's CN). out is "" when
+ * the application accepts the certificate. Returns false when the primary
+ * error is one no exception overrides (the bits are then U, T and M as found).
+ */
+bool verify_override_bits(const struct verify_result *r, char out[4]);
 
 #endif
