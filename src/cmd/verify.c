@@ -23,6 +23,7 @@
 #include "nssdb.h"
 #include "output.h"
 #include "tls-fetch.h"
+#include "verify-causes.h"
 #include "verify.h"
 #include "banned.h"
 
@@ -201,6 +202,8 @@ verify_cleanup(struct cmd_ctx *ctx)
 	free(opts.aia_url);
 	opts.aia_url = NULL;
 	aia_issuer_release(&opts.aia);
+	verify_lists_release();
+	verify_ocsp_cache_release();
 }
 
 /* The built-in roots module to load: --roots, else the system's libnssckbi; NULL for none. */
@@ -452,7 +455,7 @@ judge(const struct cmd_ctx *ctx, const struct profile *p, const struct der_list 
 	if (ret == 0 && lib)
 		ret = certdb_load_roots(db, lib, err);
 	if (ret == 0)
-		ret = verify_server_cert(certs, store, n_store, name, md5_ok, PR_Now(), r, err);
+		ret = verify_server_cert(certs, store, n_store, name, md5_ok, verify_lists(ctx), PR_Now(), r, err);
 	cert_info_array_free(store, n_store);
 	if (certdb_close(db, ret < 0 ? NULL : err) < 0 && ret == 0)
 		ret = MC_EFAIL;
@@ -828,6 +831,7 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	bool judged2 = false, after_ok = false;
 	struct json_object *aia;
 	char bits[4] = "";
+	struct verify_ocsp ocsp = {0};
 	int ret;
 
 	if ((ret = judge(ctx, p, &opts.certs, opts.name, lib, md5_ok, &r, &unread, &unreadable, err)) < 0)
@@ -837,6 +841,12 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 		return ret;
 	}
 	aia_leads = judged2 && r2.trusted;
+	if ((ret = verify_ocsp_step(ctx, p, &r, opts.timeout_ms ? opts.timeout_ms : TLSFETCH_DEFAULT_TIMEOUT_MS, &ocsp,
+				    err)) < 0) {
+		verify_result_release(&r);
+		verify_result_release(&r2);
+		return ret;
+	}
 
 	/* Firefox reports one error; a matching exception accepts the connection when that error is overridable. */
 	primary_overridable = r.n_problems && r.problems[0].primary && r.problems[0].overridable;
@@ -893,11 +903,13 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 		json_object_object_add(o, "overridable", json_object_new_boolean(q->overridable));
 		json_object_object_add(o, "message", json_object_new_string(q->detail));
 		json_object_object_add(o, "fix", fix ? json_object_new_string(fix) : NULL);
+		json_object_object_add(o, "risk", verify_fix_risk(fix) ? json_object_new_string(verify_fix_risk(fix)) : NULL);
 		json_object_array_add(probs, o);
 		cmd_out(ctx, "%s %s: %s (certificate %zu)\n", !q->primary ? "then    " : exc > 0 ? "excepted" : "error   ",
 			q->code, q->detail, q->at);
 		if (fix && exc <= 0)
-			cmd_out(ctx, "         fix: %s\n", fix);
+			cmd_out(ctx, "         fix: %s\n%s%s%s", fix, verify_fix_risk(fix) ? "         risk: " : "",
+				verify_fix_risk(fix) ? verify_fix_risk(fix) : "", verify_fix_risk(fix) ? "\n" : "");
 	}
 	if (verify_override_bits(&r, bits) && bits[0] && exc <= 0)
 		cmd_out(ctx, "         exception: overrides %s%s%s%s%s (bits %s of cert_override.txt, up to version 105)\n",
@@ -909,6 +921,9 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 			r.ca_issuers_url ? r.ca_issuers_url : "");
 	aia = exc <= 0 ? aia_report(ctx, &r, judged2, &r2) : NULL;
 	json_object_object_add(res, "aia", aia);
+	json_object_object_add(res, "ocsp", verify_ocsp_json(ctx, p, &ocsp));
+	json_object_object_add(res, "causes", verify_causes(ctx, p, &r));
+	json_object_object_add(res, "lists", verify_lists_json());
 	json_object_object_add(res, "file", opts.host ? NULL : json_object_new_string(opts.file));
 	json_object_object_add(res, "name", opts.name ? json_object_new_string(opts.name) : NULL);
 	json_object_object_add(res, "port", json_object_new_int(opts.port));
@@ -944,6 +959,7 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	}
 	verify_result_release(&r);
 	verify_result_release(&r2);
+	verify_ocsp_release(&ocsp);
 	return ret;
 }
 
