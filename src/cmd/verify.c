@@ -24,6 +24,7 @@
 #include "output.h"
 #include "tls-fetch.h"
 #include "verify-causes.h"
+#include "verify-fix.h"
 #include "verify.h"
 #include "banned.h"
 
@@ -583,94 +584,14 @@ aia_report(const struct cmd_ctx *ctx, const struct verify_result *r, bool judged
 }
 
 /*
- * Run this same mozcert (/proc/self/exe) as "mozcert -p PROFILE [--force]
- * [--password-file F] ARGS...": a fix goes through the command a user would
- * type, with its lock, compatibility check, backup and staging. Its exit
- * status in *status; its text goes to our stdout (to /dev/null under --json).
- */
-static int
-run_self(const struct cmd_ctx *ctx, const struct profile *p, const char *pwfile, const char *const *args,
-	 size_t nargs, int *status, struct mc_error *err)
-{
-	const char *argv[16];
-	size_t n = 0;
-	char exe[4096];
-	ssize_t el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	pid_t pid;
-	int st;
-
-	if (el <= 0)
-		return mc_error_set(err, MC_EFAIL, "cannot find this program (/proc/self/exe): %s", strerror(errno));
-	exe[el] = '\0';
-	argv[n++] = exe;
-	argv[n++] = "-p";
-	argv[n++] = p->path;
-	if (ctx->force)
-		argv[n++] = "--force";
-	if (pwfile) {
-		argv[n++] = "--password-file";
-		argv[n++] = pwfile;
-	}
-	for (size_t i = 0; i < nargs && n < ARRAY_SIZE(argv) - 1; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return mc_error_set(err, MC_EFAIL, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		if (ctx->json) {
-			int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-			if (fd >= 0)
-				dup2(fd, 1);
-		}
-		execv(exe, (char *const *)argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return mc_error_set(err, MC_EFAIL, "waitpid: %s", strerror(errno));
-	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-	return 0;
-}
-
-/* One fix in the result's "fix" member: what, the command, and its exit status (null: not run). */
-static void
-fix_action(struct json_object *acts, const char *what, const char *cmd, int status)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "action", json_object_new_string(what));
-	json_object_object_add(o, "command", json_object_new_string(cmd));
-	json_object_object_add(o, "exit_status", status >= 0 ? json_object_new_int(status) : NULL);
-	json_object_array_add(acts, o);
-}
-
-/* A private directory for the files a fix hands to the commands it runs (caller removes it). */
-static int
-private_dir(char **dir, struct mc_error *err)
-{
-	const char *t = getenv("TMPDIR");
-	char *d = xasprintf("%s/mozcert-fix-XXXXXX", t && t[0] == '/' ? t : "/tmp");
-
-	if (!mkdtemp(d)) {
-		int e = errno;
-
-		free(d);
-		return mc_error_set(err, MC_EFAIL, "cannot make a private directory: %s", strerror(e));
-	}
-	*dir = d;
-	return 0;
-}
-
-/*
  * verify --fix: import the intermediate fetched from the caIssuers URL when
  * it leads to a trusted root; then, if the application would still reject
  * the certificate with an error an exception overrides, add the exception
  * with --accept (printing the certificate's SHA-256 first), else say how.
  * *after_accepted: the application would accept it after the fix.
+ * Over 100 lines: the three steps (import, exception, judged again) share
+ * the private directory and the actions array and must run in this order;
+ * split, the order and the cleanup would be spread over several functions.
  */
 static int
 apply_fix(const struct cmd_ctx *ctx, const struct profile *p, const char *lib, bool md5_ok,
@@ -692,7 +613,7 @@ apply_fix(const struct cmd_ctx *ctx, const struct profile *p, const char *lib, b
 		cmd_out(ctx, "fix: nothing to fix: the application accepts the certificate\n");
 		goto out;
 	}
-	if (!ctx->dry_run && (ret = private_dir(&dir, err)) < 0)
+	if (!ctx->dry_run && (ret = verify_private_dir(&dir, err)) < 0)
 		goto out;
 	if (!ctx->dry_run && ctx->password) {
 		int fd;
@@ -728,11 +649,11 @@ apply_fix(const struct cmd_ctx *ctx, const struct profile *p, const char *lib, b
 			ret = tlsfetch_save_pem(&one, issuer, err);
 			der_list_release(&one);
 			if (ret == 0)
-				ret = run_self(ctx, p, pw, args, 3, &st, err);
+				ret = verify_run_self(ctx, p, pw, args, 3, &st, err);
 			if (ret == 0 && st != 0)
 				ret = mc_error_set(err, MC_EFAIL, "the import of the intermediate failed (exit status %d)", st);
 		}
-		fix_action(acts, "import", shown, st);
+		verify_fix_action(acts, "import", shown, st);
 		if (ret < 0)
 			goto out;
 		imported = true;
@@ -771,12 +692,12 @@ apply_fix(const struct cmd_ctx *ctx, const struct profile *p, const char *lib, b
 			if (!ctx->dry_run) {
 				ret = tlsfetch_save_pem(&opts.certs, chainf, err);
 				if (ret == 0)
-					ret = run_self(ctx, p, pw, args, 5, &st, err);
+					ret = verify_run_self(ctx, p, pw, args, 5, &st, err);
 				if (ret == 0 && st != 0)
 					ret = mc_error_set(err, MC_EFAIL, "adding the security exception failed (exit status %d)",
 							   st);
 			}
-			fix_action(acts, "exception", shown, st);
+			verify_fix_action(acts, "exception", shown, st);
 			if (ret < 0)
 				goto out;
 			excepted = true;
@@ -813,6 +734,76 @@ out:
 	if (dir)
 		rmdir(dir);
 	return ret;
+}
+
+/* Each problem with its fix and risk, printed and as the "problems" array; bits: the exception's bits. */
+static struct json_object *
+problems_report(const struct cmd_ctx *ctx, const struct profile *p, const struct verify_result *r, int64_t exc,
+		bool md5_honoured, char bits[4])
+{
+	struct json_object *probs;
+
+	probs = json_object_new_array();
+	for (size_t i = 0; i < r->n_problems; i++) {
+		const struct verify_problem *q = &r->problems[i];
+		_autofree_ char *fix = problem_fix(p, r, q, md5_honoured);
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "code", json_object_new_string(q->code));
+		json_object_object_add(o, "certificate", json_object_new_int64((int64_t)q->at));
+		json_object_object_add(o, "primary", json_object_new_boolean(q->primary));
+		json_object_object_add(o, "overridable", json_object_new_boolean(q->overridable));
+		json_object_object_add(o, "message", json_object_new_string(q->detail));
+		json_object_object_add(o, "fix", fix ? json_object_new_string(fix) : NULL);
+		json_object_object_add(o, "risk", verify_fix_risk(fix) ? json_object_new_string(verify_fix_risk(fix)) : NULL);
+		json_object_array_add(probs, o);
+		cmd_out(ctx, "%s %s: %s (certificate %zu)\n", !q->primary ? "then    " : exc > 0 ? "excepted" : "error   ",
+			q->code, q->detail, q->at);
+		if (fix && exc <= 0)
+			cmd_out(ctx, "         fix: %s\n%s%s%s", fix, verify_fix_risk(fix) ? "         risk: " : "",
+				verify_fix_risk(fix) ? verify_fix_risk(fix) : "", verify_fix_risk(fix) ? "\n" : "");
+	}
+	if (verify_override_bits(r, bits) && bits[0] && exc <= 0)
+		cmd_out(ctx, "         exception: overrides %s%s%s%s%s (bits %s of cert_override.txt, up to version 105)\n",
+			strchr(bits, 'M') ? "the name mismatch" : "", strchr(bits, 'M') && bits[1] ? ", " : "",
+			strchr(bits, 'U') ? "the untrusted issuer" : "", strchr(bits, 'U') && strchr(bits, 'T') ? ", " : "",
+			strchr(bits, 'T') ? "the validity period" : "", bits);
+	return probs;
+}
+
+/* The chain found (or tried), printed and as the "chain" array. */
+static struct json_object *
+chain_report(const struct cmd_ctx *ctx, const struct verify_result *r)
+{
+	struct json_object *chain;
+
+	cmd_out(ctx, "certificate: %s\n             SHA-256 %s\n", r->chain[0].subject, r->chain[0].sha256_hex);
+	chain = json_object_new_array();
+	for (size_t i = 0; i < r->n_chain; i++) {
+		const struct verify_link *l = &r->chain[i];
+		struct json_object *o = json_object_new_object();
+		char nb[32], na[32];
+
+		output_time(l->not_before, nb);
+		output_time(l->not_after, na);
+		json_object_object_add(o, "subject", json_object_new_string(l->subject));
+		json_object_object_add(o, "issuer", json_object_new_string(l->issuer));
+		json_object_object_add(o, "sha256", json_object_new_string(l->sha256_hex));
+		json_object_object_add(o, "source", json_object_new_string(source_name(l->src)));
+		json_object_object_add(o, "nickname", l->nickname ? json_object_new_string(l->nickname) : NULL);
+		json_object_object_add(o, "trust", l->src == VSRC_FILE ? NULL : json_object_new_string(l->trust));
+		json_object_object_add(o, "anchor", json_object_new_boolean(l->anchor));
+		json_object_object_add(o, "not_before", json_object_new_string(nb));
+		json_object_object_add(o, "not_after", json_object_new_string(na));
+		json_object_array_add(chain, o);
+		cmd_out(ctx, "  %zu %s\n     %s", i, l->subject, source_name(l->src));
+		if (l->nickname)
+			cmd_out(ctx, " '%s'", l->nickname);
+		if (l->src != VSRC_FILE)
+			cmd_out(ctx, ", trust %s", l->trust[0] ? l->trust : ",,");
+		cmd_out(ctx, "%s\n", l->anchor ? ": trust anchor" : "");
+	}
+	return chain;
 }
 
 static int
@@ -865,57 +856,8 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	json_object_object_add(res, "store_unreadable", json_object_new_boolean(unreadable));
 	if (opts.host)
 		json_object_object_add(res, "server", server_json(ctx, &r));
-	cmd_out(ctx, "certificate: %s\n             SHA-256 %s\n", r.chain[0].subject, r.chain[0].sha256_hex);
-	chain = json_object_new_array();
-	for (size_t i = 0; i < r.n_chain; i++) {
-		const struct verify_link *l = &r.chain[i];
-		struct json_object *o = json_object_new_object();
-		char nb[32], na[32];
-
-		output_time(l->not_before, nb);
-		output_time(l->not_after, na);
-		json_object_object_add(o, "subject", json_object_new_string(l->subject));
-		json_object_object_add(o, "issuer", json_object_new_string(l->issuer));
-		json_object_object_add(o, "sha256", json_object_new_string(l->sha256_hex));
-		json_object_object_add(o, "source", json_object_new_string(source_name(l->src)));
-		json_object_object_add(o, "nickname", l->nickname ? json_object_new_string(l->nickname) : NULL);
-		json_object_object_add(o, "trust", l->src == VSRC_FILE ? NULL : json_object_new_string(l->trust));
-		json_object_object_add(o, "anchor", json_object_new_boolean(l->anchor));
-		json_object_object_add(o, "not_before", json_object_new_string(nb));
-		json_object_object_add(o, "not_after", json_object_new_string(na));
-		json_object_array_add(chain, o);
-		cmd_out(ctx, "  %zu %s\n     %s", i, l->subject, source_name(l->src));
-		if (l->nickname)
-			cmd_out(ctx, " '%s'", l->nickname);
-		if (l->src != VSRC_FILE)
-			cmd_out(ctx, ", trust %s", l->trust[0] ? l->trust : ",,");
-		cmd_out(ctx, "%s\n", l->anchor ? ": trust anchor" : "");
-	}
-	probs = json_object_new_array();
-	for (size_t i = 0; i < r.n_problems; i++) {
-		const struct verify_problem *q = &r.problems[i];
-		_autofree_ char *fix = problem_fix(p, &r, q, md5_honoured);
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "code", json_object_new_string(q->code));
-		json_object_object_add(o, "certificate", json_object_new_int64((int64_t)q->at));
-		json_object_object_add(o, "primary", json_object_new_boolean(q->primary));
-		json_object_object_add(o, "overridable", json_object_new_boolean(q->overridable));
-		json_object_object_add(o, "message", json_object_new_string(q->detail));
-		json_object_object_add(o, "fix", fix ? json_object_new_string(fix) : NULL);
-		json_object_object_add(o, "risk", verify_fix_risk(fix) ? json_object_new_string(verify_fix_risk(fix)) : NULL);
-		json_object_array_add(probs, o);
-		cmd_out(ctx, "%s %s: %s (certificate %zu)\n", !q->primary ? "then    " : exc > 0 ? "excepted" : "error   ",
-			q->code, q->detail, q->at);
-		if (fix && exc <= 0)
-			cmd_out(ctx, "         fix: %s\n%s%s%s", fix, verify_fix_risk(fix) ? "         risk: " : "",
-				verify_fix_risk(fix) ? verify_fix_risk(fix) : "", verify_fix_risk(fix) ? "\n" : "");
-	}
-	if (verify_override_bits(&r, bits) && bits[0] && exc <= 0)
-		cmd_out(ctx, "         exception: overrides %s%s%s%s%s (bits %s of cert_override.txt, up to version 105)\n",
-			strchr(bits, 'M') ? "the name mismatch" : "", strchr(bits, 'M') && bits[1] ? ", " : "",
-			strchr(bits, 'U') ? "the untrusted issuer" : "", strchr(bits, 'U') && strchr(bits, 'T') ? ", " : "",
-			strchr(bits, 'T') ? "the validity period" : "", bits);
+	chain = chain_report(ctx, &r);
+	probs = problems_report(ctx, p, &r, exc, md5_honoured, bits);
 	if (r.missing_issuer && exc <= 0)
 		cmd_out(ctx, "         issuer: %s%s%s\n", r.missing_issuer, r.ca_issuers_url ? "\n         from:   " : "",
 			r.ca_issuers_url ? r.ca_issuers_url : "");
