@@ -3,7 +3,8 @@
 # t64-verify-causes.sh: the causes verify names behind an error, each with its fix and risk: the
 # certificate that carries an MD5 or SHA-1 signature, the names and dates, the computer's clock, a real
 # OCSP responder (openssl ocsp on a loopback port: good, revoked, unknown, down), Firefox's Symantec
-# distrust (the shipped list, and its matching through a list naming a made root) and TLS interception.
+# distrust (the shipped list, and its matching through a list naming a made root) and TLS interception;
+# for a file and for a live server (openssl s_server) alike.
 . "$(dirname "$0")/lib.sh"
 
 for tool in openssl certutil; do
@@ -147,6 +148,16 @@ check "text: the answer, what the application does, the fix and the risk" sh -c 
 	printf "%s\n" "$1" | grep -q "fix: mozcert -p .* ocsp off" && printf "%s\n" "$1" | grep -q "risk: the application stops asking"' _ "$out" "$OPORT"
 expect_rc "a certificate the responder does not know -> rejected" 1 --json -p "$P" verify ounknown.pem --name leaf.example
 check "SEC_ERROR_OCSP_UNKNOWN_CERT" jv "codes[0] == 'SEC_ERROR_OCSP_UNKNOWN_CERT' and r['ocsp']['status'] == 'unknown'"
+# The same for a live server: openssl s_server sends the revoked certificate.
+SPORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$SPORT" -cert orevoked.pem -key orevoked.key -quiet </dev/null >s_server.log 2>&1 &
+SPID=$!
+wait_port "$SPORT"
+expect_rc "verify 127.0.0.1:PORT, a server with a revoked certificate -> rejected" 1 --json -p "$P" verify "127.0.0.1:$SPORT" --name leaf.example
+check "the server's certificate asked about: SEC_ERROR_REVOKED_CERTIFICATE" jv \
+	"r['server']['certificates_sent'] == 1 and codes[0] == 'SEC_ERROR_REVOKED_CERTIFICATE' and r['ocsp']['status'] == 'revoked'"
+kill "$SPID" 2>/dev/null
+wait "$SPID" 2>/dev/null
 expect_rc "ocsp off" 0 -p "$P" ocsp off
 expect_rc "OCSP off in the profile: revoked but accepted, as the application would" 0 --json -p "$P" verify orevoked.pem --name leaf.example
 check "not asked, with the reason" jv "not r['ocsp']['asked'] and r['ocsp']['mode'] == 'off' and 'off' in r['ocsp']['not_asked']"
@@ -200,6 +211,14 @@ check "SEC_ERROR_UNKNOWN_ISSUER, the cause names Avast with both ways out and th
 run -p "$P" verify av.pem --name leaf.example
 check "text: the cause, the fix, the other way out" sh -c 'printf "%s\n" "$1" | grep -q "^cause *tls-interception: .*Avast (antivirus)" &&
 	printf "%s\n" "$1" | grep -q "^ *or: Avast: Menu > Settings"' _ "$out"
+SPORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$SPORT" -cert av.pem -key av.key -quiet </dev/null >s_server2.log 2>&1 &
+SPID=$!
+wait_port "$SPORT"
+expect_rc "verify 127.0.0.1:PORT through the scanner's certificate -> rejected" 1 --json -p "$P" verify "127.0.0.1:$SPORT" --name leaf.example
+check "the live server's chain: the interception named too" jv "causes['tls-interception']['product'] == 'Avast' and r['server']['certificates_sent'] == 1"
+kill "$SPID" 2>/dev/null
+wait "$SPID" 2>/dev/null
 certutil -A -d "sql:$P" -n avast -t C,, -a -i avast.pem
 expect_rc "its root imported -> accepted" 0 --json -p "$P" verify av.pem --name leaf.example
 check "the interception still named, without a fix" jv "r['verdict'] == 'accepted' and causes['tls-interception']['fix'] is None"
