@@ -318,12 +318,16 @@ interception_cause(const struct cmd_ctx *ctx, const struct profile *p, struct js
 	const struct ca_interceptor *c;
 	const char *name = NULL;
 	bool rejected = r->n_problems && r->problems[0].primary;
-	_autofree_ char *what = NULL, *sub = NULL, *fix = NULL, *risk = NULL, *risk2 = NULL;
+	_autofree_ char *what = NULL, *sub = NULL, *fix = NULL, *risk = NULL, *risk2 = NULL, *safe = NULL;
 	struct json_object *o, *fixes;
 
 	if (!l || !last || (last->src == VSRC_BUILTIN && last->anchor) || !(c = interceptor_of(r, l, &name)))
 		return;
-	what = xasprintf("%s's root '%s', exported from %s", c->product, name, c->product);
+	safe = xstrdup(name);
+	for (char *ch = safe; *ch; ch++)
+		if ((unsigned char)*ch < 0x20 || *ch == 0x7f)
+			*ch = '?'; /* a shell comment: no control character may end it */
+	what = xasprintf("%s's root '%s', exported from %s", c->product, safe, c->product);
 	sub = xasprintf("cert import --trust C,, ROOT.pem   # ROOT.pem: %s", what);
 	fix = rejected ? fix_cmd(p, sub) : NULL;
 	risk = xasprintf("%s can then read and change everything the application sends over TLS, and anyone "

@@ -763,7 +763,9 @@ problems_report(const struct cmd_ctx *ctx, const struct profile *p, const struct
 			cmd_out(ctx, "         fix: %s\n%s%s%s", fix, verify_fix_risk(fix) ? "         risk: " : "",
 				verify_fix_risk(fix) ? verify_fix_risk(fix) : "", verify_fix_risk(fix) ? "\n" : "");
 	}
-	if (verify_override_bits(r, bits) && bits[0] && exc <= 0)
+	if (!verify_override_bits(r, bits))
+		bits[0] = '\0'; /* no exception helps: no bits to give */
+	if (bits[0] && exc <= 0)
 		cmd_out(ctx, "         exception: overrides %s%s%s%s%s (bits %s of cert_override.txt, up to version 105)\n",
 			strchr(bits, 'M') ? "the name mismatch" : "", strchr(bits, 'M') && bits[1] ? ", " : "",
 			strchr(bits, 'U') ? "the untrusted issuer" : "", strchr(bits, 'U') && strchr(bits, 'T') ? ", " : "",

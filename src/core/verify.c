@@ -658,7 +658,7 @@ error_at(const struct verify_result *r, const struct build *b, const char *code,
 {
 	/* a weak signature is the signed certificate's: the root's own is never checked */
 	for (size_t i = 0; streq(code, E_ALG_DISABLED) && i + 1 < r->n_chain; i++)
-		if (r->chain[i].weak_sig)
+		if (r->chain[i].weak_sig && !(b->md5_ok && !streq(r->chain[i].weak_sig, "SHA-1")))
 			return i;
 	for (size_t i = 0; i < r->n_chain; i++) {
 		const struct cand *c = &b->p->v[(b->n_path ? b->path : b->best)[i]];
@@ -755,6 +755,9 @@ leaf_facts(struct verify_result *out, CERTCertificate *leaf, PRTime now)
 
 	tlsfetch_san_names(leaf, &out->names, &out->n_names);
 	out->leaf_cn = cn ? xstrdup(cn) : NULL;
+	for (char *c = out->leaf_cn; c && *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?'; /* printed in a message */
 	if (cn)
 		PORT_Free(cn);
 	out->now = now;

@@ -142,7 +142,7 @@ check "ocsp: asked, good, the application accepts" jv \
 	"r['ocsp']['asked'] and r['ocsp']['status'] == 'good' and r['ocsp']['url'] == 'http://127.0.0.1:$OPORT/' and r['verdict'] == 'accepted' and r['ocsp']['fix'] is None"
 expect_rc "OCSP revoked -> rejected" 1 --json -p "$P" verify orevoked.pem --name leaf.example
 check "SEC_ERROR_REVOKED_CERTIFICATE first, not overridable; the fix 'ocsp off' with its risk" jv \
-	"codes[0] == 'SEC_ERROR_REVOKED_CERTIFICATE' and not r['problems'][0]['overridable'] and r['ocsp']['status'] == 'revoked' and r['ocsp']['fix'].endswith(' ocsp off') and 'revoked' in r['ocsp']['risk']"
+	"codes[0] == 'SEC_ERROR_REVOKED_CERTIFICATE' and not r['problems'][0]['overridable'] and r['ocsp']['status'] == 'revoked' and r['ocsp']['fix'].endswith(' ocsp off') and 'revoked' in r['ocsp']['risk'] and r['exception_bits'] is None"
 run -p "$P" verify orevoked.pem --name leaf.example
 check "text: the answer, what the application does, the fix and the risk" sh -c 'printf "%s\n" "$1" | grep -q "^ocsp: *revoked from http://127.0.0.1:$2/: the application rejects" &&
 	printf "%s\n" "$1" | grep -q "fix: mozcert -p .* ocsp off" && printf "%s\n" "$1" | grep -q "risk: the application stops asking"' _ "$out" "$OPORT"
