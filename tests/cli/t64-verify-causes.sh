@@ -129,12 +129,15 @@ for c in ogood orevoked; do
 done
 # One request at a time, each read bounded (-timeout): a client that connects and says nothing would
 # otherwise hold the responder, so readiness is its log line, not a test connection.
-openssl ocsp -index index.txt -port "$OPORT" -rsigner ocspca.pem -rkey ocspca.key -CA ocspca.pem \
-	-ignore_err -timeout 5 >ocsp.log 2>&1 &
-OPID=$!
-i=0
-while ! grep -q "waiting for OCSP client" ocsp.log && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-check "openssl ocsp listens on $OPORT" grep -q "waiting for OCSP client" ocsp.log
+responder() { # responder SIGNER LOG: openssl ocsp on $OPORT answering with SIGNER's key (OPID)
+	openssl ocsp -index index.txt -port "$OPORT" -rsigner "$1.pem" -rkey "$1.key" -CA ocspca.pem \
+		-ignore_err -timeout 5 >"$2" 2>&1 &
+	OPID=$!
+	i=0
+	while ! grep -q "waiting for OCSP client" "$2" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	check "openssl ocsp ($1) listens on $OPORT" grep -q "waiting for OCSP client" "$2"
+}
+responder ocspca ocsp.log
 check "precondition: openssl's own client gets 'revoked' from the responder" sh -c \
 	'timeout 20 openssl ocsp -issuer ocspca.pem -cert orevoked.pem -url "http://127.0.0.1:$1/" -CAfile ocspca.pem 2>&1 | grep -q ": revoked"' _ "$OPORT"
 expect_rc "OCSP good -> accepted" 0 --json -p "$P" verify ogood.pem --name leaf.example
@@ -162,6 +165,23 @@ expect_rc "ocsp off" 0 -p "$P" ocsp off
 expect_rc "OCSP off in the profile: revoked but accepted, as the application would" 0 --json -p "$P" verify orevoked.pem --name leaf.example
 check "not asked, with the reason" jv "not r['ocsp']['asked'] and r['ocsp']['mode'] == 'off' and 'off' in r['ocsp']['not_asked']"
 expect_rc "ocsp on" 0 -p "$P" ocsp on
+kill "$OPID" 2>/dev/null
+wait "$OPID" 2>/dev/null
+# A responder the CA delegated to (id-kp-OCSPSigning, issued by it) is believed; one signing with a key
+# the CA never certified is not (an unusable answer: soft-fail accepts).
+printf 'basicConstraints=critical,CA:false\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=OCSPSigning\n' >resp.ext
+openssl req -new -newkey rsa:2048 -nodes -keyout delegate.key -subj "/CN=Causes OCSP responder" 2>/dev/null |
+	openssl x509 -req -CA ocspca.pem -CAkey ocspca.key -CAcreateserial -CAserial ocspca.srl -days 30 -extfile resp.ext -out delegate.pem 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -subj "/CN=Causes OCSP CA" -days 30 -out rogue.pem 2>/dev/null
+responder delegate ocsp-delegate.log
+expect_rc "revoked, said by a delegated responder -> rejected" 1 --json -p "$P" verify orevoked.pem --name leaf.example
+check "SEC_ERROR_REVOKED_CERTIFICATE" jv "codes[0] == 'SEC_ERROR_REVOKED_CERTIFICATE' and r['ocsp']['status'] == 'revoked'"
+kill "$OPID" 2>/dev/null
+wait "$OPID" 2>/dev/null
+responder rogue ocsp-rogue.log
+expect_rc "revoked, said by a key the CA never certified -> accepted (soft-fail)" 0 --json -p "$P" verify orevoked.pem --name leaf.example
+check "bad-response: the signature does not verify" jv \
+	"r['ocsp']['status'] == 'bad-response' and 'signature' in r['ocsp']['error'] and r['verdict'] == 'accepted'"
 kill "$OPID" 2>/dev/null
 wait "$OPID" 2>/dev/null
 expect_rc "responder down, soft-fail -> accepted" 0 --json -p "$P" verify ogood.pem --name leaf.example --timeout 2
