@@ -116,6 +116,14 @@ struct der_list;
 int verify_accepts(const struct cmd_ctx *ctx, const struct profile *p, const struct der_list *certs, const char *name,
 		   bool *accepted, struct mc_error *err);
 
+/*
+ * The bits (M, U, T) a security exception for name needs for certs, judged
+ * as verify judges them (verify_override_bits); *overridable false when no
+ * exception overrides the application's error. (cmd/verify.c)
+ */
+int verify_exception_bits(const struct cmd_ctx *ctx, const struct profile *p, const struct der_list *certs,
+			  const char *name, char bits[4], bool *overridable, struct mc_error *err);
+
 extern const struct cmd_spec cmd_profiles, cmd_doctor, cmd_verify;
 extern const struct cmd_spec cmd_db_check, cmd_db_upgrade, cmd_db_backups, cmd_db_restore;
 extern const struct cmd_spec cmd_db_repair, cmd_db_reset;
