@@ -115,3 +115,44 @@ trustmac_present(const struct trustmac *tm, uint32_t object_id, bool v32)
 	}
 	return true;
 }
+
+void
+trustmac_set_unusable(struct trustmac *tm, const char *why)
+{
+	set_why(tm, TRUSTMAC_NO_KEYDB, xstrdup(why ? why : "key4.db is damaged"));
+}
+
+/* Equal as certutil prints them, 'u' (a private key, not trust) aside. */
+static bool
+same_letters(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == 'u')
+			a++;
+		while (*b == 'u')
+			b++;
+		if (*a != *b)
+			return false;
+		if (!*a)
+			return true;
+		a++;
+		b++;
+	}
+}
+
+char *
+trustmac_judge(const struct trustmac *tm, const struct trustmac_subject *s, bool cert9_sound)
+{
+	if (tm->state != TRUSTMAC_CHECKABLE)
+		return xasprintf("%s: the MAC that protects it could not be checked", tm->why);
+	if (!s->from_row)
+		return NULL;  /* NSS showed it, MAC checked */
+	if (!s->id_known)
+		return xstrdup("the id of its trust object could not be read: its MAC in key4.db cannot be found");
+	if (!trustmac_present(tm, s->id, s->v32))
+		return xstrdup("key4.db holds no MAC for it (a key4.db of another store, or its MACs lost): "
+			       "NSS shows no trust for this certificate");
+	if (!s->v32 && cert9_sound && s->nss_trust && !same_letters(s->nss_trust, s->trust))
+		return xasprintf("its MAC in key4.db does not match: NSS refuses it and shows '%s'", s->nss_trust);
+	return NULL;
+}

@@ -40,4 +40,27 @@ void trustmac_release(struct trustmac *tm);
  */
 bool trustmac_present(const struct trustmac *tm, uint32_t object_id, bool v32);
 
+/* key4.db cannot be kept (damaged): no MAC in it is checked; why is copied. */
+void trustmac_set_unusable(struct trustmac *tm, const char *why);
+
+/* One trust setting db repair found for a certificate of a cert9.db. */
+struct trustmac_subject {
+	bool from_row;          /* read from a trust row (else only NSS showed it) */
+	bool id_known;          /* the row's object id (nssPublic.id) was read */
+	uint32_t id;
+	bool v32;               /* a PKCS#11 3.2 CKO_TRUST row */
+	const char *trust;      /* the value found, certutil form */
+	const char *nss_trust;  /* what NSS showed for the certificate; NULL when NSS did not list it */
+};
+
+/*
+ * Why this trust setting is not MAC-verified, NULL when it is (caller frees):
+ * key4.db missing, damaged or never initialised; no MAC for the trust object
+ * in key4.db; or, for a CKO_NSS_TRUST row of a cert9.db SQLite finds sound
+ * (cert9_sound), NSS showing other trust for the certificate (a MAC that does
+ * not match). A CKO_TRUST row with its MACs present passes: NSS 3.87 does
+ * not read that form, so it cannot say more.
+ */
+char *trustmac_judge(const struct trustmac *tm, const struct trustmac_subject *s, bool cert9_sound);
+
 #endif
