@@ -16,6 +16,7 @@
 #include "findings.h"
 #include "hot-journal.h"
 #include "nssdb.h"
+#include "repair-trust.h"
 #include "salvage.h"
 #include "stage.h"
 #include "strbuf.h"
@@ -30,6 +31,7 @@
 struct repair_opts {
 	bool keep_user_certs;
 	bool include_keys;
+	bool keep_unverified_trust;
 };
 
 static struct repair_opts ropts;
@@ -49,6 +51,8 @@ struct work {
 	char *buf[N_FILES];
 	size_t len[N_FILES];
 	bool present[N_FILES];
+	struct cert_info *nss_v;         /* what NSS listed, trust as it showed it */
+	size_t nss_n;
 };
 
 static void
@@ -56,6 +60,7 @@ work_release(struct work *w)
 {
 	for (size_t i = 0; i < N_FILES; i++)
 		free(w->buf[i]);
+	cert_info_array_free(w->nss_v, w->nss_n);
 	if (w->dir)
 		fileio_remove_tree(w->dir);
 	free(w->dir);
@@ -158,7 +163,7 @@ lose(struct loss *l, const char *what, size_t count, const char *why)
  * else err says why.
  */
 static bool
-nss_list_apart(const struct cmd_ctx *ctx, const struct work *w, enum certdb_kind kind, struct salvage *s,
+nss_list_apart(const struct cmd_ctx *ctx, struct work *w, enum certdb_kind kind, struct salvage *s,
 	       struct mc_error *err)
 {
 	struct cert_info *v = NULL;
@@ -173,16 +178,20 @@ nss_list_apart(const struct cmd_ctx *ctx, const struct work *w, enum certdb_kind
 		trust_from_printed(v[i].trust, &t);
 		salvage_add(s, v[i].der, v[i].der_len, v[i].nickname, &t, SALVAGE_NSS);
 		at = salvage_find(s, v[i].der, v[i].der_len);
+		/* NSS is not initialised in this process yet: the child's hash, not salvage_add's */
+		if (at >= 0)
+			memcpy(s->v[at].sha256, v[i].sha256, 32);
 		if (at >= 0 && strchr(v[i].trust, 'u'))
 			s->v[at].has_key = true;
 	}
-	cert_info_array_free(v, n);
+	w->nss_v = v;
+	w->nss_n = n;
 	return true;
 }
 
 /* Read everything that can be read, best source first. */
 static void
-salvage_all(struct cmd_ctx *ctx, const struct work *w, enum certdb_kind src_kind, struct salvage *s,
+salvage_all(struct cmd_ctx *ctx, struct work *w, enum certdb_kind src_kind, struct salvage *s,
 	    struct loss *l, bool *nss_opened, struct strbuf *notes)
 {
 	struct mc_error e = {0};
@@ -339,8 +348,8 @@ built_release(struct built *b)
 
 /* Import the selected certificates into the staged store; a certificate NSS refuses is a loss. */
 static int
-build_store(struct cmd_ctx *ctx, struct stage *st, const struct salvage *s, enum mode mode, struct built *b,
-	    struct loss *l, struct mc_error *err)
+build_store(struct cmd_ctx *ctx, struct stage *st, const struct salvage *s, const struct trust_verdicts *tv,
+	    enum mode mode, struct built *b, struct loss *l, struct mc_error *err)
 {
 	struct certdb *db = NULL;
 	size_t failed = 0;
@@ -360,7 +369,8 @@ build_store(struct cmd_ctx *ctx, struct stage *st, const struct salvage *s, enum
 		if (!want_cert(mode, c))
 			continue;
 		ret = certdb_import_nick(db, c->der, c->der_len, c->nickname,
-					 c->has_trust && !trust_is_empty(&c->trust) ? &c->trust : NULL, &b->r[b->n], &e);
+					 c->has_trust && !trust_is_empty(&c->trust) && !trust_verdicts_drops(tv, i) ?
+					 &c->trust : NULL, &b->r[b->n], &e);
 		if (ret < 0) {
 			_autofree_ char *hex = hex_encode(c->sha256, 32, true);
 			_autofree_ char *what = xasprintf("certificate %s", hex);
@@ -470,8 +480,9 @@ verify_built(const struct cmd_ctx *ctx, const struct stage *st, const struct bui
 	return ret;
 }
 
+/* unverified: why the trust found is not MAC-verified (NULL: it is, or there is none or no MAC to check) */
 static struct json_object *
-cert_json(const struct salvaged_cert *c, const char *trust_after)
+cert_json(const struct salvaged_cert *c, const char *trust_after, bool mac_checked, const char *unverified)
 {
 	struct json_object *o = json_object_new_object();
 	_autofree_ char *hex = hex_encode(c->sha256, 32, true);
@@ -486,7 +497,59 @@ cert_json(const struct salvaged_cert *c, const char *trust_after)
 	json_object_object_add(o, "trust_source",
 			       c->has_trust ? json_object_new_string(salvage_source_name(c->trust_source)) : NULL);
 	json_object_object_add(o, "ca", json_object_new_boolean(c->is_ca));
+	if (mac_checked && c->has_trust && !trust_is_empty(&c->trust)) {
+		json_object_object_add(o, "trust_verified", json_object_new_boolean(!unverified));
+		json_object_object_add(o, "trust_unverified_reason", unverified ? json_object_new_string(unverified) : NULL);
+	}
 	return o;
+}
+
+/*
+ * db repair of a cert9.db: which trust settings could not be MAC-verified
+ * (repair-trust.h); those not kept are named in lost with their value and
+ * the reason.
+ */
+static void
+judge_trust(const struct cmd_ctx *ctx, const struct work *w, const struct salvage *s, bool keep_key,
+	    const char *key_why, struct trust_verdicts *tv, struct loss *l)
+{
+	_autofree_ char *key4 = w->present[F_KEY4] ? path_join(w->dir, set_files[F_KEY4]) : NULL;
+	_autofree_ char *why9 = NULL;
+	bool sound = w->present[F_CERT9] && salvage_sqlite_ok((unsigned char *)w->buf[F_CERT9], w->len[F_CERT9], &why9);
+
+	trust_verdicts_judge(tv, s, key4, keep_key ? NULL : key_why ? key_why : "it cannot be read", w->nss_v,
+			     w->nss_n, sound);
+	trust_verdicts_decide(tv, ctx, s, ropts.keep_unverified_trust);
+	for (size_t i = 0; i < s->n; i++) {
+		char t[TRUST_STR_MAX];
+		_autofree_ char *hex = NULL;
+		_autofree_ char *what = NULL;
+		_autofree_ char *why = NULL;
+
+		if (!trust_verdicts_drops(tv, i))
+			continue;
+		trust_format(&s->v[i].trust, t);
+		hex = hex_encode(s->v[i].sha256, 32, true);
+		what = xasprintf("trust '%s' of '%s' (%s)", t, s->v[i].nickname ? s->v[i].nickname : "(no nickname)", hex);
+		why = xasprintf("not MAC-verified: %s; the certificate is kept without it (db repair "
+				"--keep-unverified-trust keeps it)", tv->why[i]);
+		lose(l, what, 0, why);
+	}
+}
+
+/* The unverified trust that was kept, one line each. */
+static void
+print_kept_unverified(const struct cmd_ctx *ctx, const struct salvage *s, const struct trust_verdicts *tv)
+{
+	for (size_t i = 0; tv->keep && i < tv->n; i++) {
+		char t[TRUST_STR_MAX];
+
+		if (!tv->why[i])
+			continue;
+		trust_format(&s->v[i].trust, t);
+		cmd_out(ctx, "kept, not MAC-verified: trust '%s' of '%s': %s\n", t,
+			s->v[i].nickname ? s->v[i].nickname : "(no nickname)", tv->why[i]);
+	}
 }
 
 static int
@@ -510,6 +573,7 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	size_t selected = 0, nlost = 0;
 	struct json_object *arr;
 	struct carry_report carried = {0};
+	struct trust_verdicts tv = {0};
 
 	salvage_init(&s);
 	strbuf_init(&l.text);
@@ -553,6 +617,8 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	    w.len[src_kind == CERTDB_SQL ? F_KEY4 : F_KEY3])
 		lose(&l, "private keys and the key that encrypts saved passwords", 0,
 		     key_why ? key_why : "the key database is damaged");
+	if (mode == MODE_REPAIR && src_kind == CERTDB_SQL)
+		judge_trust(ctx, &w, &s, keep_key, key_why, &tv, &l);
 	if (fmt == STORE_CERT8 && major >= 0 && major < APP_SQL_DEFAULT_MAJOR)
 		out_kind = CERTDB_DBM;
 	converted = fmt == STORE_CERT8 && out_kind == CERTDB_SQL;
@@ -572,7 +638,7 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	if (!ctx->dry_run) {
 		if ((ret = stage_begin_fresh(p->path, out_kind, key_src, &st, err)) < 0)
 			goto out;
-		if ((ret = build_store(ctx, &st, &s, mode, &b, &l, err)) < 0)
+		if ((ret = build_store(ctx, &st, &s, &tv, mode, &b, &l, err)) < 0)
 			goto out;
 		if (mode == MODE_REPAIR && src_kind == CERTDB_SQL && w.present[F_CERT9]) {
 			_autofree_ char *old_db = path_join(w.dir, set_files[F_CERT9]);
@@ -597,10 +663,11 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	if (ctx->dry_run) {
 		for (size_t i = 0; i < s.n; i++)
 			if (want_cert(mode, &s.v[i]))
-				json_object_array_add(arr, cert_json(&s.v[i], NULL));
+				json_object_array_add(arr, cert_json(&s.v[i], NULL, tv.checked, tv.why ? tv.why[i] : NULL));
 	} else {
 		for (size_t i = 0; i < b.n; i++)
-			json_object_array_add(arr, cert_json(&s.v[b.src[i]], b.r[i].trust));
+			json_object_array_add(arr, cert_json(&s.v[b.src[i]], b.r[i].trust, tv.checked,
+							     tv.why ? tv.why[b.src[i]] : NULL));
 	}
 	json_object_object_add(res, mode == MODE_REPAIR ? "salvaged" : "kept", arr);
 	json_object_object_add(res, mode == MODE_REPAIR ? "salvaged_count" : "kept_count",
@@ -614,7 +681,7 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 
 			if (!why)
 				continue;
-			o = cert_json(&s.v[i], NULL);
+			o = cert_json(&s.v[i], NULL, false, NULL);
 			json_object_object_add(o, "reason", json_object_new_string(why));
 			json_object_array_add(dropped, o);
 		}
@@ -653,6 +720,7 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 				s.v[i].nickname ? s.v[i].nickname : "(no nickname)", hex, why);
 		}
 	}
+	print_kept_unverified(ctx, &s, &tv);
 	if (l.text.len)
 		cmd_out(ctx, "%s", l.text.buf);
 	cmd_out(ctx, "key database: %s%s%s%s\n", keep_key ? "kept" : "new",
@@ -691,6 +759,7 @@ out:
 	strbuf_release(&l.text);
 	strbuf_release(&notes);
 	built_release(&b);
+	trust_verdicts_release(&tv);
 	salvage_release(&s);
 	/* messages name the profile's files, not the working and staging copies */
 	mc_error_rebase(err, w.dir, p->path);
@@ -711,10 +780,18 @@ repair_opt(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err)
 	case 'K':
 		ropts.include_keys = true;
 		return 0;
+	case 'u':
+		ropts.keep_unverified_trust = true;
+		return 0;
 	default:
 		return mc_error_set(err, MC_EUSAGE, "%s: unknown option", ctx->cmd_name);
 	}
 }
+
+static const struct option repair_options[] = {
+	{"keep-unverified-trust", no_argument, NULL, 'u'},
+	{NULL, 0, NULL, 0},
+};
 
 static int
 repair_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
@@ -722,7 +799,7 @@ repair_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 	int first, ret;
 
 	memset(&ropts, 0, sizeof(ropts));
-	if ((ret = cmd_getopt(ctx, argc, argv, NULL, NULL, &first, err)) < 0)
+	if ((ret = cmd_getopt(ctx, argc, argv, repair_options, repair_opt, &first, err)) < 0)
 		return ret;
 	if (first < argc)
 		return mc_error_set(err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx->cmd_name, argv[first]);
@@ -761,8 +838,13 @@ reset_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res,
 }
 
 const struct cmd_spec cmd_db_repair = {
-	.name = "repair", .prepare = repair_prepare, .run = repair_run, .flags = CMD_WRITES | CMD_STORE, .args = "",
+	.name = "repair", .prepare = repair_prepare, .run = repair_run, .flags = CMD_WRITES | CMD_STORE,
+	.args = "[--keep-unverified-trust]",
 	.summary = "back up, salvage every readable certificate and trust into a fresh verified store",
+	.options = repair_options,
+	.help = "  --keep-unverified-trust  keep trust whose MAC in key4.db cannot be checked (key4.db\n"
+		"                           missing, damaged or from another store); without it such\n"
+		"                           trust is listed as lost (a terminal asks)\n",
 };
 
 const struct cmd_spec cmd_db_reset = {

@@ -106,6 +106,7 @@ salvage_link_orphans(struct salvage *s)
 			s->v[hit].trust = o->trust;
 			s->v[hit].has_trust = true;
 			s->v[hit].trust_source = SALVAGE_SQL;
+			s->v[hit].trust_row = o->row;
 		}
 	}
 	for (size_t k = 0; k < s->norphans; k++) {
@@ -346,6 +347,8 @@ struct sql_cert {
 
 struct sql_trust {
 	bool v32;
+	bool id_known;       /* the object id (nssPublic.id: what key4.db's MACs name) was read */
+	uint32_t id;
 	struct blob issuer, serial;
 	unsigned char sha1[20], sha256[32];
 	bool has_sha1;
@@ -704,7 +707,7 @@ sql_trust_free(struct sql_trust *t)
 
 /* One row (its columns in b, owned and freed here): a certificate goes into s (and certs), a trust object into trusts. */
 static void
-sql_row(struct blob b[N_COLS], struct salvage *s, struct sql_cert **certs, size_t *ncerts,
+sql_row(struct blob b[N_COLS], const int64_t *id, struct salvage *s, struct sql_cert **certs, size_t *ncerts,
 	struct sql_trust **trusts, size_t *ntrusts)
 {
 	unsigned long cls;
@@ -739,6 +742,10 @@ sql_row(struct blob b[N_COLS], struct salvage *s, struct sql_cert **certs, size_
 		int base = cls == CKO_NSS_TRUST ? C_T_SERVER : C_V_SERVER;
 
 		memset(&t, 0, sizeof(t));
+		if (id && *id >= 0 && *id <= (int64_t)UINT32_MAX) {
+			t.id_known = true;
+			t.id = (uint32_t)*id;
+		}
 		for (int i = 0; i < 4; i++) {
 			v[i] = blob_ulong(&b[base + i], &ok);
 			if (!ok)
@@ -820,6 +827,9 @@ sql_link(struct salvage *s, struct sql_cert *certs, size_t ncerts, struct sql_tr
 				o->trust = t->t;
 				mask_trust(&o->trust);
 				o->v32 = t->v32;
+				o->row.id_known = t->id_known;
+				o->row.id = t->id;
+				o->row.v32 = t->v32;
 				o->hash_len = t->v32 ? 32 : 20;
 				memcpy(o->hash, t->v32 ? t->sha256 : t->sha1, o->hash_len);
 				continue;
@@ -842,6 +852,9 @@ sql_link(struct salvage *s, struct sql_cert *certs, size_t ncerts, struct sql_tr
 				mask_trust(&c->trust);
 				c->has_trust = true;
 				c->trust_source = SALVAGE_SQL;
+				c->trust_row.id_known = t->id_known;
+				c->trust_row.id = t->id;
+				c->trust_row.v32 = t->v32;
 				from_sql_old[hit] = !t->v32;
 			}
 		}
@@ -1002,7 +1015,8 @@ leaf_row(void *ctx, int64_t rowid, uint32_t page, const struct sqlpage_value *v,
 	}
 	lc->nextra++;
 	lc->s->units_read++;
-	sql_row(b, lc->s, lc->certs, lc->ncerts, lc->trusts, lc->ntrusts);
+	/* nssPublic's first column is id, an integer (the object id) */
+	sql_row(b, v[0].type == SQLITE_INTEGER ? &v[0].i : NULL, lc->s, lc->certs, lc->ncerts, lc->trusts, lc->ntrusts);
 }
 
 /*
@@ -1088,7 +1102,7 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 	strbuf_addstr(&q, "SELECT ");
 	for (int i = 0; i < N_COLS; i++)
 		strbuf_addf(&q, "%s%s", i ? ", " : "", cid[i] >= 0 ? sql_cols[i] : "NULL");
-	strbuf_addstr(&q, ", rowid FROM nssPublic WHERE rowid > ? ORDER BY rowid LIMIT 1");
+	strbuf_addstr(&q, ", rowid, id FROM nssPublic WHERE rowid > ? ORDER BY rowid LIMIT 1");
 
 	/*
 	 * Each step seeks the next row after cur, so the work follows the rows
@@ -1152,9 +1166,12 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 				s->units_bad++;
 				s->damaged = true;
 			} else {
+				int64_t id = sqlite3_column_int64(st, N_COLS + 1);
+				bool id_ok = sqlite3_column_type(st, N_COLS + 1) == SQLITE_INTEGER;
+
 				for (int i = 0; i < N_COLS; i++)
 					blob_get(st, i, &b[i]);
-				sql_row(b, s, &certs, &ncerts, &trusts, &ntrusts);
+				sql_row(b, id_ok ? &id : NULL, s, &certs, &ncerts, &trusts, &ntrusts);
 			}
 			if (nread == read_alloc) {
 				read_alloc = read_alloc ? read_alloc * 2 : 64;
