@@ -53,7 +53,7 @@ list_store(const struct cmd_ctx *ctx, const struct profile *p, struct cert_info 
 	if ((ret = cmd_store_kind(p, &kind, err)) < 0)
 		return ret;
 	if (kind == CERTDB_DBM) {
-		if ((ret = legacy_list(p->path, p->path, ctx->password, &l, err)) < 0)
+		if ((ret = legacy_list(p->path, p->path, 0, ctx->password, &l, err)) < 0)
 			return ret;
 		if (l.busy)
 			*busy = xasprintf("'%s/cert8.db' is damaged: NSS lists %zu certificate%s of it but cannot release "

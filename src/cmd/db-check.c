@@ -502,8 +502,9 @@ check_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res,
 	const char *uses = NULL;
 	struct cert_info *sql_certs = NULL, *dbm_certs = NULL;
 	size_t n_sql = 0, n_dbm = 0;
-	bool sql_ok = false, dbm_ok = false;
+	bool sql_ok = false, dbm_ok = false, dbm_unread = false;
 	_autofree_ char *upgrade = fix_cmd(p, "db upgrade");
+	_autofree_ char *repair = fix_cmd(p, "db repair");
 
 	json_object_object_add(res, "store", json_object_new_string(store_format_name(fmt)));
 	check_leftovers(&f);
@@ -530,7 +531,7 @@ check_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res,
 		if (cert8 && store_not_db(p->path, "cert8.db"))
 			cert8 = false;
 		else if (cert8 && exists_in(p->path, "key3.db") && !store_not_db(p->path, "key3.db"))
-			dbm_ok = nss_view(&f, CERTDB_DBM, sev, &dbm_certs, &n_dbm);
+			dbm_unread = !(dbm_ok = nss_view(&f, CERTDB_DBM, sev, &dbm_certs, &n_dbm));
 		else if (!cert8)
 			finding(&f, SEV_WARNING, "cert7", "cert7.db", NULL,
 				"a store of the NSS 3.3 era that current applications do not read; mozcert does not upgrade it");
@@ -538,15 +539,21 @@ check_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res,
 	check_modules(&f);
 
 	if (legacy && !sql && cert8) {
+		/*
+		 * db upgrade reads the store through NSS: one NSS cannot read (or cannot let go of,
+		 * issue 14) is rebuilt by db repair, which writes cert9.db from its records.
+		 */
+		const char *legacy_fix = dbm_unread ? repair : upgrade;
+
 		if (major >= APP_FIRST_NO_DBM_MAJOR)
-			finding(&f, SEV_ERROR, "legacy-unread", "cert8.db", upgrade,
+			finding(&f, SEV_ERROR, "legacy-unread", "cert8.db", legacy_fix,
 				"%s %d no longer reads cert8.db: it starts with an empty store and trusts none of these "
 				"certificates", app_name(p->app), major);
 		else if (major >= APP_FIRST_SQL_MAJOR)
-			finding(&f, SEV_INFO, "legacy-migrates", "cert8.db", upgrade,
+			finding(&f, SEV_INFO, "legacy-migrates", "cert8.db", legacy_fix,
 				"%s %d converts this store to cert9.db at its next start", app_name(p->app), major);
 		else if (major < 0)
-			finding(&f, SEV_WARNING, "legacy-store", "cert8.db", upgrade,
+			finding(&f, SEV_WARNING, "legacy-store", "cert8.db", legacy_fix,
 				"a legacy store: applications since Firefox/Thunderbird %d do not read it", APP_FIRST_NO_DBM_MAJOR);
 	}
 	if (sql && legacy) {

@@ -17,6 +17,7 @@
 #include "hot-journal.h"
 #include "findings.h"
 #include "profile-lock.h"
+#include "legacy-list.h"
 #include "nssdb.h"
 #include "store-check.h"
 #include "stage.h"
@@ -144,6 +145,39 @@ inherit_owner_mode(const char *dir, const struct legacy_modes *m)
 	}
 }
 
+/*
+ * The legacy store as NSS reads it, in a child process (legacy-list.h): a
+ * cert8.db NSS reads but cannot let go of would leave this process's NSS
+ * busy for the merge and the verification. Then refuse, saying what NSS
+ * reads and what the records hold: db repair rebuilds from the records.
+ */
+static int
+legacy_certs(const struct profile *p, struct cert_info **v, size_t *n, struct mc_error *err)
+{
+	struct legacy_listing l;
+	int ret;
+
+	if ((ret = legacy_list(p->path, p->path, CERTDB_PRIVATE_COPY, NULL, &l, err)) < 0)
+		return ret;
+	if (l.busy) {
+		_autofree_ char *q = shell_quote(p->path);
+
+		ret = mc_error_set(err, MC_EDAMAGED,
+				   "'%s/cert8.db' is damaged: NSS lists %zu certificate%s of it but cannot release it "
+				   "(objects made of damaged records stay in use), so no upgrade through NSS can run; "
+				   "its records hold %zu: run 'mozcert -p %s db repair', which rebuilds the store from "
+				   "them as cert9.db", p->path, l.n, l.n == 1 ? "" : "s", l.records, q);
+		legacy_listing_release(&l);
+		return ret;
+	}
+	*v = l.v;
+	*n = l.n;
+	l.v = NULL;
+	l.n = 0;
+	legacy_listing_release(&l);
+	return 0;
+}
+
 static int
 upgrade_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
 {
@@ -180,7 +214,7 @@ upgrade_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		if (fileio_exists(path) && sqlstore_dbm_header_check(path, NULL, &e) == MC_EDAMAGED)
 			return mc_error_set(err, MC_EDAMAGED, "%s; run 'mozcert -p %s db repair' instead", e.msg, p->path);
 	}
-	if ((ret = list_store(p->path, p->path, CERTDB_DBM, CERTDB_PRIVATE_COPY, NULL, &old, &n_old, err)) < 0)
+	if ((ret = legacy_certs(p, &old, &n_old, err)) < 0)
 		goto out;
 	if ((ret = stage_begin(p->path, CERTDB_SQL, &st, err)) < 0)
 		goto out;

@@ -54,17 +54,19 @@ count_records(const char *dir)
 }
 
 int
-legacy_list(const char *dir, const char *shown, const char *password, struct legacy_listing *out,
-	    struct mc_error *err)
+legacy_list(const char *dir, const char *shown, unsigned flags, const char *password,
+	    struct legacy_listing *out, struct mc_error *err)
 {
 	struct mc_error first = {0};
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = certdb_list_apart(dir, shown, CERTDB_DBM, 0, password, &out->v, &out->n, &first);
+	flags &= ~(unsigned)CERTDB_LIST_UNCLOSED;
+	ret = certdb_list_apart(dir, shown, CERTDB_DBM, flags, password, &out->v, &out->n, &first);
 	if (ret == MC_EDAMAGED) {
 		/* The same listing without the close: when it stands, the close was what failed. */
-		if (certdb_list_apart(dir, shown, CERTDB_DBM, CERTDB_LIST_UNCLOSED, password, &out->v, &out->n, err) < 0) {
+		if (certdb_list_apart(dir, shown, CERTDB_DBM, flags | CERTDB_LIST_UNCLOSED, password, &out->v, &out->n,
+				      err) < 0) {
 			*err = first;
 			return ret;
 		}

@@ -20,12 +20,13 @@ struct legacy_listing {
 };
 
 /*
- * List the cert8.db of dir (shown in messages as shown). NSS must not be
+ * List the cert8.db of dir (shown in messages as shown; flags as for
+ * certdb_open, CERTDB_PRIVATE_COPY say). NSS must not be
  * initialised in this process (the child would inherit it). 0 on success,
  * busy or not; the error of NSS's open or listing otherwise.
  */
-int legacy_list(const char *dir, const char *shown, const char *password, struct legacy_listing *out,
-		struct mc_error *err);
+int legacy_list(const char *dir, const char *shown, unsigned flags, const char *password,
+		struct legacy_listing *out, struct mc_error *err);
 void legacy_listing_release(struct legacy_listing *l);
 
 #endif
