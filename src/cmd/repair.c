@@ -53,6 +53,7 @@ struct work {
 	bool present[N_FILES];
 	struct cert_info *nss_v;         /* what NSS listed, trust as it showed it */
 	size_t nss_n;
+	char *journal_aside;             /* a stale journal left out of the copy: what was said about it */
 };
 
 static void
@@ -61,10 +62,35 @@ work_release(struct work *w)
 	for (size_t i = 0; i < N_FILES; i++)
 		free(w->buf[i]);
 	cert_info_array_free(w->nss_v, w->nss_n);
+	free(w->journal_aside);
 	if (w->dir)
 		fileio_remove_tree(w->dir);
 	free(w->dir);
 	memset(w, 0, sizeof(*w));
+}
+
+/*
+ * The hot journal beside name goes with the copy and is rolled back, unless
+ * it is stale (hot-journal.h: a journal of an older copy of the file, which
+ * SQLite would play back over the newer file and cut it to its old size):
+ * then the file is read as it is, and the journal stays in the backup.
+ */
+static int
+carry_journal(const struct profile *p, struct work *w, const char *name, struct mc_error *err)
+{
+	_autofree_ char *src = path_join(p->path, name);
+	_autofree_ char *why = NULL;
+
+	if (hotjournal_present(src) && hotjournal_stale(src, &why)) {
+		char *note = xasprintf("%s%s: the rollback journal beside it is of an older copy of the file (%s): "
+				       "set aside in the backup, the file read as it is\n",
+				       w->journal_aside ? w->journal_aside : "", name, why);
+
+		free(w->journal_aside);
+		w->journal_aside = note;
+		return 0;
+	}
+	return hotjournal_carry(p->path, w->dir, name, err);
 }
 
 static int
@@ -85,7 +111,7 @@ work_copy(const struct profile *p, struct work *w, struct mc_error *err)
 		if ((ret = fileio_copy(src, dst, 0600, true, err)) < 0)
 			return ret;
 		/* The application's interrupted transaction is rolled back in the copy, as SQLite would. */
-		if ((i == F_CERT9 || i == F_KEY4) && (ret = hotjournal_carry(p->path, w->dir, set_files[i], err)) < 0)
+		if ((i == F_CERT9 || i == F_KEY4) && (ret = carry_journal(p, w, set_files[i], err)) < 0)
 			return ret;
 		w->present[i] = true;
 		if (i == F_PKCS11 || i == F_SECMOD || i == F_OVERRIDE)
@@ -631,6 +657,7 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	json_object_object_add(res, "store", json_object_new_string(out_kind == CERTDB_SQL ? "cert9" : "cert8"));
 	json_object_object_add(res, "converted_from", converted ? json_object_new_string("cert8") : NULL);
 	json_object_object_add(res, "nss_opened", json_object_new_boolean(nss_opened));
+	json_object_object_add(res, "stale_journal", w.journal_aside ? json_object_new_string(w.journal_aside) : NULL);
 	json_object_object_add(res, "key_database", json_object_new_string(keep_key ? "kept" : "new"));
 	json_object_object_add(res, "key_database_reason", key_why ? json_object_new_string(key_why) : NULL);
 
@@ -694,6 +721,8 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 
 	if (backup.id)
 		cmd_out(ctx, "backup: %s/%s\n", BACKUP_DIRNAME, backup.id);
+	if (w.journal_aside)
+		cmd_out(ctx, "%s", w.journal_aside);
 	if (notes.len)
 		cmd_out(ctx, "%s", notes.buf);
 	if (ctx->verbosity > 0 || ctx->dry_run) {
