@@ -54,6 +54,8 @@ struct work {
 	struct cert_info *nss_v;         /* what NSS listed, trust as it showed it */
 	size_t nss_n;
 	char *journal_aside;             /* a stale journal left out of the copy: what was said about it */
+	char *asis9;                     /* cert9.db as it was before its journal was played back */
+	size_t asis9_len;
 };
 
 static void
@@ -63,6 +65,7 @@ work_release(struct work *w)
 		free(w->buf[i]);
 	cert_info_array_free(w->nss_v, w->nss_n);
 	free(w->journal_aside);
+	free(w->asis9);
 	if (w->dir)
 		fileio_remove_tree(w->dir);
 	free(w->dir);
@@ -79,18 +82,45 @@ static int
 carry_journal(const struct profile *p, struct work *w, const char *name, struct mc_error *err)
 {
 	_autofree_ char *src = path_join(p->path, name);
+	_autofree_ char *dst = path_join(w->dir, name);
+	_autofree_ char *raw = xasprintf("%s.as-is", dst);
+	_autofree_ char *jcopy = xasprintf("%s%s", dst, HOTJOURNAL_SUFFIX);
 	_autofree_ char *why = NULL;
+	struct mc_error e = {0};
+	char *note;
+	int ret;
 
-	if (hotjournal_present(src) && hotjournal_stale(src, &why)) {
-		char *note = xasprintf("%s%s: the rollback journal beside it is of an older copy of the file (%s): "
-				       "set aside in the backup, the file read as it is\n",
-				       w->journal_aside ? w->journal_aside : "", name, why);
-
-		free(w->journal_aside);
-		w->journal_aside = note;
+	if (!hotjournal_present(src))
 		return 0;
+	if (!hotjournal_stale(src, &why)) {
+		/* Played back, the journal must give a sound file where the file as it is was one. */
+		if ((ret = fileio_copy(dst, raw, 0600, true, err)) < 0)
+			return ret;
+		ret = hotjournal_carry(p->path, w->dir, name, &e);
+		if (ret >= 0 && (hotjournal_file_sound(dst) || !hotjournal_file_sound(raw))) {
+			/* kept to be read too: a journal no check catches may still be an older copy's */
+			if (ret > 0 && streq(name, set_files[F_CERT9]) &&
+			    fileio_read(raw, REPAIR_MAX_FILE, &w->asis9, &w->asis9_len, &e) < 0)
+				w->asis9 = NULL;
+			unlink(raw);
+			return ret;
+		}
+		if (ret < 0 && !hotjournal_file_sound(raw)) {
+			unlink(raw);
+			*err = e;
+			return ret;
+		}
+		why = xstrdup(ret < 0 ? e.msg : "played back, it leaves a file SQLite's integrity check fails, "
+			      "where the file as it is passes");
+		if (rename(raw, dst) < 0)
+			return mc_error_sys(err, "cannot rename '%s'", raw);
+		unlink(jcopy);
 	}
-	return hotjournal_carry(p->path, w->dir, name, err);
+	note = xasprintf("%s%s: the rollback journal beside it is not this file's (%s): set aside in the backup, "
+			 "the file read as it is\n", w->journal_aside ? w->journal_aside : "", name, why);
+	free(w->journal_aside);
+	w->journal_aside = note;
+	return 0;
 }
 
 static int
@@ -215,6 +245,40 @@ nss_list_apart(const struct cmd_ctx *ctx, struct work *w, enum certdb_kind kind,
 	return true;
 }
 
+/*
+ * cert9.db as it was before its journal was played back: a certificate it
+ * holds that the rolled-back file lacks is kept (with its trust). After a
+ * crash that is the certificate being added; beside a journal of an older
+ * copy (one hotjournal_stale cannot tell), every certificate added since.
+ * Damage in it is not a loss: a file a transaction stopped in is torn.
+ */
+static void
+salvage_asis(const struct work *w, struct salvage *s, struct strbuf *notes)
+{
+	struct salvage raw;
+	struct mc_error e = {0};
+	size_t added = 0;
+
+	salvage_init(&raw);
+	(void)salvage_sql((unsigned char *)w->asis9, w->asis9_len, &raw, &e);
+	for (size_t i = 0; i < raw.n; i++) {
+		const struct salvaged_cert *c = &raw.v[i];
+		ssize_t at;
+
+		if (salvage_find(s, c->der, c->der_len) >= 0)
+			continue;
+		salvage_add(s, c->der, c->der_len, c->nickname, c->has_trust ? &c->trust : NULL, SALVAGE_SQL);
+		if ((at = salvage_find(s, c->der, c->der_len)) >= 0) {
+			s->v[at].trust_row = c->trust_row;
+			added++;
+		}
+	}
+	if (added)
+		strbuf_addf(notes, "cert9.db: %zu certificate%s found in the file as it was that the rollback of its "
+			    "journal lacks (a journal of an older copy of the file?): kept\n", added, added == 1 ? "" : "s");
+	salvage_release(&raw);
+}
+
 /* Read everything that can be read, best source first. */
 static void
 salvage_all(struct cmd_ctx *ctx, struct work *w, enum certdb_kind src_kind, struct salvage *s,
@@ -245,6 +309,8 @@ salvage_all(struct cmd_ctx *ctx, struct work *w, enum certdb_kind src_kind, stru
 	} else if (src_kind == CERTDB_SQL) {
 		if (salvage_sql((unsigned char *)w->buf[fi], w->len[fi], s, &e) < 0)
 			strbuf_addf(notes, "cert9.db: %s\n", e.msg);
+		if (w->asis9)
+			salvage_asis(w, s, notes);
 	} else {
 		if (salvage_dbm((unsigned char *)w->buf[fi], w->len[fi], s, &e) < 0)
 			strbuf_addf(notes, "cert8.db: %s\n", e.msg);

@@ -115,6 +115,26 @@ hotjournal_stale(const char *db_path, char **why)
 	return true;
 }
 
+bool
+hotjournal_file_sound(const char *path)
+{
+	_autofree_ char *uri = xasprintf("file:%s?immutable=1", path);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	bool ok = false;
+
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "PRAGMA integrity_check(1)", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(st, 0);
+
+		ok = r && strcmp(r, "ok") == 0;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ok;
+}
+
 int
 hotjournal_rollback(const char *db_path, const char *user_path, struct mc_error *err)
 {

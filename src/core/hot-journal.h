@@ -50,6 +50,14 @@ int hotjournal_rollback(const char *db_path, const char *user_path, struct mc_er
 bool hotjournal_stale(const char *db_path, char **why);
 
 /*
+ * True when the database at path passes SQLite's PRAGMA integrity_check
+ * (opened immutable: no journal is played back, nothing is written). A
+ * rollback whose result fails it while the file as it was passes played a
+ * journal that was not this file's.
+ */
+bool hotjournal_file_sound(const char *path);
+
+/*
  * Copy src_dir/name's hot journal beside copy_dir/name (already a copy of
  * the database) and roll the copy back. 1 when a journal was rolled back, 0
  * when there was none, a negative mc_code on failure (nothing of src_dir is
