@@ -63,7 +63,6 @@ read_ids(sqlite3 *db, struct trustmac *tm, bool *has_password)
 void
 trustmac_load(const char *key4_path, struct trustmac *tm)
 {
-	_autofree_ char *uri = NULL;
 	sqlite3 *db = NULL;
 	bool has_password = false;
 
