@@ -404,14 +404,18 @@ backups_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err
 	return 0;
 }
 
-/* Test hook for crash-consistency tests, as stage.c's: die at a named point. */
+/* Test hook for crash-consistency tests, as stage.c's: die at a named point (mozcert-test only). */
 static void
 prune_crash_point(const char *name)
 {
+#ifdef MOZCERT_TEST_HOOKS
 	const char *at = getenv("MOZCERT_CRASH_AT");
 
 	if (at && streq(at, name))
 		raise(SIGKILL);
+#else
+	(void)name;
+#endif
 }
 
 #define PRUNE_PREFIX ".pruned-"

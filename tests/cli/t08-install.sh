@@ -39,5 +39,17 @@ else
 	echo "ok $((n = n + 1)) # SKIP bash-completion's pkg-config file not installed"
 fi
 check "the binary is installed and runs" sh -c '"$1" --version | grep -q "^mozcert "' _ "$D$(where src/mozcert)"
+inst=$D$(where src/mozcert)
+check "mozcert-test (the build with test hooks) is not in the install plan" [ -z "$(where src/mozcert-test)" ]
+# The installed binary has no test hooks: MOZCERT_CRASH_AT would SIGKILL mozcert-test mid-swap.
+mkdir -p "$T/hook"
+certutil -N -d "sql:$T/hook" --empty-password >/dev/null
+MOZCERT_CRASH_AT=between-renames "$inst" -p "$T/hook" cert import --trust C,, "$FIX/certs/root.pem" >/dev/null 2>&1
+check "the installed mozcert ignores MOZCERT_CRASH_AT: import exit 0" [ $? -eq 0 ]
+check "... no journal left, the root listed by certutil" \
+	sh -c '[ ! -e "$1/.mozcert-journal" ] && certutil -L -d "sql:$1" | grep -q "Test Root CA"' _ "$T/hook"
+MOZCERT_CRASH_AT=between-renames "$MOZCERT_TEST" -p "$T/hook" cert trust "mozcert Test Root CA - mozcert test" CT,C,C >/dev/null 2>&1
+check "the control: mozcert-test dies at the same point (SIGKILL, journal left)" \
+	sh -c '[ "$1" -eq 137 ] && [ -e "$2/.mozcert-journal" ]' _ $? "$T/hook"
 check "the installed completion loads in bash" bash -c '. "$1" && complete -p mozcert >/dev/null' _ "$D$comp"
 done_testing
