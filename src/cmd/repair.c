@@ -286,7 +286,7 @@ salvage_all(struct cmd_ctx *ctx, struct work *w, enum certdb_kind src_kind, stru
 {
 	struct mc_error e = {0};
 	int fi = src_kind == CERTDB_SQL ? F_CERT9 : F_CERT8;
-	size_t before;
+	size_t before, twins;
 
 	/* 1. NSS, read-only, on the private copies, in a process of its own. */
 	*nss_opened = nss_list_apart(ctx, w, src_kind, s, &e);
@@ -324,6 +324,9 @@ salvage_all(struct cmd_ctx *ctx, struct work *w, enum certdb_kind src_kind, stru
 				    got == 1 ? "" : "s", set_files[fi]);
 	}
 	salvage_link_orphans(s);
+	if ((twins = salvage_drop_damaged_twins(s)))
+		strbuf_addf(notes, "%zu damaged cop%s of certificates found intact elsewhere in the file left out\n",
+			    twins, twins == 1 ? "y" : "ies");
 	salvage_sort(s);
 	if (*nss_opened && s->n > before)
 		strbuf_addf(notes, "%zu certificate%s found that NSS did not list\n", s->n - before,

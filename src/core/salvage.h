@@ -123,6 +123,19 @@ int salvage_dbm(const unsigned char *buf, size_t len, struct salvage *s, struct 
 void salvage_link_orphans(struct salvage *s);
 
 /*
+ * One certificate found twice (one issuer and serial, other bytes), a copy
+ * damaged where its lengths survived, so that it still decodes (a cert8.db
+ * keeps stale copies of records on split pages; a damaged page may hold the
+ * copy its record points to): NSS keeps one per issuer and serial and would
+ * refuse whichever came second. Drop the copies whose signature does not
+ * verify when another copy's does (with the key of a listed certificate
+ * whose subject is the issuer, itself when self-signed); trust, nickname
+ * and key the kept copy lacks come from them. Returns how many were dropped.
+ * NSS must be initialised.
+ */
+size_t salvage_drop_damaged_twins(struct salvage *s);
+
+/*
  * Order the certificates by SHA-256: the new store is built in an order
  * that depends on the bytes alone, not on the order NSS listed them in.
  */

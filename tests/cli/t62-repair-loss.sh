@@ -391,6 +391,38 @@ PY
 	check "$nss: ... every certificate back with its nickname and trust" cmp -s "$T/stale.want" "$T/stale.got"
 done
 
+# ---- G. one certificate twice in a cert8.db, the copy its record holds damaged where its lengths survive
+# (so that it still decodes), an intact copy elsewhere: the damage matrix found db repair importing the
+# damaged copy and naming the intact one lost (SEC_ERROR_REUSED_ISSUER_AND_SERIAL) ----
+G=$T/twins
+rm -rf "$G"; mkdir -p "$G"
+certutil -N -d "dbm:$G" --empty-password
+for i in 1 2 3 4; do certutil -A -d "dbm:$G" -n "CA $i" -t "C,," -a -i "$T/b8-$i.pem"; done
+certutil -L -d "dbm:$G" -n "CA 1" -r >"$T/twin1.der"
+certutil -L -d "dbm:$G" -n "CA 2" -r >"$T/twin2.der"
+python3 - "$G/cert8.db" "$T/twin1.der" "$T/twin2.der" <<'PY'
+import sys
+p, d1, d2 = sys.argv[1:]
+b = bytearray(open(p, "rb").read())
+der1, der2 = open(d1, "rb").read(), open(d2, "rb").read()
+o = b.find(der1)
+rec = bytes(b[o - 13:o + len(der1) + 6])  # record header, the DER, the nickname "CA 1\0"
+# an intact copy on a page past the buckets (as split pages leave them), carved
+b += bytes(16384)
+b[-16384 + 100:-16384 + 100 + len(rec)] = rec
+# the record's own copy: its signature's last 16 bytes overwritten (the lengths survive)
+b[o + len(der1) - 16:o + len(der1)] = bytes(16)
+# and CA 2's record header destroyed: damage, so that the file is carved
+o2 = b.find(der2)
+b[o2 - 13:o2] = bytes(13)
+open(p, "wb").write(bytes(b))
+PY
+run -p "$G" db repair
+check "twin copies: db repair keeps the intact copy of CA 1 with its nickname and C,," \
+	sh -c '[ "$(certutil -L -d "sql:$1" | awk "/^CA 1 /{print \$NF}")" = "C,," ] && certutil -L -d "sql:$1" -n "CA 1" -r | cmp -s - "$2"' _ "$G" "$T/twin1.der"
+check "twin copies: no certificate named lost, the left-out damaged copy said" \
+	sh -c '! printf "%s\n" "$1" | grep -q "^lost: certificate" && printf "%s\n" "$1" | grep -q "damaged cop"' _ "$out"
+
 # ---- C, D. a bounded sample of the damage matrix: every intact certificate and trust setting back,
 # no silent loss, no failed repair, and a second repair of the same bytes gives the same store ----
 python3 "$SRCDIR/tests/damage-matrix.py" --mozcert "$MOZCERT" --certs 24 --cases-per-kind 3 --seed 14 --twice \
