@@ -401,7 +401,7 @@ sql_trust_free(struct sql_trust *t)
 
 /* One row (its columns in b, owned and freed here): a certificate goes into s (and certs), a trust object into trusts. */
 static void
-sql_row(struct blob b[N_COLS], const int64_t *id, struct salvage *s, struct sql_cert **certs, size_t *ncerts,
+sql_row(struct blob b[N_COLS], int64_t id, struct salvage *s, struct sql_cert **certs, size_t *ncerts,
 	struct sql_trust **trusts, size_t *ntrusts)
 {
 	unsigned long cls;
@@ -436,9 +436,9 @@ sql_row(struct blob b[N_COLS], const int64_t *id, struct salvage *s, struct sql_
 		int base = cls == CKO_NSS_TRUST ? C_T_SERVER : C_V_SERVER;
 
 		memset(&t, 0, sizeof(t));
-		if (id && *id >= 0 && *id <= (int64_t)UINT32_MAX) {
+		if (id >= 0 && id <= (int64_t)UINT32_MAX) {  /* id: nssPublic's first column, -1 unknown */
 			t.id_known = true;
-			t.id = (uint32_t)*id;
+			t.id = (uint32_t)id;
 		}
 		for (int i = 0; i < 4; i++) {
 			v[i] = blob_ulong(&b[base + i], &ok);
@@ -705,8 +705,7 @@ leaf_row(void *ctx, int64_t rowid, uint32_t page, const struct sqlpage_value *v,
 	}
 	lc->nextra++;
 	lc->s->units_read++;
-	/* nssPublic's first column is id, an integer (the object id) */
-	sql_row(b, v[0].type == SQLITE_INTEGER ? &v[0].i : NULL, lc->s, lc->certs, lc->ncerts, lc->trusts, lc->ntrusts);
+	sql_row(b, v[0].type == SQLITE_INTEGER ? v[0].i : -1, lc->s, lc->certs, lc->ncerts, lc->trusts, lc->ntrusts);
 }
 
 /*
@@ -792,7 +791,10 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 	strbuf_addstr(&q, "SELECT ");
 	for (int i = 0; i < N_COLS; i++)
 		strbuf_addf(&q, "%s%s", i ? ", " : "", cid[i] >= 0 ? sql_cols[i] : "NULL");
-	strbuf_addstr(&q, ", rowid, id FROM nssPublic WHERE rowid > ? ORDER BY rowid LIMIT 1");
+	/* id (the object id key4.db's MACs name) when the table has it */
+	strbuf_addf(&q, ", rowid, %s FROM nssPublic WHERE rowid > ? ORDER BY rowid LIMIT 1",
+		    sqlite3_prepare_v2(db, "SELECT id FROM nssPublic", -1, &st, NULL) == SQLITE_OK ? "id" : "NULL");
+	sqlite3_finalize(st);
 
 	/*
 	 * Each step seeks the next row after cur, so the work follows the rows
@@ -856,12 +858,11 @@ salvage_sql(const unsigned char *buf, size_t len, struct salvage *s, struct mc_e
 				s->units_bad++;
 				s->damaged = true;
 			} else {
-				int64_t id = sqlite3_column_int64(st, N_COLS + 1);
-				bool id_ok = sqlite3_column_type(st, N_COLS + 1) == SQLITE_INTEGER;
+				int64_t id = sqlite3_column_type(st, N_COLS + 1) == SQLITE_INTEGER ? sqlite3_column_int64(st, N_COLS + 1) : -1;
 
 				for (int i = 0; i < N_COLS; i++)
 					blob_get(st, i, &b[i]);
-				sql_row(b, id_ok ? &id : NULL, s, &certs, &ncerts, &trusts, &ntrusts);
+				sql_row(b, id, s, &certs, &ncerts, &trusts, &ntrusts);
 			}
 			if (nread == read_alloc) {
 				read_alloc = read_alloc ? read_alloc * 2 : 64;
