@@ -21,6 +21,8 @@ mkdir -p "$HOME"
 export MOZCERT_STAGE_DIR=$T
 mkdir -p "$T/tmp"
 export TMPDIR=$T/tmp
+# verify's lists (Symantec distrust, TLS interceptors): the tree's, not an installed copy.
+export MOZCERT_DATA_DIR=${MOZCERT_DATA_DIR:-$SRCDIR/data}
 n=0
 failed=0
 LOCKPID=

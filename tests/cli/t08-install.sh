@@ -38,6 +38,12 @@ if pkg-config --exists bash-completion 2>/dev/null; then
 else
 	echo "ok $((n = n + 1)) # SKIP bash-completion's pkg-config file not installed"
 fi
+sym=$(where data/symantec-distrust.txt)
+icpt=$(where data/tls-interception.txt)
+check "verify's lists are installed" sh -c 'cmp -s "$1$2" "$3/data/symantec-distrust.txt" && cmp -s "$1$4" "$3/data/tls-interception.txt"' \
+	_ "$D" "$sym" "$SRCDIR" "$icpt"
+check "... in the directory the binary reads them from (DATADIR/mozcert)" \
+	grep -aq "$(dirname "$sym")" "$D$(where src/mozcert)"
 check "the binary is installed and runs" sh -c '"$1" --version | grep -q "^mozcert "' _ "$D$(where src/mozcert)"
 inst=$D$(where src/mozcert)
 check "mozcert-test (the build with test hooks) is not in the install plan" [ -z "$(where src/mozcert-test)" ]

@@ -116,7 +116,7 @@ judge(const char *const *files, const char *host, bool md5_ok, PRTime now, struc
 
 		ck_assert_msg(certpkg_read_path(path, &ders, &err) == 0, "%s", err.msg);
 	}
-	ck_assert_msg(verify_server_cert(&ders, v, n, host, md5_ok, now, r, &err) == 0, "%s", err.msg);
+	ck_assert_msg(verify_server_cert(&ders, v, n, host, md5_ok, NULL, now, r, &err) == 0, "%s", err.msg);
 	cert_info_array_free(v, n);
 	der_list_release(&ders);
 	ck_assert_int_eq(certdb_close(db, &err), 0);
@@ -341,6 +341,10 @@ START_TEST(test_md5_and_sha1_signatures)
 
 	judge(md5, "good.test", false, AT(Y2027), &r);
 	ck_assert_msg(has_problem(&r, "SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED"), "primary %s", primary(&r));
+	/* blamed on the certificate signed with MD5 (the server's), not on the root */
+	ck_assert_uint_eq(r.problems[0].at, 0);
+	ck_assert_str_eq(r.chain[0].weak_sig, "MD5");
+	ck_assert_ptr_nonnull(strstr(r.problems[0].detail, "signed with MD5"));
 	verify_result_release(&r);
 	/* security.pki.md5... allowed: the same certificate passes. */
 	judge(md5, "good.test", true, AT(Y2027), &r);
