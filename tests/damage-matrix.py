@@ -26,6 +26,13 @@ or without its trust MACs; the certificates are all intact; trust whose MAC coul
 must be named in "lost" by db repair and comes back with --keep-unverified-trust, which the
 matrix then passes).
 
+Measured (issue 14, --certs 100 --cases-per-kind 26 --seed 14 --twice, 2 shared cores): 312
+cases (ff 116, sys 131, dbm 65); intact certificates 33401/33401, intact trust 28086/28086,
+0 silent losses, 0 failed repairs, 0 differing repeats; a repair took 0.13x to 1.17x the time
+certutil took to build the 101-certificate store fresh (journal cases the slowest: the file is
+read twice). The run of 276 cases before it found one loss (a damaged and an intact copy of one
+certificate in a cert8.db), fixed by salvage_drop_damaged_twins.
+
 Usage: damage-matrix.py --mozcert PATH [--shapes ff,sys,dbm] [--certs N] [--kinds K,...]
        [--cases-per-kind N] [--seed S] [--twice] [--workdir DIR] [--show-failures]
 Exit 0 when every target is met (100 % intact recovered, 0 silent losses, 0 failed repairs,
