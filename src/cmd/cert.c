@@ -5,6 +5,7 @@
 
 #include "cmd.h"
 #include "cert-input.h"
+#include "legacy-list.h"
 #include "nssdb.h"
 #include "output.h"
 #include "stage.h"
@@ -34,20 +35,55 @@ open_ro(const struct cmd_ctx *ctx, const struct profile *p, struct certdb **db, 
 
 /* ---- cert list ---- */
 
+/*
+ * The certificates of p's store. A cert8.db is listed in a child process
+ * (legacy-list.h): NSS may read it but not let go of it, and this process
+ * goes on to other profiles. Then what NSS listed is shown, and *busy says
+ * what is wrong (caller frees).
+ */
+static int
+list_store(const struct cmd_ctx *ctx, const struct profile *p, struct cert_info **v, size_t *n, char **busy,
+	   struct mc_error *err)
+{
+	struct legacy_listing l;
+	struct certdb *db = NULL;
+	int kind, ret;
+
+	*busy = NULL;
+	if ((ret = cmd_store_kind(p, &kind, err)) < 0)
+		return ret;
+	if (kind == CERTDB_DBM) {
+		if ((ret = legacy_list(p->path, p->path, 0, ctx->password, &l, err)) < 0)
+			return ret;
+		if (l.busy)
+			*busy = xasprintf("'%s/cert8.db' is damaged: NSS lists %zu certificate%s of it but cannot release "
+					  "it (objects made of damaged records stay in use); its records hold %zu: "
+					  "db repair rebuilds the store from them", p->path, l.n, l.n == 1 ? "" : "s",
+					  l.records);
+		*v = l.v;
+		*n = l.n;
+		l.v = NULL;
+		l.n = 0;
+		legacy_listing_release(&l);
+		return 0;
+	}
+	if ((ret = certdb_open(p->path, (enum certdb_kind)kind, 0, ctx->password, &db, err)) < 0)
+		return ret;
+	ret = certdb_list(db, v, n, err);
+	if (certdb_close(db, ret < 0 ? NULL : err) < 0 && ret == 0)
+		ret = MC_EFAIL;
+	return ret;
+}
+
 static int
 list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
 {
-	struct certdb *db = NULL;
 	struct cert_info *v = NULL;
 	size_t n = 0;
+	_autofree_ char *busy = NULL;
 	int ret;
 
-	if ((ret = open_ro(ctx, p, &db, err)) < 0)
-		return ret;
-	ret = certdb_list(db, &v, &n, err);
-	if (certdb_close(db, ret < 0 ? NULL : err) < 0 && ret == 0)
-		ret = MC_EFAIL;
-	if (ret < 0) {
+	if ((ret = list_store(ctx, p, &v, &n, &busy, err)) < 0) {
 		cert_info_array_free(v, n);
 		return ret;
 	}
@@ -77,6 +113,8 @@ list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 		cmd_out(ctx, "%zu certificate%s\n", n, n == 1 ? "" : "s");
 	}
 	cert_info_array_free(v, n);
+	if (busy)
+		return mc_error_set(err, MC_EDAMAGED, "%s", busy);
 	return 0;
 }
 

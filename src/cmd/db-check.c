@@ -522,10 +522,14 @@ check_modules(struct findings *f)
 
 /* A legacy store alone: what the application's version does with it. */
 static void
-check_legacy_only(struct findings *f, int major)
+check_legacy_only(struct findings *f, int major, bool nss_unread)
 {
 	const struct profile *p = f->p;
-	_autofree_ char *upgrade = fix_cmd(p, "db upgrade");
+	/*
+	 * db upgrade reads the store through NSS: one NSS cannot read (or cannot let go of,
+	 * issue 14) is rebuilt by db repair, which writes cert9.db from its records.
+	 */
+	_autofree_ char *upgrade = fix_cmd(p, nss_unread ? "db repair" : "db upgrade");
 
 	if (major >= APP_FIRST_NO_DBM_MAJOR)
 		finding(f, SEV_ERROR, "legacy-unread", "cert8.db", upgrade,
@@ -572,7 +576,7 @@ db_check_collect(const struct cmd_ctx *ctx, const struct profile *p, struct db_c
 	int major = profile_app_major(p->path);
 	struct cert_info *sql_certs = NULL, *dbm_certs = NULL;
 	size_t n_sql = 0, n_dbm = 0;
-	bool sql_ok = false, dbm_ok = false;
+	bool sql_ok = false, dbm_ok = false, dbm_unread = false;
 
 	*r = (struct db_check_report){.f = {.ctx = ctx, .p = p, .arr = json_object_new_array()}, .fmt = fmt,
 				      .certificates = -1};
@@ -602,14 +606,14 @@ db_check_collect(const struct cmd_ctx *ctx, const struct profile *p, struct db_c
 		if (cert8 && store_not_db(p->path, "cert8.db"))
 			cert8 = false;
 		else if (cert8 && exists_in(p->path, "key3.db") && !store_not_db(p->path, "key3.db"))
-			dbm_ok = nss_view(f, CERTDB_DBM, sev, &dbm_certs, &n_dbm);
+			dbm_unread = !(dbm_ok = nss_view(f, CERTDB_DBM, sev, &dbm_certs, &n_dbm));
 		else if (!cert8)
 			finding(f, SEV_WARNING, "cert7", "cert7.db", NULL,
 				"a store of the NSS 3.3 era that current applications do not read; mozcert does not upgrade it");
 	}
 	check_modules(f);
 	if (legacy && !sql && cert8)
-		check_legacy_only(f, major);
+		check_legacy_only(f, major, dbm_unread);
 	if (sql && legacy)
 		check_side_by_side(f, r->uses, sql_certs, n_sql, dbm_certs, n_dbm, sql_ok && dbm_ok, res);
 	if (sql_ok)

@@ -17,6 +17,7 @@
 #include "hot-journal.h"
 #include "findings.h"
 #include "profile-lock.h"
+#include "legacy-list.h"
 #include "nssdb.h"
 #include "store-check.h"
 #include "stage.h"
@@ -147,6 +148,39 @@ upgrade_release(struct upgrade *u, struct mc_error *err)
 	free(u->legacy_copy);
 }
 
+/*
+ * The legacy store as NSS reads it, in a child process (legacy-list.h): a
+ * cert8.db NSS reads but cannot let go of would leave this process's NSS
+ * busy for the merge and the verification. Then refuse, saying what NSS
+ * reads and what the records hold: db repair rebuilds from the records.
+ */
+static int
+legacy_certs(const struct profile *p, struct cert_info **v, size_t *n, struct mc_error *err)
+{
+	struct legacy_listing l;
+	int ret;
+
+	if ((ret = legacy_list(p->path, p->path, CERTDB_PRIVATE_COPY, NULL, &l, err)) < 0)
+		return ret;
+	if (l.busy) {
+		_autofree_ char *q = shell_quote(p->path);
+
+		ret = mc_error_set(err, MC_EDAMAGED,
+				   "'%s/cert8.db' is damaged: NSS lists %zu certificate%s of it but cannot release it "
+				   "(objects made of damaged records stay in use), so no upgrade through NSS can run; "
+				   "its records hold %zu: run 'mozcert -p %s db repair', which rebuilds the store from "
+				   "them as cert9.db", p->path, l.n, l.n == 1 ? "" : "s", l.records, q);
+		legacy_listing_release(&l);
+		return ret;
+	}
+	*v = l.v;
+	*n = l.n;
+	l.v = NULL;
+	l.n = 0;
+	legacy_listing_release(&l);
+	return 0;
+}
+
 /* Nothing to upgrade (0, said), no store at all, or a legacy store mozcert does not upgrade; 1: go on. */
 static int
 upgrade_applies(struct cmd_ctx *ctx, const struct profile *p, bool had_modern, struct json_object *res,
@@ -183,7 +217,7 @@ upgrade_merge(struct cmd_ctx *ctx, struct upgrade *u, struct mc_error *err)
 	struct certdb *db = NULL;
 	int ret;
 
-	if ((ret = list_store(dir, dir, CERTDB_DBM, CERTDB_PRIVATE_COPY, NULL, &u->old, &u->n_old, err)) < 0)
+	if ((ret = legacy_certs(u->p, &u->old, &u->n_old, err)) < 0)
 		return ret;
 	if ((ret = stage_begin(dir, CERTDB_SQL, &u->st, err)) < 0)
 		return ret;

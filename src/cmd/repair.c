@@ -15,6 +15,7 @@
 #include "findings.h"
 #include "hot-journal.h"
 #include "nssdb.h"
+#include "repair-trust.h"
 #include "salvage.h"
 #include "stage.h"
 #include "strbuf.h"
@@ -29,6 +30,7 @@
 struct repair_opts {
 	bool keep_user_certs;
 	bool include_keys;
+	bool keep_unverified_trust;
 };
 
 static struct repair_opts ropts;
@@ -48,6 +50,11 @@ struct work {
 	char *buf[N_FILES];
 	size_t len[N_FILES];
 	bool present[N_FILES];
+	struct cert_info *nss_v;         /* what NSS listed, trust as it showed it */
+	size_t nss_n;
+	char *journal_aside;             /* a stale journal left out of the copy: what was said about it */
+	char *asis9;                     /* cert9.db as it was before its journal was played back */
+	size_t asis9_len;
 };
 
 static void
@@ -55,10 +62,64 @@ work_release(struct work *w)
 {
 	for (size_t i = 0; i < N_FILES; i++)
 		free(w->buf[i]);
+	cert_info_array_free(w->nss_v, w->nss_n);
+	free(w->journal_aside);
+	free(w->asis9);
 	if (w->dir)
 		fileio_remove_tree(w->dir);
 	free(w->dir);
 	memset(w, 0, sizeof(*w));
+}
+
+/*
+ * The hot journal beside name goes with the copy and is rolled back, unless
+ * it is stale (hot-journal.h: a journal of an older copy of the file, which
+ * SQLite would play back over the newer file and cut it to its old size):
+ * then the file is read as it is, and the journal stays in the backup.
+ */
+static int
+carry_journal(const struct profile *p, struct work *w, const char *name, struct mc_error *err)
+{
+	_autofree_ char *src = path_join(p->path, name);
+	_autofree_ char *dst = path_join(w->dir, name);
+	_autofree_ char *raw = xasprintf("%s.as-is", dst);
+	_autofree_ char *jcopy = xasprintf("%s%s", dst, HOTJOURNAL_SUFFIX);
+	_autofree_ char *why = NULL;
+	struct mc_error e = {0};
+	char *note;
+	int ret;
+
+	if (!hotjournal_present(src))
+		return 0;
+	if (!hotjournal_stale(src, &why)) {
+		/* Played back, the journal must give a sound file where the file as it is was one. */
+		if ((ret = fileio_copy(dst, raw, 0600, true, err)) < 0)
+			return ret;
+		ret = hotjournal_carry(p->path, w->dir, name, &e);
+		if (ret >= 0 && (hotjournal_file_sound(dst) || !hotjournal_file_sound(raw))) {
+			/* kept to be read too: a journal no check catches may still be an older copy's */
+			if (ret > 0 && streq(name, set_files[F_CERT9]) &&
+			    fileio_read(raw, REPAIR_MAX_FILE, &w->asis9, &w->asis9_len, &e) < 0)
+				w->asis9 = NULL;
+			unlink(raw);
+			return ret;
+		}
+		if (ret < 0 && !hotjournal_file_sound(raw)) {
+			unlink(raw);
+			*err = e;
+			return ret;
+		}
+		why = xstrdup(ret < 0 ? e.msg : "played back, it leaves a file SQLite's integrity check fails, "
+			      "where the file as it is passes");
+		if (rename(raw, dst) < 0)
+			return mc_error_sys(err, "cannot rename '%s'", raw);
+		unlink(jcopy);
+	}
+	note = xasprintf("%s%s: the rollback journal beside it is not this file's (%s): set aside in the backup, "
+			 "the file read as it is\n", w->journal_aside ? w->journal_aside : "", name, why);
+	free(w->journal_aside);
+	w->journal_aside = note;
+	return 0;
 }
 
 static int
@@ -79,7 +140,7 @@ work_copy(const struct profile *p, struct work *w, struct mc_error *err)
 		if ((ret = fileio_copy(src, dst, 0600, true, err)) < 0)
 			return ret;
 		/* The application's interrupted transaction is rolled back in the copy, as SQLite would. */
-		if ((i == F_CERT9 || i == F_KEY4) && (ret = hotjournal_carry(p->path, w->dir, set_files[i], err)) < 0)
+		if ((i == F_CERT9 || i == F_KEY4) && (ret = carry_journal(p, w, set_files[i], err)) < 0)
 			return ret;
 		w->present[i] = true;
 		if (i == F_PKCS11 || i == F_SECMOD || i == F_OVERRIDE)
@@ -157,7 +218,7 @@ lose(struct loss *l, const char *what, size_t count, const char *why)
  * else err says why.
  */
 static bool
-nss_list_apart(const struct cmd_ctx *ctx, const struct work *w, enum certdb_kind kind, struct salvage *s,
+nss_list_apart(const struct cmd_ctx *ctx, struct work *w, enum certdb_kind kind, struct salvage *s,
 	       struct mc_error *err)
 {
 	struct cert_info *v = NULL;
@@ -172,21 +233,59 @@ nss_list_apart(const struct cmd_ctx *ctx, const struct work *w, enum certdb_kind
 		trust_from_printed(v[i].trust, &t);
 		salvage_add(s, v[i].der, v[i].der_len, v[i].nickname, &t, SALVAGE_NSS);
 		at = salvage_find(s, v[i].der, v[i].der_len);
+		/* NSS is not initialised in this process yet: the child's hash, not salvage_add's */
+		if (at >= 0)
+			memcpy(s->v[at].sha256, v[i].sha256, 32);
 		if (at >= 0 && strchr(v[i].trust, 'u'))
 			s->v[at].has_key = true;
 	}
-	cert_info_array_free(v, n);
+	w->nss_v = v;
+	w->nss_n = n;
 	return true;
+}
+
+/*
+ * cert9.db as it was before its journal was played back: a certificate it
+ * holds that the rolled-back file lacks is kept (with its trust). After a
+ * crash that is the certificate being added; beside a journal of an older
+ * copy (one hotjournal_stale cannot tell), every certificate added since.
+ * Damage in it is not a loss: a file a transaction stopped in is torn.
+ */
+static void
+salvage_asis(const struct work *w, struct salvage *s, struct strbuf *notes)
+{
+	struct salvage raw;
+	struct mc_error e = {0};
+	size_t added = 0;
+
+	salvage_init(&raw);
+	(void)salvage_sql((unsigned char *)w->asis9, w->asis9_len, &raw, &e);
+	for (size_t i = 0; i < raw.n; i++) {
+		const struct salvaged_cert *c = &raw.v[i];
+		ssize_t at;
+
+		if (salvage_find(s, c->der, c->der_len) >= 0)
+			continue;
+		salvage_add(s, c->der, c->der_len, c->nickname, c->has_trust ? &c->trust : NULL, SALVAGE_SQL);
+		if ((at = salvage_find(s, c->der, c->der_len)) >= 0) {
+			s->v[at].trust_row = c->trust_row;
+			added++;
+		}
+	}
+	if (added)
+		strbuf_addf(notes, "cert9.db: %zu certificate%s found in the file as it was that the rollback of its "
+			    "journal lacks (a journal of an older copy of the file?): kept\n", added, added == 1 ? "" : "s");
+	salvage_release(&raw);
 }
 
 /* Read everything that can be read, best source first. */
 static void
-salvage_all(struct cmd_ctx *ctx, const struct work *w, enum certdb_kind src_kind, struct salvage *s,
+salvage_all(struct cmd_ctx *ctx, struct work *w, enum certdb_kind src_kind, struct salvage *s,
 	    struct loss *l, bool *nss_opened, struct strbuf *notes)
 {
 	struct mc_error e = {0};
 	int fi = src_kind == CERTDB_SQL ? F_CERT9 : F_CERT8;
-	size_t before;
+	size_t before, twins;
 
 	/* 1. NSS, read-only, on the private copies, in a process of its own. */
 	*nss_opened = nss_list_apart(ctx, w, src_kind, s, &e);
@@ -209,6 +308,8 @@ salvage_all(struct cmd_ctx *ctx, const struct work *w, enum certdb_kind src_kind
 	} else if (src_kind == CERTDB_SQL) {
 		if (salvage_sql((unsigned char *)w->buf[fi], w->len[fi], s, &e) < 0)
 			strbuf_addf(notes, "cert9.db: %s\n", e.msg);
+		if (w->asis9)
+			salvage_asis(w, s, notes);
 	} else {
 		if (salvage_dbm((unsigned char *)w->buf[fi], w->len[fi], s, &e) < 0)
 			strbuf_addf(notes, "cert8.db: %s\n", e.msg);
@@ -222,6 +323,9 @@ salvage_all(struct cmd_ctx *ctx, const struct work *w, enum certdb_kind src_kind
 				    got == 1 ? "" : "s", set_files[fi]);
 	}
 	salvage_link_orphans(s);
+	if ((twins = salvage_drop_damaged_twins(s)))
+		strbuf_addf(notes, "%zu damaged cop%s of certificates found intact elsewhere in the file left out\n",
+			    twins, twins == 1 ? "y" : "ies");
 	salvage_sort(s);
 	if (*nss_opened && s->n > before)
 		strbuf_addf(notes, "%zu certificate%s found that NSS did not list\n", s->n - before,
@@ -338,8 +442,8 @@ built_release(struct built *b)
 
 /* Import the selected certificates into the staged store; a certificate NSS refuses is a loss. */
 static int
-build_store(struct cmd_ctx *ctx, struct stage *st, const struct salvage *s, enum mode mode, struct built *b,
-	    struct loss *l, struct mc_error *err)
+build_store(struct cmd_ctx *ctx, struct stage *st, const struct salvage *s, const struct trust_verdicts *tv,
+	    enum mode mode, struct built *b, struct loss *l, struct mc_error *err)
 {
 	struct certdb *db = NULL;
 	size_t failed = 0;
@@ -359,7 +463,8 @@ build_store(struct cmd_ctx *ctx, struct stage *st, const struct salvage *s, enum
 		if (!want_cert(mode, c))
 			continue;
 		ret = certdb_import_nick(db, c->der, c->der_len, c->nickname,
-					 c->has_trust && !trust_is_empty(&c->trust) ? &c->trust : NULL, &b->r[b->n], &e);
+					 c->has_trust && !trust_is_empty(&c->trust) && !trust_verdicts_drops(tv, i) ?
+					 &c->trust : NULL, &b->r[b->n], &e);
 		if (ret < 0) {
 			_autofree_ char *hex = hex_encode(c->sha256, 32, true);
 			_autofree_ char *what = xasprintf("certificate %s", hex);
@@ -469,8 +574,9 @@ verify_built(const struct cmd_ctx *ctx, const struct stage *st, const struct bui
 	return ret;
 }
 
+/* unverified: why the trust found is not MAC-verified (NULL: it is, or there is none or no MAC to check) */
 static struct json_object *
-cert_json(const struct salvaged_cert *c, const char *trust_after)
+cert_json(const struct salvaged_cert *c, const char *trust_after, bool mac_checked, const char *unverified)
 {
 	struct json_object *o = json_object_new_object();
 	_autofree_ char *hex = hex_encode(c->sha256, 32, true);
@@ -485,7 +591,59 @@ cert_json(const struct salvaged_cert *c, const char *trust_after)
 	json_object_object_add(o, "trust_source",
 			       c->has_trust ? json_object_new_string(salvage_source_name(c->trust_source)) : NULL);
 	json_object_object_add(o, "ca", json_object_new_boolean(c->is_ca));
+	if (mac_checked && c->has_trust && !trust_is_empty(&c->trust)) {
+		json_object_object_add(o, "trust_verified", json_object_new_boolean(!unverified));
+		json_object_object_add(o, "trust_unverified_reason", unverified ? json_object_new_string(unverified) : NULL);
+	}
 	return o;
+}
+
+/*
+ * db repair of a cert9.db: which trust settings could not be MAC-verified
+ * (repair-trust.h); those not kept are named in lost with their value and
+ * the reason.
+ */
+static void
+judge_trust(const struct cmd_ctx *ctx, const struct work *w, const struct salvage *s, bool keep_key,
+	    const char *key_why, struct trust_verdicts *tv, struct loss *l)
+{
+	_autofree_ char *key4 = w->present[F_KEY4] ? path_join(w->dir, set_files[F_KEY4]) : NULL;
+	_autofree_ char *why9 = NULL;
+	bool sound = w->present[F_CERT9] && salvage_sqlite_ok((unsigned char *)w->buf[F_CERT9], w->len[F_CERT9], &why9);
+
+	trust_verdicts_judge(tv, s, key4, keep_key ? NULL : key_why ? key_why : "it cannot be read", w->nss_v,
+			     w->nss_n, sound);
+	trust_verdicts_decide(tv, ctx, s, ropts.keep_unverified_trust);
+	for (size_t i = 0; i < s->n; i++) {
+		char t[TRUST_STR_MAX];
+		_autofree_ char *hex = NULL;
+		_autofree_ char *what = NULL;
+		_autofree_ char *why = NULL;
+
+		if (!trust_verdicts_drops(tv, i))
+			continue;
+		trust_format(&s->v[i].trust, t);
+		hex = hex_encode(s->v[i].sha256, 32, true);
+		what = xasprintf("trust '%s' of '%s' (%s)", t, s->v[i].nickname ? s->v[i].nickname : "(no nickname)", hex);
+		why = xasprintf("not MAC-verified: %s; the certificate is kept without it (db repair "
+				"--keep-unverified-trust keeps it)", tv->why[i]);
+		lose(l, what, 0, why);
+	}
+}
+
+/* The unverified trust that was kept, one line each. */
+static void
+print_kept_unverified(const struct cmd_ctx *ctx, const struct salvage *s, const struct trust_verdicts *tv)
+{
+	for (size_t i = 0; tv->keep && i < tv->n; i++) {
+		char t[TRUST_STR_MAX];
+
+		if (!tv->why[i])
+			continue;
+		trust_format(&s->v[i].trust, t);
+		cmd_out(ctx, "kept, not MAC-verified: trust '%s' of '%s': %s\n", t,
+			s->v[i].nickname ? s->v[i].nickname : "(no nickname)", tv->why[i]);
+	}
 }
 
 /* Step 1 of a rebuild: the whole set, and the rollback journals the application left (which the swap removes). */
@@ -513,17 +671,18 @@ backup_whole_set(const struct profile *p, struct backup *backup, struct json_obj
 /* The certificates salvaged or kept (and, for a reset, dropped) into res. */
 static void
 rebuild_json(const struct cmd_ctx *ctx, enum mode mode, const struct salvage *s, const struct built *b,
-	     size_t selected, struct json_object *res)
+	     const struct trust_verdicts *tv, size_t selected, struct json_object *res)
 {
 	struct json_object *arr = json_object_new_array();
 
 	if (ctx->dry_run) {
 		for (size_t i = 0; i < s->n; i++)
 			if (want_cert(mode, &s->v[i]))
-				json_object_array_add(arr, cert_json(&s->v[i], NULL));
+				json_object_array_add(arr, cert_json(&s->v[i], NULL, tv->checked, tv->why ? tv->why[i] : NULL));
 	} else {
 		for (size_t i = 0; i < b->n; i++)
-			json_object_array_add(arr, cert_json(&s->v[b->src[i]], b->r[i].trust));
+			json_object_array_add(arr, cert_json(&s->v[b->src[i]], b->r[i].trust, tv->checked,
+							     tv->why ? tv->why[b->src[i]] : NULL));
 	}
 	json_object_object_add(res, mode == MODE_REPAIR ? "salvaged" : "kept", arr);
 	json_object_object_add(res, mode == MODE_REPAIR ? "salvaged_count" : "kept_count",
@@ -537,7 +696,7 @@ rebuild_json(const struct cmd_ctx *ctx, enum mode mode, const struct salvage *s,
 
 			if (!why)
 				continue;
-			o = cert_json(&s->v[i], NULL);
+			o = cert_json(&s->v[i], NULL, false, NULL);
 			json_object_object_add(o, "reason", json_object_new_string(why));
 			json_object_array_add(dropped, o);
 		}
@@ -623,6 +782,7 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	int major = profile_app_major(p->path), ret, return_lost = 0;
 	size_t selected = 0, nlost = 0;
 	struct carry_report carried = {0};
+	struct trust_verdicts tv = {0};
 
 	salvage_init(&s);
 	strbuf_init(&l.text);
@@ -652,6 +812,8 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	    w.len[src_kind == CERTDB_SQL ? F_KEY4 : F_KEY3])
 		lose(&l, "private keys and the key that encrypts saved passwords", 0,
 		     key_why ? key_why : "the key database is damaged");
+	if (mode == MODE_REPAIR && src_kind == CERTDB_SQL)
+		judge_trust(ctx, &w, &s, keep_key, key_why, &tv, &l);
 	if (fmt == STORE_CERT8 && major >= 0 && major < APP_SQL_DEFAULT_MAJOR)
 		out_kind = CERTDB_DBM;
 	converted = fmt == STORE_CERT8 && out_kind == CERTDB_SQL;
@@ -664,6 +826,7 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	json_object_object_add(res, "store", json_object_new_string(out_kind == CERTDB_SQL ? "cert9" : "cert8"));
 	json_object_object_add(res, "converted_from", converted ? json_object_new_string("cert8") : NULL);
 	json_object_object_add(res, "nss_opened", json_object_new_boolean(nss_opened));
+	json_object_object_add(res, "stale_journal", w.journal_aside ? json_object_new_string(w.journal_aside) : NULL);
 	json_object_object_add(res, "key_database", json_object_new_string(keep_key ? "kept" : "new"));
 	json_object_object_add(res, "key_database_reason", key_why ? json_object_new_string(key_why) : NULL);
 
@@ -671,7 +834,7 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	if (!ctx->dry_run) {
 		if ((ret = stage_begin_fresh(p->path, out_kind, key_src, &st, err)) < 0)
 			goto out;
-		if ((ret = build_store(ctx, &st, &s, mode, &b, &l, err)) < 0)
+		if ((ret = build_store(ctx, &st, &s, &tv, mode, &b, &l, err)) < 0)
 			goto out;
 		if (mode == MODE_REPAIR && src_kind == CERTDB_SQL && w.present[F_CERT9]) {
 			_autofree_ char *old_db = path_join(w.dir, set_files[F_CERT9]);
@@ -692,16 +855,19 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	}
 	cmd_set_changed(res, !ctx->dry_run);
 
-	rebuild_json(ctx, mode, &s, &b, selected, res);
+	rebuild_json(ctx, mode, &s, &b, &tv, selected, res);
 	nlost = json_object_array_length(l.arr);
 	json_object_object_add(res, "lost", l.arr);
 	l.arr = NULL;
 
 	if (backup.id)
 		cmd_out(ctx, "backup: %s/%s\n", BACKUP_DIRNAME, backup.id);
+	if (w.journal_aside)
+		cmd_out(ctx, "%s", w.journal_aside);
 	if (notes.len)
 		cmd_out(ctx, "%s", notes.buf);
 	print_selected(ctx, mode, &s);
+	print_kept_unverified(ctx, &s, &tv);
 	if (l.text.len)
 		cmd_out(ctx, "%s", l.text.buf);
 	print_summary(ctx, p, mode, keep_key, key_why, ctx->dry_run ? selected : b.n, s.n - selected, converted);
@@ -726,6 +892,7 @@ out:
 	strbuf_release(&l.text);
 	strbuf_release(&notes);
 	built_release(&b);
+	trust_verdicts_release(&tv);
 	salvage_release(&s);
 	/* messages name the profile's files, not the working and staging copies */
 	mc_error_rebase(err, w.dir, p->path);
@@ -746,10 +913,18 @@ repair_opt(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err)
 	case 'K':
 		ropts.include_keys = true;
 		return 0;
+	case 'u':
+		ropts.keep_unverified_trust = true;
+		return 0;
 	default:
 		return mc_error_set(err, MC_EUSAGE, "%s: unknown option", ctx->cmd_name);
 	}
 }
+
+static const struct option repair_options[] = {
+	{"keep-unverified-trust", no_argument, NULL, 'u'},
+	{NULL, 0, NULL, 0},
+};
 
 static int
 repair_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
@@ -757,7 +932,7 @@ repair_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 	int first, ret;
 
 	memset(&ropts, 0, sizeof(ropts));
-	if ((ret = cmd_getopt(ctx, argc, argv, NULL, NULL, &first, err)) < 0)
+	if ((ret = cmd_getopt(ctx, argc, argv, repair_options, repair_opt, &first, err)) < 0)
 		return ret;
 	if (first < argc)
 		return mc_error_set(err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx->cmd_name, argv[first]);
@@ -796,8 +971,13 @@ reset_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res,
 }
 
 const struct cmd_spec cmd_db_repair = {
-	.name = "repair", .prepare = repair_prepare, .run = repair_run, .flags = CMD_WRITES | CMD_STORE, .args = "",
+	.name = "repair", .prepare = repair_prepare, .run = repair_run, .flags = CMD_WRITES | CMD_STORE,
+	.args = "[--keep-unverified-trust]",
 	.summary = "back up, salvage every readable certificate and trust into a fresh verified store",
+	.options = repair_options,
+	.help = "  --keep-unverified-trust  keep trust whose MAC in key4.db cannot be checked (key4.db\n"
+		"                           missing, damaged or from another store); without it such\n"
+		"                           trust is listed as lost (a terminal asks)\n",
 };
 
 const struct cmd_spec cmd_db_reset = {

@@ -3,6 +3,9 @@
 #include "hot-journal.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -51,6 +54,85 @@ hotjournal_present(const char *db_path)
 	if (fd < 0 || pread(fd, &first, 1, 0) != 1 || first == 0)
 		return false;
 	return !reserved_lock_held(db_path);
+}
+
+#define JOURNAL_MAGIC "\xd9\xd5\x05\xf9\x20\xa1\x63\xd7"
+
+static uint32_t
+be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The page 1 image of the journal at fd: its change counter in *counter; false when it holds none. */
+static bool
+journal_page1(int fd, off_t jsize, uint32_t sector, uint32_t ps, uint32_t *counter)
+{
+	unsigned char rec[4 + 28];
+
+	for (off_t off = sector; off + 4 + (off_t)ps + 4 <= jsize; off += 4 + (off_t)ps + 4) {
+		if (pread(fd, rec, sizeof(rec), off) != (ssize_t)sizeof(rec))
+			return false;
+		if (be32(rec) == 1) {
+			*counter = be32(rec + 4 + 24);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+hotjournal_stale(const char *db_path, char **why)
+{
+	_autofree_ char *jpath = xasprintf("%s%s", db_path, HOTJOURNAL_SUFFIX);
+	_autoclose_ int jfd = open(jpath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	_autoclose_ int dfd = open(db_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	unsigned char jh[28], dh[100];
+	uint32_t sector, ps, init, img, counter, pages;
+	struct stat js;
+
+	*why = NULL;
+	if (jfd < 0 || dfd < 0 || fstat(jfd, &js) < 0 || pread(jfd, jh, sizeof(jh), 0) != (ssize_t)sizeof(jh) ||
+	    pread(dfd, dh, sizeof(dh), 0) != (ssize_t)sizeof(dh) || memcmp(jh, JOURNAL_MAGIC, 8) != 0)
+		return false;  /* not a journal SQLite would play back, or no header to compare: SQLite judges */
+	init = be32(jh + 16);
+	sector = be32(jh + 20);
+	ps = be32(jh + 24);
+	counter = be32(dh + 24);
+	pages = be32(dh + 28);
+	if (sector < 28 || sector > 65536 || ps < 512 || ps > 65536 || (ps & (ps - 1)))
+		return false;
+	if (journal_page1(jfd, js.st_size, sector, ps, &img)) {
+		if (counter == img || counter == img + 1)
+			return false;
+		*why = xasprintf("its copy of page 1 has change counter %u, the file %u", img, counter);
+		return true;
+	}
+	/* the in-header size counts only when it was written with the counter (offset 92) */
+	if (be32(dh + 92) != counter || pages == init)
+		return false;
+	*why = xasprintf("it starts from a file of %u pages, the file's header says %u", init, pages);
+	return true;
+}
+
+bool
+hotjournal_file_sound(const char *path)
+{
+	_autofree_ char *uri = xasprintf("file:%s?immutable=1", path);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	bool ok = false;
+
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "PRAGMA integrity_check(1)", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(st, 0);
+
+		ok = r && strcmp(r, "ok") == 0;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ok;
 }
 
 int

@@ -38,6 +38,26 @@ bool hotjournal_present(const char *db_path);
 int hotjournal_rollback(const char *db_path, const char *user_path, struct mc_error *err);
 
 /*
+ * True when db_path's hot journal cannot be the journal of a transaction on
+ * this file (a journal of an older copy, left when the file was replaced):
+ * its image of page 1 carries a file change counter other than the file's
+ * or the file's less one (SQLite bumps it once per transaction), or, with no
+ * page 1 image (the transaction did not reach page 1, so the file's header
+ * is still as it was), a database size other than the file's header says.
+ * Rolling such a journal back writes old pages over newer ones and cuts the
+ * file to its old size. *why (caller frees) says what differs.
+ */
+bool hotjournal_stale(const char *db_path, char **why);
+
+/*
+ * True when the database at path passes SQLite's PRAGMA integrity_check
+ * (opened immutable: no journal is played back, nothing is written). A
+ * rollback whose result fails it while the file as it was passes played a
+ * journal that was not this file's.
+ */
+bool hotjournal_file_sound(const char *path);
+
+/*
  * Copy src_dir/name's hot journal beside copy_dir/name (already a copy of
  * the database) and roll the copy back. 1 when a journal was rolled back, 0
  * when there was none, a negative mc_code on failure (nothing of src_dir is

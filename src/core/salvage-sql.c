@@ -41,6 +41,8 @@ struct sql_cert {
 
 struct sql_trust {
 	bool v32;
+	bool id_known;       /* the object id (nssPublic.id: what key4.db's MACs name) was read */
+	uint32_t id;
 	struct blob issuer, serial;
 	unsigned char sha1[20], sha256[32];
 	bool has_sha1;
@@ -285,7 +287,7 @@ sql_trust_free(struct sql_trust *t)
 
 /* One row (its columns in b, owned and freed here): a certificate goes into s (and certs), a trust object into trusts. */
 static void
-sql_row(struct blob b[N_COLS], struct salvage *s, struct sql_cert **certs, size_t *ncerts,
+sql_row(struct blob b[N_COLS], int64_t id, struct salvage *s, struct sql_cert **certs, size_t *ncerts,
 	struct sql_trust **trusts, size_t *ntrusts)
 {
 	unsigned long cls;
@@ -320,6 +322,10 @@ sql_row(struct blob b[N_COLS], struct salvage *s, struct sql_cert **certs, size_
 		int base = cls == CKO_NSS_TRUST ? C_T_SERVER : C_V_SERVER;
 
 		memset(&t, 0, sizeof(t));
+		if (id >= 0 && id <= (int64_t)UINT32_MAX) {  /* id: nssPublic's first column, -1 unknown */
+			t.id_known = true;
+			t.id = (uint32_t)id;
+		}
 		for (int i = 0; i < 4; i++) {
 			v[i] = blob_ulong(&b[base + i], &ok);
 			if (!ok)
@@ -401,6 +407,7 @@ sql_link(struct salvage *s, struct sql_cert *certs, size_t ncerts, struct sql_tr
 				o->trust = t->t;
 				salvage_mask_trust(&o->trust);
 				o->v32 = t->v32;
+				o->row = (struct salvage_trust_row){t->id_known, t->id, t->v32};
 				o->hash_len = t->v32 ? 32 : 20;
 				memcpy(o->hash, t->v32 ? t->sha256 : t->sha1, o->hash_len);
 				continue;
@@ -423,6 +430,7 @@ sql_link(struct salvage *s, struct sql_cert *certs, size_t ncerts, struct sql_tr
 				salvage_mask_trust(&c->trust);
 				c->has_trust = true;
 				c->trust_source = SALVAGE_SQL;
+				c->trust_row = (struct salvage_trust_row){t->id_known, t->id, t->v32};
 				from_sql_old[hit] = !t->v32;
 			}
 		}
@@ -583,7 +591,7 @@ leaf_row(void *ctx, int64_t rowid, uint32_t page, const struct sqlpage_value *v,
 	}
 	lc->nextra++;
 	lc->s->units_read++;
-	sql_row(b, lc->s, lc->certs, lc->ncerts, lc->trusts, lc->ntrusts);
+	sql_row(b, v[0].type == SQLITE_INTEGER ? v[0].i : -1, lc->s, lc->certs, lc->ncerts, lc->trusts, lc->ntrusts);
 }
 
 /*
@@ -719,9 +727,11 @@ sql_take_row(sqlite3_stmt *st, sqlite3_int64 rowid, struct sql_state *w)
 		w->s->units_bad++;
 		w->s->damaged = true;
 	} else {
+		int64_t id = sqlite3_column_type(st, N_COLS + 1) == SQLITE_INTEGER ? sqlite3_column_int64(st, N_COLS + 1) : -1;
+
 		for (int i = 0; i < N_COLS; i++)
 			blob_get(st, i, &b[i]);
-		sql_row(b, w->s, &w->certs, &w->ncerts, &w->trusts, &w->ntrusts);
+		sql_row(b, id, w->s, &w->certs, &w->ncerts, &w->trusts, &w->ntrusts);
 	}
 	if (w->nread == w->read_alloc) {
 		w->read_alloc = w->read_alloc ? w->read_alloc * 2 : 64;
@@ -805,7 +815,11 @@ sql_read_rows(sqlite3 *db, size_t len, struct sql_state *w, struct mc_error *err
 	strbuf_addstr(&q, "SELECT ");
 	for (int i = 0; i < N_COLS; i++)
 		strbuf_addf(&q, "%s%s", i ? ", " : "", w->cid[i] >= 0 ? sql_cols[i] : "NULL");
-	strbuf_addstr(&q, ", rowid FROM nssPublic WHERE rowid > ? ORDER BY rowid LIMIT 1");
+	/* id (the object id key4.db's MACs name) when the table has it */
+	strbuf_addf(&q, ", rowid, %s FROM nssPublic WHERE rowid > ? ORDER BY rowid LIMIT 1",
+		    sqlite3_prepare_v2(db, "SELECT id FROM nssPublic", -1, &st, NULL) == SQLITE_OK ? "id" : "NULL");
+	sqlite3_finalize(st);
+	st = NULL;
 	probing = !sql_table_meta(db, &w->root);
 	if (probing)
 		w->s->damaged = true;

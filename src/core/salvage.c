@@ -104,6 +104,7 @@ salvage_link_orphans(struct salvage *s)
 			s->v[hit].trust = o->trust;
 			s->v[hit].has_trust = true;
 			s->v[hit].trust_source = SALVAGE_SQL;
+			s->v[hit].trust_row = o->row;
 		}
 	}
 	for (size_t k = 0; k < s->norphans; k++) {

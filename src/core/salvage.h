@@ -9,6 +9,8 @@
 #ifndef MOZCERT_SALVAGE_H
 #define MOZCERT_SALVAGE_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <certt.h>
 #include "error.h"
 
@@ -23,6 +25,13 @@ enum salvage_source {
 /* "nss", "sqlite", "cert8-record", "carved". */
 const char *salvage_source_name(enum salvage_source s);
 
+/* The trust row a certificate's trust came from (cert9.db): what key4.db's MACs name it by. */
+struct salvage_trust_row {
+	bool id_known;           /* the object id was read */
+	uint32_t id;             /* nssPublic.id */
+	bool v32;                /* a PKCS#11 3.2 CKO_TRUST row (else CKO_NSS_TRUST) */
+};
+
 struct salvaged_cert {
 	unsigned char *der;      /* one complete DER certificate, decoded by NSS; owned */
 	size_t der_len;
@@ -34,6 +43,7 @@ struct salvaged_cert {
 	bool has_key;            /* NSS showed a private key for it ('u') */
 	enum salvage_source source;
 	enum salvage_source trust_source;
+	struct salvage_trust_row trust_row; /* trust_source SALVAGE_SQL: the row */
 };
 
 /* A trust row whose certificate was not found among the rows: linked by hash once carving has run. */
@@ -42,6 +52,7 @@ struct salvage_orphan {
 	unsigned char hash[32];
 	size_t hash_len;         /* 32: SHA-256 (CKO_TRUST), 20: SHA-1 (CKO_NSS_TRUST) */
 	bool v32;
+	struct salvage_trust_row row;
 };
 
 /* What one or more readers found. Initialise with salvage_init. */
@@ -101,6 +112,19 @@ int salvage_dbm(const unsigned char *buf, size_t len, struct salvage *s, struct 
  * counted in s->trust_orphans. NSS must be initialised.
  */
 void salvage_link_orphans(struct salvage *s);
+
+/*
+ * One certificate found twice (one issuer and serial, other bytes), a copy
+ * damaged where its lengths survived, so that it still decodes (a cert8.db
+ * keeps stale copies of records on split pages; a damaged page may hold the
+ * copy its record points to): NSS keeps one per issuer and serial and would
+ * refuse whichever came second. Drop the copies whose signature does not
+ * verify when another copy's does (with the key of a listed certificate
+ * whose subject is the issuer, itself when self-signed); trust, nickname
+ * and key the kept copy lacks come from them. Returns how many were dropped.
+ * NSS must be initialised.
+ */
+size_t salvage_drop_damaged_twins(struct salvage *s);
 
 /*
  * Order the certificates by SHA-256: the new store is built in an order

@@ -85,10 +85,17 @@ mv "$T/k4tmp/key4.db" "$pd/key4.db"
 run -p "$pd" --json db check
 check "db check names an LFS key4.db beside a sound cert9.db and proposes db repair" json_has \
 	"any(f['code'] == 'key4-not-a-store' and f['fix'].endswith('db repair') for f in r['findings'])"
+cp -r "$pd" "$pd.keep"
 run -p "$pd" db repair
-check "db repair with an LFS key4.db keeps the certificate and its trust" [ "$(trust_of "$pd" kept)" = "C,," ]
+check "db repair with an LFS key4.db keeps the certificate, names its unverified trust as lost (exit 1)" \
+	sh -c '[ "$1" -eq 1 ] && [ "$2" = ",," ] && printf "%s\n" "$3" | grep -q "^lost: trust .C,,. of .kept. .*MAC"' \
+	_ "$rc" "$(trust_of "$pd" kept)" "$out"
 run -p "$pd" db check
 check "db check is healthy after it" [ "$rc" -eq 0 ]
+run -p "$pd.keep" db repair --keep-unverified-trust
+check "db repair --keep-unverified-trust with an LFS key4.db keeps the certificate and its trust, says it is not MAC-verified" \
+	sh -c '[ "$1" -le 1 ] && [ "$2" = "C,," ] && printf "%s\n" "$3" | grep -q "not MAC-verified" && ! printf "%s\n" "$3" | grep "^lost: " | grep -qv "private keys"' \
+	_ "$rc" "$(trust_of "$pd.keep" kept)" "$out"
 
 # ---- B. db reset --keep-user-certs keeps every certificate the user added ----
 mkdir -p "$T/certs"
@@ -168,8 +175,18 @@ if [ -n "$found" ]; then
 	run -p "$B8" cert list
 	check "cert8.db NSS cannot close (seed $found): cert list names the damage, never SEC_ERROR_BUSY" \
 		sh -c '[ "$1" -ne 0 ] && printf "%s\n" "$2" | grep -q "is damaged" && ! printf "%s\n" "$2" | grep -q BUSY' _ "$rc" "$errout"
+	check "... cert list still lists what NSS read, and says how many certificates the records hold" \
+		sh -c 'n=$(printf "%s\n" "$2" | grep -c "CA [0-9]"); printf "%s\n" "$1" | grep -q "NSS lists $n certificate.* its records hold [0-9]"' \
+		_ "$errout" "$out"
 	run -p "$B8" db check
 	check "... db check names it and proposes db repair" sh -c 'printf "%s\n" "$1" | grep -q "fix: .*db repair" && ! printf "%s\n" "$1" | grep -q BUSY' _ "$out"
+	check "... db check proposes no db upgrade, which cannot read the store" sh -c '! printf "%s\n" "$1" | grep -q "db upgrade"' _ "$out"
+	cp -r "$B8" "$B8.up"
+	run -p "$B8.up" db upgrade
+	check "... db upgrade refuses, says what is wrong and proposes db repair, never BUSY" \
+		sh -c '[ "$1" -eq 1 ] && printf "%s\n" "$2" | grep -q "cannot release" && printf "%s\n" "$2" | grep -q "db repair" && ! printf "%s\n" "$2" | grep -q BUSY' \
+		_ "$rc" "$errout"
+	check "... and changes nothing" sh -c '[ -f "$1/cert8.db" ] && [ ! -e "$1/cert9.db" ] && cmp -s "$1/cert8.db" "$2/cert8.db"' _ "$B8.up" "$B8"
 	run -p "$B8" db repair
 	check "... db repair builds the new store (exit 0, or 1 naming what was lost)" \
 		sh -c '{ [ "$1" -eq 0 ] && ! printf "%s\n" "$2" | grep -q "^lost: "; } || { [ "$1" -eq 1 ] && printf "%s\n" "$2" | grep -q "^lost: "; }' _ "$rc" "$out"
@@ -177,7 +194,7 @@ if [ -n "$found" ]; then
 	run -p "$B8" db check
 	check "... db check is healthy afterwards: the fix led somewhere" [ "$rc" -eq 0 ]
 else
-	for k in 1 2 3 4 5; do skip "no overwrite of this store left NSS unable to close it"; done
+	for k in 1 2 3 4 5 6 7 8 9; do skip "no overwrite of this store left NSS unable to close it"; done
 fi
 
 # ---- regression cases the damage matrix found: page 1 (the schema) zeroed, a leaf page's cell pointers zeroed ----
@@ -242,6 +259,169 @@ else
 	skip "the browser's NSS is not installed"
 	skip "the browser's NSS is not installed"
 fi
+
+# ---- E. trust whose integrity MAC cannot be checked (docs/nss-internals.md 1.6): named as lost with its
+# value and the reason, kept only with --keep-unverified-trust or a yes on a terminal ----
+# mac_store DIR NSS: root C,, peer P,, server ,, written by the system NSS (sys) or the browser's (ff)
+mac_store() {
+	if [ "$2" = ff ]; then L=/usr/lib/firefox-esr; else L=; fi
+	rm -rf "$1"; mkdir -p "$1"
+	LD_LIBRARY_PATH=$L certutil -N -d "sql:$1" --empty-password
+	LD_LIBRARY_PATH=$L certutil -A -d "sql:$1" -n "Mac Root" -t "C,," -a -i "$T/certs/root.pem"
+	LD_LIBRARY_PATH=$L certutil -A -d "sql:$1" -n "Mac Peer" -t "P,," -a -i "$T/certs/peer.pem"
+	LD_LIBRARY_PATH=$L certutil -A -d "sql:$1" -n "Mac Server" -t ",," -a -i "$T/certs/srv.pem"
+}
+# mac_damage DIR HOW: key4.db from another store (foreign), not a database (lfs), missing, or its MACs zeroed
+mac_damage() {
+	case $2 in
+	foreign) rm -rf "$1.other"; mkdir -p "$1.other"; certutil -N -d "sql:$1.other" --empty-password
+		cp "$1.other/key4.db" "$1/key4.db" ;;
+	lfs) printf 'version https://git-lfs.github.com/spec/v1\nsize 294912\n' >"$1/key4.db" ;;
+	missing) rm "$1/key4.db" ;;
+	zeroed) sqlite3 "$1/key4.db" "UPDATE metaData SET item1 = zeroblob(length(item1)) WHERE id LIKE 'sig_%'" ;;
+	esac
+}
+mac_case() {
+	nss=$1 how=$2 M=$T/mac-$1-$2
+	ffl=0; [ "$nss" = ff ] && ffl=1
+	mac_store "$M" "$nss"
+	mac_damage "$M" "$how"
+	cp -r "$M" "$M.keep"
+	run -p "$M" --json db repair
+	check "$nss, key4.db $how: db repair exits 1 and names the root's C,, and the peer's P,, as lost, with the reason" json_has \
+		"[(x['what'].startswith(\"trust 'C,,' of 'Mac Root'\"), 'MAC' in x['reason']) for x in r['lost'] if 'Mac Root' in x['what']] == [(True, True)] and any(x['what'].startswith(\"trust 'P,,' of 'Mac Peer'\") for x in r['lost']) and not any('Mac Server' in x['what'] for x in r['lost'])"
+	check "$nss, key4.db $how: ... exit 1" [ "$rc" -eq 1 ]
+	check "$nss, key4.db $how: ... all three certificates kept, without the unverified trust" \
+		sh -c '[ "$1" = ",," ] && [ "$2" = ",," ] && [ "$3" = ",," ]' _ "$(trust_of "$M" "Mac Root" $ffl)" "$(trust_of "$M" "Mac Peer" $ffl)" "$(trust_of "$M" "Mac Server" $ffl)"
+	run -p "$M.keep" --json db repair --keep-unverified-trust
+	# exit 1 only for the private keys of a key4.db that cannot be kept
+	check "$nss, key4.db $how: --keep-unverified-trust keeps C,, and P,, (exit 0, or 1 naming only the key database)" \
+		sh -c '{ [ "$1" -eq 0 ] || [ "$4" -eq 1 ]; } && [ "$2" = "C,," ] && [ "$3" = "P,," ]' _ "$rc" "$(trust_of "$M.keep" "Mac Root" $ffl)" \
+		"$(trust_of "$M.keep" "Mac Peer" $ffl)" "$(printf "%s\n" "$out" | json_has "r['lost'] != [] and all('private key' in x['what'] for x in r['lost'])" && echo 1 || echo 0)"
+	check "$nss, key4.db $how: ... the JSON says which trust was not MAC-verified, and why" json_has \
+		"sorted(x['nickname'] for x in r['salvaged'] if x.get('trust_verified') is False and x.get('trust_unverified_reason')) == ['Mac Peer', 'Mac Root'] and all('private key' in x['what'] for x in r['lost'])"
+}
+for how in foreign lfs missing zeroed; do mac_case sys "$how"; done
+if have_firefox_nss; then
+	for how in foreign lfs; do mac_case ff "$how"; done
+else
+	for k in 1 2 3 4 5 6 7 8 9 10; do skip "no browser NSS"; done
+fi
+# Control: the store's own key4.db: every trust verified, nothing lost, no option needed
+for nss in sys ff; do
+	if [ "$nss" = ff ] && ! have_firefox_nss; then skip "no browser NSS"; continue; fi
+	M=$T/mac-$nss-intact
+	mac_store "$M" "$nss"
+	run -p "$M" --json db repair
+	check "$nss, intact key4.db: exit 0, nothing lost, the trust MAC-verified" json_has \
+		"r['lost'] == [] and all(x.get('trust_verified') is not False for x in r['salvaged'])"
+done
+# On a terminal (stdin and stdout TTYs, no --json) db repair asks; y keeps, n names it lost
+tty_repair() {
+	python3 - "$MOZCERT" "$1" "$2" <<'PY'
+import os, pty, sys, time
+mozcert, prof, answer = sys.argv[1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(mozcert, [mozcert, "-p", prof, "db", "repair"])
+out = b""
+asked = False
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    if not asked and b"[y/N]" in out:
+        os.write(fd, (answer + "\n").encode())
+        asked = True
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+sys.exit(os.WEXITSTATUS(st) if asked else 99)
+PY
+}
+for ans in y n; do
+	M=$T/mac-tty-$ans
+	mac_store "$M" sys
+	mac_damage "$M" foreign
+	tty_repair "$M" "$ans" >"$T/tty.out"; trc=$?
+	if [ "$ans" = y ]; then
+		check "terminal, answer y: db repair asked, kept C,, (exit 0)" sh -c '[ "$1" -eq 0 ] && [ "$2" = "C,," ]' _ "$trc" "$(trust_of "$M" "Mac Root")"
+	else
+		check "terminal, answer n: db repair asked, named the trust lost (exit 1)" \
+			sh -c '[ "$1" -eq 1 ] && [ "$2" = ",," ] && grep -q "^lost: trust .C,,. of .Mac Root" "$3"' _ "$trc" "$(trust_of "$M" "Mac Root")" "$T/tty.out"
+	fi
+done
+
+# ---- F. a stale rollback journal (one of a transaction on an older copy of the store) beside an intact
+# cert9.db: the damage matrix found db repair failing ("cannot roll back") or losing the newer certificates ----
+for nss in sys ff; do
+	if [ "$nss" = ff ] && ! have_firefox_nss; then skip "no browser NSS"; skip "no browser NSS"; continue; fi
+	if [ "$nss" = ff ]; then L=/usr/lib/firefox-esr; else L=; fi
+	J=$T/stale-$nss
+	rm -rf "$J"; mkdir -p "$J"
+	LD_LIBRARY_PATH=$L certutil -N -d "sql:$J" --empty-password
+	i=0
+	for t in "C,," "CT,C,C" ",C," ",,"; do
+		for k in 1 2 3 4 5 6; do
+			i=$((i + 1))
+			LD_LIBRARY_PATH=$L certutil -A -d "sql:$J" -n "CA $i" -t "$t" -a -i "$T/b8-$i.pem"
+			[ "$i" -eq 8 ] && cp "$J/cert9.db" "$T/older-$nss.db"
+		done
+	done
+	LD_LIBRARY_PATH=$L certutil -L -d "sql:$J" | awk 'NR>4 && NF' | LC_ALL=C sort >"$T/stale.want"
+	python3 - "$T/older-$nss.db" <<'PY'
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA cache_size=1")
+c.execute("BEGIN")
+c.execute("DELETE FROM nssPublic")
+c.execute("CREATE TABLE junk(x)")
+for _ in range(60):
+    c.execute("INSERT INTO junk VALUES (randomblob(3000))")
+os._exit(0)
+PY
+	cp "$T/older-$nss.db-journal" "$J/cert9.db-journal"
+	run -p "$J" db repair
+	LD_LIBRARY_PATH=$L certutil -L -d "sql:$J" | awk 'NR>4 && NF' | LC_ALL=C sort >"$T/stale.got"
+	check "$nss: stale journal of an older copy: db repair exits 0 and says it set the journal aside" \
+		sh -c '[ "$1" -eq 0 ] && printf "%s\n" "$2" | grep -q "journal"' _ "$rc" "$out"
+	check "$nss: ... every certificate back with its nickname and trust" cmp -s "$T/stale.want" "$T/stale.got"
+done
+
+# ---- G. one certificate twice in a cert8.db, the copy its record holds damaged where its lengths survive
+# (so that it still decodes), an intact copy elsewhere: the damage matrix found db repair importing the
+# damaged copy and naming the intact one lost (SEC_ERROR_REUSED_ISSUER_AND_SERIAL) ----
+G=$T/twins
+rm -rf "$G"; mkdir -p "$G"
+certutil -N -d "dbm:$G" --empty-password
+for i in 1 2 3 4; do certutil -A -d "dbm:$G" -n "CA $i" -t "C,," -a -i "$T/b8-$i.pem"; done
+certutil -L -d "dbm:$G" -n "CA 1" -r >"$T/twin1.der"
+certutil -L -d "dbm:$G" -n "CA 2" -r >"$T/twin2.der"
+python3 - "$G/cert8.db" "$T/twin1.der" "$T/twin2.der" <<'PY'
+import sys
+p, d1, d2 = sys.argv[1:]
+b = bytearray(open(p, "rb").read())
+der1, der2 = open(d1, "rb").read(), open(d2, "rb").read()
+o = b.find(der1)
+rec = bytes(b[o - 13:o + len(der1) + 6])  # record header, the DER, the nickname "CA 1\0"
+# an intact copy on a page past the buckets (as split pages leave them), carved
+b += bytes(16384)
+b[-16384 + 100:-16384 + 100 + len(rec)] = rec
+# the record's own copy: its signature's last 16 bytes overwritten (the lengths survive)
+b[o + len(der1) - 16:o + len(der1)] = bytes(16)
+# and CA 2's record header destroyed: damage, so that the file is carved
+o2 = b.find(der2)
+b[o2 - 13:o2] = bytes(13)
+open(p, "wb").write(bytes(b))
+PY
+run -p "$G" db repair
+check "twin copies: db repair keeps the intact copy of CA 1 with its nickname and C,," \
+	sh -c '[ "$(certutil -L -d "sql:$1" | awk "/^CA 1 /{print \$NF}")" = "C,," ] && certutil -L -d "sql:$1" -n "CA 1" -r | cmp -s - "$2"' _ "$G" "$T/twin1.der"
+check "twin copies: no certificate named lost, the left-out damaged copy said" \
+	sh -c '! printf "%s\n" "$1" | grep -q "^lost: certificate" && printf "%s\n" "$1" | grep -q "damaged cop"' _ "$out"
 
 # ---- C, D. a bounded sample of the damage matrix: every intact certificate and trust setting back,
 # no silent loss, no failed repair, and a second repair of the same bytes gives the same store ----
