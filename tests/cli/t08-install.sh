@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MPL-2.0
 # t08-install.sh: meson install --destdir puts the binary, the man page,
-# docs/json.md and the bash completion where meson's install plan says, the
+# docs/json.md, the bash completion and the Ansible collection where meson's install plan says, the
 # completion in bash-completion's completionsdir when its pkg-config is found.
 . "$(dirname "$0")/lib.sh"
 : "${BUILDDIR:?BUILDDIR must name the build directory}"
@@ -39,5 +39,11 @@ else
 	echo "ok $((n = n + 1)) # SKIP bash-completion's pkg-config file not installed"
 fi
 check "the binary is installed and runs" sh -c '"$1" --version | grep -q "^mozcert "' _ "$D$(where src/mozcert)"
+coll=$(where data/ansible/ansible_collections)
+check "the Ansible collection is installed under DATADIR/mozcert/ansible" sh -c 'case "$1" in */mozcert/ansible/ansible_collections) ;; *) exit 1 ;; esac' _ "$coll"
+for m in mozcert_cert mozcert_override mozcert_pref; do
+	check "... with the module $m" cmp -s "$D$coll/mozcert/fleet/plugins/modules/$m.py" \
+		"$SRCDIR/data/ansible/ansible_collections/mozcert/fleet/plugins/modules/$m.py"
+done
 check "the installed completion loads in bash" bash -c '. "$1" && complete -p mozcert >/dev/null' _ "$D$comp"
 done_testing
