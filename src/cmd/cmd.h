@@ -79,6 +79,15 @@ void cmd_warn(const struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((fo
 struct json_object *cmd_sub_run(const struct cmd_ctx *ctx, const struct cmd_spec *cmd, const char *name,
 				const struct profile *p, int *ret, struct mc_error *err);
 
+/*
+ * The counts doctor reports on PROFILE/cert_override.txt, matched against the
+ * profile's store, in the memory of one line (cmd/override.c). *file is the
+ * path (caller frees, also on error), *exists whether the file exists.
+ */
+struct override_tally;
+int override_doctor_tally(const struct cmd_ctx *ctx, const struct profile *p, struct override_tally *t,
+			  char **file, bool *exists, struct mc_error *err);
+
 /* Members of a JSON object: NULL, NULL, -1 or false when absent or of another type. */
 struct json_object *cmd_json_get(struct json_object *o, const char *key);
 const char *cmd_json_str(struct json_object *o, const char *key);
