@@ -81,7 +81,7 @@ struct json_object *cmd_sub_run(const struct cmd_ctx *ctx, const struct cmd_spec
 
 /*
  * The counts doctor reports on PROFILE/cert_override.txt, matched against the
- * profile's store, in the memory of one line (cmd/override.c). *file is the
+ * profile's store, in the memory of one line (cmd/override-tally.c). *file is the
  * path (caller frees, also on error), *exists whether the file exists.
  */
 struct override_tally;

@@ -17,7 +17,6 @@
 #include "nssdb.h"
 #include "output.h"
 #include "override-file.h"
-#include "override-match.h"
 #include "strbuf.h"
 #include "tls-fetch.h"
 #include "banned.h"
@@ -136,7 +135,7 @@ read_cert_file(const char *path, struct mc_error *err)
 
 /* The certificates of the profile's store; a profile without one (or one that does not open) gives none. */
 static void
-read_store(const struct cmd_ctx *ctx, const struct profile *p, struct known_list *out)
+read_store(struct cmd_ctx *ctx, const struct profile *p, struct known_list *out)
 {
 	struct certdb *db = NULL;
 	struct cert_info *v = NULL;
@@ -209,44 +208,29 @@ known_expired(const struct known_cert *k, PRTime now)
 
 /* ---- the file ---- */
 
-/* The bytes of PROFILE/cert_override.txt into *buf (caller frees); a missing file is an empty one (*exists false). */
-static int
-read_bytes(const struct profile *p, bool for_write, char **path, char **buf, size_t *len, bool *exists,
-	   struct mc_error *err)
-{
-	struct stat st;
-	int ret;
-
-	*path = path_join(p->path, OVERRIDE_FILE);
-	*buf = NULL;
-	*len = 0;
-	*exists = false;
-	if (lstat(*path, &st) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return mc_error_sys(err, "cannot stat '%s'", *path);
-	}
-	if (for_write && S_ISLNK(st.st_mode))
-		return mc_error_set(err, MC_EINPUT, "refusing to edit '%s': it is a symbolic link", *path);
-	if ((ret = fileio_read(*path, OVERRIDE_MAX_BYTES, buf, len, err)) < 0)
-		return ret;
-	*exists = true;
-	return 0;
-}
-
 /* Read and parse PROFILE/cert_override.txt; a missing file is an empty one (*exists false). */
 static int
 read_file(const struct profile *p, bool for_write, struct override_file *f, bool *exists, struct mc_error *err)
 {
-	_autofree_ char *path = NULL;
+	_autofree_ char *path = path_join(p->path, OVERRIDE_FILE);
 	_autofree_ char *buf = NULL;
+	struct stat st;
 	size_t len = 0;
 	int ret;
 
 	override_file_init(f);
-	if ((ret = read_bytes(p, for_write, &path, &buf, &len, exists, err)) < 0)
+	*exists = false;
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return override_parse("", 0, path, f, err);
+		return mc_error_sys(err, "cannot stat '%s'", path);
+	}
+	if (for_write && S_ISLNK(st.st_mode))
+		return mc_error_set(err, MC_EINPUT, "refusing to edit '%s': it is a symbolic link", path);
+	if ((ret = fileio_read(path, OVERRIDE_MAX_BYTES, &buf, &len, err)) < 0)
 		return ret;
-	return override_parse(buf ? buf : "", len, path, f, err);
+	*exists = true;
+	return override_parse(buf, len, path, f, err);
 }
 
 /*
@@ -501,39 +485,6 @@ list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 	known_list_release(&store);
 	override_file_release(&f);
 	return 0;
-}
-
-/*
- * doctor's view of cert_override.txt: the counts of override list, scanned
- * line by line against an index of the store's certificates, without a
- * parsed copy or a JSON object per line (a 200,000-line file in ~30 MB).
- */
-int
-override_doctor_tally(const struct cmd_ctx *ctx, const struct profile *p, struct override_tally *t,
-		      char **file, bool *exists, struct mc_error *err)
-{
-	struct cmd_ctx quiet = *ctx;
-	struct known_list store = {0};
-	struct override_known *k;
-	struct override_index ix;
-	_autofree_ char *buf = NULL;
-	size_t len = 0;
-	int ret;
-
-	memset(t, 0, sizeof(*t));
-	if ((ret = read_bytes(p, false, file, &buf, &len, exists, err)) < 0)
-		return ret;
-	quiet.verbosity = -1;  /* as a sub-command: the store's warnings are doctor's own findings */
-	read_store(&quiet, p, &store);
-	k = xzalloc((store.n ? store.n : 1) * sizeof(*k));
-	for (size_t i = 0; i < store.n; i++)
-		k[i] = (struct override_known){store.v[i].fingerprint, store.v[i].dbkey, store.v[i].not_after, i};
-	override_index_build(&ix, k, store.n);
-	ret = override_tally(buf ? buf : "", len, *file, &ix, PR_Now(), t, err);
-	override_index_release(&ix);
-	free(k);
-	known_list_release(&store);
-	return ret;
 }
 
 /* ---- options ---- */
