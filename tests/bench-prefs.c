@@ -4,7 +4,7 @@
  * prefs.js (a mix of bool, int, string and escaped-string values, in the
  * order Firefox writes them). Prints the best of 20 runs. Not part of the
  * test suite. Build and run (from the source root):
- *   gcc -std=gnu11 -D_GNU_SOURCE -O2 -Isrc/core -Isrc/cmd $(pkg-config --cflags nss) tests/bench-prefs.c src/core/prefs-file.c src/core/error.c src/core/strbuf.c src/core/util.c $(pkg-config --libs nss) -o /tmp/bench-prefs && /tmp/bench-prefs [N]
+ *   gcc -std=gnu11 -D_GNU_SOURCE -O2 -Isrc/core -Isrc/cmd $(pkg-config --cflags nss) tests/bench-prefs.c src/core/prefs-file.c src/core/prefs-parse.c src/core/error.c src/core/strbuf.c src/core/util.c $(pkg-config --libs nss) -o /tmp/bench-prefs && /tmp/bench-prefs [N]
  */
 #include <stdio.h>
 #include <stdlib.h>

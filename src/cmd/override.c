@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* override-file.c: override list, add, remove, prune (cert_override.txt). */
+/* override.c: override list, remove, prune, and what override add shares (cert_override.txt). */
 #include <ctype.h>
 #include <errno.h>
 #include <sys/stat.h>
@@ -10,13 +10,12 @@
 #include <pk11pub.h>
 #include <secerr.h>
 
-#include "cmd.h"
 #include "atomic-write.h"
 #include "cert-input.h"
 #include "fileio.h"
 #include "nssdb.h"
 #include "output.h"
-#include "override-file.h"
+#include "override.h"
 #include "strbuf.h"
 #include "tls-fetch.h"
 #include "banned.h"
@@ -25,44 +24,7 @@
 /* Ignored lines reported one by one in JSON (a binary file has thousands). */
 #define IGNORED_JSON_MAX 1000
 
-/* A certificate whose override lines can be recognised: from --cert or the profile's store. */
-struct known_cert {
-	char *subject;
-	char *issuer;
-	PRTime not_before, not_after;
-	unsigned char sha256[32];
-	char *fingerprint;   /* AA:BB:..., as the application compares it */
-	char *dbkey;         /* base64 dbKey as override_dbkey builds it */
-	const char *source;  /* "file" or "store" */
-	char *origin;        /* the file (and certificate number) or the nickname */
-};
-
-struct known_list {
-	struct known_cert *v;
-	size_t n;
-};
-
-struct ov_opts {
-	struct der_list ders;    /* --cert FILE: every certificate of the file(s) */
-	struct known_list files; /* the same, decoded; files.v[0] is the server's for add */
-	char *host;              /* lower-case, without brackets */
-	int port;
-	const char *origin;      /* --origin: NULL unless given; "" = default attributes */
-	bool origin_set;
-	enum override_era format;
-	bool format_set;
-	char bits[4];            /* --bits=LETTERS, in M U T order; "" when not given */
-	bool bits_compute;       /* --bits without letters: what the certificate fails now */
-	bool expired;            /* prune --expired */
-	bool fetch;              /* add --fetch: the certificate from the server */
-	int starttls;            /* --starttls; STARTTLS_AUTO when not given */
-	int timeout_ms;          /* --timeout */
-};
-
-static struct ov_opts opts;
-
-/* option values outside the global options' letters */
-enum { OPT_FETCH = 0x100, OPT_STARTTLS, OPT_TIMEOUT };
+struct ov_opts ov_opts;
 
 static void
 known_list_release(struct known_list *l)
@@ -80,8 +42,8 @@ known_list_release(struct known_list *l)
 }
 
 /* Decode one DER certificate into l (NSS must be up). */
-static int
-known_add(struct known_list *l, const unsigned char *der, size_t len, const char *source, const char *origin,
+int
+ov_known_add(struct known_list *l, const unsigned char *der, size_t len, const char *source, const char *origin,
 	  struct mc_error *err)
 {
 	SECItem item = {siBuffer, (unsigned char *)der, (unsigned int)len};
@@ -114,7 +76,7 @@ known_add(struct known_list *l, const unsigned char *der, size_t len, const char
 	return 0;
 }
 
-/* Read --cert FILE into opts.ders and opts.files. */
+/* Read --cert FILE into ov_opts.ders and ov_opts.files. */
 static int
 read_cert_file(const char *path, struct mc_error *err)
 {
@@ -122,10 +84,10 @@ read_cert_file(const char *path, struct mc_error *err)
 
 	if (NSS_NoDB_Init(NULL) != SECSuccess)
 		return mc_error_nss(err, "cannot initialise NSS");
-	ret = certpkg_read_path(path, &opts.ders, err);
-	for (size_t i = opts.files.n; ret == 0 && i < opts.ders.n; i++)
-		ret = known_add(&opts.files, opts.ders.v[i].data, opts.ders.v[i].len, "file", opts.ders.v[i].origin,
-				err);
+	ret = certpkg_read_path(path, &ov_opts.ders, err);
+	for (size_t i = ov_opts.files.n; ret == 0 && i < ov_opts.ders.n; i++)
+		ret = ov_known_add(&ov_opts.files, ov_opts.ders.v[i].data, ov_opts.ders.v[i].len, "file",
+				   ov_opts.ders.v[i].origin, err);
 	if (NSS_Shutdown() != SECSuccess && ret == 0)
 		ret = mc_error_nss(err, "cannot shut NSS down");
 	if (ret < 0)
@@ -152,7 +114,7 @@ read_store(struct cmd_ctx *ctx, const struct profile *p, struct known_list *out)
 	for (size_t i = 0; ret == 0 && i < n; i++) {
 		_autofree_ char *origin = xstrdup(v[i].nickname ? v[i].nickname : v[i].sha256_hex);
 
-		if (known_add(out, v[i].der, v[i].der_len, "store", origin, &err) < 0) {
+		if (ov_known_add(out, v[i].der, v[i].der_len, "store", origin, &err) < 0) {
 			cmd_warn(ctx, "%s", err.msg);
 			mc_error_clear(&err);
 		}
@@ -209,8 +171,8 @@ known_expired(const struct known_cert *k, PRTime now)
 /* ---- the file ---- */
 
 /* Read and parse PROFILE/cert_override.txt; a missing file is an empty one (*exists false). */
-static int
-read_file(const struct profile *p, bool for_write, struct override_file *f, bool *exists, struct mc_error *err)
+int
+ov_read_file(const struct profile *p, bool for_write, struct override_file *f, bool *exists, struct mc_error *err)
 {
 	_autofree_ char *path = path_join(p->path, OVERRIDE_FILE);
 	_autofree_ char *buf = NULL;
@@ -238,8 +200,8 @@ read_file(const struct profile *p, bool for_write, struct override_file *f, bool
  * holding binary data rather than carry it along; prune drops such lines as
  * the application does.
  */
-static int
-refuse_binary(const struct override_file *f, struct mc_error *err)
+int
+ov_refuse_binary(const struct override_file *f, struct mc_error *err)
 {
 	for (size_t i = 0; i < f->n; i++)
 		if (memchr(f->lines[i].raw, '\0', f->lines[i].len))
@@ -403,7 +365,7 @@ list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 {
 	struct override_file f;
 	struct known_list store = {0};
-	const struct known_list *lists[2] = {&opts.files, &store};
+	const struct known_list *lists[2] = {&ov_opts.files, &store};
 	struct json_object *arr, *ign;
 	enum override_era reader;
 	size_t count = 0, nign = 0;
@@ -411,7 +373,7 @@ list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 	bool exists;
 	int major, ret;
 
-	if ((ret = read_file(p, false, &f, &exists, err)) < 0)
+	if ((ret = ov_read_file(p, false, &f, &exists, err)) < 0)
 		return ret;
 	reader = reader_era(p, &major);
 	read_store(ctx, p, &store);
@@ -490,8 +452,8 @@ list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 /* ---- options ---- */
 
 /* HOST[:PORT], [IPv6]:PORT or a bare IPv6 address; host lower-cased. */
-static int
-parse_target(const char *arg, struct mc_error *err)
+int
+ov_parse_target(const char *arg, struct mc_error *err)
 {
 	_autofree_ char *host = NULL;
 	const char *portstr = NULL;
@@ -533,8 +495,8 @@ parse_target(const char *arg, struct mc_error *err)
 			return mc_error_set(err, MC_EUSAGE, "'%s': invalid character in host name", arg);
 		*s = (char)tolower((unsigned char)*s);
 	}
-	opts.host = steal_ptr(&host);
-	opts.port = (int)port;
+	ov_opts.host = steal_ptr(&host);
+	ov_opts.port = (int)port;
 	return 0;
 }
 
@@ -545,47 +507,47 @@ ov_opt(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err)
 	case 'c':
 		return read_cert_file(arg, err);
 	case 'o':
-		opts.origin = streq(arg, "default") ? "" : arg;
-		if (*opts.origin && opts.origin[0] != '^')
+		ov_opts.origin = streq(arg, "default") ? "" : arg;
+		if (*ov_opts.origin && ov_opts.origin[0] != '^')
 			return mc_error_set(err, MC_EUSAGE, "%s: --origin takes '' (default) or '^key=value...'",
 					    ctx->cmd_name);
-		opts.origin_set = true;
+		ov_opts.origin_set = true;
 		return 0;
 	case 'F':
 		if (strlen(arg) != 1 || !strchr("ABCDabcd", arg[0]))
 			return mc_error_set(err, MC_EUSAGE, "%s: --format takes A, B, C or D", ctx->cmd_name);
-		opts.format = (enum override_era)(OVERRIDE_ERA_A + (toupper((unsigned char)arg[0]) - 'A'));
-		opts.format_set = true;
+		ov_opts.format = (enum override_era)(OVERRIDE_ERA_A + (toupper((unsigned char)arg[0]) - 'A'));
+		ov_opts.format_set = true;
 		return 0;
 	case 'b':
 		if (!arg) {
-			opts.bits_compute = true;
+			ov_opts.bits_compute = true;
 			return 0;
 		}
 		if (!*arg || strspn(arg, "MUTmut") != strlen(arg))
 			return mc_error_set(err, MC_EUSAGE, "%s: --bits takes letters of MUT", ctx->cmd_name);
-		snprintf(opts.bits, sizeof(opts.bits), "%s%s%s", strpbrk(arg, "Mm") ? "M" : "",
+		snprintf(ov_opts.bits, sizeof(ov_opts.bits), "%s%s%s", strpbrk(arg, "Mm") ? "M" : "",
 			 strpbrk(arg, "Uu") ? "U" : "", strpbrk(arg, "Tt") ? "T" : "");
-		opts.bits_compute = false;
+		ov_opts.bits_compute = false;
 		return 0;
 	case 'x':
-		opts.expired = true;
+		ov_opts.expired = true;
 		return 0;
 	case OPT_FETCH:
-		opts.fetch = true;
+		ov_opts.fetch = true;
 		return 0;
 	case OPT_STARTTLS:
-		return tlsfetch_opt_starttls(ctx->cmd_name, arg, &opts.starttls, err);
+		return tlsfetch_opt_starttls(ctx->cmd_name, arg, &ov_opts.starttls, err);
 	case OPT_TIMEOUT:
-		return tlsfetch_opt_timeout(ctx->cmd_name, arg, &opts.timeout_ms, err);
+		return tlsfetch_opt_timeout(ctx->cmd_name, arg, &ov_opts.timeout_ms, err);
 	default:
 		return mc_error_set(err, MC_EUSAGE, "%s: unknown option", ctx->cmd_name);
 	}
 }
 
 /* Options and operands in any order (cmd_getopt); at most max operands, collected in order. */
-static int
-getopt_anywhere(struct cmd_ctx *ctx, int argc, char **argv, const struct option *o, char **operands, int max,
+int
+ov_getopt_anywhere(struct cmd_ctx *ctx, int argc, char **argv, const struct option *o, char **operands, int max,
 		int *nops, struct mc_error *err)
 {
 	int first, ret;
@@ -609,16 +571,16 @@ list_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 	char *operand;
 	int n;
 
-	return getopt_anywhere(ctx, argc, argv, list_options, &operand, 0, &n, err);
+	return ov_getopt_anywhere(ctx, argc, argv, list_options, &operand, 0, &n, err);
 }
 
-static void
+void
 ov_cleanup(struct cmd_ctx *ctx)
 {
-	der_list_release(&opts.ders);
-	known_list_release(&opts.files);
-	free(opts.host);
-	opts.host = NULL;
+	der_list_release(&ov_opts.ders);
+	known_list_release(&ov_opts.files);
+	free(ov_opts.host);
+	ov_opts.host = NULL;
 }
 
 const struct cmd_spec cmd_override_list = {
@@ -632,8 +594,8 @@ const struct cmd_spec cmd_override_list = {
 
 /* ---- writing ---- */
 
-static const char *
-action_word(enum override_action a)
+const char *
+ov_action_word(enum override_action a)
 {
 	switch (a) {
 	case OVERRIDE_ADDED:
@@ -654,7 +616,7 @@ changes_json(const struct override_changes *ch)
 		const struct override_change *c = &ch->v[i];
 		struct json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "action", json_object_new_string(action_word(c->action)));
+		json_object_object_add(o, "action", json_object_new_string(ov_action_word(c->action)));
 		json_object_object_add(o, "line", c->lineno ? json_object_new_int64((int64_t)c->lineno) : NULL);
 		json_object_object_add(o, "host", jstr(c->host));
 		json_object_object_add(o, "port", c->host ? json_object_new_int(c->port) : NULL);
@@ -687,10 +649,10 @@ print_changes(const struct cmd_ctx *ctx, const struct override_changes *ch)
 		} else if (c->host) {
 			_autofree_ char *hp = host_port(c->host, c->port, NULL);
 
-			cmd_out(ctx, "%-8s %s%s%s\n", action_word(c->action), hp, c->reason ? ": " : "",
+			cmd_out(ctx, "%-8s %s%s%s\n", ov_action_word(c->action), hp, c->reason ? ": " : "",
 				c->reason ? c->reason : "");
 		} else if (++lines_only <= 10) {
-			cmd_out(ctx, "%-8s line %zu: %s\n", action_word(c->action), c->lineno,
+			cmd_out(ctx, "%-8s line %zu: %s\n", ov_action_word(c->action), c->lineno,
 				c->reason ? c->reason : "");
 		}
 	}
@@ -699,8 +661,8 @@ print_changes(const struct cmd_ctx *ctx, const struct override_changes *ch)
 }
 
 /* Report the changes and write the file when there are any. */
-static int
-commit(struct cmd_ctx *ctx, const struct profile *p, const struct override_file *f,
+int
+ov_commit(struct cmd_ctx *ctx, const struct profile *p, const struct override_file *f,
        const struct override_changes *ch, struct json_object *res, struct mc_error *err)
 {
 	bool changed = false;
@@ -732,221 +694,6 @@ commit(struct cmd_ctx *ctx, const struct profile *p, const struct override_file 
 	return 0;
 }
 
-/* ---- override add ---- */
-
-/* What the server certificate fails now for host, as the exception dialog saw it (NSS is up). */
-static void
-compute_bits(const char *host, char out[4])
-{
-	CERTCertDBHandle *handle = CERT_GetDefaultCertDB();
-	CERTCertificate **chain = xzalloc((opts.ders.n ? opts.ders.n : 1) * sizeof(*chain));
-	const struct known_cert *k = &opts.files.v[0];
-	PRTime now = PR_Now();
-	bool m = false, u = false, t;
-	size_t n = 0;
-
-	t = now < k->not_before || now > k->not_after;
-	for (size_t i = 0; i < opts.ders.n; i++) {
-		SECItem item = {siBuffer, opts.ders.v[i].data, (unsigned int)opts.ders.v[i].len};
-
-		chain[n] = CERT_NewTempCertificate(handle, &item, NULL, PR_FALSE, PR_TRUE);
-		if (chain[n])
-			n++;
-		else if (i == 0)
-			break;
-	}
-	if (n == 0 || !chain[0]) {
-		m = u = true;
-	} else {
-		CERTVerifyLog log = {0};
-		PRTime when = now;
-
-		m = CERT_VerifyCertName(chain[0], host) != SECSuccess;
-		/* Judge trust inside the validity period: time is T's business. */
-		if (t)
-			when = k->not_before + (k->not_after - k->not_before) / 2;
-		log.arena = PORT_NewArena(512);
-		if (CERT_VerifyCert(handle, chain[0], PR_TRUE, certUsageSSLServer, when, NULL,
-				    log.arena ? &log : NULL) != SECSuccess)
-			u = true;
-		for (CERTVerifyLogNode *node = log.head; node; node = node->next)
-			if (node->cert)
-				CERT_DestroyCertificate(node->cert);
-		if (log.arena)
-			PORT_FreeArena(log.arena, PR_FALSE);
-	}
-	for (size_t i = 0; i < n; i++)
-		CERT_DestroyCertificate(chain[i]);
-	free(chain);
-	snprintf(out, 4, "%s%s%s", m ? "M" : "", u ? "U" : "", t ? "T" : "");
-}
-
-/* compute_bits with the profile's store (its trust) open read-only, else with no store. */
-static int
-bits_for_profile(struct cmd_ctx *ctx, const struct profile *p, char out[4], struct mc_error *err)
-{
-	struct certdb *db = NULL;
-	int kind, ret;
-
-	if (profile_store_format(p->path) != STORE_NONE && cmd_store_kind(p, &kind, err) == 0 &&
-	    certdb_open(p->path, (enum certdb_kind)kind, 0, ctx->password, &db, err) == 0) {
-		compute_bits(opts.host, out);
-		return certdb_close(db, err);
-	}
-	if (err->code)
-		cmd_warn(ctx, "judging trust without the profile's store: %s", err->msg);
-	mc_error_clear(err);
-	if (NSS_NoDB_Init(NULL) != SECSuccess)
-		return mc_error_nss(err, "cannot initialise NSS");
-	compute_bits(opts.host, out);
-	ret = NSS_Shutdown() == SECSuccess ? 0 : mc_error_nss(err, "cannot shut NSS down");
-	return ret;
-}
-
-static int
-add_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
-{
-	const struct known_cert *k = &opts.files.v[0];
-	const char *origin = opts.origin_set ? opts.origin : NULL;
-	struct override_file f;
-	struct override_changes ch;
-	enum override_era era;
-	char bits[4] = "";
-	bool exists;
-	int major, ret;
-
-	if (opts.fetch && !ctx->force) {
-		bool accepted = false;
-		struct mc_error verr = {0};
-
-		/* an exception for a certificate the application accepts anyway would only hide a later change */
-		if (verify_accepts(ctx, p, &opts.ders, opts.host, &accepted, &verr) < 0)
-			cmd_warn(ctx, "cannot tell whether the application accepts the certificate: %s", verr.msg);
-		else if (accepted)
-			return mc_error_set(err, MC_EFAIL, "'%s': the application accepts the server's certificate for "
-					    "'%s' without an exception: no exception is needed (--force adds one anyway)",
-					    p->path, opts.host);
-	}
-	if ((ret = read_file(p, true, &f, &exists, err)) < 0 || (ret = refuse_binary(&f, err)) < 0)
-		goto out;
-	major = profile_app_major(p->path);
-	if (opts.format_set) {
-		era = opts.format;
-	} else {
-		era = override_era_for_version(major);
-		if (major < 0 && (strchr(opts.host, ':') || (origin && *origin))) {
-			/* No line every version reads exists for these: take the one 91 and later read. */
-			era = OVERRIDE_ERA_B;
-			cmd_warn(ctx, "'%s': application version unknown; writing a line that only version 91 and later read",
-				 p->path);
-		}
-	}
-	if (era == OVERRIDE_ERA_A || era == OVERRIDE_ERA_B) {
-		if (*opts.bits)
-			snprintf(bits, sizeof(bits), "%s", opts.bits);
-		else if (opts.bits_compute && (ret = bits_for_profile(ctx, p, bits, err)) < 0)
-			goto out;
-		if (opts.bits_compute && !*bits)
-			cmd_warn(ctx, "the certificate fails no check for '%s' now; writing MUT", opts.host);
-	} else if (*opts.bits || opts.bits_compute) {
-		cmd_warn(ctx, "format %s has no override bits: --bits ignored", override_era_name(era));
-	}
-	override_changes_init(&ch);
-	ret = override_add(&f, era, opts.host, opts.port, origin, k->sha256, *bits ? bits : NULL, k->dbkey, &ch,
-			   err);
-	if (ret == 0) {
-		json_object_object_add(res, "host", json_object_new_string(opts.host));
-		json_object_object_add(res, "port", json_object_new_int(opts.port));
-		json_object_object_add(res, "era", json_object_new_string(override_era_name(era)));
-		json_object_object_add(res, "app_major", major < 0 ? NULL : json_object_new_int(major));
-		json_object_object_add(res, "fingerprint", json_object_new_string(k->fingerprint));
-		json_object_object_add(res, "status", json_object_new_string(
-				ch.n ? action_word(ch.v[0].action) : "unchanged"));
-		if (!ch.n)
-			cmd_out(ctx, "unchanged %s (the same certificate is already excepted)\n",
-				opts.host);
-		ret = commit(ctx, p, &f, &ch, res, err);
-	}
-	override_changes_release(&ch);
-out:
-	override_file_release(&f);
-	return ret;
-}
-
-static const struct option add_options[] = {
-	{"cert", required_argument, NULL, 'c'}, {"format", required_argument, NULL, 'F'},
-	{"bits", optional_argument, NULL, 'b'}, {"origin", required_argument, NULL, 'o'},
-	{"fetch", no_argument, NULL, OPT_FETCH}, {"starttls", required_argument, NULL, OPT_STARTTLS},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
-	{NULL, 0, NULL, 0},
-};
-
-/* add --fetch: the chain the server HOST:PORT sends, as --cert FILE would give it. */
-static int
-fetch_cert(struct cmd_ctx *ctx, struct mc_error *err)
-{
-	struct tlsfetch_req req = {.host = opts.host, .port = opts.port, .starttls = (enum starttls_proto)opts.starttls,
-				   .timeout_ms = opts.timeout_ms};
-	struct tlsfetch_result r;
-	int ret;
-
-	if ((ret = certdb_nodb_init(err)) < 0)
-		return ret;
-	ret = tlsfetch(&req, &r, err);
-	for (size_t i = 0; ret == 0 && i < r.chain.n; i++) {
-		der_list_add(&opts.ders, r.chain.v[i].data, r.chain.v[i].len, r.chain.v[i].origin);
-		ret = known_add(&opts.files, r.chain.v[i].data, r.chain.v[i].len, "file", r.chain.v[i].origin, err);
-	}
-	if (ret == 0)
-		cmd_out(ctx, "fetched %zu certificate%s from %s (%s)\n", r.chain.n, r.chain.n == 1 ? "" : "s",
-			 r.chain.v[0].origin, r.address);
-	tlsfetch_result_release(&r);
-	if (certdb_nodb_shutdown(ret < 0 ? NULL : err) < 0 && ret == 0)
-		ret = MC_EFAIL;
-	return ret;
-}
-
-static int
-add_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
-{
-	char *operand = NULL;
-	int n, ret;
-
-	opts.starttls = STARTTLS_AUTO;
-	if ((ret = getopt_anywhere(ctx, argc, argv, add_options, &operand, 1, &n, err)) < 0)
-		return ret;
-	if (n != 1)
-		return mc_error_set(err, MC_EUSAGE, "%s: expected HOST[:PORT] --cert FILE or --fetch", ctx->cmd_name);
-	if (opts.fetch && opts.files.n)
-		return mc_error_set(err, MC_EUSAGE, "%s: give --cert FILE or --fetch, not both", ctx->cmd_name);
-	if (!opts.fetch && (opts.starttls != STARTTLS_AUTO || opts.timeout_ms))
-		return mc_error_set(err, MC_EUSAGE, "%s: --starttls and --timeout go with --fetch", ctx->cmd_name);
-	if (!opts.fetch && opts.files.n == 0)
-		return mc_error_set(err, MC_EUSAGE, "%s: --cert FILE or --fetch is required (the server's certificate)",
-				    ctx->cmd_name);
-	if ((ret = parse_target(operand, err)) < 0)
-		return ret;
-	return opts.fetch ? fetch_cert(ctx, err) : 0;
-}
-
-const struct cmd_spec cmd_override_add = {
-	.name = "add", .prepare = add_prepare, .run = add_run, .cleanup = ov_cleanup,
-	.flags = CMD_WRITES | CMD_STORE,
-	.args = "HOST[:PORT] --cert FILE|--fetch [--starttls PROTO] [--timeout S] [--format A|B|C|D] [--bits[=MUT]] "
-		"[--origin ATTRS]",
-	.summary = "add a security exception for the server's certificate (port 443 by default)",
-	.options = add_options,
-	.help = "  --cert FILE              the server's certificate (the first one of FILE)\n"
-		"  --fetch                  get it from the server HOST[:PORT] itself (TLS or STARTTLS)\n"
-		"  --starttls PROTO         with --fetch: imap, pop3, smtp, ldap or none (default: by port)\n"
-		"  --timeout S              with --fetch: seconds each network step may take (default 5)\n"
-		"  --format A|B|C|D         the era of cert_override.txt to write (default: the one the\n"
-		"                           profile's application version reads)\n"
-		"  --bits[=MUT]             the overridden errors: M mismatch, U untrusted, T time\n"
-		"                           (without a value: computed from the certificate)\n"
-		"  --origin ATTRS           origin attributes, '^key=value&...' ('default': none)\n",
-};
-
 /* ---- override remove ---- */
 
 static int
@@ -957,18 +704,18 @@ remove_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	bool exists;
 	int ret;
 
-	if ((ret = read_file(p, true, &f, &exists, err)) < 0 || (ret = refuse_binary(&f, err)) < 0) {
+	if ((ret = ov_read_file(p, true, &f, &exists, err)) < 0 || (ret = ov_refuse_binary(&f, err)) < 0) {
 		override_file_release(&f);
 		return ret;
 	}
 	override_changes_init(&ch);
-	override_remove(&f, opts.host, opts.port, opts.origin_set ? opts.origin : NULL, &ch);
-	json_object_object_add(res, "host", json_object_new_string(opts.host));
-	json_object_object_add(res, "port", json_object_new_int(opts.port));
+	override_remove(&f, ov_opts.host, ov_opts.port, ov_opts.origin_set ? ov_opts.origin : NULL, &ch);
+	json_object_object_add(res, "host", json_object_new_string(ov_opts.host));
+	json_object_object_add(res, "port", json_object_new_int(ov_opts.port));
 	json_object_object_add(res, "removed", json_object_new_int64((int64_t)ch.n));
 	if (!ch.n)
-		cmd_out(ctx, "no exception for %s:%d\n", opts.host, opts.port);
-	ret = commit(ctx, p, &f, &ch, res, err);
+		cmd_out(ctx, "no exception for %s:%d\n", ov_opts.host, ov_opts.port);
+	ret = ov_commit(ctx, p, &f, &ch, res, err);
 	override_changes_release(&ch);
 	override_file_release(&f);
 	return ret;
@@ -982,11 +729,11 @@ remove_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 	char *operand = NULL;
 	int n, ret;
 
-	if ((ret = getopt_anywhere(ctx, argc, argv, remove_options, &operand, 1, &n, err)) < 0)
+	if ((ret = ov_getopt_anywhere(ctx, argc, argv, remove_options, &operand, 1, &n, err)) < 0)
 		return ret;
 	if (n != 1)
 		return mc_error_set(err, MC_EUSAGE, "%s: expected HOST[:PORT]", ctx->cmd_name);
-	return parse_target(operand, err);
+	return ov_parse_target(operand, err);
 }
 
 const struct cmd_spec cmd_override_remove = {
@@ -1022,25 +769,25 @@ prune_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res,
 	struct override_file f;
 	struct override_changes ch;
 	struct known_list store = {0};
-	const struct known_list *lists[2] = {&opts.files, &store};
+	const struct known_list *lists[2] = {&ov_opts.files, &store};
 	struct expiry_ctx x = {lists, PR_Now()};
 	unsigned flags = OVERRIDE_PRUNE_INVALID | OVERRIDE_PRUNE_DUPLICATES;
 	enum override_era reader;
 	bool exists;
 	int major, ret;
 
-	if ((ret = read_file(p, true, &f, &exists, err)) < 0)
+	if ((ret = ov_read_file(p, true, &f, &exists, err)) < 0)
 		return ret;
 	reader = reader_era(p, &major);
-	if (opts.expired) {
+	if (ov_opts.expired) {
 		flags |= OVERRIDE_PRUNE_EXPIRED;
 		read_store(ctx, p, &store);
 	}
 	override_changes_init(&ch);
-	override_prune(&f, reader, flags, opts.expired ? entry_expired : NULL, &x, &ch);
+	override_prune(&f, reader, flags, ov_opts.expired ? entry_expired : NULL, &x, &ch);
 	json_object_object_add(res, "reader_era", json_object_new_string(override_era_name(reader)));
 	json_object_object_add(res, "removed", json_object_new_int64((int64_t)ch.n));
-	ret = commit(ctx, p, &f, &ch, res, err);
+	ret = ov_commit(ctx, p, &f, &ch, res, err);
 	override_changes_release(&ch);
 	known_list_release(&store);
 	override_file_release(&f);
@@ -1057,7 +804,7 @@ prune_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err)
 	char *operand;
 	int n;
 
-	return getopt_anywhere(ctx, argc, argv, prune_options, &operand, 0, &n, err);
+	return ov_getopt_anywhere(ctx, argc, argv, prune_options, &operand, 0, &n, err);
 }
 
 const struct cmd_spec cmd_override_prune = {

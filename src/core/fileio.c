@@ -363,3 +363,11 @@ fileio_same_content(const char *a, const char *b)
 			return false;
 	}
 }
+
+bool
+fileio_is_regular(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}

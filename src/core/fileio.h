@@ -76,4 +76,7 @@ int fileio_remove_tree(const char *path);
 /* True when a and b are regular files (not followed through a symlink) with the same bytes. */
 bool fileio_same_content(const char *a, const char *b);
 
+/* True when path names a regular file (symlinks followed). */
+bool fileio_is_regular(const char *path);
+
 #endif

@@ -12,15 +12,14 @@
 #include <stdint.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <ini.h>
 
 #include "fileio.h"
+#include "ini-file.h"
+#include "profile-internal.h"
 #include "strbuf.h"
 #include "banned.h"
 
 /* A file with more sections or keys than this is not a profiles.ini; it also bounds the quadratic lookups. */
-#define INI_MAX_SECTIONS 10000
-#define INI_MAX_KEYS 256
 
 static const char *const app_names[APP_COUNT] = { "firefox", "thunderbird", "seamonkey" };
 
@@ -111,26 +110,12 @@ profile_root_list_release(struct profile_root_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/*
- * Room for element n of an array that only ever grows by one: the capacity
- * is the next power of two, so pushes cost amortised O(1).
- */
-static void *
-grow(void *v, size_t n, size_t size)
-{
-	if (n == 0)
-		return xreallocarray(v, 4, size);
-	if (n >= 4 && (n & (n - 1)) == 0)
-		return xreallocarray(v, n * 2, size);
-	return v;
-}
-
 static struct profile *
 list_push(struct profile_list *l)
 {
 	struct profile *p;
 
-	l->v = grow(l->v, l->n, sizeof(*l->v));
+	l->v = xgrow(l->v, l->n, sizeof(*l->v));
 	p = &l->v[l->n++];
 	memset(p, 0, sizeof(*p));
 	return p;
@@ -145,7 +130,7 @@ list_warn(struct profile_list *l, int code, const char *fmt, ...)
 	struct mc_error *w;
 	va_list ap;
 
-	l->warnings = grow(l->warnings, l->nwarnings, sizeof(*l->warnings));
+	l->warnings = xgrow(l->warnings, l->nwarnings, sizeof(*l->warnings));
 	w = &l->warnings[l->nwarnings++];
 	memset(w, 0, sizeof(*w));
 	w->code = code;
@@ -157,278 +142,8 @@ list_warn(struct profile_list *l, int code, const char *fmt, ...)
 static void
 list_add_warning(struct profile_list *l, const struct mc_error *e)
 {
-	l->warnings = grow(l->warnings, l->nwarnings, sizeof(*l->warnings));
+	l->warnings = xgrow(l->warnings, l->nwarnings, sizeof(*l->warnings));
 	l->warnings[l->nwarnings++] = *e;
-}
-
-/* ------------------------------------------------------------------ */
-/* INI documents, read as Mozilla's nsINIParser reads them */
-
-struct ini_entry {
-	char *key;
-	char *value;
-	int line;
-};
-
-struct ini_section {
-	char *name;
-	size_t name_len;
-	int line;
-	struct ini_entry *e;
-	size_t n;
-};
-
-struct ini_doc {
-	struct ini_section *s;
-	size_t n;
-};
-
-static void
-ini_doc_release(struct ini_doc *doc)
-{
-	for (size_t i = 0; i < doc->n; i++) {
-		struct ini_section *s = &doc->s[i];
-
-		for (size_t j = 0; j < s->n; j++) {
-			free(s->e[j].key);
-			free(s->e[j].value);
-		}
-		free(s->e);
-		free(s->name);
-	}
-	free(doc->s);
-	memset(doc, 0, sizeof(*doc));
-}
-
-static const struct ini_section *
-ini_find(const struct ini_doc *doc, const char *name)
-{
-	for (size_t i = 0; i < doc->n; i++)
-		if (streq(doc->s[i].name, name))
-			return &doc->s[i];
-	return NULL;
-}
-
-static const char *
-ini_get(const struct ini_section *s, const char *key)
-{
-	if (!s)
-		return NULL;
-	for (size_t i = 0; i < s->n; i++)
-		if (streq(s->e[i].key, key))
-			return s->e[i].value;
-	return NULL;
-}
-
-/*
- * inih is fed through a reader that hands it one normalised line at a time.
- * Mozilla's reader differs from inih's defaults: lines end at CR or LF, a
- * comment is '#' or ';' in the first column only, there is no continuation
- * line, no inline comment, no line length limit, and neither key nor value
- * is trimmed ("Name = x" is the key "Name "). So the reader splits each line
- * as nsINIParser::InitFromString does, keeps the exact key and value, and
- * gives inih only a short stand-in line ("[s]" or "k=v") that inih's
- * options cannot alter; the handler then stores the exact text. Lines that
- * Mozilla ignores never reach inih.
- */
-struct ini_reader {
-	const char *p, *end;
-	int line;              /* number of the line last handed to inih */
-	struct ini_doc *doc;
-	long cur;              /* index of the current section, -1 when none or malformed */
-	const char *key, *val; /* the pending key=value, exact */
-	size_t key_len, val_len;
-	bool pending;
-	int fail;              /* MC_EINPUT when a limit was hit */
-	int fail_line;
-};
-
-static long
-ini_section_open(struct ini_reader *r, const char *name, size_t len)
-{
-	struct ini_doc *doc = r->doc;
-	struct ini_section *s;
-
-	for (size_t i = 0; i < doc->n; i++)
-		if (doc->s[i].name_len == len && memcmp(doc->s[i].name, name, len) == 0)
-			return (long)i;
-	if (doc->n >= INI_MAX_SECTIONS)
-		return -2;
-	doc->s = grow(doc->s, doc->n, sizeof(*doc->s));
-	s = &doc->s[doc->n];
-	memset(s, 0, sizeof(*s));
-	s->name = xstrndup(name, len);
-	s->name_len = len;
-	s->line = r->line;
-	return (long)doc->n++;
-}
-
-/* Length of the prefix of s[0..n) made of characters in set. */
-static size_t
-strspn_n(const char *s, size_t n, const char *set)
-{
-	size_t i = 0;
-
-	while (i < n && s[i] && strchr(set, s[i]))
-		i++;
-	return i;
-}
-
-static char *
-ini_read_line(char *str, int num, void *stream)
-{
-	struct ini_reader *r = stream;
-
-	r->pending = false;
-	while (r->p < r->end && !r->fail) {
-		const char *s = r->p, *e = s;
-
-		while (e < r->end && *e != '\n' && *e != '\r')
-			e++;
-		r->line++;
-		if (e < r->end && *e == '\r' && e + 1 < r->end && e[1] == '\n')
-			r->p = e + 2;
-		else if (e < r->end)
-			r->p = e + 1;
-		else
-			r->p = e;
-
-		if (s == e || *s == '#' || *s == ';')
-			continue;
-		while (s < e && (*s == ' ' || *s == '\t'))
-			s++;
-		if (s == e)
-			continue;
-
-		if (*s == '[') {
-			/* As NS_strtok: skip leading ']', name up to the next ']' (or the end), then only blanks. */
-			const char *name = s + 1, *q = name, *rb;
-
-			while (q < e && *q == ']')
-				q++;
-			r->cur = -1;
-			if (q == e)
-				continue;
-			rb = memchr(q, ']', (size_t)(e - q));
-			if (!rb)
-				rb = e;
-			else if (rb + 1 + strspn_n(rb + 1, (size_t)(e - rb - 1), " \t") != e)
-				continue;
-			r->cur = ini_section_open(r, name, (size_t)(rb - name));
-			if (r->cur == -2) {
-				r->fail = MC_EINPUT;
-				r->fail_line = r->line;
-				return NULL;
-			}
-			if (num < 5)
-				return NULL;
-			memcpy(str, "[s]\n", 5);
-			return str;
-		}
-
-		if (r->cur < 0)
-			continue;
-		{
-			const char *q = s, *eq;
-
-			while (q < e && *q == '=')
-				q++;
-			if (q == e)
-				continue;
-			eq = memchr(q, '=', (size_t)(e - q));
-			if (!eq)
-				continue;
-			r->key = s;
-			r->key_len = (size_t)(eq - s);
-			r->val = eq + 1;
-			r->val_len = (size_t)(e - eq - 1);
-			r->pending = true;
-			if (num < 5)
-				return NULL;
-			memcpy(str, "k=v\n", 5);
-			return str;
-		}
-	}
-	return NULL;
-}
-
-static int
-ini_on_pair(void *user, const char *section, const char *name, const char *value)
-{
-	struct ini_reader *r = user;
-	struct ini_section *s;
-
-	if (!name || !r->pending || r->cur < 0)
-		return 1;
-	r->pending = false;
-	s = &r->doc->s[r->cur];
-	/* A repeated key replaces the earlier value, as nsINIParser::SetString does. */
-	for (size_t i = 0; i < s->n; i++) {
-		if (strlen(s->e[i].key) == r->key_len && memcmp(s->e[i].key, r->key, r->key_len) == 0) {
-			free(s->e[i].value);
-			s->e[i].value = xstrndup(r->val, r->val_len);
-			s->e[i].line = r->line;
-			return 1;
-		}
-	}
-	if (s->n >= INI_MAX_KEYS) {
-		r->fail = MC_EINPUT;
-		r->fail_line = r->line;
-		return 0;
-	}
-	s->e = grow(s->e, s->n, sizeof(*s->e));
-	s->e[s->n].key = xstrndup(r->key, r->key_len);
-	s->e[s->n].value = xstrndup(r->val, r->val_len);
-	s->e[s->n].line = r->line;
-	s->n++;
-	return 1;
-}
-
-static int
-line_of(const char *buf, size_t off)
-{
-	int line = 1;
-
-	for (size_t i = 0; i < off; i++)
-		if (buf[i] == '\n' || (buf[i] == '\r' && (i + 1 >= off || buf[i + 1] != '\n')))
-			line++;
-	return line;
-}
-
-/* Parse buf into *out (initialised here). file is only for messages. On failure *out is empty. */
-static int
-ini_doc_parse(const char *buf, size_t len, const char *file, struct ini_doc *out, struct mc_error *err)
-{
-	struct ini_reader r = { 0 };
-	const char *nul;
-	int ret;
-
-	memset(out, 0, sizeof(*out));
-	if (len >= 2 && (((unsigned char)buf[0] == 0xff && (unsigned char)buf[1] == 0xfe) ||
-			 ((unsigned char)buf[0] == 0xfe && (unsigned char)buf[1] == 0xff)))
-		return mc_error_set(err, MC_EINPUT, "%s:1: UTF-16 text is not supported", file);
-	nul = memchr(buf, '\0', len);
-	if (nul)
-		return mc_error_set(err, MC_EINPUT, "%s:%d: binary data (NUL byte), not an INI file",
-				    file, line_of(buf, (size_t)(nul - buf)));
-	r.p = buf;
-	r.end = buf + len;
-	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-		r.p += 3;
-	r.doc = out;
-	r.cur = -1;
-	ret = ini_parse_stream(ini_read_line, &r, ini_on_pair, &r);
-	if (r.fail) {
-		ini_doc_release(out);
-		return mc_error_set(err, MC_EINPUT, "%s:%d: too many sections or keys (at most %d and %d)",
-				    file, r.fail_line, INI_MAX_SECTIONS, INI_MAX_KEYS);
-	}
-	if (ret != 0) {
-		/* Every line inih sees is well-formed; this is a library failure (-2: out of memory). */
-		ini_doc_release(out);
-		return mc_error_set(err, MC_EINPUT, "%s: cannot parse (inih error %d)", file, ret);
-	}
-	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -845,14 +560,6 @@ home_dir(void)
 #endif
 }
 
-static bool
-is_regular(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 int
 profile_roots(enum app_id app, struct profile_root_list *out, struct mc_error *err)
 {
@@ -886,13 +593,13 @@ profile_roots(enum app_id app, struct profile_root_list *out, struct mc_error *e
 		if (rs->app != app)
 			continue;
 		joined = xasprintf("%s/%s", rs->base == BASE_XDG ? xdg : home, rs->rel);
-		res.v = grow(res.v, res.n, sizeof(*res.v));
+		res.v = xgrow(res.v, res.n, sizeof(*res.v));
 		r = &res.v[res.n++];
 		r->app = app;
 		r->dir = path_normalize(joined);
 		r->variant = rs->variant;
 		ini = path_join(r->dir, "profiles.ini");
-		r->exists = is_regular(ini);
+		r->exists = fileio_is_regular(ini);
 	}
 	*out = res;
 	return 0;
@@ -921,7 +628,7 @@ read_root(const struct profile_root *r, struct profile_list *res, struct mc_erro
 			*err = e;
 		return e.code;
 	}
-	if (is_regular(inst)) {
+	if (fileio_is_regular(inst)) {
 		mc_error_clear(&e);
 		if (fileio_read(inst, PROFILE_INI_MAX, &ibuf, &ilen, &e))
 			list_add_warning(res, &e);
@@ -982,71 +689,6 @@ profile_discover(int app, struct profile_list *out, struct mc_error *err)
 /* ------------------------------------------------------------------ */
 /* -p NAME|DIR and the default profile */
 
-/*
- * compatibility.ini of one profile, read once per run: the version it names decides formats (the
- * override file's, prefs), so every reader sees the same bytes, and a read error is kept for
- * profile_compat_check instead of passing for a missing file.
- */
-static struct {
-	char *dir;
-	char *buf;      /* NULL: absent, not a regular file, or unreadable */
-	size_t len;
-	int read_errno; /* why an existing file could not be read; 0 when it was or is absent */
-	struct stat st; /* of the file read; a changed file is read again */
-	bool exists;
-} compat;
-
-static const char *
-compat_get(const char *dir, size_t *len)
-{
-	_autofree_ char *file = path_join(dir, "compatibility.ini");
-	struct mc_error e = {0};
-	struct stat st;
-	bool found = stat(file, &st) == 0;
-	/* Only a file that is not there is absent: one that cannot be looked at is an error. */
-	int stat_errno = found || errno == ENOENT || errno == ENOTDIR ? 0 : errno;
-	bool exists = found && S_ISREG(st.st_mode);
-
-	if (!stat_errno && compat.dir && streq(compat.dir, dir) && exists == compat.exists &&
-	    (!exists || (st.st_ino == compat.st.st_ino && st.st_dev == compat.st.st_dev &&
-			 st.st_size == compat.st.st_size && st.st_mtim.tv_sec == compat.st.st_mtim.tv_sec &&
-			 st.st_mtim.tv_nsec == compat.st.st_mtim.tv_nsec))) {
-		*len = compat.len;
-		return compat.buf;
-	}
-	free(compat.dir);
-	free(compat.buf);
-	memset(&compat, 0, sizeof(compat));
-	compat.dir = xstrdup(dir);
-	compat.exists = exists;
-	compat.read_errno = stat_errno;
-	if (exists)
-		compat.st = st;
-	if (exists && fileio_read(file, PROFILE_INI_MAX, &compat.buf, &compat.len, &e) < 0) {
-		compat.buf = NULL;
-		compat.len = 0;
-		/* Without an errno the file was over the size limit. */
-		compat.read_errno = e.sys_errno ? e.sys_errno : EFBIG;
-	}
-	*len = compat.len;
-	return compat.buf;
-}
-
-int
-profile_compat_check(const char *dir, struct mc_error *err)
-{
-	size_t len;
-
-	(void)compat_get(dir, &len);
-	if (compat.read_errno) {
-		_autofree_ char *file = path_join(dir, "compatibility.ini");
-
-		errno = compat.read_errno;
-		return mc_error_sys(err, "cannot read '%s' (the application version decides file formats)", file);
-	}
-	return 0;
-}
-
 /* Which application a directory that no profiles.ini lists belongs to. */
 static enum app_id
 guess_app(const char *dir)
@@ -1068,7 +710,7 @@ guess_app(const char *dir)
 			if (same_file(roots.v[i].dir, parent))
 				return (enum app_id)a;
 	}
-	if ((buf = compat_get(dir, &len))) {
+	if ((buf = profile_compat_get(dir, &len))) {
 		_cleanup_(ini_doc_release) struct ini_doc doc = { 0 };
 
 		if (ini_doc_parse(buf, len, compat_file, &doc, NULL) == 0) {
@@ -1267,7 +909,7 @@ has_file(const char *dir, const char *name)
 {
 	_autofree_ char *p = path_join(dir, name);
 
-	return is_regular(p);
+	return fileio_is_regular(p);
 }
 
 enum store_format
@@ -1283,145 +925,4 @@ profile_store_format(const char *dir)
 	if (legacy)
 		return STORE_CERT8;
 	return STORE_NONE;
-}
-
-char *
-profile_compat_version(const char *buf, size_t len, const char *file)
-{
-	_cleanup_(ini_doc_release) struct ini_doc doc = { 0 };
-	const char *v;
-	size_t n;
-
-	if (ini_doc_parse(buf, len, file, &doc, NULL))
-		return NULL;
-	v = ini_get(ini_find(&doc, "Compatibility"), "LastVersion");
-	if (!v || !isdigit((unsigned char)v[0]))
-		return NULL;
-	/* VERSION_BUILDID/PLATFORMBUILDID; very old files have no build id. */
-	n = strcspn(v, "_/");
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)v[i]) && v[i] != '.' && v[i] != '-' && v[i] != '+')
-			return NULL;
-	return xstrndup(v, n);
-}
-
-char *
-profile_app_version(const char *dir)
-{
-	_autofree_ char *file = path_join(dir, "compatibility.ini");
-	const char *buf;
-	size_t len;
-
-	if (!(buf = compat_get(dir, &len)))
-		return NULL;
-	return profile_compat_version(buf, len, file);
-}
-
-/*
- * SeaMonkey numbers its releases 2.N, on a Gecko platform of its own number,
- * and every decision mozcert takes by version (which store NSS opens, whether
- * security.enable_md5_signatures is read, which cert_override.txt format is
- * loaded) follows the platform, as Firefox's and Thunderbird's versions do.
- * - 2.1 to 2.49: Gecko N + 3. SeaMonkey 2.1 shipped with Gecko 2.0 (Firefox
- *   4), and the project's 2017 letter (blog.seamonkey-project.org, "The state
- *   of the SeaMonkey union") puts 2.48 "on the level of Firefox 51".
- *   2.0 ran on Gecko 1.9.1.
- * - 2.53 and later: Gecko 60. The 2.53 line started from the Firefox 56/57
- *   tree and took the ESR 60 platform and later backports; its user agent
- *   says "rv:60.0" (e.g. "rv:60.0) Gecko/20100101 SeaMonkey/2.53.13"), and
- *   it ships NSS newer than 3.35. NSS made sql: the default in 3.35 (bug
- *   1377940), and a Gecko older than 58 passes no prefix while
- *   security.use_sqldb is false (PSM's test "we create the system-default
- *   databases" in 57), so 2.53 opens cert9.db either way; MD5 signatures
- *   stay disabled whatever the pref says (mozilla::pkix, Gecko 33 and later).
- * When LastPlatformDir holds a platform.ini whose [Build] BuildID is the
- * platform build id of LastVersion (the platform that last ran the
- * profile), its Milestone= wins over this table.
- */
-static int
-seamonkey_gecko_major(unsigned long minor)
-{
-	if (minor == 0)
-		return 1;
-	if (minor >= 53)
-		return 60;
-	return (int)minor + 3;
-}
-
-/* Leading number of s; -1 when none or absurd. *end after it. */
-static long
-leading_number(const char *s, const char **end)
-{
-	unsigned long n = 0;
-	const char *p = s;
-
-	for (; isdigit((unsigned char)*p); p++) {
-		n = n * 10 + (unsigned long)(*p - '0');
-		if (n > INT_MAX)
-			return -1;
-	}
-	if (end)
-		*end = p;
-	return p == s ? -1 : (long)n;
-}
-
-int
-profile_platform_major(const char *app_version)
-{
-	const char *end;
-	long major = app_version ? leading_number(app_version, &end) : -1;
-	long minor;
-
-	if (major != 2 || *end != '.')
-		return (int)major;
-	/* 2.0.0.x is also Firefox and Thunderbird 2 (Gecko 1.8.1): the same era as SeaMonkey 2.0. */
-	minor = leading_number(end + 1, NULL);
-	return minor < 0 ? 2 : seamonkey_gecko_major((unsigned long)minor);
-}
-
-/* Milestone major of LastPlatformDir/platform.ini when it is the platform that wrote LastVersion; -1 otherwise. */
-static int
-platform_ini_major(const char *cbuf, size_t len, const char *file)
-{
-	_cleanup_(ini_doc_release) struct ini_doc doc = { 0 };
-	_cleanup_(ini_doc_release) struct ini_doc pdoc = { 0 };
-	_autofree_ char *pfile = NULL;
-	_autofree_ char *pbuf = NULL;
-	const char *dir, *last, *build_id, *milestone, *slash;
-	size_t plen;
-
-	if (ini_doc_parse(cbuf, len, file, &doc, NULL))
-		return -1;
-	dir = ini_get(ini_find(&doc, "Compatibility"), "LastPlatformDir");
-	last = ini_get(ini_find(&doc, "Compatibility"), "LastVersion");
-	if (!dir || dir[0] != '/' || !last || !(slash = strchr(last, '/')))
-		return -1;
-	pfile = path_join(dir, "platform.ini");
-	if (!is_regular(pfile) || fileio_read(pfile, PROFILE_INI_MAX, &pbuf, &plen, NULL) < 0 ||
-	    ini_doc_parse(pbuf, plen, pfile, &pdoc, NULL))
-		return -1;
-	build_id = ini_get(ini_find(&pdoc, "Build"), "BuildID");
-	milestone = ini_get(ini_find(&pdoc, "Build"), "Milestone");
-	if (!build_id || !milestone || !streq(build_id, slash + 1))
-		return -1;
-	return (int)leading_number(milestone, NULL);
-}
-
-int
-profile_app_major(const char *dir)
-{
-	_autofree_ char *v = profile_app_version(dir);
-	_autofree_ char *file = NULL;
-	const char *buf;
-	size_t len;
-	int platform;
-
-	if (!v)
-		return -1;
-	if (leading_number(v, NULL) == 2 && (buf = compat_get(dir, &len))) {
-		file = path_join(dir, "compatibility.ini");
-		if ((platform = platform_ini_major(buf, len, file)) >= 0)
-			return platform;
-	}
-	return profile_platform_major(v);
 }

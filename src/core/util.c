@@ -47,6 +47,16 @@ xreallocarray(void *p, size_t n, size_t size)
 	return xrealloc(p, n * size);
 }
 
+void *
+xgrow(void *v, size_t n, size_t size)
+{
+	if (n == 0)
+		return xreallocarray(v, 4, size);
+	if (n >= 4 && (n & (n - 1)) == 0)
+		return xreallocarray(v, n * 2, size);
+	return v;
+}
+
 char *
 xstrdup(const char *s)
 {

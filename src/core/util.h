@@ -95,6 +95,11 @@ void *xmalloc(size_t n);
 void *xzalloc(size_t n);
 void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t n, size_t size);
+/*
+ * Room for element n of an array that only ever grows by one: the capacity
+ * is the next power of two, so pushes cost amortised O(1).
+ */
+void *xgrow(void *v, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) _printf_(1, 2);

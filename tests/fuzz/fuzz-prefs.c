@@ -5,9 +5,9 @@
  * write again byte for byte; an in-place edit must keep the file parseable.
  *
  * libFuzzer (from the source root):
- *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core -Isrc/cmd $(pkg-config --cflags nss) tests/fuzz/fuzz-prefs.c src/core/prefs-file.c src/core/error.c src/core/strbuf.c src/core/util.c $(pkg-config --libs nss) -o fuzz-prefs
+ *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core -Isrc/cmd $(pkg-config --cflags nss) tests/fuzz/fuzz-prefs.c src/core/prefs-file.c src/core/prefs-parse.c src/core/error.c src/core/strbuf.c src/core/util.c $(pkg-config --libs nss) -o fuzz-prefs
  * gcc, replaying files or stdin (from the source root):
- *   gcc -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -Isrc/core -Isrc/cmd $(pkg-config --cflags nss) tests/fuzz/fuzz-prefs.c tests/fuzz/main-stdin.c src/core/prefs-file.c src/core/error.c src/core/strbuf.c src/core/util.c $(pkg-config --libs nss) -o fuzz-prefs
+ *   gcc -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -Isrc/core -Isrc/cmd $(pkg-config --cflags nss) tests/fuzz/fuzz-prefs.c tests/fuzz/main-stdin.c src/core/prefs-file.c src/core/prefs-parse.c src/core/error.c src/core/strbuf.c src/core/util.c $(pkg-config --libs nss) -o fuzz-prefs
  *   ./fuzz-prefs $(find tests/fixtures/real tests/fixtures/made tests/fixtures/prefs -name '*.js')
  */
 #include <stddef.h>
