@@ -285,6 +285,7 @@ sync_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 	struct claims old = {0}, next = {0};
 	struct cert_info *present = NULL;
 	size_t npresent = 0;
+	bool listed = false;
 	struct row *rows = NULL;
 	struct stage st = {0};
 	struct certdb *db = NULL;
@@ -312,8 +313,6 @@ sync_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 	if ((ret = stage_begin(p->path, (enum certdb_kind)kind, &st, err)) < 0)
 		goto out;
 	if ((ret = certdb_open_as(st.dir, p->path, (enum certdb_kind)kind, CERTDB_RDWR, ctx->password, &db, err)) < 0)
-		goto out;
-	if ((ret = certdb_list(db, &present, &npresent, err)) < 0)
 		goto out;
 	for (size_t i = 0; i < sopts.ders.n; i++) {
 		struct row *rw = &rows[nrows];
@@ -359,6 +358,14 @@ sync_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 			declared = memcmp(rows[j].r.sha256, c->sha256, 32) == 0;
 		if (declared)
 			continue;
+		/*
+		 * Listed only now, when a claim is no longer declared: a run with nothing to withdraw (most runs)
+		 * does without the listing, an NSS lookup per trusted certificate. The imports above only add
+		 * declared certificates, so what is held of the undeclared ones is as before them.
+		 */
+		if (!listed && (ret = certdb_list(db, &present, &npresent, err)) < 0)
+			goto out;
+		listed = true;
 		for (size_t j = 0; j < npresent && !held; j++)
 			held = memcmp(present[j].sha256, c->sha256, 32) == 0;
 		if (!held)
