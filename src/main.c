@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* main.c: global options, the command table, preconditions, exit codes. */
+/* main.c: the command table and its usage, preconditions (lock, recovery), profile selection, exit codes. */
 #include <errno.h>
-#include <getopt.h>
-#include <stdarg.h>
 
 #include "config.h"
 #include "cmd.h"
@@ -62,31 +60,6 @@ static const struct group groups[] = {
 	{"ocsp", ocsp_cmds, "the OCSP prefs"},
 	{"md5", md5_cmds, "the MD5 signature pref"},
 };
-
-/* Global options without a short form: values no command's option table uses (those are letters). */
-enum { OPT_ALL_USERS = 0x1000, OPT_USER };
-
-const struct option cmd_global_options[] = {
-	{"profile", required_argument, NULL, 'p'},
-	{"app", required_argument, NULL, 'A'},
-	{"all-profiles", no_argument, NULL, 'a'},
-	{"all-users", no_argument, NULL, OPT_ALL_USERS},
-	{"user", required_argument, NULL, OPT_USER},
-	{"json", no_argument, NULL, 'j'},
-	{"dry-run", no_argument, NULL, 'n'},
-	{"password-file", required_argument, NULL, 'P'},
-	{"force", no_argument, NULL, 'f'},
-	{"quiet", no_argument, NULL, 'q'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{NULL, 0, NULL, 0},
-};
-
-static bool want_help, want_version;
-
-/* getopt's string: '+' (operands are walked by hand), ':' (a missing value is told apart) */
-#define GLOBAL_SHORT "+:p:nqvhf"
 
 static const char global_help[] =
 	"Global options (before the command or anywhere after it):\n"
@@ -162,299 +135,6 @@ cmd_usage(FILE *f, const char *name, const struct cmd_spec *cmd, bool full)
 		fputs(global_help, f);
 	} else {
 		fprintf(f, "Run 'mozcert help %s' for the global options.\n", name);
-	}
-}
-
-static int
-read_password(struct cmd_ctx *ctx, const char *path, struct mc_error *err)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	int ret;
-
-	if ((ret = fileio_read(path, 4096, &buf, &len, err)) < 0)
-		return ret;
-	/* The first line is the password, as certutil -f reads it. */
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (ctx->password) {
-		secure_wipe(ctx->password, strlen(ctx->password));
-		free(ctx->password);
-	}
-	ctx->password = xstrdup(buf);
-	secure_wipe(buf, len);
-	free(buf);
-	return 0;
-}
-
-int
-cmd_global_option(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err)
-{
-	enum app_id app;
-
-	switch (opt) {
-	case 'p':
-		ctx->profile_arg = arg;
-		return 1;
-	case 'A':
-		if (app_from_name(arg, &app) < 0)
-			return mc_error_set(err, MC_EUSAGE, "unknown application '%s' (firefox, thunderbird, seamonkey)", arg);
-		ctx->app = (int)app;
-		return 1;
-	case 'a':
-		ctx->all_profiles = true;
-		return 1;
-	case OPT_ALL_USERS:
-		ctx->all_users = true;
-		return 1;
-	case OPT_USER:
-		ctx->users = xreallocarray(ctx->users, ctx->nusers + 1, sizeof(*ctx->users));
-		ctx->users[ctx->nusers++] = arg;
-		return 1;
-	case 'j':
-		ctx->json = true;
-		return 1;
-	case 'n':
-		ctx->dry_run = true;
-		return 1;
-	case 'P':
-		return read_password(ctx, arg, err) < 0 ? MC_EUSAGE : 1;
-	case 'f':
-		ctx->force = true;
-		return 1;
-	case 'q':
-		ctx->verbosity = -1;
-		return 1;
-	case 'v':
-		ctx->verbosity = 1;
-		return 1;
-	case 'h':
-		want_help = true;
-		return 1;
-	case 'V':
-		want_version = true;
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-/* "-" (standard input) and a negative number ("pref set N -5") are operands, not options. */
-static bool
-is_operand(const char *a)
-{
-	return a[0] != '-' || !a[1] || (a[1] >= '0' && a[1] <= '9');
-}
-
-/*
- * The walk behind cmd_getopt. getopt_long runs in order ('+') and is only
- * ever shown an option: operands and "--" are taken out by hand, so a
- * value that starts with '-' stays the value of its option. With scan, only
- * --help and --version are noted and argv is left as it is (main's look
- * before prepare()). WALK_STOP: stop at the first operand (a command word),
- * *first_arg is its index.
- */
-enum { WALK_SCAN = 1, WALK_STOP = 2 };
-
-static int
-walk(struct cmd_ctx *ctx, int argc, char **argv, const struct option *opts,
-     int (*handle)(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err), unsigned how,
-     int *first_arg, struct mc_error *err)
-{
-	/* the messages start "cert import: "; before a command, with nothing (main prefixes "mozcert: ") */
-	_autofree_ char *who = ctx->cmd_name ? xasprintf("%s: ", ctx->cmd_name) : xstrdup("");
-	bool scan = how & WALK_SCAN;
-	struct option all[64];
-	size_t n = 0;
-	char **ops, **keep;
-	int nops = 0, nkeep = 0, opt, ret = 0;
-
-	for (size_t i = 0; opts && opts[i].name && n < ARRAY_SIZE(all) - 16; i++)
-		all[n++] = opts[i];
-	for (size_t i = 0; cmd_global_options[i].name; i++)
-		all[n++] = cmd_global_options[i];
-	memset(&all[n], 0, sizeof(all[n]));
-	ops = xmalloc((size_t)argc * sizeof(*ops));
-	keep = xmalloc((size_t)argc * sizeof(*keep));
-	opterr = 0;
-	optind = 0;
-	(void)getopt_long(1, argv, GLOBAL_SHORT, all, NULL); /* a fresh getopt state; optind is 1 */
-	while (optind < argc) {
-		int start = optind, at = optind;
-
-		if ((how & WALK_STOP) && (streq(argv[at], "--") || is_operand(argv[at]))) {
-			if (streq(argv[at], "--"))
-				optind++;
-			break;
-		}
-		if (streq(argv[at], "--")) {
-			keep[nkeep++] = argv[optind++];
-			while (optind < argc)
-				ops[nops++] = argv[optind++];
-			break;
-		}
-		if (is_operand(argv[at])) {
-			ops[nops++] = argv[optind++];
-			continue;
-		}
-		opt = getopt_long(argc, argv, GLOBAL_SHORT, all, NULL);
-		for (; at < optind; at++) /* the option and its value, once getopt is past them */
-			keep[nkeep++] = argv[at];
-		if (opt == -1)
-			break;
-		if (scan) {
-			if (opt == 'h')
-				want_help = true;
-			else if (opt == 'V')
-				want_version = true;
-			continue;
-		}
-		if (opt == '?' || opt == ':') {
-			const char *a = argv[start];
-			_autofree_ char *name = optopt && a[1] != '-' ? xasprintf("-%c", optopt) :
-							      xstrndup(a, strcspn(a, "="));
-
-			ret = mc_error_set(err, MC_EUSAGE, opt == ':' ? "%soption '%s' needs a value" :
-						       "%sunknown option '%s'", who, name);
-			break;
-		}
-		if ((ret = cmd_global_option(ctx, opt, optarg, err)) < 0)
-			break;
-		if (ret == 1) {
-			ret = 0;
-			continue;
-		}
-		if (!handle) {
-			ret = mc_error_set(err, MC_EUSAGE, "%sunknown option '%.*s'", who,
-					   (int)strcspn(argv[start], "="), argv[start]);
-			break;
-		}
-		if ((ret = handle(ctx, opt, optarg, err)) < 0)
-			break;
-	}
-	if (ret == 0 && (how & WALK_STOP)) {
-		*first_arg = optind;
-	} else if (ret == 0 && !scan) {
-		/* the options first, then the operands in their order */
-		memcpy(argv + 1, keep, (size_t)nkeep * sizeof(*argv));
-		memcpy(argv + 1 + nkeep, ops, (size_t)nops * sizeof(*argv));
-		*first_arg = 1 + nkeep;
-	}
-	free(ops);
-	free(keep);
-	return ret;
-}
-
-int
-cmd_getopt(struct cmd_ctx *ctx, int argc, char **argv, const struct option *opts,
-	   int (*handle)(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err),
-	   int *first_arg, struct mc_error *err)
-{
-	/* before anything initialises SQLite: its log then carries the errno of each failed call */
-	sqlio_watch_install();
-	return walk(ctx, argc, argv, opts, handle, 0, first_arg, err);
-}
-
-void
-cmd_set_changed(struct json_object *res, bool changed)
-{
-	json_object_object_add(res, "changed", json_object_new_boolean(changed));
-}
-
-void
-cmd_out(const struct cmd_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ctx->json || ctx->verbosity < 0)
-		return;
-	va_start(ap, fmt);
-	vfprintf(stdout, fmt, ap);
-	va_end(ap);
-}
-
-void
-cmd_warn(const struct cmd_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ctx->verbosity < 0)
-		return;
-	fputs("mozcert: warning: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-struct json_object *
-cmd_json_get(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-const char *
-cmd_json_str(struct json_object *o, const char *key)
-{
-	struct json_object *v = cmd_json_get(o, key);
-
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-int64_t
-cmd_json_int(struct json_object *o, const char *key)
-{
-	struct json_object *v = cmd_json_get(o, key);
-
-	return v && json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
-}
-
-bool
-cmd_json_bool(struct json_object *o, const char *key)
-{
-	struct json_object *v = cmd_json_get(o, key);
-
-	return v && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
-}
-
-struct json_object *
-cmd_sub_run(const struct cmd_ctx *ctx, const struct cmd_spec *cmd, const char *name, const struct profile *p,
-	    int *ret, struct mc_error *err)
-{
-	struct cmd_ctx sub = *ctx;
-	struct json_object *res = json_object_new_object();
-
-	sub.json = true;
-	sub.verbosity = -1;
-	sub.cmd_name = name;
-	sub.opts = NULL;
-	mc_error_clear(err);
-	*ret = cmd->run(&sub, p, res, err);
-	return res;
-}
-
-int
-cmd_store_kind(const struct profile *p, int *kind, struct mc_error *err)
-{
-	switch (profile_store_format(p->path)) {
-	case STORE_CERT9:
-	case STORE_BOTH:
-		*kind = CERTDB_SQL;
-		return 0;
-	case STORE_CERT8:
-		*kind = CERTDB_DBM;
-		return 0;
-	default:
-		for (size_t i = 0; i < 2; i++) {
-			_autofree_ char *path = path_join(p->path, i ? "cert8.db" : "cert9.db");
-			_autofree_ char *what = fileio_not_a_store(path);
-
-			if (what)
-				return mc_error_set(err, MC_EDAMAGED, "%s %s", path, what);
-		}
-		return mc_error_set(err, MC_ENOENT, "profile '%s' has no certificate store (no cert9.db or cert8.db)",
-				    p->path);
 	}
 }
 
@@ -730,161 +410,246 @@ help_command(struct cmd_ctx *ctx, int argc, char **argv)
 	return finish_stdout();
 }
 
-int
-main(int argc, char **argv)
+/* --json anywhere before "--": a usage error found before it is read is a JSON document too. */
+static bool
+json_anywhere(int argc, char **argv)
 {
-	struct cmd_ctx ctx = {.app = -1};
-	struct mc_error err = {0};
-	const struct cmd_spec *cmd = NULL;
-	const struct group *group = NULL;
-	struct json_object *doc = NULL, *results = NULL;
-	struct profile_list profiles = {0};
-	int ret, status = 0, first, op;
-	bool any_changed = false;
-
-	/* --json anywhere before "--": a usage error found before it is read is a JSON document too */
 	for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
 		if (streq(argv[i], "--json"))
-			ctx.json = true;
-	/* before anything initialises SQLite: its log then carries the errno of each failed call */
-	sqlio_watch_install();
-	/* the global options before the command */
-	if ((ret = walk(&ctx, argc, argv, NULL, NULL, WALK_STOP, &first, &err)) < 0 && !want_version)
-		return usage_error(&ctx, NULL, NULL, &err);
-	if (want_version) {
+			return true;
+	return false;
+}
+
+/* find_command's answer when main goes on to run the command (else: the exit status). */
+#define FOUND (-1)
+
+/*
+ * The command argv names, after the global options before it and between a
+ * group and its subcommand ("cert --json list"); *first: the index of the
+ * last word of its name, its argv[0]. Sets ctx->cmd_name. Returns FOUND, or
+ * main's exit status when it is done (usage error, help, version).
+ */
+static int
+find_command(struct cmd_ctx *ctx, int argc, char **argv, const struct cmd_spec **cmd, int *first)
+{
+	const struct group *group = NULL;
+	struct mc_error err = {0};
+	int op = 0;  /* a failed walk sets no index */
+
+	if (cmd_walk(ctx, argc, argv, NULL, NULL, CMD_WALK_STOP, first, &err) < 0 && !ctx->want_version)
+		return usage_error(ctx, NULL, NULL, &err);
+	if (ctx->want_version) {
 		printf("mozcert %s\n", MOZCERT_VERSION);
 		return finish_stdout();
 	}
-	if (first >= argc) {
-		if (want_help) {
+	if (*first >= argc) {
+		if (ctx->want_help) {
 			usage(stdout);
 			return finish_stdout();
 		}
 		mc_error_set(&err, MC_EUSAGE, "no command given");
-		return usage_error(&ctx, NULL, NULL, &err);
+		return usage_error(ctx, NULL, NULL, &err);
 	}
-	if (streq(argv[first], "help"))
-		return help_command(&ctx, argc - first, argv + first);
-	if (!(cmd = find_cmd(top_cmds, argc - first, argv + first, &op)) && !(group = find_group(argv[first]))) {
-		mc_error_set(&err, MC_EUSAGE, "unknown command '%s'", argv[first]);
-		return usage_error(&ctx, NULL, NULL, &err);
+	if (streq(argv[*first], "help"))
+		return help_command(ctx, argc - *first, argv + *first);
+	if (!(*cmd = find_cmd(top_cmds, argc - *first, argv + *first, &op)) && !(group = find_group(argv[*first]))) {
+		mc_error_set(&err, MC_EUSAGE, "unknown command '%s'", argv[*first]);
+		return usage_error(ctx, NULL, NULL, &err);
 	}
 	if (group) {
-		/* global options between the group and its subcommand ("cert --json list") */
-		ret = walk(&ctx, argc - first, argv + first, NULL, NULL, WALK_STOP, &op, &err);
-		if (ret < 0 && !want_help)
-			return usage_error(&ctx, group, NULL, &err);
-		first += op;
-		if (first >= argc && want_help) {
+		if (cmd_walk(ctx, argc - *first, argv + *first, NULL, NULL, CMD_WALK_STOP, &op, &err) < 0 &&
+		    !ctx->want_help)
+			return usage_error(ctx, group, NULL, &err);
+		*first += op;
+		if (*first >= argc && ctx->want_help) {
 			group_usage(stdout, group);
 			return finish_stdout();
 		}
-		if (first >= argc || !(cmd = find_cmd(group->cmds, argc - first, argv + first, &op))) {
-			if (first >= argc)
+		if (*first >= argc || !(*cmd = find_cmd(group->cmds, argc - *first, argv + *first, &op))) {
+			if (*first >= argc)
 				mc_error_set(&err, MC_EUSAGE, "%s: no subcommand given", group->name);
 			else
-				mc_error_set(&err, MC_EUSAGE, "unknown %s subcommand '%s'", group->name, argv[first]);
-			return usage_error(&ctx, group, NULL, &err);
+				mc_error_set(&err, MC_EUSAGE, "unknown %s subcommand '%s'", group->name, argv[*first]);
+			return usage_error(ctx, group, NULL, &err);
 		}
 	}
-	/* argv[first], the last word of the command's name, is its argv[0] */
-	first += op - 1;
-	ctx.cmd_name = group ? xasprintf("%s %s", group->name, cmd->name) : xstrdup(cmd->name);
-	/* --help anywhere among the command's arguments wins over whatever else is wrong with them */
-	(void)walk(&ctx, argc - first, argv + first, cmd->options, NULL, WALK_SCAN, &op, &err);
-	mc_error_clear(&err);
-	if (want_help || want_version) {
-		if (want_help)
-			cmd_usage(stdout, ctx.cmd_name, cmd, true);
-		else
-			printf("mozcert %s\n", MOZCERT_VERSION);
-		free((char *)ctx.cmd_name);
-	free(ctx.users);
-		return finish_stdout();
+	*first += op - 1;
+	ctx->cmd_name = group ? xasprintf("%s %s", group->name, (*cmd)->name) : xstrdup((*cmd)->name);
+	return FOUND;
+}
+
+/* --help or --version anywhere among the command's arguments wins over whatever else is wrong with them. */
+static bool
+help_or_version(struct cmd_ctx *ctx, const struct cmd_spec *cmd, int argc, char **argv)
+{
+	struct mc_error err = {0};
+	int op;
+
+	(void)cmd_walk(ctx, argc, argv, cmd->options, NULL, CMD_WALK_SCAN, &op, &err);
+	if (ctx->want_help)
+		cmd_usage(stdout, ctx->cmd_name, cmd, true);
+	else if (ctx->want_version)
+		printf("mozcert %s\n", MOZCERT_VERSION);
+	return ctx->want_help || ctx->want_version;
+}
+
+/* The command's prepare(); a command without one takes the global options and no argument. */
+static int
+prepare_command(struct cmd_ctx *ctx, const struct cmd_spec *cmd, int argc, char **argv, struct mc_error *err)
+{
+	int op, ret;
+
+	if (cmd->prepare)
+		return cmd->prepare(ctx, argc, argv, err);
+	ret = cmd_getopt(ctx, argc, argv, NULL, NULL, &op, err);
+	if (ret == 0 && op < argc)
+		ret = mc_error_set(err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx->cmd_name, argv[op]);
+	return ret;
+}
+
+/* A failure before any profile was acted on: the message (and the usage), the error in doc; the exit status. */
+static int
+fail_before_profiles(const struct cmd_ctx *ctx, const struct cmd_spec *usage_of, int ret, const struct mc_error *err,
+		     struct json_object *doc)
+{
+	fprintf(stderr, "mozcert: %s\n", err->msg);
+	if (usage_of && ret == MC_EUSAGE)
+		cmd_usage(stderr, ctx->cmd_name, usage_of, false);
+	if (doc)
+		json_object_object_add(doc, "error", error_json(err));
+	return mc_error_exit_status(ret);
+}
+
+/* A CMD_GLOBAL command: run once; its result goes into results (NULL without --json). */
+static int
+run_global(struct cmd_ctx *ctx, const struct cmd_spec *cmd, struct json_object *results)
+{
+	struct json_object *res = json_object_new_object();
+	struct mc_error err = {0};
+	int ret, status = 0;
+
+	ret = cmd->run(ctx, NULL, res, &err);
+	if (ret < 0) {
+		status = mc_error_exit_status(ret);
+		fprintf(stderr, "mozcert: %s\n", err.msg);
+		json_object_object_add(res, "error", error_json(&err));
 	}
-	if (cmd->prepare) {
-		ret = cmd->prepare(&ctx, argc - first, argv + first, &err);
+	if (results)
+		json_object_array_add(results, res);
+	else
+		json_object_put(res);
+	return status;
+}
+
+/* One profile's run and its result object; *changed: whether it says it changed the profile. */
+static int
+run_profile(struct cmd_ctx *ctx, const struct cmd_spec *cmd, const struct profile_list *pl, size_t i,
+	    struct json_object *results, bool *changed)
+{
+	const struct profile *p = &pl->v[i];
+	struct json_object *res = json_object_new_object();
+	struct json_object *ch;
+	struct mc_error err = {0};
+	int ret;
+
+	json_object_object_add(res, "profile", profile_json(p));
+	if (pl->n > 1 || p->user)
+		cmd_out(ctx, "%s== %s profile '%s' (%s)%s%s\n", i ? "\n" : "", app_name(p->app), p->name ? p->name : "",
+			p->path, p->user ? " of user " : "", p->user ? p->user : "");
+	ret = run_one(ctx, cmd, p, res, &err);
+	*changed = false;
+	if (!json_object_object_get_ex(res, "changed", &ch))
+		cmd_set_changed(res, false);
+	else if (json_object_get_boolean(ch))
+		*changed = true;
+	if (ret < 0) {
+		fprintf(stderr, "mozcert: %s\n", err.msg);
+		json_object_object_add(res, "error", error_json(&err));
 	} else {
-		/* A command without prepare takes the global options and no argument. */
-		ret = cmd_getopt(&ctx, argc - first, argv + first, NULL, NULL, &op, &err);
-		if (ret == 0 && op < argc - first)
-			ret = mc_error_set(&err, MC_EUSAGE, "%s: unexpected argument '%s'", ctx.cmd_name, argv[first + op]);
+		json_object_object_add(res, "error", NULL);
 	}
+	if (results)
+		json_object_array_add(results, res);
+	else
+		json_object_put(res);
+	return ret;
+}
+
+/*
+ * Every profile selected, in turn; the exit status: 3 when every failure was
+ * a profile in use, else that of the first failure.
+ */
+static int
+run_profiles(struct cmd_ctx *ctx, const struct cmd_spec *cmd, struct json_object *doc, struct json_object *results,
+	     bool *any_changed)
+{
+	struct profile_list profiles = {0};
+	struct mc_error err = {0};
+	bool all_inuse = true, any_fail = false, changed;
+	int ret, first_fail = 0, status = 0;
+
+	if ((ret = select_profiles(ctx, &profiles, &err)) < 0) {
+		profile_list_release(&profiles);
+		return fail_before_profiles(ctx, NULL, ret, &err, doc);
+	}
+	for (size_t i = 0; i < profiles.n; i++) {
+		ret = run_profile(ctx, cmd, &profiles, i, results, &changed);
+		*any_changed |= changed;
+		if (ret < 0) {
+			if (!any_fail)
+				first_fail = ret;
+			any_fail = true;
+			if (ret != MC_EINUSE)
+				all_inuse = false;
+		}
+	}
+	if (any_fail)
+		status = all_inuse ? 3 : mc_error_exit_status(first_fail == MC_EINUSE ? MC_EFAIL : first_fail);
+	profile_list_release(&profiles);
+	return status;
+}
+
+static void
+ctx_release(struct cmd_ctx *ctx)
+{
+	if (ctx->password) {
+		secure_wipe(ctx->password, strlen(ctx->password));
+		free(ctx->password);
+	}
+	free((char *)ctx->cmd_name);
+	free(ctx->users);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cmd_ctx ctx = {.app = -1, .json = json_anywhere(argc, argv)};
+	struct mc_error err = {0};
+	const struct cmd_spec *cmd = NULL;
+	struct json_object *doc = NULL, *results = NULL;
+	bool any_changed = false;
+	int ret, status, first;
+
+	/* before anything initialises SQLite: its log then carries the errno of each failed call */
+	sqlio_watch_install();
+	if ((status = find_command(&ctx, argc, argv, &cmd, &first)) != FOUND)
+		goto out;
+	if (help_or_version(&ctx, cmd, argc - first, argv + first)) {
+		status = finish_stdout();
+		goto out;
+	}
+	ret = prepare_command(&ctx, cmd, argc - first, argv + first, &err);
 	if (ctx.json) {
 		doc = json_object_new_object();
 		json_object_object_add(doc, "command", json_object_new_string(ctx.cmd_name));
 		results = json_object_new_array();
 	}
-	if (ret < 0) {
-		status = mc_error_exit_status(ret);
-		fprintf(stderr, "mozcert: %s\n", err.msg);
-		if (ret == MC_EUSAGE)
-			cmd_usage(stderr, ctx.cmd_name, cmd, false);
-		if (doc)
-			json_object_object_add(doc, "error", error_json(&err));
-		goto done;
-	}
-	if (cmd->flags & CMD_GLOBAL) {
-		struct json_object *res = json_object_new_object();
-
-		ret = cmd->run(&ctx, NULL, res, &err);
-		if (ret < 0) {
-			status = mc_error_exit_status(ret);
-			fprintf(stderr, "mozcert: %s\n", err.msg);
-			json_object_object_add(res, "error", error_json(&err));
-		}
-		if (results)
-			json_object_array_add(results, res);
-		else
-			json_object_put(res);
-		goto done;
-	}
-	if ((ret = select_profiles(&ctx, &profiles, &err)) < 0) {
-		status = mc_error_exit_status(ret);
-		fprintf(stderr, "mozcert: %s\n", err.msg);
-		if (doc)
-			json_object_object_add(doc, "error", error_json(&err));
-		goto done;
-	}
-	{
-		bool all_inuse = true, any_fail = false;
-		int first_fail = 0;
-
-		for (size_t i = 0; i < profiles.n; i++) {
-			struct json_object *res = json_object_new_object();
-			struct json_object *ch;
-
-			mc_error_clear(&err);
-			json_object_object_add(res, "profile", profile_json(&profiles.v[i]));
-			if (profiles.n > 1 || profiles.v[i].user)
-				cmd_out(&ctx, "%s== %s profile '%s' (%s)%s%s\n", i ? "\n" : "", app_name(profiles.v[i].app),
-					profiles.v[i].name ? profiles.v[i].name : "", profiles.v[i].path,
-					profiles.v[i].user ? " of user " : "", profiles.v[i].user ? profiles.v[i].user : "");
-			ret = run_one(&ctx, cmd, &profiles.v[i], res, &err);
-			if (!json_object_object_get_ex(res, "changed", &ch))
-				cmd_set_changed(res, false);
-			else if (json_object_get_boolean(ch))
-				any_changed = true;
-			if (ret < 0) {
-				fprintf(stderr, "mozcert: %s\n", err.msg);
-				json_object_object_add(res, "error", error_json(&err));
-				if (!any_fail)
-					first_fail = ret;
-				any_fail = true;
-				if (ret != MC_EINUSE)
-					all_inuse = false;
-			} else {
-				json_object_object_add(res, "error", NULL);
-			}
-			if (results)
-				json_object_array_add(results, res);
-			else
-				json_object_put(res);
-		}
-		if (any_fail)
-			status = all_inuse ? 3 : mc_error_exit_status(first_fail == MC_EINUSE ? MC_EFAIL : first_fail);
-	}
-done:
+	if (ret < 0)
+		status = fail_before_profiles(&ctx, cmd, ret, &err, doc);
+	else if (cmd->flags & CMD_GLOBAL)
+		status = run_global(&ctx, cmd, results);
+	else
+		status = run_profiles(&ctx, cmd, doc, results, &any_changed);
 	if (doc) {
 		json_object_object_add(doc, "changed", json_object_new_boolean(any_changed));
 		json_object_object_add(doc, "ok", json_object_new_boolean(status == 0));
@@ -897,12 +662,7 @@ done:
 		status = 1;
 	if (cmd->cleanup)
 		cmd->cleanup(&ctx);
-	profile_list_release(&profiles);
-	if (ctx.password) {
-		secure_wipe(ctx.password, strlen(ctx.password));
-		free(ctx.password);
-	}
-	free((char *)ctx.cmd_name);
-	free(ctx.users);
+out:
+	ctx_release(&ctx);
 	return status;
 }

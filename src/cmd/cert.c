@@ -72,8 +72,7 @@ list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 				strbuf_addf(&sb, "         subject: %s\n         issuer:  %s\n", v[i].subject,
 					    v[i].issuer);
 		}
-		if (ctx->verbosity >= 0)
-			fwrite(sb.buf, 1, sb.len, stdout);
+		cmd_out_bytes(ctx, sb.buf, sb.len);
 		strbuf_release(&sb);
 		cmd_out(ctx, "%zu certificate%s\n", n, n == 1 ? "" : "s");
 	}
@@ -129,15 +128,20 @@ static void
 print_pem(const struct cert_info *ci)
 {
 	char *b64 = BTOA_DataToAscii(ci->der, (unsigned int)ci->der_len);
+	struct strbuf sb;
 
 	if (!b64)
 		return;
-	fputs("-----BEGIN CERTIFICATE-----\n", stdout);
+	strbuf_init(&sb);
+	strbuf_addstr(&sb, "-----BEGIN CERTIFICATE-----\n");
 	/* NSS wraps at 64 columns with CRLF; PEM readers want LF. */
 	for (const char *s = b64; *s; s++)
 		if (*s != '\r')
-			fputc(*s, stdout);
-	fputs("\n-----END CERTIFICATE-----\n", stdout);
+			strbuf_addch(&sb, *s);
+	strbuf_addstr(&sb, "\n-----END CERTIFICATE-----\n");
+	/* the data asked for: printed under -q too */
+	output_bytes(sb.buf, sb.len);
+	strbuf_release(&sb);
 	PORT_Free(b64);
 }
 
@@ -295,82 +299,156 @@ warn_legacy(const struct cmd_ctx *ctx, const struct profile *p, int kind, struct
 	}
 }
 
+/* The kind of store op works on: a profile without one gets a new cert9.db from an import only. */
+static int
+staged_kind(const struct profile *p, enum op op, int *kind, struct mc_error *err)
+{
+	if (profile_store_format(p->path) == STORE_NONE) {
+		if (op != OP_IMPORT)
+			return cmd_store_kind(p, kind, err);
+		*kind = CERTDB_SQL;  /* a fresh profile: create the store the application would */
+		return 0;
+	}
+	return cmd_store_kind(p, kind, err);
+}
+
+/* One step of op on the staged store: r[i] its result. */
+static int
+staged_one(struct certdb *db, enum op op, size_t i, struct import_result *r, struct mc_error *err)
+{
+	int ret;
+
+	if (op == OP_TRUST)
+		return certdb_set_trust(db, opts.key, &opts.trust, r, err);
+	if (op == OP_REMOVE)
+		return certdb_remove(db, opts.key, r, err);
+	ret = certdb_import(db, opts.ders.v[i].data, opts.ders.v[i].len, opts.has_trust ? &opts.trust : NULL, r, err);
+	if (ret < 0) {
+		struct mc_error inner = *err;
+
+		mc_error_clear(err);
+		mc_error_set(err, ret, "%s: %s", opts.ders.v[i].origin, inner.msg);
+		err->sys_errno = inner.sys_errno;
+		err->nss_code = inner.nss_code;
+	}
+	return ret;
+}
+
+/* What staged_run works with: the results of each step and what verification expects. */
+struct staged {
+	struct import_result *r;
+	struct expect *ex;
+	size_t nr, changed;
+	bool absent;             /* remove: the certificate was not there */
+};
+
+/* Step 1, change: op on the staged store (opened as the profile's), one step per certificate. */
+static int
+staged_change(struct cmd_ctx *ctx, const struct profile *p, struct stage *st, int kind, enum op op,
+	      struct staged *sg, struct mc_error *err)
+{
+	struct certdb *db = NULL;
+	int ret;
+
+	if ((ret = certdb_open_as(st->dir, p->path, (enum certdb_kind)kind, CERTDB_RDWR, ctx->password, &db, err)) < 0)
+		return ret;
+	sg->r = xzalloc(sg->nr * sizeof(*sg->r));
+	sg->ex = xzalloc(sg->nr * sizeof(*sg->ex));
+	for (size_t i = 0; i < sg->nr; i++) {
+		ret = staged_one(db, op, i, &sg->r[i], err);
+		if (op == OP_REMOVE && ret == MC_ENOENT) {
+			/* Already absent: "ensure absent" is done; nothing to stage, verify or back up. */
+			mc_error_clear(err);
+			import_result_release(&sg->r[i]);
+			sg->absent = true;
+			sg->nr = 0;
+			ret = 0;
+			break;
+		}
+		if (ret < 0) {
+			certdb_close(db, NULL);
+			return ret;
+		}
+		memcpy(sg->ex[i].sha256, sg->r[i].sha256, 32);
+		snprintf(sg->ex[i].trust, sizeof(sg->ex[i].trust), "%s", sg->r[i].trust);
+		sg->ex[i].present = op != OP_REMOVE;
+		sg->ex[i].der = op == OP_IMPORT ? &opts.ders.v[i] : NULL;
+		if (sg->r[i].status != IMPORT_UNCHANGED)
+			sg->changed++;
+	}
+	return certdb_close(db, err);
+}
+
+/* Step 4, report: each certificate's status (JSON and text) and the totals. */
+static void
+staged_report(struct cmd_ctx *ctx, const struct profile *p, enum op op, const struct staged *sg, int kind,
+	      struct json_object *res)
+{
+	struct json_object *arr = json_object_new_array_ext((int)sg->nr);
+
+	cmd_set_changed(res, sg->changed > 0 && !ctx->dry_run);
+	for (size_t i = 0; i < sg->nr; i++) {
+		const struct import_result *r = &sg->r[i];
+		const char *word = status_word(r->status, op);
+		struct json_object *o = json_object_new_object();
+
+		if (op == OP_TRUST && r->status == IMPORT_TRUST_CHANGED)
+			word = "trust-changed";
+		json_object_object_add(o, "status", json_object_new_string(word));
+		json_object_object_add(o, "nickname", r->nickname ? json_object_new_string(r->nickname) : NULL);
+		json_object_object_add(o, "trust", json_object_new_string(op == OP_REMOVE ? "" : r->trust));
+		json_object_object_add(o, "previous_trust", json_object_new_string(r->old_trust));
+		json_object_object_add(o, "subject", json_object_new_string(r->subject ? r->subject : ""));
+		json_object_object_add(o, "sha256", json_object_new_string(r->sha256_hex));
+		if (op == OP_IMPORT)
+			json_object_object_add(o, "source", json_object_new_string(opts.ders.v[i].origin));
+		json_object_array_add(arr, o);
+		if (ctx->verbosity > 0 || r->status != IMPORT_UNCHANGED || op == OP_IMPORT)
+			cmd_out(ctx, "%s%-13s %-8s %s\n", ctx->dry_run && r->status != IMPORT_UNCHANGED ? "would be " : "",
+				word, op == OP_REMOVE ? "" : r->trust, r->nickname ? r->nickname : r->sha256_hex);
+	}
+	json_object_object_add(res, "certificates", arr);
+	if (op == OP_REMOVE)
+		json_object_object_add(res, "removed", json_object_new_int64(sg->absent ? 0 : 1));
+	if (op == OP_IMPORT) {
+		json_object_object_add(res, "duplicates_skipped", json_object_new_int64((int64_t)opts.ders.duplicates));
+		if (opts.ders.duplicates)
+			cmd_out(ctx, "%zu duplicate%s in the input skipped\n", opts.ders.duplicates,
+				opts.ders.duplicates == 1 ? "" : "s");
+	}
+	if (sg->absent) {
+		json_object_object_add(res, "not_found", json_object_new_string(opts.key));
+		cmd_out(ctx, "no certificate '%s' in '%s': nothing to remove\n", opts.key, p->path);
+	} else {
+		cmd_out(ctx, "%zu changed, %zu unchanged%s\n", sg->changed, sg->nr - sg->changed,
+			ctx->dry_run ? " (dry run: nothing written)" : "");
+	}
+	warn_legacy(ctx, p, kind, res);
+}
+
 static int
 staged_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, enum op op, struct mc_error *err)
 {
 	struct stage st = {0};
-	struct certdb *db = NULL;
-	struct import_result *r = NULL;
-	struct expect *ex = NULL;
-	size_t nr = op == OP_IMPORT ? opts.ders.n : 1;
-	size_t changed = 0;
-	bool absent = false;
-	int kind, ret;
+	struct staged sg = {.nr = op == OP_IMPORT ? opts.ders.n : 1};
 	struct backup backup;
-	struct json_object *arr;
+	int kind, ret;
 
-	switch (profile_store_format(p->path)) {
-	case STORE_NONE:
-		if (op != OP_IMPORT)
-			return cmd_store_kind(p, &kind, err);
-		kind = CERTDB_SQL;  /* a fresh profile: create the store the application would */
-		break;
-	default:
-		if ((ret = cmd_store_kind(p, &kind, err)) < 0)
-			return ret;
-	}
+	if ((ret = staged_kind(p, op, &kind, err)) < 0)
+		return ret;
 	if ((ret = stage_begin(p->path, (enum certdb_kind)kind, &st, err)) < 0)
 		goto out;
 	st.cert_first = op == OP_REMOVE;  /* what a run killed between the renames leaves: see stage.c */
-	if ((ret = certdb_open_as(st.dir, p->path, (enum certdb_kind)kind, CERTDB_RDWR, ctx->password, &db, err)) < 0)
-		goto out;
-	r = xzalloc(nr * sizeof(*r));
-	ex = xzalloc(nr * sizeof(*ex));
-	for (size_t i = 0; i < nr; i++) {
-		if (op == OP_IMPORT) {
-			ret = certdb_import(db, opts.ders.v[i].data, opts.ders.v[i].len,
-					    opts.has_trust ? &opts.trust : NULL, &r[i], err);
-			if (ret < 0) {
-				struct mc_error inner = *err;
-
-				mc_error_clear(err);
-				mc_error_set(err, ret, "%s: %s", opts.ders.v[i].origin, inner.msg);
-				err->sys_errno = inner.sys_errno;
-				err->nss_code = inner.nss_code;
-			}
-		} else if (op == OP_TRUST) {
-			ret = certdb_set_trust(db, opts.key, &opts.trust, &r[i], err);
-		} else {
-			ret = certdb_remove(db, opts.key, &r[i], err);
-			if (ret == MC_ENOENT) {
-				/* Already absent: "ensure absent" is done; nothing to stage, verify or back up. */
-				mc_error_clear(err);
-				import_result_release(&r[i]);
-				absent = true;
-				nr = 0;
-				break;
-			}
-		}
-		if (ret < 0)
-			goto out;
-		memcpy(ex[i].sha256, r[i].sha256, 32);
-		snprintf(ex[i].trust, sizeof(ex[i].trust), "%s", r[i].trust);
-		ex[i].present = op != OP_REMOVE;
-		ex[i].der = op == OP_IMPORT ? &opts.ders.v[i] : NULL;
-		if (r[i].status != IMPORT_UNCHANGED)
-			changed++;
-	}
-	ret = certdb_close(db, err);
-	db = NULL;
-	if (ret < 0)
+	if ((ret = staged_change(ctx, p, &st, kind, op, &sg, err)) < 0)
 		goto out;
 	/*
-	 * A batch that added a certificate twice must expect its last state only: verify finds by hash or DER.
-	 * Nothing changed, nothing is committed: then there is nothing to verify either.
+	 * Step 2, verify. A batch that added a certificate twice must expect its last state only: verify finds
+	 * by hash or DER. Nothing changed, nothing is committed: then there is nothing to verify either.
 	 */
-	if (!absent && changed && (ret = verify_stage(&st, ex, nr, ctx->password, err)) < 0)
+	if (!sg.absent && sg.changed && (ret = verify_stage(&st, sg.ex, sg.nr, ctx->password, err)) < 0)
 		goto out;
-	if (changed && !ctx->dry_run) {
+	/* Step 3, commit. */
+	if (sg.changed && !ctx->dry_run) {
 		backup_init(&backup, p->path, ctx->cmd_name);
 		ret = stage_commit(&st, &backup, err);
 		if (ret == 0 && backup.id)
@@ -379,53 +457,14 @@ staged_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 		if (ret < 0)
 			goto out;
 	}
-	cmd_set_changed(res, changed > 0 && !ctx->dry_run);
-	arr = json_object_new_array_ext((int)nr);
-	for (size_t i = 0; i < nr; i++) {
-		const char *word = status_word(r[i].status, op);
-		struct json_object *o = json_object_new_object();
-
-		if (op == OP_TRUST && r[i].status == IMPORT_TRUST_CHANGED)
-			word = "trust-changed";
-		json_object_object_add(o, "status", json_object_new_string(word));
-		json_object_object_add(o, "nickname", r[i].nickname ? json_object_new_string(r[i].nickname) : NULL);
-		json_object_object_add(o, "trust", json_object_new_string(op == OP_REMOVE ? "" : r[i].trust));
-		json_object_object_add(o, "previous_trust", json_object_new_string(r[i].old_trust));
-		json_object_object_add(o, "subject", json_object_new_string(r[i].subject ? r[i].subject : ""));
-		json_object_object_add(o, "sha256", json_object_new_string(r[i].sha256_hex));
-		if (op == OP_IMPORT)
-			json_object_object_add(o, "source", json_object_new_string(opts.ders.v[i].origin));
-		json_object_array_add(arr, o);
-		if (ctx->verbosity > 0 || r[i].status != IMPORT_UNCHANGED || op == OP_IMPORT)
-			cmd_out(ctx, "%s%-13s %-8s %s\n", ctx->dry_run && r[i].status != IMPORT_UNCHANGED ? "would be " : "",
-				word, op == OP_REMOVE ? "" : r[i].trust, r[i].nickname ? r[i].nickname : r[i].sha256_hex);
-	}
-	json_object_object_add(res, "certificates", arr);
-	if (op == OP_REMOVE)
-		json_object_object_add(res, "removed", json_object_new_int64(absent ? 0 : 1));
-	if (op == OP_IMPORT) {
-		json_object_object_add(res, "duplicates_skipped", json_object_new_int64((int64_t)opts.ders.duplicates));
-		if (opts.ders.duplicates)
-			cmd_out(ctx, "%zu duplicate%s in the input skipped\n", opts.ders.duplicates,
-				opts.ders.duplicates == 1 ? "" : "s");
-	}
-	if (absent)
-		json_object_object_add(res, "not_found", json_object_new_string(opts.key));
-	if (absent)
-		cmd_out(ctx, "no certificate '%s' in '%s': nothing to remove\n", opts.key, p->path);
-	else
-		cmd_out(ctx, "%zu changed, %zu unchanged%s\n", changed, nr - changed,
-			ctx->dry_run ? " (dry run: nothing written)" : "");
-	warn_legacy(ctx, p, kind, res);
+	staged_report(ctx, p, op, &sg, kind, res);
 	ret = 0;
 out:
-	if (db)
-		certdb_close(db, NULL);
-	if (r)
-		for (size_t i = 0; i < nr; i++)
-			import_result_release(&r[i]);
-	free(r);
-	free(ex);
+	if (sg.r)
+		for (size_t i = 0; i < sg.nr; i++)
+			import_result_release(&sg.r[i]);
+	free(sg.r);
+	free(sg.ex);
 	mc_error_rebase(err, st.dir, p->path);  /* messages name the profile's files, not the staging copy */
 	stage_release(&st);
 	return ret;

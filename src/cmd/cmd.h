@@ -28,8 +28,15 @@ struct cmd_ctx {
 	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
 	char *password;         /* from --password-file; wiped at exit */
 	const char *cmd_name;   /* "cert import" */
-	void *opts;             /* the command's parsed options */
+	bool want_help;         /* --help was given */
+	bool want_version;      /* --version was given */
 };
+
+/*
+ * A command's options live in its file (or its family's: pref_opts,
+ * ov_opts), filled by its prepare(), read by its run(), freed by its
+ * cleanup(): a command run by another (cmd_sub_run) sees them zeroed.
+ */
 
 struct cmd_spec {
 	const char *name;
@@ -59,6 +66,17 @@ int cmd_getopt(struct cmd_ctx *ctx, int argc, char **argv, const struct option *
 	       int (*handle)(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err),
 	       int *first_arg, struct mc_error *err);
 
+/*
+ * The walk behind cmd_getopt, also main's look at the command line:
+ * CMD_WALK_SCAN notes only --help and --version and leaves argv as it is;
+ * CMD_WALK_STOP stops at the first operand (a command word), *first_arg its
+ * index. how 0: as cmd_getopt.
+ */
+enum { CMD_WALK_SCAN = 1, CMD_WALK_STOP = 2 };
+int cmd_walk(struct cmd_ctx *ctx, int argc, char **argv, const struct option *opts,
+	     int (*handle)(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err), unsigned how,
+	     int *first_arg, struct mc_error *err);
+
 /* Apply one global option (shared by main and cmd_getopt); 1 if opt was global. */
 int cmd_global_option(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error *err);
 extern const struct option cmd_global_options[];
@@ -68,6 +86,8 @@ void cmd_set_changed(struct json_object *res, bool changed);
 
 /* Text output helper: print only when not --json and not -q. */
 void cmd_out(const struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Bytes as they are (a diff, a listing built in a buffer), on the same terms as cmd_out. */
+void cmd_out_bytes(const struct cmd_ctx *ctx, const char *buf, size_t len);
 /* A warning on stderr (also under --json), unless -q. */
 void cmd_warn(const struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -78,15 +98,6 @@ void cmd_warn(const struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((fo
  */
 struct json_object *cmd_sub_run(const struct cmd_ctx *ctx, const struct cmd_spec *cmd, const char *name,
 				const struct profile *p, int *ret, struct mc_error *err);
-
-/*
- * The counts doctor reports on PROFILE/cert_override.txt, matched against the
- * profile's store, in the memory of one line (cmd/override-tally.c). *file is the
- * path (caller frees, also on error), *exists whether the file exists.
- */
-struct override_tally;
-int override_doctor_tally(const struct cmd_ctx *ctx, const struct profile *p, struct override_tally *t,
-			  char **file, bool *exists, struct mc_error *err);
 
 /* Members of a JSON object: NULL, NULL, -1 or false when absent or of another type. */
 struct json_object *cmd_json_get(struct json_object *o, const char *key);
@@ -104,6 +115,14 @@ int cmd_store_kind(const struct profile *p, int *kind, struct mc_error *err);
 struct der_list;
 int verify_accepts(const struct cmd_ctx *ctx, const struct profile *p, const struct der_list *certs, const char *name,
 		   bool *accepted, struct mc_error *err);
+
+/*
+ * The bits (M, U, T) a security exception for name needs for certs, judged
+ * as verify judges them (verify_override_bits); *overridable false when no
+ * exception overrides the application's error. (cmd/verify.c)
+ */
+int verify_exception_bits(const struct cmd_ctx *ctx, const struct profile *p, const struct der_list *certs,
+			  const char *name, char bits[4], bool *overridable, struct mc_error *err);
 
 extern const struct cmd_spec cmd_profiles, cmd_doctor, cmd_verify;
 extern const struct cmd_spec cmd_db_check, cmd_db_upgrade, cmd_db_backups, cmd_db_restore;

@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "db.h"
+#include "checks.h"
 #include "atomic-write.h"
 #include "fileio.h"
 #include "owner-identity.h"
@@ -404,14 +405,18 @@ backups_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err
 	return 0;
 }
 
-/* Test hook for crash-consistency tests, as stage.c's: die at a named point. */
+/* Test hook for crash-consistency tests, as stage.c's: die at a named point (mozcert-test only). */
 static void
 prune_crash_point(const char *name)
 {
+#ifdef MOZCERT_TEST_HOOKS
 	const char *at = getenv("MOZCERT_CRASH_AT");
 
 	if (at && streq(at, name))
 		raise(SIGKILL);
+#else
+	(void)name;
+#endif
 }
 
 #define PRUNE_PREFIX ".pruned-"
@@ -531,6 +536,25 @@ prune_run(struct cmd_ctx *ctx, const struct profile *p, const char *root, char *
 			ctx->dry_run ? "would be " : "", human_size(freed, hs), ctx->dry_run ? "would be " : "",
 			n - npruned, ctx->dry_run ? " (dry run: nothing removed)" : "");
 	return ret;
+}
+
+int
+db_backups_measure(const struct profile *p, struct backups_report *r, struct mc_error *err)
+{
+	_autofree_ char *root = path_join(p->path, BACKUP_DIRNAME);
+	_autofree_ struct backup_usage *use = NULL;
+	char **ids = NULL;
+	size_t n = 0;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if ((ret = backup_ids(root, &ids, &n, err)) < 0)
+		return ret;
+	use = xzalloc((n + 1) * sizeof(*use));
+	backups_usage(root, ids, n, use, &r->total_size, &r->total_disk);
+	r->count = n;
+	free_ids(ids, n);
+	return 0;
 }
 
 static int
@@ -695,11 +719,77 @@ latest_backup(const char *root, char **out, struct mc_error *err)
 	return 0;
 }
 
+/* The backup restore_id names ("latest": latest_backup), as an existing directory of root. */
+static int
+restore_which(const struct profile *p, const char *root, char **id, struct mc_error *err)
+{
+	_autofree_ char *bdir = NULL;
+	struct stat sb;
+	int ret;
+
+	*id = NULL;
+	if (streq(restore_id, "latest")) {
+		if ((ret = latest_backup(root, id, err)) < 0)
+			return ret;
+		if (!*id)
+			return mc_error_set(err, MC_ENOENT, "'%s' has no backups to restore", p->path);
+	} else {
+		*id = xstrdup(restore_id);
+	}
+	bdir = path_join(root, *id);
+	if (lstat(bdir, &sb) < 0 || !S_ISDIR(sb.st_mode))
+		return mc_error_set(err, MC_ENOENT, "no backup '%s' in '%s' (see 'mozcert db backups')", *id, root);
+	return 0;
+}
+
+/*
+ * Stage what the restore changes: each file of the backup that differs from
+ * the profile's (created[]: those the profile lacks), each file that did not
+ * exist when the backup was made; reported as it goes. Returns how many change.
+ */
+static size_t
+restore_stage(struct cmd_ctx *ctx, const struct profile *p, const char *bdir, const struct backup_entry *b,
+	      struct stage *st, struct json_object *arr, const char **created, size_t *ncreated)
+{
+	size_t changed = 0;
+
+	for (size_t i = 0; i < b->nfiles; i++) {
+		_autofree_ char *src = path_join(bdir, b->files[i]);
+		_autofree_ char *cur = path_join(p->path, b->files[i]);
+		bool same;
+
+		if (!stage_known_name(b->files[i])) {
+			cmd_warn(ctx, "backup '%s': '%s' is not a file mozcert restores; left out", b->id, b->files[i]);
+			continue;
+		}
+		same = same_file(src, cur);
+		report_file(ctx, arr, b->files[i], same ? "unchanged" : "restored");
+		if (same)
+			continue;
+		changed++;
+		if (!exists_in(p->path, b->files[i]))
+			created[(*ncreated)++] = b->files[i];
+		if (!ctx->dry_run)
+			stage_put(st, b->files[i], src);
+	}
+	/* Files that did not exist when the backup was made go (into the new backup). */
+	for (size_t i = 0; i < b->nabsent; i++) {
+		if (!exists_in(p->path, b->absent[i]) || has_name(b, b->absent[i]) || !stage_known_name(b->absent[i]))
+			continue;
+		report_file(ctx, arr, b->absent[i], "removed");
+		changed++;
+		if (!ctx->dry_run)
+			stage_drop(st, b->absent[i]);
+	}
+	return changed;
+}
+
 /*
  * Every file of the backup that differs from the profile's, and every file
  * that did not exist when it was made, change in one journaled swap: a crash
  * leaves the files as they were or (rolled forward by the next run) as
- * restored, never a mixed set.
+ * restored, never a mixed set. Owner and mode are set on the staged copies
+ * before the swap (stage_put).
  */
 static int
 restore_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
@@ -712,22 +802,13 @@ restore_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	struct backup nb = {0};
 	struct stage st = {0};
 	struct json_object *arr;
-	struct stat sb;
-	size_t changed = 0, ncreated = 0;
+	size_t changed, ncreated = 0;
 	const char **created = NULL;
 	int ret;
 
-	if (streq(restore_id, "latest")) {
-		if ((ret = latest_backup(root, &id, err)) < 0)
-			return ret;
-		if (!id)
-			return mc_error_set(err, MC_ENOENT, "'%s' has no backups to restore", p->path);
-	} else {
-		id = xstrdup(restore_id);
-	}
+	if ((ret = restore_which(p, root, &id, err)) < 0)
+		return ret;
 	bdir = path_join(root, id);
-	if (lstat(bdir, &sb) < 0 || !S_ISDIR(sb.st_mode))
-		return mc_error_set(err, MC_ENOENT, "no backup '%s' in '%s' (see 'mozcert db backups')", id, root);
 	if ((ret = read_backup(root, id, &b, err)) < 0)
 		goto out;
 	if (b.nfiles == 0 && b.nabsent == 0) {
@@ -742,34 +823,7 @@ restore_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	created = xzalloc((b.nfiles + 1) * sizeof(*created));
 	if (!ctx->dry_run && (ret = stage_begin_empty(p->path, &st, err)) < 0)
 		goto out;
-	for (size_t i = 0; i < b.nfiles; i++) {
-		_autofree_ char *src = path_join(bdir, b.files[i]);
-		_autofree_ char *cur = path_join(p->path, b.files[i]);
-		bool same;
-
-		if (!stage_known_name(b.files[i])) {
-			cmd_warn(ctx, "backup '%s': '%s' is not a file mozcert restores; left out", id, b.files[i]);
-			continue;
-		}
-		same = same_file(src, cur);
-		report_file(ctx, arr, b.files[i], same ? "unchanged" : "restored");
-		if (same)
-			continue;
-		changed++;
-		if (!exists_in(p->path, b.files[i]))
-			created[ncreated++] = b.files[i];
-		if (!ctx->dry_run)
-			stage_put(&st, b.files[i], src);
-	}
-	/* Files that did not exist when the backup was made go (into the new backup). */
-	for (size_t i = 0; i < b.nabsent; i++) {
-		if (!exists_in(p->path, b.absent[i]) || has_name(&b, b.absent[i]) || !stage_known_name(b.absent[i]))
-			continue;
-		report_file(ctx, arr, b.absent[i], "removed");
-		changed++;
-		if (!ctx->dry_run)
-			stage_drop(&st, b.absent[i]);
-	}
+	changed = restore_stage(ctx, p, bdir, &b, &st, arr, created, &ncreated);
 	if (!ctx->dry_run && changed) {
 		/* The new backup can be restored too: it records, before they appear, the files the restore creates. */
 		if ((ret = backup_note_absent(&nb, (const char *const *)created, ncreated, err)) < 0)

@@ -16,6 +16,7 @@
 #include "owner-identity.h"
 #include "hot-journal.h"
 #include "findings.h"
+#include "checks.h"
 #include "profile-lock.h"
 #include "nssdb.h"
 #include "store-check.h"
@@ -196,59 +197,159 @@ check_permissions(struct findings *f)
 	}
 }
 
+/* cert9.db or key4.db there but no database: named with its fix; true when cert9.db is none (nothing more to check). */
+static bool
+check_not_stores(struct findings *f, const char *cpath, const char *kpath, const char *c_nas, const char *k_nas)
+{
+	/* Nothing to salvage from cert9.db: a fresh store (db reset); else db repair keeps its certificates. */
+	_autofree_ char *reset = fix_cmd(f->p, "db reset");
+	_autofree_ char *repair = fix_cmd(f->p, "db repair");
+	struct stat st;
+
+	if (c_nas && lstat(cpath, &st) == 0 && S_ISREG(st.st_mode))
+		finding(f, SEV_ERROR, "cert9-not-a-store", "cert9.db", reset, "%s", c_nas);
+	if (k_nas && lstat(kpath, &st) == 0 && S_ISREG(st.st_mode))
+		finding(f, SEV_ERROR, "key4-not-a-store", "key4.db", c_nas ? reset : repair, "%s", k_nas);
+	return c_nas != NULL;
+}
+
+/*
+ * A hot rollback journal: the store as SQLite will see it, rolled back, on a
+ * private copy (returned; NULL with a finding when it cannot be made).
+ */
+static char *
+rolled_back_copy(struct findings *f, const char *cpath, const char *kpath)
+{
+	_autofree_ char *repair = fix_cmd(f->p, "db repair");
+	const char *names[2] = {"cert9.db", "key4.db"};
+	struct mc_error e = {0};
+	char *copy;
+
+	finding(f, SEV_WARNING, "hot-journal", hotjournal_present(cpath) ? "cert9.db-journal" : "key4.db-journal",
+		repair, "the application was stopped in the middle of a change to the store: SQLite rolls the "
+		"change back at the next open; mozcert reads the store as rolled back, and its next change to "
+		"the store keeps the journal in the backup");
+	copy = fileio_private_dir(fileio_tmpdir(), "ro", &e);
+	for (size_t i = 0; i < 2 && copy; i++) {
+		_autofree_ char *src = path_join(f->p->path, names[i]);
+		_autofree_ char *dst = path_join(copy, names[i]);
+
+		if (fileio_exists(src) && (fileio_copy(src, dst, 0600, true, &e) < 0 ||
+					   hotjournal_carry(f->p->path, copy, names[i], &e) < 0)) {
+			fileio_remove_tree(copy);
+			free(copy);
+			copy = NULL;
+		}
+	}
+	if (!copy)
+		finding(f, SEV_ERROR, "hot-journal-rollback", "cert9.db", NULL, "%s", e.msg);
+	return copy;
+}
+
+/* What SQLite finds in cert9.db (cr), as findings and the "cert9" details. */
+static void
+report_cert9(struct findings *f, const struct sqlstore_cert_report *cr, struct json_object *res)
+{
+	_autofree_ char *repair = fix_cmd(f->p, "db repair");
+	struct json_object *o = json_object_new_object();
+
+	if (!cr->opened)
+		finding(f, SEV_ERROR, "cert9-not-a-database", "cert9.db", repair, "not an SQLite database: %s", cr->problem);
+	else if (!cr->integrity_ok)
+		finding(f, SEV_ERROR, "cert9-integrity", "cert9.db", repair, "%s", cr->problem);
+	else if (!cr->schema_ok)
+		finding(f, SEV_ERROR, "cert9-schema", "cert9.db", repair, "%s", cr->problem);
+	if (cr->schema_ok) {
+		if (cr->unreadable)
+			finding(f, SEV_ERROR, "cert9-rows", "cert9.db", repair, "%s", cr->rows_problem);
+		if (cr->bad_certs)
+			finding(f, SEV_ERROR, "cert9-bad-certificate", "cert9.db", repair,
+				"%zu certificate row%s cannot be decoded", cr->bad_certs, cr->bad_certs == 1 ? "" : "s");
+		if (cr->orphan_trust)
+			finding(f, SEV_ERROR, "cert9-orphan-trust", "cert9.db", repair,
+				"%zu trust row%s name%s no certificate of the file (rows were lost)", cr->orphan_trust,
+				cr->orphan_trust == 1 ? "" : "s", cr->orphan_trust == 1 ? "s" : "");
+		if (cr->certs > cr->distinct_certs)
+			finding(f, SEV_WARNING, "cert9-duplicates", "cert9.db", repair,
+				"%zu certificate%s stored more than once (a migration ran twice; trust may show as ',,')",
+				cr->certs - cr->distinct_certs, cr->certs - cr->distinct_certs == 1 ? " is" : "s are");
+	}
+	json_object_object_add(o, "rows", json_object_new_int64((int64_t)cr->rows));
+	json_object_object_add(o, "certificates", json_object_new_int64((int64_t)cr->distinct_certs));
+	json_object_object_add(o, "trust", json_object_new_int64((int64_t)cr->trust));
+	json_object_object_add(o, "trust_v32", json_object_new_int64((int64_t)cr->trust_v32));
+	json_object_object_add(res, "cert9", o);
+}
+
+/* What SQLite finds in key4.db (a missing one is named too), and the trust MACs it lacks; the "key4" details. */
+static void
+check_key4(struct findings *f, const char *kpath, bool legacy_beside, const struct sqlstore_cert_report *cr,
+	   struct json_object *res)
+{
+	_autofree_ char *repair = fix_cmd(f->p, "db repair");
+	struct sqlstore_key_report kr;
+	struct mc_error e = {0};
+	size_t missing = 0;
+
+	if (!fileio_exists(kpath)) {
+		if (legacy_beside) /* docs/nss-internals.md 3.2 */
+			finding(f, SEV_ERROR, "key4-missing", "key4.db", repair,
+				"is missing while cert8.db/key3.db are present: the application's next start migrates the "
+				"stale legacy store again, duplicating every certificate and losing trust");
+		else
+			finding(f, SEV_WARNING, "key4-missing", "key4.db", repair,
+				"is missing: NSS cannot open cert9.db without it; the application creates an empty one "
+				"and private keys are gone");
+		return;
+	}
+	if (sqlstore_check_keydb(kpath, &kr, &e) < 0) {
+		finding(f, SEV_ERROR, "key4-unreadable", "key4.db", NULL, "%s", e.msg);
+		return;
+	}
+	if (!kr.opened) {
+		finding(f, SEV_ERROR, "key4-not-a-database", "key4.db", repair, "not an SQLite database: %s", kr.problem);
+		return;
+	}
+	if (!kr.integrity_ok || !kr.schema_ok) {
+		finding(f, SEV_ERROR, kr.integrity_ok ? "key4-schema" : "key4-integrity", "key4.db", repair, "%s",
+			kr.problem);
+		return;
+	}
+	if (!kr.has_password)
+		finding(f, SEV_INFO, "key4-needs-init", "key4.db", NULL,
+			"has no password record yet (the application sets an empty one at start-up)");
+	if (kr.has_password && cr->schema_ok && cr->ntrust_ids && sqlstore_missing_macs(kpath, cr, &missing, &e) == 0 &&
+	    missing)
+		finding(f, SEV_WARNING, "trust-mac-missing", "key4.db", repair,
+			"the trust of %zu certificate%s has no integrity MAC: the application ignores it (',,')",
+			missing, missing == 1 ? "" : "s");
+	{
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "private_keys", json_object_new_int64((int64_t)kr.private_keys));
+		json_object_object_add(o, "password_record", json_object_new_boolean(kr.has_password));
+		json_object_object_add(res, "key4", o);
+	}
+}
+
 /* SQLite's view of cert9.db and key4.db. */
 static void
 check_sql_files(struct findings *f, bool legacy_beside, struct json_object *res)
 {
 	_autofree_ char *cpath = path_join(f->p->path, "cert9.db");
 	_autofree_ char *kpath = path_join(f->p->path, "key4.db");
-	_autofree_ char *repair = fix_cmd(f->p, "db repair");
 	_autofree_ char *copy = NULL;
 	struct sqlstore_cert_report cr;
-	struct sqlstore_key_report kr;
 	struct mc_error e = {0};
-	bool key_ok = false;
 
 	_autofree_ char *c_nas = fileio_not_a_store(cpath);
 	_autofree_ char *k_nas = fileio_not_a_store(kpath);
 
-	if (c_nas || k_nas) {
-		/* Nothing to salvage from cert9.db: a fresh store (db reset); else db repair keeps its certificates. */
-		_autofree_ char *reset = fix_cmd(f->p, "db reset");
-		struct stat st;
-
-		if (c_nas && lstat(cpath, &st) == 0 && S_ISREG(st.st_mode))
-			finding(f, SEV_ERROR, "cert9-not-a-store", "cert9.db", reset, "%s", c_nas);
-		if (k_nas && lstat(kpath, &st) == 0 && S_ISREG(st.st_mode))
-			finding(f, SEV_ERROR, "key4-not-a-store", "key4.db", c_nas ? reset : repair, "%s", k_nas);
-		if (c_nas)
-			return;
-	}
+	if ((c_nas || k_nas) && check_not_stores(f, cpath, kpath, c_nas, k_nas))
+		return;
 	if (hotjournal_present(cpath) || hotjournal_present(kpath)) {
-		/* Judge the store as SQLite will see it: rolled back, on a private copy. */
-		finding(f, SEV_WARNING, "hot-journal", hotjournal_present(cpath) ? "cert9.db-journal" : "key4.db-journal",
-			repair, "the application was stopped in the middle of a change to the store: SQLite rolls the "
-			"change back at the next open; mozcert reads the store as rolled back, and its next change to "
-			"the store keeps the journal in the backup");
-		if ((copy = fileio_private_dir(fileio_tmpdir(), "ro", &e))) {
-			const char *names[2] = {"cert9.db", "key4.db"};
-
-			for (size_t i = 0; i < 2 && copy; i++) {
-				_autofree_ char *src = path_join(f->p->path, names[i]);
-				_autofree_ char *dst = path_join(copy, names[i]);
-
-				if (fileio_exists(src) && (fileio_copy(src, dst, 0600, true, &e) < 0 ||
-							   hotjournal_carry(f->p->path, copy, names[i], &e) < 0)) {
-					fileio_remove_tree(copy);
-					free(copy);
-					copy = NULL;
-				}
-			}
-		}
-		if (!copy) {
-			finding(f, SEV_ERROR, "hot-journal-rollback", "cert9.db", NULL, "%s", e.msg);
+		if (!(copy = rolled_back_copy(f, cpath, kpath)))
 			return;
-		}
 		free(cpath);
 		free(kpath);
 		cpath = path_join(copy, "cert9.db");
@@ -262,79 +363,9 @@ check_sql_files(struct findings *f, bool legacy_beside, struct json_object *res)
 		finding(f, SEV_ERROR, "cert9-unreadable", "cert9.db", NULL, "%s", e.msg);
 		goto shutdown;
 	}
-	if (!cr.opened)
-		finding(f, SEV_ERROR, "cert9-not-a-database", "cert9.db", repair, "not an SQLite database: %s", cr.problem);
-	else if (!cr.integrity_ok)
-		finding(f, SEV_ERROR, "cert9-integrity", "cert9.db", repair, "%s", cr.problem);
-	else if (!cr.schema_ok)
-		finding(f, SEV_ERROR, "cert9-schema", "cert9.db", repair, "%s", cr.problem);
-	if (cr.schema_ok) {
-		if (cr.unreadable)
-			finding(f, SEV_ERROR, "cert9-rows", "cert9.db", repair, "%s", cr.rows_problem);
-		if (cr.bad_certs)
-			finding(f, SEV_ERROR, "cert9-bad-certificate", "cert9.db", repair,
-				"%zu certificate row%s cannot be decoded", cr.bad_certs, cr.bad_certs == 1 ? "" : "s");
-		if (cr.orphan_trust)
-			finding(f, SEV_ERROR, "cert9-orphan-trust", "cert9.db", repair,
-				"%zu trust row%s name%s no certificate of the file (rows were lost)", cr.orphan_trust,
-				cr.orphan_trust == 1 ? "" : "s", cr.orphan_trust == 1 ? "s" : "");
-		if (cr.certs > cr.distinct_certs)
-			finding(f, SEV_WARNING, "cert9-duplicates", "cert9.db", repair,
-				"%zu certificate%s stored more than once (a migration ran twice; trust may show as ',,')",
-				cr.certs - cr.distinct_certs, cr.certs - cr.distinct_certs == 1 ? " is" : "s are");
-	}
-	{
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "rows", json_object_new_int64((int64_t)cr.rows));
-		json_object_object_add(o, "certificates", json_object_new_int64((int64_t)cr.distinct_certs));
-		json_object_object_add(o, "trust", json_object_new_int64((int64_t)cr.trust));
-		json_object_object_add(o, "trust_v32", json_object_new_int64((int64_t)cr.trust_v32));
-		json_object_object_add(res, "cert9", o);
-	}
-
-	mc_error_clear(&e);
-	if (k_nas) {
-		/* named above */
-	} else if (!fileio_exists(kpath)) {
-		if (legacy_beside) /* docs/nss-internals.md 3.2 */
-			finding(f, SEV_ERROR, "key4-missing", "key4.db", repair,
-				"is missing while cert8.db/key3.db are present: the application's next start migrates the "
-				"stale legacy store again, duplicating every certificate and losing trust");
-		else
-			finding(f, SEV_WARNING, "key4-missing", "key4.db", repair,
-				"is missing: NSS cannot open cert9.db without it; the application creates an empty one "
-				"and private keys are gone");
-	} else if (sqlstore_check_keydb(kpath, &kr, &e) < 0) {
-		finding(f, SEV_ERROR, "key4-unreadable", "key4.db", NULL, "%s", e.msg);
-	} else if (!kr.opened) {
-		finding(f, SEV_ERROR, "key4-not-a-database", "key4.db", repair, "not an SQLite database: %s", kr.problem);
-	} else if (!kr.integrity_ok) {
-		finding(f, SEV_ERROR, "key4-integrity", "key4.db", repair, "%s", kr.problem);
-	} else if (!kr.schema_ok) {
-		finding(f, SEV_ERROR, "key4-schema", "key4.db", repair, "%s", kr.problem);
-	} else {
-		key_ok = true;
-		if (!kr.has_password)
-			finding(f, SEV_INFO, "key4-needs-init", "key4.db", NULL,
-				"has no password record yet (the application sets an empty one at start-up)");
-	}
-	if (key_ok && kr.has_password && cr.schema_ok && cr.ntrust_ids) {
-		size_t missing = 0;
-
-		mc_error_clear(&e);
-		if (sqlstore_missing_macs(kpath, &cr, &missing, &e) == 0 && missing)
-			finding(f, SEV_WARNING, "trust-mac-missing", "key4.db", repair,
-				"the trust of %zu certificate%s has no integrity MAC: the application ignores it (',,')",
-				missing, missing == 1 ? "" : "s");
-	}
-	if (key_ok) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "private_keys", json_object_new_int64((int64_t)kr.private_keys));
-		json_object_object_add(o, "password_record", json_object_new_boolean(kr.has_password));
-		json_object_object_add(res, "key4", o);
-	}
+	report_cert9(f, &cr, res);
+	if (!k_nas) /* else named above */
+		check_key4(f, kpath, legacy_beside, &cr, res);
 	sqlstore_cert_report_release(&cr);
 shutdown:
 	if (NSS_Shutdown() != SECSuccess)
@@ -490,98 +521,128 @@ check_modules(struct findings *f)
 	}
 }
 
-static int
-check_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+/* A legacy store alone: what the application's version does with it. */
+static void
+check_legacy_only(struct findings *f, int major)
 {
-	struct findings f = {.ctx = ctx, .p = p, .arr = json_object_new_array()};
+	const struct profile *p = f->p;
+	_autofree_ char *upgrade = fix_cmd(p, "db upgrade");
+
+	if (major >= APP_FIRST_NO_DBM_MAJOR)
+		finding(f, SEV_ERROR, "legacy-unread", "cert8.db", upgrade,
+			"%s %d no longer reads cert8.db: it starts with an empty store and trusts none of these "
+			"certificates", app_name(p->app), major);
+	else if (major >= APP_FIRST_SQL_MAJOR)
+		finding(f, SEV_INFO, "legacy-migrates", "cert8.db", upgrade,
+			"%s %d converts this store to cert9.db at its next start", app_name(p->app), major);
+	else if (major < 0)
+		finding(f, SEV_WARNING, "legacy-store", "cert8.db", upgrade,
+			"a legacy store: applications since Firefox/Thunderbird %d do not read it", APP_FIRST_NO_DBM_MAJOR);
+}
+
+/* Both stores: the legacy certificates cert9.db lacks (when NSS listed both). */
+static void
+check_side_by_side(struct findings *f, const char *uses, const struct cert_info *sql_certs, size_t n_sql,
+		   const struct cert_info *dbm_certs, size_t n_dbm, bool both_listed, struct json_object *res)
+{
+	_autofree_ char *upgrade = fix_cmd(f->p, "db upgrade");
+	size_t lacking = 0;
+
+	finding(f, SEV_INFO, "side-by-side", NULL, NULL,
+		"cert9.db and legacy cert8.db side by side: the application uses %s.db", uses);
+	for (size_t i = 0; both_listed && i < n_dbm; i++)
+		if (!find_by_hash(sql_certs, n_sql, dbm_certs[i].sha256))
+			lacking++;
+	if (lacking)
+		finding(f, SEV_WARNING, "legacy-has-more", "cert8.db", upgrade,
+			"the legacy store holds %zu certificate%s that cert9.db lacks (the application %s)",
+			lacking, lacking == 1 ? "" : "s",
+			streq(uses, "cert9") ? "does not see them" : "would lose them on conversion");
+	json_object_object_add(res, "legacy_only_certificates", json_object_new_int64((int64_t)lacking));
+}
+
+void
+db_check_collect(const struct cmd_ctx *ctx, const struct profile *p, struct db_check_report *r,
+		 struct json_object *res)
+{
+	struct findings *f = &r->f;
 	enum store_format fmt = profile_store_format(p->path);
 	bool sql = fmt == STORE_CERT9 || fmt == STORE_BOTH;
 	bool legacy = fmt == STORE_CERT8 || fmt == STORE_BOTH;
 	bool cert8 = exists_in(p->path, "cert8.db");
 	int major = profile_app_major(p->path);
-	const char *uses = NULL;
 	struct cert_info *sql_certs = NULL, *dbm_certs = NULL;
 	size_t n_sql = 0, n_dbm = 0;
 	bool sql_ok = false, dbm_ok = false;
-	_autofree_ char *upgrade = fix_cmd(p, "db upgrade");
 
+	*r = (struct db_check_report){.f = {.ctx = ctx, .p = p, .arr = json_object_new_array()}, .fmt = fmt,
+				      .certificates = -1};
 	json_object_object_add(res, "store", json_object_new_string(store_format_name(fmt)));
-	check_leftovers(&f);
-	check_permissions(&f);
+	check_leftovers(f);
+	check_permissions(f);
 	if (sql)
-		uses = "cert9";
+		r->uses = "cert9";
 	if (legacy && (!sql || (major > 0 && major < APP_FIRST_SQL_MAJOR)))
-		uses = "cert8";
+		r->uses = "cert8";
 	if (fmt == STORE_NONE) {
 		_autofree_ char *fix = fix_cmd(p, "db reset");
 
-		finding(&f, SEV_WARNING, "no-store", NULL, fix,
+		finding(f, SEV_WARNING, "no-store", NULL, fix,
 			"no certificate store (cert9.db or cert8.db): the application creates an empty one at start-up");
 	}
 	if (sql) {
-		check_sql_files(&f, cert8, res);
+		check_sql_files(f, cert8, res);
 		if (!store_not_db(p->path, "cert9.db"))
-			sql_ok = nss_view(&f, CERTDB_SQL, streq(uses, "cert9") ? SEV_ERROR : SEV_WARNING, &sql_certs, &n_sql);
+			sql_ok = nss_view(f, CERTDB_SQL, streq(r->uses, "cert9") ? SEV_ERROR : SEV_WARNING, &sql_certs,
+					  &n_sql);
 	}
 	if (legacy) {
-		enum severity sev = streq(uses, "cert8") ? SEV_ERROR : SEV_WARNING;
+		enum severity sev = streq(r->uses, "cert8") ? SEV_ERROR : SEV_WARNING;
 
-		check_dbm_files(&f, sev);
+		check_dbm_files(f, sev);
 		if (cert8 && store_not_db(p->path, "cert8.db"))
 			cert8 = false;
 		else if (cert8 && exists_in(p->path, "key3.db") && !store_not_db(p->path, "key3.db"))
-			dbm_ok = nss_view(&f, CERTDB_DBM, sev, &dbm_certs, &n_dbm);
+			dbm_ok = nss_view(f, CERTDB_DBM, sev, &dbm_certs, &n_dbm);
 		else if (!cert8)
-			finding(&f, SEV_WARNING, "cert7", "cert7.db", NULL,
+			finding(f, SEV_WARNING, "cert7", "cert7.db", NULL,
 				"a store of the NSS 3.3 era that current applications do not read; mozcert does not upgrade it");
 	}
-	check_modules(&f);
-
-	if (legacy && !sql && cert8) {
-		if (major >= APP_FIRST_NO_DBM_MAJOR)
-			finding(&f, SEV_ERROR, "legacy-unread", "cert8.db", upgrade,
-				"%s %d no longer reads cert8.db: it starts with an empty store and trusts none of these "
-				"certificates", app_name(p->app), major);
-		else if (major >= APP_FIRST_SQL_MAJOR)
-			finding(&f, SEV_INFO, "legacy-migrates", "cert8.db", upgrade,
-				"%s %d converts this store to cert9.db at its next start", app_name(p->app), major);
-		else if (major < 0)
-			finding(&f, SEV_WARNING, "legacy-store", "cert8.db", upgrade,
-				"a legacy store: applications since Firefox/Thunderbird %d do not read it", APP_FIRST_NO_DBM_MAJOR);
-	}
-	if (sql && legacy) {
-		size_t lacking = 0;
-
-		finding(&f, SEV_INFO, "side-by-side", NULL, NULL,
-			"cert9.db and legacy cert8.db side by side: the application uses %s.db", uses);
-		for (size_t i = 0; sql_ok && dbm_ok && i < n_dbm; i++)
-			if (!find_by_hash(sql_certs, n_sql, dbm_certs[i].sha256))
-				lacking++;
-		if (lacking)
-			finding(&f, SEV_WARNING, "legacy-has-more", "cert8.db", upgrade,
-				"the legacy store holds %zu certificate%s that cert9.db lacks (the application %s)",
-				lacking, lacking == 1 ? "" : "s",
-				streq(uses, "cert9") ? "does not see them" : "would lose them on conversion");
-		json_object_object_add(res, "legacy_only_certificates", json_object_new_int64((int64_t)lacking));
-	}
-	json_object_object_add(res, "application_uses", uses ? json_object_new_string(uses) : NULL);
+	check_modules(f);
+	if (legacy && !sql && cert8)
+		check_legacy_only(f, major);
+	if (sql && legacy)
+		check_side_by_side(f, r->uses, sql_certs, n_sql, dbm_certs, n_dbm, sql_ok && dbm_ok, res);
 	if (sql_ok)
-		json_object_object_add(res, "certificates", json_object_new_int64((int64_t)n_sql));
-	else if (dbm_ok && streq(uses, "cert8"))
-		json_object_object_add(res, "certificates", json_object_new_int64((int64_t)n_dbm));
+		r->certificates = (int64_t)n_sql;
+	else if (dbm_ok && streq(r->uses, "cert8"))
+		r->certificates = (int64_t)n_dbm;
 	cert_info_array_free(sql_certs, n_sql);
 	cert_info_array_free(dbm_certs, n_dbm);
+}
 
-	json_object_object_add(res, "healthy", json_object_new_boolean(f.errors == 0));
-	json_object_object_add(res, "errors", json_object_new_int64((int64_t)f.errors));
-	json_object_object_add(res, "warnings", json_object_new_int64((int64_t)f.warnings));
-	json_object_object_add(res, "findings", f.arr);
+static int
+check_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+{
+	struct db_check_report r;
+	size_t errors, warnings;
+
+	db_check_collect(ctx, p, &r, res);
+	errors = r.f.errors;
+	warnings = r.f.warnings;
+	json_object_object_add(res, "application_uses", r.uses ? json_object_new_string(r.uses) : NULL);
+	if (r.certificates >= 0)
+		json_object_object_add(res, "certificates", json_object_new_int64(r.certificates));
+	json_object_object_add(res, "healthy", json_object_new_boolean(errors == 0));
+	json_object_object_add(res, "errors", json_object_new_int64((int64_t)errors));
+	json_object_object_add(res, "warnings", json_object_new_int64((int64_t)warnings));
+	json_object_object_add(res, "findings", r.f.arr);
 	cmd_set_changed(res, false);
-	cmd_out(ctx, "%s: %s, %zu error%s, %zu warning%s\n", p->path, f.errors ? "damaged" : "healthy", f.errors,
-		f.errors == 1 ? "" : "s", f.warnings, f.warnings == 1 ? "" : "s");
-	if (f.errors)
+	cmd_out(ctx, "%s: %s, %zu error%s, %zu warning%s\n", p->path, errors ? "damaged" : "healthy", errors,
+		errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+	if (errors)
 		return mc_error_set(err, MC_EDAMAGED, "the store of '%s' has %zu problem%s (see db check)", p->path,
-				    f.errors, f.errors == 1 ? "" : "s");
+				    errors, errors == 1 ? "" : "s");
 	return 0;
 }
 

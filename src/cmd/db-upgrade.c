@@ -102,65 +102,57 @@ list_store(const char *dir, const char *shown, enum certdb_kind kind, unsigned f
 }
 
 /*
- * New cert9.db/key4.db take the mode and owner of the cert8.db/key3.db they
- * replace: run as root on a user's profile, they must stay the user's.
+ * New cert9.db/key4.db take the owner and mode of the cert8.db/key3.db they
+ * replace (run as root on a user's profile, they must stay the user's): set
+ * on the staged copies before the swap, which does not happen when they
+ * cannot be set.
  */
-/* The legacy pair's owner and mode, taken before the swap moves the legacy files into the backup. */
-struct legacy_modes {
-	struct stat st[2];
-	bool have[2];
+static void
+inherit_owner_mode(struct stage *st, const char *dir)
+{
+	static const char *const pairs[2][2] = {{"cert9.db", "cert8.db"}, {"key4.db", "key3.db"}};
+
+	for (size_t i = 0; i < 2; i++)
+		if (exists_in(dir, pairs[i][1]))
+			stage_inherit(st, pairs[i][0], pairs[i][1]);
+}
+
+static const char *const legacy_files[] = {"cert8.db", "key3.db", "secmod.db"};
+
+/* One upgrade: the legacy listing, the staged store before and after the merge. */
+struct upgrade {
+	const struct profile *p;
+	struct stage st;
+	char *legacy_copy;          /* the legacy pair, copied inside st.dir */
+	bool had_modern;            /* a cert9.db to merge into */
+	struct cert_info *old, *before, *after;
+	size_t n_old, n_before, n_after, added, present;
+	struct certdb_merge_report rep;
+	struct backup backup;
+	bool backup_used;
 };
 
-static const char *const mode_pairs[2][2] = {{"cert8.db", "cert9.db"}, {"key3.db", "key4.db"}};
-
 static void
-legacy_modes_get(const char *dir, struct legacy_modes *m)
+upgrade_release(struct upgrade *u, struct mc_error *err)
 {
-	memset(m, 0, sizeof(*m));
-	for (size_t i = 0; i < 2; i++) {
-		_autofree_ char *from = path_join(dir, mode_pairs[i][0]);
-
-		m->have[i] = lstat(from, &m->st[i]) == 0 && S_ISREG(m->st[i].st_mode);
-	}
+	cert_info_array_free(u->old, u->n_old);
+	cert_info_array_free(u->before, u->n_before);
+	cert_info_array_free(u->after, u->n_after);
+	if (u->backup_used)
+		backup_release(&u->backup);
+	/* messages name the profile's files, not the staging copies (the legacy copy is inside st.dir) */
+	mc_error_rebase(err, u->legacy_copy, u->p->path);
+	mc_error_rebase(err, u->st.dir, u->p->path);
+	stage_release(&u->st);
+	free(u->legacy_copy);
 }
 
-/* New cert9.db/key4.db take the owner and mode of the legacy files they replace. */
-static void
-inherit_owner_mode(const char *dir, const struct legacy_modes *m)
-{
-	for (size_t i = 0; i < 2; i++) {
-		_autofree_ char *to = path_join(dir, mode_pairs[i][1]);
-		const struct stat *st = &m->st[i];
-		struct stat cur;
-		/* Through a descriptor of the file itself: a path could be swapped for a link. */
-		_autoclose_ int fd = m->have[i] ? open(to, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
-
-		if (fd < 0 || fstat(fd, &cur) < 0 || !S_ISREG(cur.st_mode))
-			continue;
-		if ((st->st_uid != cur.st_uid || st->st_gid != cur.st_gid) && fchown(fd, st->st_uid, st->st_gid) < 0)
-			continue;
-		/* Never wider than the legacy file, never unreadable by its owner. */
-		(void)!fchmod(fd, (st->st_mode & 0666) | 0600);
-	}
-}
-
+/* Nothing to upgrade (0, said), no store at all, or a legacy store mozcert does not upgrade; 1: go on. */
 static int
-upgrade_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+upgrade_applies(struct cmd_ctx *ctx, const struct profile *p, bool had_modern, struct json_object *res,
+		struct mc_error *err)
 {
-	static const char *const legacy_files[] = {"cert8.db", "key3.db", "secmod.db"};
-	static const char *const modern_files[] = {"cert9.db", "key4.db"};
-	struct stage st = {0};
-	struct certdb *db = NULL;
-	struct cert_info *old = NULL, *before = NULL, *after = NULL;
-	size_t n_old = 0, n_before = 0, n_after = 0, added = 0, present = 0;
-	struct certdb_merge_report rep = {0};
-	struct backup backup = {0};
-	bool had_modern = exists_in(p->path, "cert9.db");
-	bool backup_used = false;
-	_autofree_ char *legacy_copy = NULL;
-	struct json_object *arr;
 	struct mc_error e = {0};
-	int ret;
 
 	if (!exists_in(p->path, "cert8.db")) {
 		if (exists_in(p->path, "cert7.db"))
@@ -180,127 +172,160 @@ upgrade_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		if (fileio_exists(path) && sqlstore_dbm_header_check(path, NULL, &e) == MC_EDAMAGED)
 			return mc_error_set(err, MC_EDAMAGED, "%s; run 'mozcert -p %s db repair' instead", e.msg, p->path);
 	}
-	if ((ret = list_store(p->path, p->path, CERTDB_DBM, CERTDB_PRIVATE_COPY, NULL, &old, &n_old, err)) < 0)
-		goto out;
-	if ((ret = stage_begin(p->path, CERTDB_SQL, &st, err)) < 0)
-		goto out;
-	legacy_copy = path_join(st.dir, "legacy");
-	if ((ret = copy_legacy(p->path, legacy_copy, err)) < 0)
-		goto out;
+	return 1;
+}
+
+/* Step 1, merge: the legacy store into a staged cert9.db (an empty one, made as Firefox makes it, if none). */
+static int
+upgrade_merge(struct cmd_ctx *ctx, struct upgrade *u, struct mc_error *err)
+{
+	const char *dir = u->p->path;
+	struct certdb *db = NULL;
+	int ret;
+
+	if ((ret = list_store(dir, dir, CERTDB_DBM, CERTDB_PRIVATE_COPY, NULL, &u->old, &u->n_old, err)) < 0)
+		return ret;
+	if ((ret = stage_begin(dir, CERTDB_SQL, &u->st, err)) < 0)
+		return ret;
+	u->legacy_copy = path_join(u->st.dir, "legacy");
+	if ((ret = copy_legacy(dir, u->legacy_copy, err)) < 0)
+		return ret;
 	/* NSS reads no lone cert8.db: the copy gets an empty key3.db (public profiles often lack one). */
-	if (!exists_in(legacy_copy, "key3.db") && (ret = certdb_create_as(legacy_copy, p->path, CERTDB_DBM, NULL, err)) < 0)
-		goto out;
+	if (!exists_in(u->legacy_copy, "key3.db") &&
+	    (ret = certdb_create_as(u->legacy_copy, dir, CERTDB_DBM, NULL, err)) < 0)
+		return ret;
 	/* No cert9.db yet: an empty store (empty password, as Firefox makes) to merge into. */
-	if (!had_modern && (ret = certdb_create_as(st.dir, p->path, CERTDB_SQL, NULL, err)) < 0)
-		goto out;
-	if ((ret = certdb_open_as(st.dir, p->path, CERTDB_SQL, CERTDB_RDWR, ctx->password, &db, err)) < 0)
-		goto out;
-	if ((ret = certdb_list(db, &before, &n_before, err)) < 0)
-		goto out;
-	if ((ret = certdb_merge(db, legacy_copy, p->path, CERTDB_DBM, !had_modern, &rep, err)) < 0)
-		goto out;
-	ret = certdb_close(db, err);
-	db = NULL;
-	if (ret < 0)
-		goto out;
+	if (!u->had_modern && (ret = certdb_create_as(u->st.dir, dir, CERTDB_SQL, NULL, err)) < 0)
+		return ret;
+	if ((ret = certdb_open_as(u->st.dir, dir, CERTDB_SQL, CERTDB_RDWR, ctx->password, &db, err)) < 0)
+		return ret;
+	if ((ret = certdb_list(db, &u->before, &u->n_before, err)) == 0)
+		ret = certdb_merge(db, u->legacy_copy, dir, CERTDB_DBM, !u->had_modern, &u->rep, err);
+	if (ret < 0) {
+		certdb_close(db, NULL);
+		return ret;
+	}
+	return certdb_close(db, err);
+}
 
-	/* Verify: reopen what will be swapped in, and find every legacy certificate with its trust. */
-	if ((ret = list_store(st.dir, p->path, CERTDB_SQL, 0, ctx->password, &after, &n_after, err)) < 0)
-		goto out;
-	arr = json_object_new_array_ext((int)n_old);
-	for (size_t i = 0; i < n_old; i++) {
-		const struct cert_info *a = find_by_hash(after, n_after, old[i].sha256);
-		const struct cert_info *b = find_by_hash(before, n_before, old[i].sha256);
-		struct json_object *o = json_object_new_object();
+/* Whether legacy certificate o came through with its trust (a: after the merge, b: before it, or NULL). */
+static int
+verify_one(const struct cert_info *o, const struct cert_info *a, const struct cert_info *b, struct mc_error *err)
+{
+	const char *name = o->nickname ? o->nickname : o->sha256_hex;
 
-		json_object_object_add(o, "status", json_object_new_string(b ? "already-present" : "added"));
-		json_object_object_add(o, "nickname", old[i].nickname ? json_object_new_string(old[i].nickname) : NULL);
-		json_object_object_add(o, "legacy_trust", json_object_new_string(old[i].trust));
-		json_object_object_add(o, "trust", a ? json_object_new_string(a->trust) : NULL);
-		json_object_object_add(o, "sha256", json_object_new_string(old[i].sha256_hex));
-		json_object_array_add(arr, o);
-		if (ret == 0 && !a)
-			ret = mc_error_set(err, MC_EFAIL, "verification failed: %s (%s) is missing after the upgrade",
-					   old[i].nickname ? old[i].nickname : "?", old[i].sha256_hex);
-		else if (ret == 0 && !b && !streq(a->trust, old[i].trust))
-			ret = mc_error_set(err, MC_EFAIL, "verification failed: %s has trust '%s', the legacy store '%s'",
-					   old[i].nickname ? old[i].nickname : old[i].sha256_hex, a->trust, old[i].trust);
-		else if (ret == 0 && b && !trust_merged_from(a->trust, old[i].trust, b->trust))
-			ret = mc_error_set(err, MC_EFAIL,
-					   "verification failed: %s has trust '%s', neither the legacy '%s' nor the existing '%s'",
-					   old[i].nickname ? old[i].nickname : old[i].sha256_hex, a->trust, old[i].trust,
-					   b->trust);
+	if (!a)
+		return mc_error_set(err, MC_EFAIL, "verification failed: %s (%s) is missing after the upgrade",
+				    o->nickname ? o->nickname : "?", o->sha256_hex);
+	if (!b && !streq(a->trust, o->trust))
+		return mc_error_set(err, MC_EFAIL, "verification failed: %s has trust '%s', the legacy store '%s'",
+				    name, a->trust, o->trust);
+	if (b && !trust_merged_from(a->trust, o->trust, b->trust))
+		return mc_error_set(err, MC_EFAIL,
+				    "verification failed: %s has trust '%s', neither the legacy '%s' nor the existing '%s'",
+				    name, a->trust, o->trust, b->trust);
+	return 0;
+}
+
+/* Step 2, verify: reopen what will be swapped in, and find every legacy certificate with its trust. */
+static int
+upgrade_verify(struct cmd_ctx *ctx, struct upgrade *u, struct json_object *res, struct mc_error *err)
+{
+	struct json_object *arr;
+	int ret;
+
+	if ((ret = list_store(u->st.dir, u->p->path, CERTDB_SQL, 0, ctx->password, &u->after, &u->n_after, err)) < 0)
+		return ret;
+	arr = json_object_new_array_ext((int)u->n_old);
+	for (size_t i = 0; i < u->n_old; i++) {
+		const struct cert_info *o = &u->old[i];
+		const struct cert_info *a = find_by_hash(u->after, u->n_after, o->sha256);
+		const struct cert_info *b = find_by_hash(u->before, u->n_before, o->sha256);
+		struct json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "status", json_object_new_string(b ? "already-present" : "added"));
+		json_object_object_add(j, "nickname", o->nickname ? json_object_new_string(o->nickname) : NULL);
+		json_object_object_add(j, "legacy_trust", json_object_new_string(o->trust));
+		json_object_object_add(j, "trust", a ? json_object_new_string(a->trust) : NULL);
+		json_object_object_add(j, "sha256", json_object_new_string(o->sha256_hex));
+		json_object_array_add(arr, j);
+		if (ret == 0)
+			ret = verify_one(o, a, b, err);
 		if (b)
-			present++;
+			u->present++;
 		else
-			added++;
+			u->added++;
 		if (ctx->verbosity > 0 || !b)
 			cmd_out(ctx, "%s%-15s %-8s %s\n", ctx->dry_run && !b ? "would be " : "", b ? "already-present" : "added",
-				a ? a->trust : "", old[i].nickname ? old[i].nickname : old[i].sha256_hex);
+				a ? a->trust : "", o->nickname ? o->nickname : o->sha256_hex);
 	}
 	json_object_object_add(res, "certificates", arr);
 	if (ret < 0)
-		goto out;
-	json_object_object_add(res, "legacy_certificates", json_object_new_int64((int64_t)n_old));
-	json_object_object_add(res, "added", json_object_new_int64((int64_t)added));
-	json_object_object_add(res, "already_present", json_object_new_int64((int64_t)present));
-	json_object_object_add(res, "merged_into_existing", json_object_new_boolean(had_modern));
-	json_object_object_add(res, "password_adopted", json_object_new_boolean(rep.password_adopted));
+		return ret;
+	json_object_object_add(res, "legacy_certificates", json_object_new_int64((int64_t)u->n_old));
+	json_object_object_add(res, "added", json_object_new_int64((int64_t)u->added));
+	json_object_object_add(res, "already_present", json_object_new_int64((int64_t)u->present));
+	json_object_object_add(res, "merged_into_existing", json_object_new_boolean(u->had_modern));
+	json_object_object_add(res, "password_adopted", json_object_new_boolean(u->rep.password_adopted));
 	json_object_object_add(res, "verified", json_object_new_boolean(true));
+	return 0;
+}
 
-	if (!ctx->dry_run) {
-		struct json_object *moved = json_object_new_array();
-		struct legacy_modes modes;
+/* Step 3, commit: the staged pair in, the legacy files into the same backup, in one swap. */
+static int
+upgrade_commit(struct cmd_ctx *ctx, struct upgrade *u, struct json_object *res, struct mc_error *err)
+{
+	static const char *const modern_files[] = {"cert9.db", "key4.db"};
+	const char *dir = u->p->path;
+	struct json_object *moved = json_object_new_array();
+	int ret;
 
-		backup_init(&backup, p->path, "db upgrade");
-		backup_used = true;
-		/* The legacy files move into the same backup as part of the swap: both happen, or neither. */
-		for (size_t i = 0; i < ARRAY_SIZE(legacy_files); i++) {
-			_autofree_ char *path = path_join(p->path, legacy_files[i]);
-
-			if (!fileio_exists(path))
-				continue;
-			stage_drop(&st, legacy_files[i]);
-			json_object_array_add(moved, json_object_new_string(legacy_files[i]));
-		}
-		legacy_modes_get(p->path, &modes);
-		/* Before the swap: a run killed after it still leaves a backup that restores the legacy-only profile. */
-		if (!had_modern && (ret = backup_note_absent(&backup, modern_files, ARRAY_SIZE(modern_files), err)) < 0) {
-			json_object_put(moved);
-			goto out;
-		}
-		if ((ret = stage_commit(&st, &backup, err)) < 0) {
-			json_object_put(moved);
-			goto out;
-		}
-		if (!had_modern)
-			inherit_owner_mode(p->path, &modes);
-		json_object_object_add(res, "moved_to_backup", moved);
-		if (backup.id)
-			json_object_object_add(res, "backup", json_object_new_string(backup.id));
-		if (exists_in(p->path, "cert8.dir"))
-			cmd_warn(ctx, "'%s/cert8.dir' (large certificates of the legacy store) was left in place", p->path);
+	backup_init(&u->backup, dir, "db upgrade");
+	u->backup_used = true;
+	/* The legacy files move into the same backup as part of the swap: both happen, or neither. */
+	for (size_t i = 0; i < ARRAY_SIZE(legacy_files); i++) {
+		if (!exists_in(dir, legacy_files[i]))
+			continue;
+		stage_drop(&u->st, legacy_files[i]);
+		json_object_array_add(moved, json_object_new_string(legacy_files[i]));
 	}
-	cmd_set_changed(res, !ctx->dry_run);
-	cmd_out(ctx, "%zu legacy certificate%s: %zu added, %zu already present; verified%s\n", n_old,
-		n_old == 1 ? "" : "s", added, present, ctx->dry_run ? " (dry run: nothing written)" : "");
-	if (!ctx->dry_run && backup.id)
-		cmd_out(ctx, "cert8.db, key3.db and secmod.db moved into backup %s\n", backup.id);
-	if (rep.password_adopted)
-		cmd_out(ctx, "the new store keeps the legacy store's Primary Password\n");
+	inherit_owner_mode(&u->st, dir);
+	/* Before the swap: a run killed after it still leaves a backup that restores the legacy-only profile. */
+	if ((!u->had_modern &&
+	     (ret = backup_note_absent(&u->backup, modern_files, ARRAY_SIZE(modern_files), err)) < 0) ||
+	    (ret = stage_commit(&u->st, &u->backup, err)) < 0) {
+		json_object_put(moved);
+		return ret;
+	}
+	json_object_object_add(res, "moved_to_backup", moved);
+	if (u->backup.id)
+		json_object_object_add(res, "backup", json_object_new_string(u->backup.id));
+	if (exists_in(dir, "cert8.dir"))
+		cmd_warn(ctx, "'%s/cert8.dir' (large certificates of the legacy store) was left in place", dir);
+	return 0;
+}
+
+static int
+upgrade_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+{
+	struct upgrade u = {.p = p, .had_modern = exists_in(p->path, "cert9.db")};
+	int ret;
+
+	if ((ret = upgrade_applies(ctx, p, u.had_modern, res, err)) <= 0)
+		return ret;
+	if ((ret = upgrade_merge(ctx, &u, err)) < 0 || (ret = upgrade_verify(ctx, &u, res, err)) < 0 ||
+	    (!ctx->dry_run && (ret = upgrade_commit(ctx, &u, res, err)) < 0))
+		goto out;
 	ret = 0;
+	cmd_set_changed(res, !ctx->dry_run);
+	cmd_out(ctx, "%zu legacy certificate%s: %zu added, %zu already present; verified%s\n", u.n_old,
+		u.n_old == 1 ? "" : "s", u.added, u.present, ctx->dry_run ? " (dry run: nothing written)" : "");
+	if (!ctx->dry_run && u.backup.id)
+		cmd_out(ctx, "cert8.db, key3.db and secmod.db moved into backup %s\n", u.backup.id);
+	if (u.rep.password_adopted)
+		cmd_out(ctx, "the new store keeps the legacy store's Primary Password\n");
 out:
-	if (db)
-		certdb_close(db, NULL);
-	cert_info_array_free(old, n_old);
-	cert_info_array_free(before, n_before);
-	cert_info_array_free(after, n_after);
-	if (backup_used)
-		backup_release(&backup);
-	/* messages name the profile's files, not the staging copies (the legacy copy is inside st.dir) */
-	mc_error_rebase(err, legacy_copy, p->path);
-	mc_error_rebase(err, st.dir, p->path);
-	stage_release(&st);
+	upgrade_release(&u, err);
 	return ret;
 }
 

@@ -3,35 +3,48 @@
  * doctor.c: doctor, one health check of a whole profile: the store (what
  * db check finds), cert_override.txt, the OCSP and MD5 prefs and where they
  * come from, and whether the application runs. It reads through the reading
- * commands themselves, quietly and as JSON, so it finds exactly what they
- * report; each finding carries the command that fixes it.
+ * commands' own checks (checks.h: typed results, never their JSON), quietly,
+ * so it finds exactly what they report; each finding carries the command
+ * that fixes it.
  */
 #include <stdio.h>
 #include <sys/stat.h>
 
 #include "atomic-write.h"
 #include "cmd.h"
+#include "checks.h"
 #include "findings.h"
-#include "override-match.h"
 #include "profile-lock.h"
 #include "banned.h"
 
 #define OCSP_ENABLED "security.OCSP.enabled"
 #define MD5_PREF "security.enable_md5_signatures"
 
+/* The reading commands run quietly: as --json -q, so they print nothing of their own. */
+static struct cmd_ctx
+quiet_ctx(const struct cmd_ctx *ctx)
+{
+	struct cmd_ctx q = *ctx;
+
+	q.json = true;
+	q.verbosity = -1;
+	return q;
+}
+
 /* "prefs.js:3", "user.js:1", "the policy FILE", "locked in FILE", "the default" (into buf). */
 static const char *
-pref_where(struct json_object *pref, char *buf, size_t len)
+pref_where(const struct prefsrc_result *r, char *buf, size_t len)
 {
-	const char *src = cmd_json_str(pref, "source"), *file = cmd_json_str(pref, "file");
-	int64_t line = cmd_json_int(pref, "line");
+	const struct prefsrc_setting *st = r->from >= 0 ? &r->steps[r->from] : NULL;
+	const char *src = pref_source_name(r), *file = st ? st->file : NULL;
+	unsigned line = st ? st->line : 0;
 
-	if (cmd_json_bool(pref, "locked"))
+	if (r->locked)
 		snprintf(buf, len, "locked%s%s", file ? " in " : "", file ? file : "");
 	else if (streq(src, "policy"))
 		snprintf(buf, len, "the enterprise policy%s%s", file ? " " : "", file ? file : "");
 	else if (file && line > 0)
-		snprintf(buf, len, "%s:%lld", file, (long long)line);
+		snprintf(buf, len, "%s:%u", file, line);
 	else if (src)
 		snprintf(buf, len, "%s", streq(src, "default") ? "the default" : src);
 	else
@@ -45,12 +58,12 @@ pref_where(struct json_object *pref, char *buf, size_t len)
  * lock or the autoconfig file can change it (the message says so).
  */
 static char *
-pref_fix(const struct profile *p, struct json_object *pref, const char *cmd)
+pref_fix(const struct profile *p, const struct prefsrc_result *r, const char *cmd)
 {
-	const char *src = cmd_json_str(pref, "source");
+	const char *src = pref_source_name(r);
 	_autofree_ char *with = NULL;
 
-	if (cmd_json_bool(pref, "locked") || streq(src, "policy") || streq(src, "autoconfig"))
+	if (r->locked || streq(src, "policy") || streq(src, "autoconfig"))
 		return NULL;
 	if (streq(src, "user.js")) {
 		with = xasprintf("%s --user-js", cmd);
@@ -62,80 +75,76 @@ pref_fix(const struct profile *p, struct json_object *pref, const char *cmd)
 static void
 check_store(const struct cmd_ctx *ctx, const struct profile *p, struct findings *f, struct json_object *res)
 {
-	struct mc_error err = {0};
-	int ret;
-	struct json_object *sub = cmd_sub_run(ctx, &cmd_db_check, "db check", p, &ret, &err);
-	struct json_object *arr = cmd_json_get(sub, "findings"), *o = json_object_new_object();
-	const char *store = cmd_json_str(sub, "store"), *uses = cmd_json_str(sub, "application_uses");
-	int64_t n = cmd_json_int(sub, "certificates");
+	struct cmd_ctx q = quiet_ctx(ctx);
+	struct db_check_report r;
+	struct json_object *details = json_object_new_object(), *o = json_object_new_object();
+	const char *store;
+	bool healthy;
 
-	for (size_t i = 0; arr && i < json_object_array_length(arr); i++)
-		finding_adopt(f, json_object_array_get_idx(arr, i));
-	if (ret < 0 && ret != MC_EDAMAGED)
-		finding(f, SEV_ERROR, "check-failed", NULL, NULL, "the store could not be checked: %s", err.msg);
-	json_object_object_add(o, "store", store ? json_object_new_string(store) : NULL);
-	json_object_object_add(o, "application_uses", uses ? json_object_new_string(uses) : NULL);
-	json_object_object_add(o, "certificates", n >= 0 ? json_object_new_int64(n) : NULL);
-	json_object_object_add(o, "healthy", json_object_new_boolean(ret == 0));
+	db_check_collect(&q, p, &r, details);
+	store = store_format_name(r.fmt);
+	healthy = r.f.errors == 0;
+	for (size_t i = 0; i < json_object_array_length(r.f.arr); i++)
+		finding_adopt(f, json_object_array_get_idx(r.f.arr, i));
+	json_object_object_add(o, "store", json_object_new_string(store));
+	json_object_object_add(o, "application_uses", r.uses ? json_object_new_string(r.uses) : NULL);
+	json_object_object_add(o, "certificates", r.certificates >= 0 ? json_object_new_int64(r.certificates) : NULL);
+	json_object_object_add(o, "healthy", json_object_new_boolean(healthy));
 	json_object_object_add(res, "store", o);
-	if (n >= 0)
-		cmd_out(ctx, "store:        %s, %lld certificate%s%s\n", uses ? uses : store, (long long)n,
-			n == 1 ? "" : "s", ret == 0 ? "" : ", damaged");
+	if (r.certificates >= 0)
+		cmd_out(ctx, "store:        %s, %lld certificate%s%s\n", r.uses ? r.uses : store, (long long)r.certificates,
+			r.certificates == 1 ? "" : "s", healthy ? "" : ", damaged");
 	else
-		cmd_out(ctx, "store:        %s%s\n", store ? store : "?", ret == 0 ? "" : ", unreadable or damaged");
-	json_object_put(sub);
+		cmd_out(ctx, "store:        %s%s\n", store, healthy ? "" : ", unreadable or damaged");
+	json_object_put(r.f.arr);
+	json_object_put(details);
 }
 
 static void
 check_overrides(const struct cmd_ctx *ctx, const struct profile *p, struct findings *f, struct json_object *res)
 {
+	struct cmd_ctx q = quiet_ctx(ctx);
+	struct override_report r;
 	struct mc_error err = {0};
-	struct override_tally t;
-	_autofree_ char *file = NULL;
-	bool exists = false;
 	struct json_object *o;
-	int64_t count, ignored;
-	size_t expired, other;
 
 	/* Counts only: override list's JSON holds an object per line (668 MB for 200,000 lines). */
-	if (override_doctor_tally(ctx, p, &t, &file, &exists, &err) < 0) {
+	if (override_report_tally(&q, p, &r, &err) < 0) {
 		finding(f, SEV_ERROR, "override-unreadable", "cert_override.txt", NULL, "%s", err.msg);
 		cmd_out(ctx, "overrides:    unreadable\n");
 		json_object_object_add(res, "overrides", NULL);
+		override_report_release(&r);
 		return;
 	}
-	o = json_object_new_object();
-	count = (int64_t)t.entries;
-	ignored = (int64_t)t.ignored;
-	expired = t.expired;
-	other = t.other_certificate;
-	if (ignored > 0) {
+	if (r.ignored > 0) {
 		_autofree_ char *fix = fix_cmd(p, "override prune");
 
 		finding(f, SEV_WARNING, "override-ignored", "cert_override.txt", fix,
-			"%lld line%s the application ignores (malformed, or of a format it no longer reads)",
-			(long long)ignored, ignored == 1 ? "" : "s");
+			"%zu line%s the application ignores (malformed, or of a format it no longer reads)",
+			r.ignored, r.ignored == 1 ? "" : "s");
 	}
-	if (expired) {
+	if (r.expired) {
 		_autofree_ char *fix = fix_cmd(p, "override prune --expired");
 
 		finding(f, SEV_INFO, "override-expired", "cert_override.txt", fix,
 			"%zu exception%s for a certificate that has expired (the server has likely replaced it)",
-			expired, expired == 1 ? "" : "s");
+			r.expired, r.expired == 1 ? "" : "s");
 	}
-	if (other)
+	if (r.other_cert)
 		finding(f, SEV_INFO, "override-other-certificate", "cert_override.txt", NULL,
 			"%zu exception%s name%s the issuer and serial of a certificate in the store but another "
-			"fingerprint: %s not apply to it", other, other == 1 ? "" : "s", other == 1 ? "s" : "",
-			other == 1 ? "it does" : "they do");
-	json_object_object_add(o, "file", json_object_new_string(file ? file : ""));
-	json_object_object_add(o, "exists", json_object_new_boolean(exists));
-	json_object_object_add(o, "count", json_object_new_int64(count));
-	json_object_object_add(o, "ignored_count", json_object_new_int64(ignored));
-	json_object_object_add(o, "expired", json_object_new_int64((int64_t)expired));
+			"fingerprint: %s not apply to it", r.other_cert, r.other_cert == 1 ? "" : "s",
+			r.other_cert == 1 ? "s" : "", r.other_cert == 1 ? "it does" : "they do");
+	o = json_object_new_object();
+	json_object_object_add(o, "file", json_object_new_string(r.file));
+	json_object_object_add(o, "exists", json_object_new_boolean(r.exists));
+	json_object_object_add(o, "count", json_object_new_int64((int64_t)r.count));
+	json_object_object_add(o, "ignored_count", json_object_new_int64((int64_t)r.ignored));
+	json_object_object_add(o, "expired", json_object_new_int64((int64_t)r.expired));
 	json_object_object_add(res, "overrides", o);
-	cmd_out(ctx, "overrides:    %lld%s%s\n", (long long)count,
-		exists ? "" : " (no cert_override.txt)", ignored > 0 ? ", with lines the application ignores" : "");
+	cmd_out(ctx, "overrides:    %zu%s%s\n", r.count, r.exists ? "" : " (no cert_override.txt)",
+		r.ignored > 0 ? ", with lines the application ignores" : "");
+	override_report_release(&r);
 }
 
 /*
@@ -151,119 +160,114 @@ static void
 check_backups(const struct cmd_ctx *ctx, const struct profile *p, struct findings *f, struct json_object *res)
 {
 	struct mc_error err = {0};
-	int ret;
-	struct json_object *sub = cmd_sub_run(ctx, &cmd_db_backups, "db backups", p, &ret, &err);
-	struct json_object *o = json_object_new_object();
-	int64_t count = cmd_json_int(sub, "count"), disk = cmd_json_int(sub, "total_disk_bytes");
-	double mib = (double)disk / (1024.0 * 1024.0);
+	struct backups_report r;
+	struct json_object *o;
+	double mib;
 
-	if (ret < 0 || count < 0 || disk < 0) {
+	if (db_backups_measure(p, &r, &err) < 0) {
 		/* a listing that fails is no health problem of the profile: say so, as an info */
 		finding(f, SEV_INFO, "backups-unreadable", BACKUP_DIRNAME, NULL, "%s", err.msg);
 		json_object_object_add(res, "backups", NULL);
-		json_object_put(o);
-		json_object_put(sub);
 		return;
 	}
-	if (disk > BACKUPS_NOTE_BYTES) {
+	mib = (double)r.total_disk / (1024.0 * 1024.0);
+	if (r.total_disk > BACKUPS_NOTE_BYTES) {
 		_autofree_ char *fix = fix_cmd(p, "db backups prune --keep 5");
 
 		finding(f, SEV_INFO, "backups-large", BACKUP_DIRNAME, fix,
-			"%lld backup%s of mozcert hold %.1f MiB on disk (more than %lld MiB); the newest are the ones "
-			"a restore needs", (long long)count, count == 1 ? "" : "s", mib,
+			"%zu backup%s of mozcert hold %.1f MiB on disk (more than %lld MiB); the newest are the ones "
+			"a restore needs", r.count, r.count == 1 ? "" : "s", mib,
 			(long long)(BACKUPS_NOTE_BYTES / (1024 * 1024)));
 	}
-	json_object_object_add(o, "count", json_object_new_int64(count));
-	json_object_object_add(o, "disk_bytes", json_object_new_int64(disk));
+	o = json_object_new_object();
+	json_object_object_add(o, "count", json_object_new_int64((int64_t)r.count));
+	json_object_object_add(o, "disk_bytes", json_object_new_int64(r.total_disk));
 	json_object_object_add(res, "backups", o);
-	cmd_out(ctx, "backups:      %lld, %.1f MiB on disk\n", (long long)count, mib);
-	json_object_put(sub);
+	cmd_out(ctx, "backups:      %zu, %.1f MiB on disk\n", r.count, mib);
 }
 
 /* Parse errors of prefs.js and user.js, once (the OCSP and MD5 reads both see them). */
 static void
-check_pref_files(struct findings *f, struct json_object *sub)
+check_pref_files(struct findings *f, const struct pref_checks *pc)
 {
-	struct json_object *arr = cmd_json_get(sub, "file_errors");
-
-	for (size_t i = 0; arr && i < json_object_array_length(arr); i++)
+	for (size_t i = 0; i < pc->nfile_errors; i++)
 		finding(f, SEV_WARNING, "prefs-syntax", NULL, NULL,
 			"%s (the application skips the bad statements, and drops them when it rewrites prefs.js)",
-			json_object_get_string(json_object_array_get_idx(arr, i)));
+			pc->file_errors[i]);
 }
 
 static void
-check_ocsp(const struct cmd_ctx *ctx, const struct profile *p, struct findings *f, struct json_object *res)
+check_ocsp(const struct cmd_ctx *ctx, const struct profile *p, struct findings *f, struct json_object *res,
+	   const struct ocsp_report *r)
 {
-	struct mc_error err = {0};
-	int ret;
-	struct json_object *sub = cmd_sub_run(ctx, &cmd_ocsp_status, "ocsp status", p, &ret, &err);
-	struct json_object *o = cmd_json_get(sub, "ocsp"), *en = cmd_json_get(o, "enabled_pref"), *rq = cmd_json_get(o, "require_pref");
-	const char *mode = cmd_json_str(o, "mode");
+	const char *mode = r->mode;
 	char where[600];
 
-	if (ret < 0 || !mode) {
-		finding(f, SEV_ERROR, "prefs-unreadable", "prefs.js", NULL, "%s", err.msg);
-		cmd_out(ctx, "OCSP:         unknown (prefs unreadable)\n");
-		json_object_put(sub);
-		return;
-	}
-	check_pref_files(f, sub);
-	pref_where(en, where, sizeof(where));
+	pref_where(&r->enabled, where, sizeof(where));
 	cmd_out(ctx, "OCSP:         %s%s (%s)\n", mode,
-		streq(mode, "off") ? "" : cmd_json_bool(o, "require") ? ", hard-fail" : ", soft-fail", where);
+		streq(mode, "off") ? "" : r->require ? ", hard-fail" : ", soft-fail", where);
 	if (streq(mode, "off")) {
-		_autofree_ char *fix = pref_fix(p, en, "ocsp on");
+		_autofree_ char *fix = pref_fix(p, &r->enabled, "ocsp on");
+		struct json_object *v = r->enabled.has_value ? pref_value_json(&r->enabled.value) : NULL;
 
 		finding(f, SEV_WARNING, "ocsp-off", NULL, fix,
 			"OCSP is off (%s = %s, from %s): a revoked certificate is accepted%s", OCSP_ENABLED,
-			json_object_to_json_string(cmd_json_get(en, "value")), where,
-			fix ? "" : "; only that file can change it");
+			json_object_to_json_string(v), where, fix ? "" : "; only that file can change it");
+		json_object_put(v);
 	} else if (streq(mode, "ev-only")) {
 		finding(f, SEV_INFO, "ocsp-ev-only", NULL, NULL,
 			"OCSP is fetched for EV certificates only (%s = 2, from %s)", OCSP_ENABLED, where);
 	}
-	if (!streq(mode, "off") && cmd_json_bool(o, "require")) {
+	if (!streq(mode, "off") && r->require) {
 		char rwhere[600];
 
 		finding(f, SEV_INFO, "ocsp-hard-fail", NULL, NULL,
 			"OCSP hard-fail (security.OCSP.require, from %s): a certificate is rejected when its OCSP "
-			"responder cannot be reached", pref_where(rq, rwhere, sizeof(rwhere)));
+			"responder cannot be reached", pref_where(&r->required, rwhere, sizeof(rwhere)));
 	}
-	json_object_object_add(res, "ocsp", json_object_get(o));
-	json_object_put(sub);
+	json_object_object_add(res, "ocsp", ocsp_report_json(r));
 }
 
 static void
-check_md5(const struct cmd_ctx *ctx, const struct profile *p, struct findings *f, struct json_object *res)
+check_md5(const struct cmd_ctx *ctx, const struct profile *p, struct findings *f, struct json_object *res,
+	  const struct md5_report *r)
 {
-	struct mc_error err = {0};
-	int ret;
-	struct json_object *sub = cmd_sub_run(ctx, &cmd_md5_status, "md5 status", p, &ret, &err);
-	struct json_object *o = cmd_json_get(sub, "md5"), *pref = cmd_json_get(o, "pref");
 	char where[600];
 
-	if (ret < 0 || !o) {
-		cmd_out(ctx, "MD5:          unknown (prefs unreadable)\n");
-		json_object_put(sub);
-		return; /* check_ocsp reported the same failure */
-	}
-	pref_where(pref, where, sizeof(where));
-	cmd_out(ctx, "MD5:          signatures %s (%s)\n", cmd_json_bool(o, "accepted") ? "accepted" : "rejected", where);
-	if (cmd_json_bool(o, "accepted")) {
-		_autofree_ char *fix = pref_fix(p, pref, "md5 off");
+	pref_where(&r->pref, where, sizeof(where));
+	cmd_out(ctx, "MD5:          signatures %s (%s)\n", r->accepted ? "accepted" : "rejected", where);
+	if (r->accepted) {
+		_autofree_ char *fix = pref_fix(p, &r->pref, "md5 off");
 
 		finding(f, SEV_WARNING, "md5-accepted", NULL, fix,
 			"MD5-signed certificates are accepted (%s = true, from %s): they can be forged%s", MD5_PREF,
 			where, fix ? "" : "; only that file can change it");
-	} else if (cmd_json_bool(o, "pref_value")) {
-		const char *note = cmd_json_str(o, "note");
-
+	} else if (r->pref_value) {
 		finding(f, SEV_INFO, "md5-pref-ignored", NULL, NULL, "%s = true (from %s) has no effect%s%s",
-			MD5_PREF, where, note ? ": " : "", note ? note : "");
+			MD5_PREF, where, r->note ? ": " : "", r->note ? r->note : "");
 	}
-	json_object_object_add(res, "md5", json_object_get(o));
-	json_object_put(sub);
+	json_object_object_add(res, "md5", md5_report_json(r));
+}
+
+/* The OCSP and MD5 prefs, read once. */
+static void
+check_prefs(const struct cmd_ctx *ctx, const struct profile *p, struct findings *f, struct json_object *res)
+{
+	struct cmd_ctx q = quiet_ctx(ctx);
+	struct mc_error err = {0};
+	struct pref_checks pc;
+
+	if (pref_checks_load(&q, p, &pc, &err) < 0) {
+		finding(f, SEV_ERROR, "prefs-unreadable", "prefs.js", NULL, "%s", err.msg);
+		cmd_out(ctx, "OCSP:         unknown (prefs unreadable)\n");
+		cmd_out(ctx, "MD5:          unknown (prefs unreadable)\n");
+		pref_checks_release(&pc);
+		return;
+	}
+	check_pref_files(f, &pc);
+	check_ocsp(ctx, p, f, res, &pc.ocsp);
+	check_md5(ctx, p, f, res, &pc.md5);
+	pref_checks_release(&pc);
 }
 
 static int
@@ -289,8 +293,7 @@ doctor_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	} else {
 		check_store(ctx, p, &f, res);
 		check_overrides(ctx, p, &f, res);
-		check_ocsp(ctx, p, &f, res);
-		check_md5(ctx, p, &f, res);
+		check_prefs(ctx, p, &f, res);
 		check_backups(ctx, p, &f, res);
 	}
 	if (in_use)

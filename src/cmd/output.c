@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* output.c: JSON documents (json-c) and the human time format. */
+/* output.c: JSON documents (json-c), the human time format, and the text the commands print. */
 #include "output.h"
 
 #include <time.h>
@@ -266,4 +266,24 @@ output_json_print(struct json_object *doc)
 							   JSON_C_TO_STRING_SPACED),
 	      stdout);
 	fputc('\n', stdout);
+}
+
+void
+output_vtext(const char *fmt, va_list ap)
+{
+	vfprintf(stdout, fmt, ap);
+}
+
+void
+output_bytes(const char *buf, size_t len)
+{
+	fwrite(buf, 1, len, stdout);
+}
+
+void
+output_vwarn(const char *fmt, va_list ap)
+{
+	fputs("mozcert: warning: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
 }

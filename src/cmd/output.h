@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* output.h: JSON documents (json-c) and the human time format. */
+/* output.h: JSON documents (json-c), the human time format, and the commands' text on stdout and stderr. */
 #ifndef MOZCERT_OUTPUT_H
 #define MOZCERT_OUTPUT_H
 
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <prtime.h>
@@ -32,5 +33,11 @@ void output_json_print(struct json_object *doc);
 bool output_utf8_valid(const char *s, size_t n);
 /* s[0..n) with each maximal invalid subpart replaced by U+FFFD; caller frees. */
 char *output_utf8_sanitize(const char *s, size_t n);
+
+/* The commands' text (cmd_out, cmd_out_bytes): on stdout, as it is. */
+void output_vtext(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+void output_bytes(const char *buf, size_t len);
+/* A warning (cmd_warn): "mozcert: warning: MSG" and a newline on stderr. */
+void output_vwarn(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #endif

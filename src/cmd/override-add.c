@@ -22,72 +22,20 @@
 
 /* ---- override add ---- */
 
-/* What the server certificate fails now for host, as the exception dialog saw it (NSS is up). */
-static void
-compute_bits(const char *host, char out[4])
-{
-	CERTCertDBHandle *handle = CERT_GetDefaultCertDB();
-	CERTCertificate **chain = xzalloc((ov_opts.ders.n ? ov_opts.ders.n : 1) * sizeof(*chain));
-	const struct known_cert *k = &ov_opts.files.v[0];
-	PRTime now = PR_Now();
-	bool m = false, u = false, t;
-	size_t n = 0;
-
-	t = now < k->not_before || now > k->not_after;
-	for (size_t i = 0; i < ov_opts.ders.n; i++) {
-		SECItem item = {siBuffer, ov_opts.ders.v[i].data, (unsigned int)ov_opts.ders.v[i].len};
-
-		chain[n] = CERT_NewTempCertificate(handle, &item, NULL, PR_FALSE, PR_TRUE);
-		if (chain[n])
-			n++;
-		else if (i == 0)
-			break;
-	}
-	if (n == 0 || !chain[0]) {
-		m = u = true;
-	} else {
-		CERTVerifyLog log = {0};
-		PRTime when = now;
-
-		m = CERT_VerifyCertName(chain[0], host) != SECSuccess;
-		/* Judge trust inside the validity period: time is T's business. */
-		if (t)
-			when = k->not_before + (k->not_after - k->not_before) / 2;
-		log.arena = PORT_NewArena(512);
-		if (CERT_VerifyCert(handle, chain[0], PR_TRUE, certUsageSSLServer, when, NULL,
-				    log.arena ? &log : NULL) != SECSuccess)
-			u = true;
-		for (CERTVerifyLogNode *node = log.head; node; node = node->next)
-			if (node->cert)
-				CERT_DestroyCertificate(node->cert);
-		if (log.arena)
-			PORT_FreeArena(log.arena, PR_FALSE);
-	}
-	for (size_t i = 0; i < n; i++)
-		CERT_DestroyCertificate(chain[i]);
-	free(chain);
-	snprintf(out, 4, "%s%s%s", m ? "M" : "", u ? "U" : "", t ? "T" : "");
-}
-
-/* compute_bits with the profile's store (its trust) open read-only, else with no store. */
+/*
+ * --bits: what the application finds wrong with the certificate now, judged
+ * by verify (the profile's store, its trust, the built-in roots; the name
+ * never matched by the subject's CN, as Firefox 48 and later do).
+ */
 static int
-bits_for_profile(struct cmd_ctx *ctx, const struct profile *p, char out[4], struct mc_error *err)
+computed_bits(struct cmd_ctx *ctx, const struct profile *p, char bits[4], struct mc_error *err)
 {
-	struct certdb *db = NULL;
-	int kind, ret;
+	bool overridable;
+	int ret = verify_exception_bits(ctx, p, &ov_opts.ders, ov_opts.host, bits, &overridable, err);
 
-	if (profile_store_format(p->path) != STORE_NONE && cmd_store_kind(p, &kind, err) == 0 &&
-	    certdb_open(p->path, (enum certdb_kind)kind, 0, ctx->password, &db, err) == 0) {
-		compute_bits(ov_opts.host, out);
-		return certdb_close(db, err);
-	}
-	if (err->code)
-		cmd_warn(ctx, "judging trust without the profile's store: %s", err->msg);
-	mc_error_clear(err);
-	if (NSS_NoDB_Init(NULL) != SECSuccess)
-		return mc_error_nss(err, "cannot initialise NSS");
-	compute_bits(ov_opts.host, out);
-	ret = NSS_Shutdown() == SECSuccess ? 0 : mc_error_nss(err, "cannot shut NSS down");
+	if (ret == 0 && !overridable)
+		cmd_warn(ctx, "no security exception overrides what the application finds wrong with this certificate "
+			 "(run 'verify' for it); writing %s", bits);
 	return ret;
 }
 
@@ -132,7 +80,7 @@ add_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, s
 	if (era == OVERRIDE_ERA_A || era == OVERRIDE_ERA_B) {
 		if (*ov_opts.bits)
 			snprintf(bits, sizeof(bits), "%s", ov_opts.bits);
-		else if (ov_opts.bits_compute && (ret = bits_for_profile(ctx, p, bits, err)) < 0)
+		else if (ov_opts.bits_compute && (ret = computed_bits(ctx, p, bits, err)) < 0)
 			goto out;
 		if (ov_opts.bits_compute && !*bits)
 			cmd_warn(ctx, "the certificate fails no check for '%s' now; writing MUT", ov_opts.host);

@@ -9,6 +9,7 @@
 
 #include <cert.h>
 
+#include "checks.h"
 #include "cmd.h"
 #include "fileio.h"
 #include "nssdb.h"
@@ -100,22 +101,27 @@ read_override(const struct profile *p, char **path, char **buf, size_t *len, boo
 }
 
 int
-override_doctor_tally(const struct cmd_ctx *ctx, const struct profile *p, struct override_tally *t,
-		      char **file, bool *exists, struct mc_error *err)
+override_report_tally(const struct cmd_ctx *ctx, const struct profile *p, struct override_report *r,
+		      struct mc_error *err)
 {
 	struct known_set known;
 	struct override_index ix;
+	struct override_tally t;
 	_autofree_ char *buf = NULL;
 	size_t len = 0;
 	int ret;
 
-	memset(t, 0, sizeof(*t));
-	if ((ret = read_override(p, file, &buf, &len, exists, err)) < 0)
+	memset(r, 0, sizeof(*r));
+	if ((ret = read_override(p, &r->file, &buf, &len, &r->exists, err)) < 0)
 		return ret;
 	store_known(ctx, p, &known);
 	override_index_build(&ix, known.k, known.n);
-	ret = override_tally(buf ? buf : "", len, *file, &ix, PR_Now(), t, err);
+	ret = override_tally(buf ? buf : "", len, r->file, &ix, PR_Now(), &t, err);
 	override_index_release(&ix);
 	known_set_release(&known);
+	r->count = t.entries;
+	r->ignored = t.ignored;
+	r->expired = t.expired;
+	r->other_cert = t.other_certificate;
 	return ret;
 }

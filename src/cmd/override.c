@@ -16,6 +16,7 @@
 #include "nssdb.h"
 #include "output.h"
 #include "override.h"
+#include "checks.h"
 #include "strbuf.h"
 #include "tls-fetch.h"
 #include "banned.h"
@@ -360,20 +361,71 @@ entry_json(const struct override_line *ln, enum override_era reader, const struc
 	return o;
 }
 
-static int
-list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+/* One exception as text: the line, and the certificate it names when known. */
+static void
+print_entry(const struct cmd_ctx *ctx, const struct override_line *ln, enum override_era reader,
+	    const struct known_cert *k, const char *how, PRTime now)
+{
+	const struct override_entry *e = ln->entry;
+	_autofree_ char *hp = host_port(e->host, e->port, e->origin_attrs);
+	_autofree_ char *fpr = safe(e->fingerprint, false);
+	_autofree_ char *bits = safe(e->bits ? e->bits : "-", false);
+	char na[32];
+
+	cmd_out(ctx, "%-40s era %-4s bits %-3s %s%s\n", hp, override_era_name(e->era), bits, fpr,
+		(e->readers & OVERRIDE_READER(reader)) ? "" : "  (not read by this application version)");
+	if (k) {
+		_autofree_ char *subj = safe(k->subject, false);
+		_autofree_ char *from = safe(k->origin, false);
+
+		output_time(k->not_after, na);
+		cmd_out(ctx, "    %s  valid until %.10s%s  [%s: %s%s]\n", subj, na,
+			k->not_after < now ? "  EXPIRED" : (k->not_before > now ? "  NOT YET VALID" : ""),
+			k->source, from, streq(how, "dbkey") ? ", by dbKey: different fingerprint" : "");
+	}
+}
+
+/* A line the application ignores: in JSON (the first IGNORED_JSON_MAX), with -v as text. */
+static void
+report_ignored(const struct cmd_ctx *ctx, const struct override_line *ln, enum override_era reader, PRTime now,
+	       size_t nign, struct json_object *ign)
+{
+	_autofree_ char *what = ln->entry ? host_port(ln->entry->host, ln->entry->port, ln->entry->origin_attrs)
+					  : NULL;
+
+	if (ctx->json && nign < IGNORED_JSON_MAX) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "line", json_object_new_int64((int64_t)ln->lineno));
+		json_object_object_add(o, "reason", json_object_new_string(ln->reason));
+		json_object_object_add(o, "entry", ln->entry ? entry_json(ln, reader, NULL, NULL, now) : NULL);
+		json_object_array_add(ign, o);
+	}
+	if (ctx->verbosity > 0)
+		cmd_out(ctx, "line %zu ignored: %s%s%s\n", ln->lineno, ln->reason, what ? ": " : "", what ? what : "");
+}
+
+void
+override_report_release(struct override_report *r)
+{
+	free(r->file);
+	r->file = NULL;
+}
+
+int
+override_list_collect(struct cmd_ctx *ctx, const struct profile *p, struct override_report *r,
+		      struct json_object *res, struct mc_error *err)
 {
 	struct override_file f;
 	struct known_list store = {0};
 	const struct known_list *lists[2] = {&ov_opts.files, &store};
 	struct json_object *arr, *ign;
 	enum override_era reader;
-	size_t count = 0, nign = 0;
 	PRTime now = PR_Now();
-	bool exists;
 	int major, ret;
 
-	if ((ret = ov_read_file(p, false, &f, &exists, err)) < 0)
+	memset(r, 0, sizeof(*r));
+	if ((ret = ov_read_file(p, false, &f, &r->exists, err)) < 0)
 		return ret;
 	reader = reader_era(p, &major);
 	read_store(ctx, p, &store);
@@ -385,67 +437,51 @@ list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 		const char *how = NULL;
 
 		if (ln->status == OVERRIDE_LINE_INVALID) {
-			_autofree_ char *what = ln->entry ? host_port(ln->entry->host, ln->entry->port,
-								      ln->entry->origin_attrs) : NULL;
-
-			if (ctx->json && nign < IGNORED_JSON_MAX) {
-				struct json_object *o = json_object_new_object();
-
-				json_object_object_add(o, "line", json_object_new_int64((int64_t)ln->lineno));
-				json_object_object_add(o, "reason", json_object_new_string(ln->reason));
-				json_object_object_add(o, "entry", ln->entry ? entry_json(ln, reader, NULL, NULL, now)
-									     : NULL);
-				json_object_array_add(ign, o);
-			}
-			nign++;
-			if (ctx->verbosity > 0)
-				cmd_out(ctx, "line %zu ignored: %s%s%s\n", ln->lineno, ln->reason, what ? ": " : "",
-					what ? what : "");
+			report_ignored(ctx, ln, reader, now, r->ignored++, ign);
 			continue;
 		}
 		if (ln->status != OVERRIDE_LINE_ENTRY)
 			continue;
-		count++;
+		r->count++;
 		k = match_entry(ln->entry, lists, 2, &how);
+		if (k && streq(how, "dbkey"))
+			r->other_cert++;
+		else if (k && k->not_after < now)
+			r->expired++;
 		if (ctx->json)
 			json_object_array_add(arr, entry_json(ln, reader, k, how, now));
-		if (!ctx->json && ctx->verbosity >= 0) {
-			const struct override_entry *e = ln->entry;
-			_autofree_ char *hp = host_port(e->host, e->port, e->origin_attrs);
-			_autofree_ char *fpr = safe(e->fingerprint, false);
-			_autofree_ char *bits = safe(e->bits ? e->bits : "-", false);
-			char na[32];
-
-			printf("%-40s era %-4s bits %-3s %s%s\n", hp, override_era_name(e->era),
-			       bits, fpr,
-			       (e->readers & OVERRIDE_READER(reader)) ? "" : "  (not read by this application version)");
-			if (k) {
-				_autofree_ char *subj = safe(k->subject, false);
-				_autofree_ char *from = safe(k->origin, false);
-
-				output_time(k->not_after, na);
-				printf("    %s  valid until %.10s%s  [%s: %s%s]\n", subj, na,
-				       k->not_after < now ? "  EXPIRED" : (k->not_before > now ? "  NOT YET VALID" : ""),
-				       k->source, from, streq(how, "dbkey") ? ", by dbKey: different fingerprint" : "");
-			}
-		}
+		if (!ctx->json && ctx->verbosity >= 0)
+			print_entry(ctx, ln, reader, k, how, now);
 	}
-	json_object_object_add(res, "file", json_object_new_string(f.origin ? f.origin : ""));
-	json_object_object_add(res, "exists", json_object_new_boolean(exists));
+	r->file = xstrdup(f.origin ? f.origin : "");
+	json_object_object_add(res, "file", json_object_new_string(r->file));
+	json_object_object_add(res, "exists", json_object_new_boolean(r->exists));
 	json_object_object_add(res, "app_major", major < 0 ? NULL : json_object_new_int(major));
 	json_object_object_add(res, "reader_era", json_object_new_string(override_era_name(reader)));
 	json_object_object_add(res, "overrides", arr);
-	json_object_object_add(res, "count", json_object_new_int64((int64_t)count));
+	json_object_object_add(res, "count", json_object_new_int64((int64_t)r->count));
 	json_object_object_add(res, "ignored", ign);
-	json_object_object_add(res, "ignored_count", json_object_new_int64((int64_t)nign));
-	cmd_set_changed(res, false);
-	cmd_out(ctx, "%zu override%s", count, count == 1 ? "" : "s");
-	if (nign)
-		cmd_out(ctx, ", %zu line%s the application ignores (see -v; 'override prune' removes them)", nign,
-			nign == 1 ? "" : "s");
-	cmd_out(ctx, "%s\n", exists ? "" : " (no cert_override.txt)");
+	json_object_object_add(res, "ignored_count", json_object_new_int64((int64_t)r->ignored));
 	known_list_release(&store);
 	override_file_release(&f);
+	return 0;
+}
+
+static int
+list_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+{
+	struct override_report r;
+	int ret;
+
+	if ((ret = override_list_collect(ctx, p, &r, res, err)) < 0)
+		return ret;
+	cmd_set_changed(res, false);
+	cmd_out(ctx, "%zu override%s", r.count, r.count == 1 ? "" : "s");
+	if (r.ignored)
+		cmd_out(ctx, ", %zu line%s the application ignores (see -v; 'override prune' removes them)", r.ignored,
+			r.ignored == 1 ? "" : "s");
+	cmd_out(ctx, "%s\n", r.exists ? "" : " (no cert_override.txt)");
+	override_report_release(&r);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "atomic-write.h"
 #include "fileio.h"
 #include "pref.h"
+#include "checks.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -49,14 +50,40 @@ describe(const struct cmd_ctx *ctx, const char *label, const struct prefsrc_resu
 	}
 }
 
+/* The OCSP policy a loaded pstate gives. */
+static void
+ocsp_report_fill(const struct pstate *s, struct ocsp_report *r)
+{
+	pref_resolve(s, OCSP_ENABLED, &r->enabled);
+	pref_resolve(s, OCSP_REQUIRE, &r->required);
+	r->mode = ocsp_mode(&r->enabled);
+	r->require = r->required.has_value && r->required.value.type == PREFS_TYPE_BOOL && r->required.value.b;
+}
+
+static void
+ocsp_report_release(struct ocsp_report *r)
+{
+	prefsrc_result_release(&r->enabled);
+	prefsrc_result_release(&r->required);
+}
+
+struct json_object *
+ocsp_report_json(const struct ocsp_report *r)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "mode", json_object_new_string(r->mode));
+	json_object_object_add(o, "require", json_object_new_boolean(r->require));
+	json_object_object_add(o, "enabled_pref", pref_result_json(OCSP_ENABLED, &r->enabled));
+	json_object_object_add(o, "require_pref", pref_result_json(OCSP_REQUIRE, &r->required));
+	return o;
+}
+
 static int
 ocsp_status_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
 {
 	struct pstate s;
-	struct prefsrc_result en, rq;
-	struct json_object *o;
-	const char *mode;
-	bool req;
+	struct ocsp_report r;
 	int ret;
 
 	if ((ret = pref_state_load(ctx, p, &s, res, err)) < 0) {
@@ -64,27 +91,18 @@ ocsp_status_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object
 		return ret;
 	}
 	pref_warn_bad_files(ctx, &s, res);
-	pref_resolve(&s, OCSP_ENABLED, &en);
-	pref_resolve(&s, OCSP_REQUIRE, &rq);
-	mode = ocsp_mode(&en);
-	req = rq.has_value && rq.value.type == PREFS_TYPE_BOOL && rq.value.b;
-	o = json_object_new_object();
-	json_object_object_add(o, "mode", json_object_new_string(mode));
-	json_object_object_add(o, "require", json_object_new_boolean(req));
-	json_object_object_add(o, "enabled_pref", pref_result_json(OCSP_ENABLED, &en));
-	json_object_object_add(o, "require_pref", pref_result_json(OCSP_REQUIRE, &rq));
-	json_object_object_add(res, "ocsp", o);
-	cmd_out(ctx, "OCSP: %s%s\n", mode,
-		streq(mode, "off") ? "" : req ? " (hard-fail: a certificate is rejected when the responder cannot "
-						"be reached)"
-					      : " (soft-fail)");
-	describe(ctx, "enabled", &en, OCSP_ENABLED);
-	describe(ctx, "require", &rq, OCSP_REQUIRE);
-	if (p->app == APP_THUNDERBIRD && en.has_value && en.value.type == PREFS_TYPE_INT && en.value.i != 1 &&
-	    en.value.i != 0)
+	ocsp_report_fill(&s, &r);
+	json_object_object_add(res, "ocsp", ocsp_report_json(&r));
+	cmd_out(ctx, "OCSP: %s%s\n", r.mode,
+		streq(r.mode, "off") ? "" : r.require ? " (hard-fail: a certificate is rejected when the responder "
+							"cannot be reached)"
+						      : " (soft-fail)");
+	describe(ctx, "enabled", &r.enabled, OCSP_ENABLED);
+	describe(ctx, "require", &r.required, OCSP_REQUIRE);
+	if (p->app == APP_THUNDERBIRD && r.enabled.has_value && r.enabled.value.type == PREFS_TYPE_INT &&
+	    r.enabled.value.i != 1 && r.enabled.value.i != 0)
 		cmd_out(ctx, "  note: Thunderbird's settings page shows OCSP unchecked for any value but 1\n");
-	prefsrc_result_release(&en);
-	prefsrc_result_release(&rq);
+	ocsp_report_release(&r);
 	pref_state_release(&s);
 	return 0;
 }
@@ -220,15 +238,48 @@ md5_version_note(const struct profile *p, int major)
 	return NULL;
 }
 
+/* Whether MD5 signatures are accepted, with a loaded pstate. */
+static void
+md5_report_fill(const struct pstate *s, const struct profile *p, struct md5_report *r)
+{
+	r->major = profile_app_major(p->path);
+	r->note = md5_version_note(p, r->major);
+	pref_resolve(s, MD5_PREF, &r->pref);
+	r->pref_value = r->pref.has_value && r->pref.value.type == PREFS_TYPE_BOOL
+				? r->pref.value.b
+				: (r->major >= 0 && r->major < MD5_DEFAULT_FALSE_FROM);
+	r->honoured = r->major >= 0 && r->major < MD5_MAYBE_IGNORED_FROM;
+	r->accepted = r->pref_value && r->honoured;
+}
+
+static void
+md5_report_release(struct md5_report *r)
+{
+	prefsrc_result_release(&r->pref);
+	free(r->note);
+	r->note = NULL;
+}
+
+struct json_object *
+md5_report_json(const struct md5_report *r)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "accepted", json_object_new_boolean(r->accepted));
+	json_object_object_add(o, "pref_value", json_object_new_boolean(r->pref_value));
+	json_object_object_add(o, "honoured", r->major < 0 ? NULL : json_object_new_boolean(r->honoured));
+	json_object_object_add(o, "app_major", r->major < 0 ? NULL : json_object_new_int(r->major));
+	json_object_object_add(o, "pref", pref_result_json(MD5_PREF, &r->pref));
+	if (r->note)
+		json_object_object_add(o, "note", json_object_new_string(r->note));
+	return o;
+}
+
 static int
 md5_status_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
 {
 	struct pstate s;
-	struct prefsrc_result r;
-	int major = profile_app_major(p->path);
-	_autofree_ char *note = md5_version_note(p, major);
-	bool on, honoured;
-	struct json_object *o;
+	struct md5_report r;
 	int ret;
 
 	if ((ret = pref_state_load(ctx, p, &s, res, err)) < 0) {
@@ -236,24 +287,13 @@ md5_status_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object 
 		return ret;
 	}
 	pref_warn_bad_files(ctx, &s, res);
-	pref_resolve(&s, MD5_PREF, &r);
-	on = r.has_value && r.value.type == PREFS_TYPE_BOOL ? r.value.b
-							    : (major >= 0 && major < MD5_DEFAULT_FALSE_FROM);
-	honoured = major >= 0 && major < MD5_MAYBE_IGNORED_FROM;
-	o = json_object_new_object();
-	json_object_object_add(o, "accepted", json_object_new_boolean(on && honoured));
-	json_object_object_add(o, "pref_value", json_object_new_boolean(on));
-	json_object_object_add(o, "honoured", major < 0 ? NULL : json_object_new_boolean(honoured));
-	json_object_object_add(o, "app_major", major < 0 ? NULL : json_object_new_int(major));
-	json_object_object_add(o, "pref", pref_result_json(MD5_PREF, &r));
-	if (note)
-		json_object_object_add(o, "note", json_object_new_string(note));
-	json_object_object_add(res, "md5", o);
-	cmd_out(ctx, "MD5 signatures: %s\n", on && honoured ? "accepted" : "rejected");
-	describe(ctx, "pref", &r, MD5_PREF);
-	if (note)
-		cmd_out(ctx, "  note: %s\n", note);
-	prefsrc_result_release(&r);
+	md5_report_fill(&s, p, &r);
+	json_object_object_add(res, "md5", md5_report_json(&r));
+	cmd_out(ctx, "MD5 signatures: %s\n", r.accepted ? "accepted" : "rejected");
+	describe(ctx, "pref", &r.pref, MD5_PREF);
+	if (r.note)
+		cmd_out(ctx, "  note: %s\n", r.note);
+	md5_report_release(&r);
 	pref_state_release(&s);
 	return 0;
 }
@@ -326,3 +366,38 @@ const struct cmd_spec cmd_md5_off = {
 	.options = pref_write_options,
 	.help = HELP_WRITE,
 };
+
+/* ---- what doctor reads ---- */
+
+int
+pref_checks_load(const struct cmd_ctx *ctx, const struct profile *p, struct pref_checks *r, struct mc_error *err)
+{
+	struct pstate *s = xzalloc(sizeof(*s));
+	const struct pfile *files[2] = {&s->prefs_js, &s->user_js};
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->state = s;
+	if ((ret = pref_state_load(ctx, p, s, NULL, err)) < 0)
+		return ret;
+	for (size_t i = 0; i < 2; i++)
+		if (files[i]->bad)
+			r->file_errors[r->nfile_errors++] = xstrdup(files[i]->err.msg);
+	ocsp_report_fill(s, &r->ocsp);
+	md5_report_fill(s, p, &r->md5);
+	return 0;
+}
+
+void
+pref_checks_release(struct pref_checks *r)
+{
+	ocsp_report_release(&r->ocsp);
+	md5_report_release(&r->md5);
+	for (size_t i = 0; i < r->nfile_errors; i++)
+		free(r->file_errors[i]);
+	if (r->state) {
+		pref_state_release(r->state);
+		free(r->state);
+	}
+	memset(r, 0, sizeof(*r));
+}

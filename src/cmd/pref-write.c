@@ -153,49 +153,87 @@ check_writable(const struct pfile *f, struct mc_error *err)
 	return 0;
 }
 
-/*
- * Apply the changes to copies of prefs.js (and user.js with --user-js), check
- * that the application would end up with what was asked, then write.
- */
-int
-pref_apply_changes(struct cmd_ctx *ctx, struct pstate *s, struct change *ch, size_t nch, struct json_object *res,
-	      struct mc_error *err)
-{
+/* What the changes make of the two files: the new prefs.js and user.js (parsed; user.js also as text), the diff. */
+struct plan {
 	struct prefs np, nu;
-	struct strbuf diff, conflicts, pbuf, ubuf;
-	bool prefs_changed = false, user_changed = false, conflict = false, user_js_helps = false;
-	struct json_object *arr, *carr = NULL;
-	struct backup backup;
-	bool backup_used = false;
-	int ret = 0;
+	struct strbuf ubuf;      /* the new user.js */
+	struct strbuf diff;
+	struct strbuf conflicts; /* "; "-separated sentences */
+	struct json_object *carr;
+	bool prefs_changed, user_changed, user_js_helps;
+};
 
-	strbuf_init(&diff);
-	strbuf_init(&conflicts);
-	strbuf_init(&pbuf);
-	strbuf_init(&ubuf);
-	prefs_init(&np);
-	prefs_init(&nu);
+static void
+plan_init(struct plan *pl)
+{
+	memset(pl, 0, sizeof(*pl));
+	prefs_init(&pl->np);
+	prefs_init(&pl->nu);
+	strbuf_init(&pl->ubuf);
+	strbuf_init(&pl->diff);
+	strbuf_init(&pl->conflicts);
+}
 
-	if (s->prefs_js.bad && !pref_opts.discard_invalid) {
-		ret = mc_error_set(err, MC_EINPUT,
-				   "%s; the application drops the bad statements when it next saves prefs.js: "
-				   "rerun with --discard-invalid to write it without them (nothing written)",
-				   s->prefs_js.err.msg);
-		goto out;
+static void
+plan_release(struct plan *pl)
+{
+	prefs_release(&pl->np);
+	prefs_release(&pl->nu);
+	strbuf_release(&pl->ubuf);
+	strbuf_release(&pl->diff);
+	strbuf_release(&pl->conflicts);
+	json_object_put(pl->carr);
+}
+
+/* A damaged prefs.js is rewritten only with --discard-invalid; a damaged user.js never. */
+static int
+refuse_bad_files(const struct pstate *s, struct mc_error *err)
+{
+	if (s->prefs_js.bad && !pref_opts.discard_invalid)
+		return mc_error_set(err, MC_EINPUT,
+				    "%s; the application drops the bad statements when it next saves prefs.js: "
+				    "rerun with --discard-invalid to write it without them (nothing written)",
+				    s->prefs_js.err.msg);
+	if (pref_opts.user_js && s->user_js.bad)
+		return mc_error_set(err, MC_EINPUT, "%s: fix user.js by hand (nothing written)", s->user_js.err.msg);
+	return 0;
+}
+
+/* --user-js: edit c's line of user.js in place (in pl->ubuf), as little of the file as possible. */
+static void
+edit_user_js(const struct pstate *s, struct change *c, bool to_default, struct plan *pl)
+{
+	struct strbuf edited;
+	struct prefs reparsed;
+	int changed;
+
+	strbuf_init(&edited);
+	if (to_default && !prefs_get(&pl->nu, c->name))
+		changed = 0;
+	else
+		changed = prefs_edit_in_place(pl->ubuf.buf, pl->ubuf.len, &pl->nu, c->name, to_default ? NULL : &c->v,
+					      &edited);
+	if (changed > 0) {
+		strbuf_reset(&pl->ubuf);
+		strbuf_add(&pl->ubuf, edited.buf, edited.len);
+		prefs_release(&pl->nu);
+		prefs_parse(pl->ubuf.buf, pl->ubuf.len, s->user_js.path, &reparsed, NULL);
+		pl->nu = reparsed;
 	}
-	if (pref_opts.user_js && s->user_js.bad) {
-		ret = mc_error_set(err, MC_EINPUT, "%s: fix user.js by hand (nothing written)", s->user_js.err.msg);
-		goto out;
-	}
+	strbuf_release(&edited);
+	c->user_changed = !user_value_same(&s->user_js.prefs, &pl->nu, c->name) || (changed > 0 && !s->user_js.exists);
+}
 
-	/* The new prefs.js and user.js, as parsed structures (re-parsed from their text). */
+/* Step 1, build: the new prefs.js and user.js, as parsed structures (re-parsed from their text). */
+static void
+plan_build(const struct pstate *s, struct change *ch, size_t nch, struct plan *pl)
+{
 	if (s->prefs_js.exists)
-		prefs_parse(s->prefs_js.buf, s->prefs_js.len, s->prefs_js.path, &np, NULL);
-	if (s->user_js.exists)
-		prefs_parse(s->user_js.buf, s->user_js.len, s->user_js.path, &nu, NULL);
-	if (s->user_js.exists)
-		strbuf_add(&ubuf, s->user_js.buf, s->user_js.len);
-
+		prefs_parse(s->prefs_js.buf, s->prefs_js.len, s->prefs_js.path, &pl->np, NULL);
+	if (s->user_js.exists) {
+		prefs_parse(s->user_js.buf, s->user_js.len, s->user_js.path, &pl->nu, NULL);
+		strbuf_add(&pl->ubuf, s->user_js.buf, s->user_js.len);
+	}
 	for (size_t i = 0; i < nch; i++) {
 		struct change *c = &ch[i];
 		bool to_default;
@@ -205,65 +243,56 @@ pref_apply_changes(struct cmd_ctx *ctx, struct pstate *s, struct change *ch, siz
 					  !(c->before.default_from >= 0 && c->before.steps[c->before.default_from].sticky));
 		/* As the config editor: a value equal to the default clears the user value. */
 		if (to_default)
-			prefs_unset(&np, c->name);
+			prefs_unset(&pl->np, c->name);
 		else
-			prefs_set_value(&np, c->name, &c->v);
-		c->prefs_changed = !user_value_same(&s->prefs_js.prefs, &np, c->name);
-		if (pref_opts.user_js) {
-			struct strbuf edited;
-			struct prefs reparsed;
-			int changed;
-
-			strbuf_init(&edited);
-			if (to_default && !prefs_get(&nu, c->name)) {
-				changed = 0;
-			} else {
-				changed = prefs_edit_in_place(ubuf.buf, ubuf.len, &nu, c->name, to_default ? NULL : &c->v,
-							      &edited);
-			}
-			if (changed > 0) {
-				strbuf_reset(&ubuf);
-				strbuf_add(&ubuf, edited.buf, edited.len);
-				prefs_release(&nu);
-				prefs_parse(ubuf.buf, ubuf.len, s->user_js.path, &reparsed, NULL);
-				nu = reparsed;
-			}
-			strbuf_release(&edited);
-			c->user_changed = !user_value_same(&s->user_js.prefs, &nu, c->name) ||
-					  (changed > 0 && !s->user_js.exists);
-		}
+			prefs_set_value(&pl->np, c->name, &c->v);
+		c->prefs_changed = !user_value_same(&s->prefs_js.prefs, &pl->np, c->name);
+		if (pref_opts.user_js)
+			edit_user_js(s, c, to_default, pl);
 	}
+}
+
+/* Step 2, conflicts and diff: what the application would end up with, and what changes in each file. */
+static void
+plan_check(const struct pstate *s, struct change *ch, size_t nch, struct plan *pl)
+{
 	for (size_t i = 0; i < nch; i++) {
 		struct change *c = &ch[i];
 
-		prefsrc_resolve(&s->sys, &np, s->prefs_js.path,
-				(s->user_js.exists || pref_opts.user_js) ? &nu : NULL, s->user_js.path, c->name, &c->after);
+		prefsrc_resolve(&s->sys, &pl->np, s->prefs_js.path,
+				(s->user_js.exists || pref_opts.user_js) ? &pl->nu : NULL, s->user_js.path, c->name,
+				&c->after);
 		if (!change_ok(c)) {
 			bool helps;
 			_autofree_ char *t = conflict_text(c, &helps);
 
-			conflict = true;
-			user_js_helps |= helps;
-			strbuf_addf(&conflicts, "%s%s", conflicts.len ? "; " : "", t);
-			if (!carr)
-				carr = json_object_new_array();
-			json_object_array_add(carr, json_object_new_string(t));
+			pl->user_js_helps |= helps;
+			strbuf_addf(&pl->conflicts, "%s%s", pl->conflicts.len ? "; " : "", t);
+			if (!pl->carr)
+				pl->carr = json_object_new_array();
+			json_object_array_add(pl->carr, json_object_new_string(t));
 		}
-		prefs_changed |= c->prefs_changed;
-		user_changed |= c->user_changed;
+		pl->prefs_changed |= c->prefs_changed;
+		pl->user_changed |= c->user_changed;
 		if (c->prefs_changed) {
-			strbuf_addf(&diff, "--- %s\n+++ %s\n", s->prefs_js.path, s->prefs_js.path);
-			diff_old_lines(&s->prefs_js, c->name, &diff);
-			diff_new_line(&np, c->name, &diff);
+			strbuf_addf(&pl->diff, "--- %s\n+++ %s\n", s->prefs_js.path, s->prefs_js.path);
+			diff_old_lines(&s->prefs_js, c->name, &pl->diff);
+			diff_new_line(&pl->np, c->name, &pl->diff);
 		}
 		if (c->user_changed) {
-			strbuf_addf(&diff, "--- %s\n+++ %s\n", s->user_js.path, s->user_js.path);
-			diff_old_lines(&s->user_js, c->name, &diff);
-			diff_new_line(&nu, c->name, &diff);
+			strbuf_addf(&pl->diff, "--- %s\n+++ %s\n", s->user_js.path, s->user_js.path);
+			diff_old_lines(&s->user_js, c->name, &pl->diff);
+			diff_new_line(&pl->nu, c->name, &pl->diff);
 		}
 	}
+}
 
-	arr = json_object_new_array();
+/* Step 3, render: each change before and after, and the conflicts. */
+static void
+plan_json(const struct change *ch, size_t nch, struct plan *pl, struct json_object *res)
+{
+	struct json_object *arr = json_object_new_array();
+
 	for (size_t i = 0; i < nch; i++) {
 		struct json_object *o = json_object_new_object();
 
@@ -275,64 +304,85 @@ pref_apply_changes(struct cmd_ctx *ctx, struct pstate *s, struct change *ch, siz
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(res, "prefs", arr);
-	if (carr)
-		json_object_object_add(res, "conflicts", carr);
-	if (conflict) {
-		json_object_object_add(res, "user_js_would_resolve", json_object_new_boolean(user_js_helps));
-		ret = mc_error_set(err, MC_EFAIL, "%s (nothing written)", conflicts.buf);
-		goto out;
+	if (pl->carr) {
+		json_object_object_add(res, "conflicts", pl->carr);
+		pl->carr = NULL;
+		json_object_object_add(res, "user_js_would_resolve", json_object_new_boolean(pl->user_js_helps));
 	}
-	if (prefs_changed && (ret = check_writable(&s->prefs_js, err)) < 0)
-		goto out;
-	if (user_changed && (ret = check_writable(&s->user_js, err)) < 0)
-		goto out;
+}
 
-	if (ctx->dry_run) {
-		json_object_object_add(res, "diff", json_object_new_string(diff.buf));
-		if (!ctx->json && ctx->verbosity >= 0)
-			fwrite(diff.buf, 1, diff.len, stdout);
-		cmd_out(ctx, "%s (dry run: nothing written)\n",
-			prefs_changed || user_changed ? "would change" : "nothing to change");
-		cmd_set_changed(res, false);
-		goto out;
-	}
-	if (ctx->verbosity > 0 && !ctx->json)
-		fwrite(diff.buf, 1, diff.len, stdout);
+/* Step 4, write: user.js first (should the second write fail, user.js wins at the next start anyway). */
+static int
+plan_write(struct cmd_ctx *ctx, const struct pstate *s, const struct change *ch, size_t nch, struct plan *pl,
+	   struct json_object *res, struct mc_error *err)
+{
+	struct strbuf pbuf;
+	struct backup backup;
+	int ret = 0;
 
+	strbuf_init(&pbuf);
 	backup_init(&backup, s->p->path, ctx->cmd_name);
-	backup_used = true;
-	/* user.js first: should the second write fail, user.js wins at the next start anyway. */
-	if (user_changed) {
-		if ((ret = atomic_replace(s->p->path, "user.js", ubuf.buf, ubuf.len, ATOMIC_BACKUP, &backup, err)) < 0)
-			goto out;
-	}
-	if (prefs_changed) {
-		prefs_write_flags(&np, s->prefs_js.prefs.crlf ? PREFS_WRITE_CRLF : 0, &pbuf);
-		if ((ret = atomic_replace(s->p->path, "prefs.js", pbuf.buf, pbuf.len, ATOMIC_BACKUP, &backup, err)) < 0)
-			goto out;
-		if (s->prefs_js.bad)
+	if (pl->user_changed)
+		ret = atomic_replace(s->p->path, "user.js", pl->ubuf.buf, pl->ubuf.len, ATOMIC_BACKUP, &backup, err);
+	if (ret >= 0 && pl->prefs_changed) {
+		prefs_write_flags(&pl->np, s->prefs_js.prefs.crlf ? PREFS_WRITE_CRLF : 0, &pbuf);
+		ret = atomic_replace(s->p->path, "prefs.js", pbuf.buf, pbuf.len, ATOMIC_BACKUP, &backup, err);
+		if (ret >= 0 && s->prefs_js.bad)
 			cmd_warn(ctx, "%s: the statements with errors were dropped (the old file is in the backup)",
 				 s->prefs_js.path);
 	}
-	ret = 0;
-	if (backup.id)
-		json_object_object_add(res, "backup", json_object_new_string(backup.id));
-	cmd_set_changed(res, prefs_changed || user_changed);
-	for (size_t i = 0; i < nch; i++) {
-		_autofree_ char *v = ch[i].after.has_value ? pref_value_text(&ch[i].after.value) : xstrdup("(not set)");
+	if (ret >= 0) {
+		ret = 0;
+		if (backup.id)
+			json_object_object_add(res, "backup", json_object_new_string(backup.id));
+		cmd_set_changed(res, pl->prefs_changed || pl->user_changed);
+		for (size_t i = 0; i < nch; i++) {
+			_autofree_ char *v = ch[i].after.has_value ? pref_value_text(&ch[i].after.value)
+								   : xstrdup("(not set)");
 
-		cmd_out(ctx, "%s %s = %s\n", ch[i].prefs_changed || ch[i].user_changed ? "changed  " : "unchanged",
-			ch[i].name, v);
+			cmd_out(ctx, "%s %s = %s\n", ch[i].prefs_changed || ch[i].user_changed ? "changed  " : "unchanged",
+				ch[i].name, v);
+		}
 	}
-out:
-	if (backup_used)
-		backup_release(&backup);
-	prefs_release(&np);
-	prefs_release(&nu);
-	strbuf_release(&diff);
-	strbuf_release(&conflicts);
+	backup_release(&backup);
 	strbuf_release(&pbuf);
-	strbuf_release(&ubuf);
+	return ret;
+}
+
+/*
+ * Apply the changes to copies of prefs.js (and user.js with --user-js), check
+ * that the application would end up with what was asked, then write.
+ */
+int
+pref_apply_changes(struct cmd_ctx *ctx, struct pstate *s, struct change *ch, size_t nch, struct json_object *res,
+		   struct mc_error *err)
+{
+	struct plan pl;
+	int ret;
+
+	if ((ret = refuse_bad_files(s, err)) < 0)
+		return ret;
+	plan_init(&pl);
+	plan_build(s, ch, nch, &pl);
+	plan_check(s, ch, nch, &pl);
+	plan_json(ch, nch, &pl, res);
+	if (pl.conflicts.len) {
+		ret = mc_error_set(err, MC_EFAIL, "%s (nothing written)", pl.conflicts.buf);
+	} else if ((pl.prefs_changed && (ret = check_writable(&s->prefs_js, err)) < 0) ||
+		   (pl.user_changed && (ret = check_writable(&s->user_js, err)) < 0)) {
+		/* ret set */
+	} else if (ctx->dry_run) {
+		json_object_object_add(res, "diff", json_object_new_string(pl.diff.buf));
+		cmd_out_bytes(ctx, pl.diff.buf, pl.diff.len);
+		cmd_out(ctx, "%s (dry run: nothing written)\n",
+			pl.prefs_changed || pl.user_changed ? "would change" : "nothing to change");
+		cmd_set_changed(res, false);
+	} else {
+		if (ctx->verbosity > 0)
+			cmd_out_bytes(ctx, pl.diff.buf, pl.diff.len);
+		ret = plan_write(ctx, s, ch, nch, &pl, res, err);
+	}
+	plan_release(&pl);
 	return ret;
 }
 

@@ -6,6 +6,7 @@
 #include "atomic-write.h"
 #include "fileio.h"
 #include "pref.h"
+#include "checks.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -128,8 +129,8 @@ pref_warn_bad_files(const struct cmd_ctx *ctx, const struct pstate *s, struct js
 
 /* ---- presenting values ---- */
 
-static struct json_object *
-value_json(const struct prefs_value *v)
+struct json_object *
+pref_value_json(const struct prefs_value *v)
 {
 	switch (v->type) {
 	case PREFS_TYPE_BOOL:
@@ -166,8 +167,8 @@ pref_where_text(const struct prefsrc_setting *st)
 	return xstrdup(st->file);
 }
 
-static const char *
-source_name(const struct prefsrc_result *r)
+const char *
+pref_source_name(const struct prefsrc_result *r)
 {
 	const struct prefsrc_setting *st;
 
@@ -188,7 +189,7 @@ setting_json(const struct prefsrc_setting *st)
 	json_object_object_add(o, "file", st->file ? json_object_new_string(st->file) : NULL);
 	json_object_object_add(o, "line", st->line ? json_object_new_int((int)st->line) : NULL);
 	json_object_object_add(o, "action", json_object_new_string(prefsrc_op_name(st->op)));
-	json_object_object_add(o, "value", st->has_value ? value_json(&st->value) : NULL);
+	json_object_object_add(o, "value", st->has_value ? pref_value_json(&st->value) : NULL);
 	json_object_object_add(o, "ignored", json_object_new_boolean(st->ignored));
 	if (st->note)
 		json_object_object_add(o, "note", json_object_new_string(st->note));
@@ -204,13 +205,13 @@ pref_result_json(const char *name, const struct prefsrc_result *r)
 	const struct prefsrc_setting *st = r->from >= 0 ? &r->steps[r->from] : NULL;
 
 	json_object_object_add(o, "name", json_object_new_string(name));
-	json_object_object_add(o, "value", r->has_value ? value_json(&r->value) : NULL);
+	json_object_object_add(o, "value", r->has_value ? pref_value_json(&r->value) : NULL);
 	json_object_object_add(o, "type", r->has_value ? json_object_new_string(prefsrc_type_name(r->value.type)) : NULL);
-	json_object_object_add(o, "source", source_name(r) ? json_object_new_string(source_name(r)) : NULL);
+	json_object_object_add(o, "source", pref_source_name(r) ? json_object_new_string(pref_source_name(r)) : NULL);
 	json_object_object_add(o, "file", st && st->file ? json_object_new_string(st->file) : NULL);
 	json_object_object_add(o, "line", st && st->line ? json_object_new_int((int)st->line) : NULL);
 	json_object_object_add(o, "locked", json_object_new_boolean(r->locked));
-	json_object_object_add(o, "default", r->has_default ? value_json(&r->def) : NULL);
+	json_object_object_add(o, "default", r->has_default ? pref_value_json(&r->def) : NULL);
 	for (size_t i = 0; i < r->nsteps; i++)
 		json_object_array_add(arr, setting_json(&r->steps[i]));
 	json_object_object_add(o, "settings", arr);
@@ -227,7 +228,7 @@ print_result(const struct cmd_ctx *ctx, const char *name, const struct prefsrc_r
 	if (r->from < 0)
 		cmd_out(ctx, "%s = %s\n", name, val);
 	else
-		cmd_out(ctx, "%s = %s (%s) [%s%s%s]\n", name, val, prefsrc_type_name(r->value.type), source_name(r),
+		cmd_out(ctx, "%s = %s (%s) [%s%s%s]\n", name, val, prefsrc_type_name(r->value.type), pref_source_name(r),
 			r->steps[r->from].kind == PREFSRC_BUILTIN ? "" : " ",
 			r->steps[r->from].kind == PREFSRC_BUILTIN ? "" : where);
 }

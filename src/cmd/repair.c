@@ -489,6 +489,121 @@ cert_json(const struct salvaged_cert *c, const char *trust_after)
 	return o;
 }
 
+/* Step 1 of a rebuild: the whole set, and the rollback journals the application left (which the swap removes). */
+static int
+backup_whole_set(const struct profile *p, struct backup *backup, struct json_object *res, struct mc_error *err)
+{
+	int ret;
+
+	for (size_t i = 0; i < N_FILES; i++)
+		if ((ret = backup_add(backup, set_files[i], true, err)) < 0)
+			return ret;
+	for (size_t i = 0; i < N_FILES; i++) {
+		_autofree_ char *db = path_join(p->path, set_files[i]);
+		_autofree_ char *jname = xasprintf("%s%s", set_files[i], HOTJOURNAL_SUFFIX);
+
+		if ((i == F_CERT9 || i == F_KEY4) && hotjournal_present(db) &&
+		    (ret = backup_add(backup, jname, true, err)) < 0)
+			return ret;
+	}
+	if (backup->id)
+		json_object_object_add(res, "backup", json_object_new_string(backup->id));
+	return 0;
+}
+
+/* The certificates salvaged or kept (and, for a reset, dropped) into res. */
+static void
+rebuild_json(const struct cmd_ctx *ctx, enum mode mode, const struct salvage *s, const struct built *b,
+	     size_t selected, struct json_object *res)
+{
+	struct json_object *arr = json_object_new_array();
+
+	if (ctx->dry_run) {
+		for (size_t i = 0; i < s->n; i++)
+			if (want_cert(mode, &s->v[i]))
+				json_object_array_add(arr, cert_json(&s->v[i], NULL));
+	} else {
+		for (size_t i = 0; i < b->n; i++)
+			json_object_array_add(arr, cert_json(&s->v[b->src[i]], b->r[i].trust));
+	}
+	json_object_object_add(res, mode == MODE_REPAIR ? "salvaged" : "kept", arr);
+	json_object_object_add(res, mode == MODE_REPAIR ? "salvaged_count" : "kept_count",
+			       json_object_new_int64((int64_t)(ctx->dry_run ? selected : b->n)));
+	if (mode == MODE_RESET) {
+		struct json_object *dropped = json_object_new_array();
+
+		for (size_t i = 0; i < s->n; i++) {
+			const char *why = drop_reason(mode, &s->v[i]);
+			struct json_object *o;
+
+			if (!why)
+				continue;
+			o = cert_json(&s->v[i], NULL);
+			json_object_object_add(o, "reason", json_object_new_string(why));
+			json_object_array_add(dropped, o);
+		}
+		json_object_object_add(res, "dropped", dropped);
+		json_object_object_add(res, "dropped_count", json_object_new_int64((int64_t)(s->n - selected)));
+	}
+}
+
+/* The certificates selected (with -v or -n), and those a reset --keep-user-certs drops. */
+static void
+print_selected(const struct cmd_ctx *ctx, enum mode mode, const struct salvage *s)
+{
+	if (ctx->verbosity > 0 || ctx->dry_run) {
+		for (size_t i = 0; i < s->n; i++) {
+			char t[TRUST_STR_MAX];
+			_autofree_ char *hex = hex_encode(s->v[i].sha256, 32, true);
+
+			if (!want_cert(mode, &s->v[i]))
+				continue;
+			trust_format(&s->v[i].trust, t);
+			cmd_out(ctx, "  %-8s %-12s %s  %s\n", t, salvage_source_name(s->v[i].source), hex,
+				s->v[i].nickname ? s->v[i].nickname : "(no nickname)");
+		}
+	}
+	if (mode == MODE_RESET && ropts.keep_user_certs) {
+		for (size_t i = 0; i < s->n; i++) {
+			const char *why = drop_reason(mode, &s->v[i]);
+			_autofree_ char *hex = NULL;
+
+			if (!why)
+				continue;
+			hex = hex_encode(s->v[i].sha256, 32, true);
+			cmd_out(ctx, "%s: %s (%s): %s\n", ctx->dry_run ? "would drop" : "dropped",
+				s->v[i].nickname ? s->v[i].nickname : "(no nickname)", hex, why);
+		}
+	}
+}
+
+/* The closing lines: key database, how many certificates, the conversion, what was done. */
+static void
+print_summary(const struct cmd_ctx *ctx, const struct profile *p, enum mode mode, bool keep_key, const char *key_why,
+	      size_t n, size_t dropped, bool converted)
+{
+	cmd_out(ctx, "key database: %s%s%s%s\n", keep_key ? "kept" : "new",
+		key_why ? " (" : "", key_why ? key_why : "", key_why ? ")" : "");
+	if (mode == MODE_REPAIR)
+		cmd_out(ctx, "%s %zu certificate%s\n", ctx->dry_run ? "would salvage" : "salvaged", n, n == 1 ? "" : "s");
+	else
+		cmd_out(ctx, "%s %zu user certificate%s, dropped %zu\n", ctx->dry_run ? "would keep" : "kept", n,
+			n == 1 ? "" : "s", dropped);
+	if (converted)
+		cmd_out(ctx, "the store %s cert9.db: %s %d and later read only cert9.db (cert8.db is left unused)\n",
+			ctx->dry_run ? "would become" : "is now", app_name(p->app), 73);
+	cmd_out(ctx, "%s\n", ctx->dry_run ? "dry run: nothing written" :
+		 mode == MODE_REPAIR ? "new store built, verified with NSS and swapped in" :
+		 "new store created, verified with NSS and swapped in");
+}
+
+/*
+ * db repair and db reset: 1. back the set up, 2. salvage from private
+ * copies, 3. build, verify and swap in a fresh store, then report. Over 100
+ * lines: steps 2 and 3 share a dozen locals (the salvage, the loss list, the
+ * key decision, the stage) that a split would pass around by the handful;
+ * the reporting is split out (rebuild_json, print_selected, print_summary).
+ */
 static int
 rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, enum mode mode,
 	    struct mc_error *err)
@@ -508,7 +623,6 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	_autofree_ char *key_src = NULL;
 	int major = profile_app_major(p->path), ret, return_lost = 0;
 	size_t selected = 0, nlost = 0;
-	struct json_object *arr;
 	struct carry_report carried = {0};
 
 	salvage_init(&s);
@@ -523,22 +637,8 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	if ((ret = check_set(p, err)) < 0)
 		goto out;
 	/* 1. The whole set into a new backup, before anything else. */
-	if (!ctx->dry_run) {
-		for (size_t i = 0; i < N_FILES; i++)
-			if ((ret = backup_add(&backup, set_files[i], true, err)) < 0)
-				goto out;
-		/* and the rollback journals the application left, which the swap removes */
-		for (size_t i = 0; i < N_FILES; i++) {
-			_autofree_ char *db = path_join(p->path, set_files[i]);
-			_autofree_ char *jname = xasprintf("%s%s", set_files[i], HOTJOURNAL_SUFFIX);
-
-			if ((i == F_CERT9 || i == F_KEY4) && hotjournal_present(db) &&
-			    (ret = backup_add(&backup, jname, true, err)) < 0)
-				goto out;
-		}
-		if (backup.id)
-			json_object_object_add(res, "backup", json_object_new_string(backup.id));
-	}
+	if (!ctx->dry_run && (ret = backup_whole_set(p, &backup, res, err)) < 0)
+		goto out;
 	/* 2. Private copies: nothing below opens a profile file. */
 	if ((ret = work_copy(p, &w, err)) < 0)
 		goto out;
@@ -593,34 +693,7 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	}
 	cmd_set_changed(res, !ctx->dry_run);
 
-	arr = json_object_new_array();
-	if (ctx->dry_run) {
-		for (size_t i = 0; i < s.n; i++)
-			if (want_cert(mode, &s.v[i]))
-				json_object_array_add(arr, cert_json(&s.v[i], NULL));
-	} else {
-		for (size_t i = 0; i < b.n; i++)
-			json_object_array_add(arr, cert_json(&s.v[b.src[i]], b.r[i].trust));
-	}
-	json_object_object_add(res, mode == MODE_REPAIR ? "salvaged" : "kept", arr);
-	json_object_object_add(res, mode == MODE_REPAIR ? "salvaged_count" : "kept_count",
-			       json_object_new_int64((int64_t)(ctx->dry_run ? selected : b.n)));
-	if (mode == MODE_RESET) {
-		struct json_object *dropped = json_object_new_array();
-
-		for (size_t i = 0; i < s.n; i++) {
-			const char *why = drop_reason(mode, &s.v[i]);
-			struct json_object *o;
-
-			if (!why)
-				continue;
-			o = cert_json(&s.v[i], NULL);
-			json_object_object_add(o, "reason", json_object_new_string(why));
-			json_object_array_add(dropped, o);
-		}
-		json_object_object_add(res, "dropped", dropped);
-		json_object_object_add(res, "dropped_count", json_object_new_int64((int64_t)(s.n - selected)));
-	}
+	rebuild_json(ctx, mode, &s, &b, selected, res);
 	nlost = json_object_array_length(l.arr);
 	json_object_object_add(res, "lost", l.arr);
 	l.arr = NULL;
@@ -629,47 +702,10 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		cmd_out(ctx, "backup: %s/%s\n", BACKUP_DIRNAME, backup.id);
 	if (notes.len)
 		cmd_out(ctx, "%s", notes.buf);
-	if (ctx->verbosity > 0 || ctx->dry_run) {
-		for (size_t i = 0; i < s.n; i++) {
-			char t[TRUST_STR_MAX];
-			_autofree_ char *hex = hex_encode(s.v[i].sha256, 32, true);
-
-			if (!want_cert(mode, &s.v[i]))
-				continue;
-			trust_format(&s.v[i].trust, t);
-			cmd_out(ctx, "  %-8s %-12s %s  %s\n", t, salvage_source_name(s.v[i].source), hex,
-				s.v[i].nickname ? s.v[i].nickname : "(no nickname)");
-		}
-	}
-	if (mode == MODE_RESET && ropts.keep_user_certs) {
-		for (size_t i = 0; i < s.n; i++) {
-			const char *why = drop_reason(mode, &s.v[i]);
-			_autofree_ char *hex = NULL;
-
-			if (!why)
-				continue;
-			hex = hex_encode(s.v[i].sha256, 32, true);
-			cmd_out(ctx, "%s: %s (%s): %s\n", ctx->dry_run ? "would drop" : "dropped",
-				s.v[i].nickname ? s.v[i].nickname : "(no nickname)", hex, why);
-		}
-	}
+	print_selected(ctx, mode, &s);
 	if (l.text.len)
 		cmd_out(ctx, "%s", l.text.buf);
-	cmd_out(ctx, "key database: %s%s%s%s\n", keep_key ? "kept" : "new",
-		key_why ? " (" : "", key_why ? key_why : "", key_why ? ")" : "");
-	if (mode == MODE_REPAIR)
-		cmd_out(ctx, "%s %zu certificate%s\n", ctx->dry_run ? "would salvage" : "salvaged",
-			ctx->dry_run ? selected : b.n, (ctx->dry_run ? selected : b.n) == 1 ? "" : "s");
-	else
-		cmd_out(ctx, "%s %zu user certificate%s, dropped %zu\n", ctx->dry_run ? "would keep" : "kept",
-			ctx->dry_run ? selected : b.n, (ctx->dry_run ? selected : b.n) == 1 ? "" : "s",
-			s.n - selected);
-	if (converted)
-		cmd_out(ctx, "the store %s cert9.db: %s %d and later read only cert9.db (cert8.db is left unused)\n",
-			ctx->dry_run ? "would become" : "is now", app_name(p->app), 73);
-	cmd_out(ctx, "%s\n", ctx->dry_run ? "dry run: nothing written" :
-		 mode == MODE_REPAIR ? "new store built, verified with NSS and swapped in" :
-		 "new store created, verified with NSS and swapped in");
+	print_summary(ctx, p, mode, keep_key, key_why, ctx->dry_run ? selected : b.n, s.n - selected, converted);
 	ret = 0;
 	if (mode == MODE_REPAIR && nlost && !ctx->dry_run) {
 		/* The new store is in place; what it lacks is listed: exit 1, and the way back. */

@@ -273,51 +273,71 @@ verify_rows(const struct stage *st, const struct row *rows, size_t n, const char
 	return ret;
 }
 
-static int
-sync_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+/* One sync: the record before and after, the staged store and what happened to each certificate. */
+struct sync {
+	const struct profile *p;
+	const char *label;
+	char *rec_path;
+	char *old_text, *new_text;   /* the record, before and after */
+	size_t old_len, new_len;
+	struct claims old, next;
+	struct cert_info *present;   /* the store, listed when a withdrawal needs it */
+	size_t npresent;
+	bool listed;
+	struct row *rows;
+	size_t nrows, nadded, ntrust, nremoved, nreleased;
+	struct stage st;
+	int kind;
+	bool have_store, store_changed, record_changed;
+};
+
+static void
+sync_release(struct sync *sy, struct mc_error *err)
 {
-	const char *label = sopts.label;
-	_autofree_ char *rec_path = path_join(p->path, MANAGED_NAME);
-	_autofree_ char *old_text = NULL;
-	_autofree_ char *new_text = NULL;
-	_autofree_ char *put_path = NULL;
-	size_t old_len = 0, new_len = 0, nrows = 0, nadded = 0, ntrust = 0, nremoved = 0, nreleased = 0;
-	struct claims old = {0}, next = {0};
-	struct cert_info *present = NULL;
-	size_t npresent = 0;
-	bool listed = false;
-	struct row *rows = NULL;
-	struct stage st = {0};
-	struct certdb *db = NULL;
-	bool store_changed, record_changed, have_store = true;
-	int kind = CERTDB_SQL, ret;
-	struct backup backup;
-	struct json_object *arr;
+	for (size_t i = 0; sy->rows && i < sy->nrows; i++)
+		import_result_release(&sy->rows[i].r);
+	free(sy->rows);
+	cert_info_array_free(sy->present, sy->npresent);
+	free(sy->old.v);
+	free(sy->next.v);
+	free(sy->rec_path);
+	free(sy->old_text);
+	free(sy->new_text);
+	mc_error_rebase(err, sy->st.dir, sy->p->path);
+	stage_release(&sy->st);
+}
 
-	if (fileio_exists(rec_path)) {
-		if ((ret = fileio_read(rec_path, MANAGED_MAX, &old_text, &old_len, err)) < 0)
+/* Step 1, load: the record, the store's kind; the claims of other labels stay as they are. */
+static int
+sync_load(const struct cmd_ctx *ctx, struct sync *sy, struct mc_error *err)
+{
+	int ret;
+
+	sy->rec_path = path_join(sy->p->path, MANAGED_NAME);
+	if (fileio_exists(sy->rec_path)) {
+		if ((ret = fileio_read(sy->rec_path, MANAGED_MAX, &sy->old_text, &sy->old_len, err)) < 0)
 			return ret;
-		claims_parse(ctx, rec_path, old_text, old_len, &old);
+		claims_parse(ctx, sy->rec_path, sy->old_text, sy->old_len, &sy->old);
 	}
-	if (profile_store_format(p->path) == STORE_NONE)
-		have_store = false;  /* a fresh profile: create the store the application would, if anything is declared */
-	else if ((ret = cmd_store_kind(p, &kind, err)) < 0)
-		goto out;
-	rows = xzalloc((sopts.ders.n + old.n + 1) * sizeof(*rows));
-	/* Claims of other labels stay as they are. */
-	for (size_t i = 0; i < old.n; i++)
-		if (!streq(old.v[i].label, label))
-			claims_add(&next, old.v[i].label, old.v[i].sha256);
-	if (!have_store && sopts.ders.n == 0)
-		goto decided;  /* nothing declared, nothing held: only stale claims of this label go */
-	if ((ret = stage_begin(p->path, (enum certdb_kind)kind, &st, err)) < 0)
-		goto out;
-	if ((ret = certdb_open_as(st.dir, p->path, (enum certdb_kind)kind, CERTDB_RDWR, ctx->password, &db, err)) < 0)
-		goto out;
-	for (size_t i = 0; i < sopts.ders.n; i++) {
-		struct row *rw = &rows[nrows];
+	if (profile_store_format(sy->p->path) == STORE_NONE)
+		sy->have_store = false;  /* a fresh profile: create the store the application would, if anything is declared */
+	else if ((ret = cmd_store_kind(sy->p, &sy->kind, err)) < 0)
+		return ret;
+	sy->rows = xzalloc((sopts.ders.n + sy->old.n + 1) * sizeof(*sy->rows));
+	for (size_t i = 0; i < sy->old.n; i++)
+		if (!streq(sy->old.v[i].label, sy->label))
+			claims_add(&sy->next, sy->old.v[i].label, sy->old.v[i].sha256);
+	return 0;
+}
 
-		ret = certdb_import(db, sopts.ders.v[i].data, sopts.ders.v[i].len, &sopts.trust, &rw->r, err);
+/* Every declared certificate in, with the declared trust; the label claims what it added or managed. */
+static int
+sync_import(struct certdb *db, struct sync *sy, struct mc_error *err)
+{
+	for (size_t i = 0; i < sopts.ders.n; i++) {
+		struct row *rw = &sy->rows[sy->nrows];
+		int ret = certdb_import(db, sopts.ders.v[i].data, sopts.ders.v[i].len, &sopts.trust, &rw->r, err);
+
 		if (ret < 0) {
 			struct mc_error inner = *err;
 
@@ -325,107 +345,153 @@ sync_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, 
 			mc_error_set(err, ret, "%s: %s", sopts.ders.v[i].origin, inner.msg);
 			err->sys_errno = inner.sys_errno;
 			err->nss_code = inner.nss_code;
-			goto out;
+			return ret;
 		}
-		nrows++;
+		sy->nrows++;
 		rw->source = sopts.ders.v[i].origin;
 		switch (rw->r.status) {
 		case IMPORT_ADDED:
 			rw->status = "added";
-			nadded++;
+			sy->nadded++;
 			break;
 		case IMPORT_TRUST_CHANGED:
 			rw->status = "trust-changed";
-			ntrust++;
+			sy->ntrust++;
 			break;
 		default:
 			rw->status = "unchanged";
 		}
 		/* Added now, managed before, or managed by another label: this label manages it. */
-		rw->managed = rw->r.status == IMPORT_ADDED || claimed(&old, rw->r.sha256, NULL, NULL);
+		rw->managed = rw->r.status == IMPORT_ADDED || claimed(&sy->old, rw->r.sha256, NULL, NULL);
 		if (rw->managed)
-			claims_add(&next, label, rw->r.sha256);
+			claims_add(&sy->next, sy->label, rw->r.sha256);
 	}
-	/* What this label manages and no longer declares goes, unless another label still manages it. */
-	for (size_t i = 0; i < old.n; i++) {
-		const struct claim *c = &old.v[i];
+	return 0;
+}
+
+/* What this label manages and no longer declares goes, unless another label still manages it. */
+static int
+sync_withdraw(struct certdb *db, struct sync *sy, struct mc_error *err)
+{
+	for (size_t i = 0; i < sy->old.n; i++) {
+		const struct claim *c = &sy->old.v[i];
 		bool declared = false, held = false;
 		_autofree_ char *hex = NULL;
+		int ret;
 
-		if (!streq(c->label, label))
+		if (!streq(c->label, sy->label))
 			continue;
-		for (size_t j = 0; j < nrows && !declared; j++)
-			declared = memcmp(rows[j].r.sha256, c->sha256, 32) == 0;
+		for (size_t j = 0; j < sy->nrows && !declared; j++)
+			declared = memcmp(sy->rows[j].r.sha256, c->sha256, 32) == 0;
 		if (declared)
 			continue;
 		/*
 		 * Listed only now, when a claim is no longer declared: a run with nothing to withdraw (most runs)
-		 * does without the listing, an NSS lookup per trusted certificate. The imports above only add
-		 * declared certificates, so what is held of the undeclared ones is as before them.
+		 * does without the listing, an NSS lookup per trusted certificate. sync_import only adds
+		 * declared certificates, so what is held of the undeclared ones is as before it.
 		 */
-		if (!listed && (ret = certdb_list(db, &present, &npresent, err)) < 0)
-			goto out;
-		listed = true;
-		for (size_t j = 0; j < npresent && !held; j++)
-			held = memcmp(present[j].sha256, c->sha256, 32) == 0;
+		if (!sy->listed && (ret = certdb_list(db, &sy->present, &sy->npresent, err)) < 0)
+			return ret;
+		sy->listed = true;
+		for (size_t j = 0; j < sy->npresent && !held; j++)
+			held = memcmp(sy->present[j].sha256, c->sha256, 32) == 0;
 		if (!held)
 			continue;  /* gone already (by hand, or a crash): the claim just lapses */
-		if (claimed(&old, c->sha256, NULL, label)) {
-			nreleased++;  /* shared: another label keeps it */
+		if (claimed(&sy->old, c->sha256, NULL, sy->label)) {
+			sy->nreleased++;  /* shared: another label keeps it */
 			continue;
 		}
 		hex = hex_encode(c->sha256, 32, false);
-		if ((ret = certdb_remove(db, hex, &rows[nrows].r, err)) < 0)
-			goto out;
-		rows[nrows].status = "removed";
-		nrows++;
-		nremoved++;
+		if ((ret = certdb_remove(db, hex, &sy->rows[sy->nrows].r, err)) < 0)
+			return ret;
+		sy->rows[sy->nrows].status = "removed";
+		sy->nrows++;
+		sy->nremoved++;
 	}
-	ret = certdb_close(db, err);
-	db = NULL;
-	if (ret < 0)
-		goto out;
-	/* Verified only when the store changed: an unchanged stage is never committed (Ansible's second run). */
-	if (nadded + ntrust + nremoved > 0 && (ret = verify_rows(&st, rows, nrows, ctx->password, err)) < 0)
-		goto out;
-decided:
-	new_text = claims_format(&next, &new_len);
-	record_changed = next.n == 0 && !old_text ? false : !(old_text && old_len == new_len &&
-							     memcmp(old_text, new_text, new_len) == 0);
+	return 0;
+}
+
+/* Step 2, change and verify the staged store. */
+static int
+sync_stage(const struct cmd_ctx *ctx, struct sync *sy, struct mc_error *err)
+{
+	const char *dir = sy->p->path;
+	struct certdb *db = NULL;
+	int ret;
+
+	if ((ret = stage_begin(dir, (enum certdb_kind)sy->kind, &sy->st, err)) < 0)
+		return ret;
+	if ((ret = certdb_open_as(sy->st.dir, dir, (enum certdb_kind)sy->kind, CERTDB_RDWR, ctx->password, &db, err)) < 0)
+		return ret;
+	if ((ret = sync_import(db, sy, err)) < 0 || (ret = sync_withdraw(db, sy, err)) < 0) {
+		certdb_close(db, NULL);
+		return ret;
+	}
+	if ((ret = certdb_close(db, err)) < 0)
+		return ret;
+	/* Verified only when the store changed: an unchanged stage is never committed (a playbook's second run). */
+	if (sy->nadded + sy->ntrust + sy->nremoved == 0)
+		return 0;
+	return verify_rows(&sy->st, sy->rows, sy->nrows, ctx->password, err);
+}
+
+/* Step 3, decide: the new record, and whether the store or the record change. */
+static void
+sync_decide(struct sync *sy)
+{
+	sy->new_text = claims_format(&sy->next, &sy->new_len);
 	/* No claim left and no record yet: none is written. */
-	store_changed = nadded + ntrust + nremoved > 0;
-	if (!ctx->dry_run && (store_changed || record_changed)) {
-		backup_init(&backup, p->path, ctx->cmd_name);
-		if (store_changed) {
-			/* Swapped together with the store: see the head of this file. */
-			put_path = path_join(st.dir, MANAGED_NAME);
-			if (!fileio_exists(rec_path))
-				ret = backup_note_absent(&backup, (const char *const[]){MANAGED_NAME}, 1, err);
-			if (ret == 0 && (ret = atomic_replace(st.dir, MANAGED_NAME, new_text, new_len, 0, NULL, err)) >= 0) {
-				stage_put(&st, MANAGED_NAME, put_path);
-				st.cert_first = nadded + ntrust == 0;  /* only removes: see stage.c */
-				ret = stage_commit(&st, &backup, err);
-			}
-		} else {
-			if (!fileio_exists(rec_path))
-				ret = backup_note_absent(&backup, (const char *const[]){MANAGED_NAME}, 1, err);
-			if (ret == 0 && (ret = atomic_replace(p->path, MANAGED_NAME, new_text, new_len, ATOMIC_BACKUP,
-							      &backup, err)) > 0)
-				ret = 0;
-			if (ret == 0)
-				backup.used = true;
+	sy->record_changed = sy->next.n == 0 && !sy->old_text
+				     ? false
+				     : !(sy->old_text && sy->old_len == sy->new_len &&
+					 memcmp(sy->old_text, sy->new_text, sy->new_len) == 0);
+	sy->store_changed = sy->nadded + sy->ntrust + sy->nremoved > 0;
+}
+
+/* Step 4, write: the record with the store in one swap, or alone (atomic_replace), after a backup. */
+static int
+sync_write(const struct cmd_ctx *ctx, struct sync *sy, struct json_object *res, struct mc_error *err)
+{
+	static const char *const managed[] = {MANAGED_NAME};
+	struct backup backup;
+	int ret = 0;
+
+	backup_init(&backup, sy->p->path, ctx->cmd_name);
+	if (!fileio_exists(sy->rec_path))
+		ret = backup_note_absent(&backup, managed, 1, err);
+	if (ret == 0 && sy->store_changed) {
+		/* Swapped together with the store: see the head of this file. */
+		_autofree_ char *put_path = path_join(sy->st.dir, MANAGED_NAME);
+
+		if ((ret = atomic_replace(sy->st.dir, MANAGED_NAME, sy->new_text, sy->new_len, 0, NULL, err)) >= 0) {
+			stage_put(&sy->st, MANAGED_NAME, put_path);
+			sy->st.cert_first = sy->nadded + sy->ntrust == 0;  /* only removes: see stage.c */
+			ret = stage_commit(&sy->st, &backup, err);
 		}
-		if (ret == 0 && backup.id)
-			json_object_object_add(res, "backup", json_object_new_string(backup.id));
-		backup_release(&backup);
-		if (ret < 0)
-			goto out;
+	} else if (ret == 0) {
+		if ((ret = atomic_replace(sy->p->path, MANAGED_NAME, sy->new_text, sy->new_len, ATOMIC_BACKUP, &backup,
+					  err)) > 0)
+			ret = 0;
+		if (ret == 0)
+			backup.used = true;
 	}
-	cmd_set_changed(res, (store_changed || record_changed) && !ctx->dry_run);
-	json_object_object_add(res, "label", json_object_new_string(label));
-	arr = json_object_new_array_ext((int)nrows);
-	for (size_t i = 0; i < nrows; i++) {
-		const struct row *rw = &rows[i];
+	if (ret == 0 && backup.id)
+		json_object_object_add(res, "backup", json_object_new_string(backup.id));
+	backup_release(&backup);
+	return ret;
+}
+
+/* Step 5, report: each certificate (JSON and text) and the totals. */
+static void
+sync_report(const struct cmd_ctx *ctx, const struct sync *sy, struct json_object *res)
+{
+	size_t unchanged = sy->nrows - sy->nadded - sy->ntrust - sy->nremoved;
+	struct json_object *arr = json_object_new_array_ext((int)sy->nrows);
+
+	cmd_set_changed(res, (sy->store_changed || sy->record_changed) && !ctx->dry_run);
+	json_object_object_add(res, "label", json_object_new_string(sy->label));
+	for (size_t i = 0; i < sy->nrows; i++) {
+		const struct row *rw = &sy->rows[i];
 		struct json_object *o = json_object_new_object();
 		bool gone = streq(rw->status, "removed");
 
@@ -444,27 +510,34 @@ decided:
 				rw->managed || gone ? "" : " (not managed: never removed by a sync)");
 	}
 	json_object_object_add(res, "certificates", arr);
-	json_object_object_add(res, "added", json_object_new_int64((int64_t)nadded));
-	json_object_object_add(res, "trust_changed", json_object_new_int64((int64_t)ntrust));
-	json_object_object_add(res, "removed", json_object_new_int64((int64_t)nremoved));
-	json_object_object_add(res, "unchanged", json_object_new_int64((int64_t)(nrows - nadded - ntrust - nremoved)));
-	json_object_object_add(res, "released", json_object_new_int64((int64_t)nreleased));
-	json_object_object_add(res, "record_changed", json_object_new_boolean(record_changed));
-	cmd_out(ctx, "label %s: %zu added, %zu trust changed, %zu removed, %zu unchanged%s\n", label, nadded, ntrust,
-		nremoved, nrows - nadded - ntrust - nremoved, ctx->dry_run ? " (dry run: nothing written)" : "");
+	json_object_object_add(res, "added", json_object_new_int64((int64_t)sy->nadded));
+	json_object_object_add(res, "trust_changed", json_object_new_int64((int64_t)sy->ntrust));
+	json_object_object_add(res, "removed", json_object_new_int64((int64_t)sy->nremoved));
+	json_object_object_add(res, "unchanged", json_object_new_int64((int64_t)unchanged));
+	json_object_object_add(res, "released", json_object_new_int64((int64_t)sy->nreleased));
+	json_object_object_add(res, "record_changed", json_object_new_boolean(sy->record_changed));
+	cmd_out(ctx, "label %s: %zu added, %zu trust changed, %zu removed, %zu unchanged%s\n", sy->label, sy->nadded,
+		sy->ntrust, sy->nremoved, unchanged, ctx->dry_run ? " (dry run: nothing written)" : "");
+}
+
+static int
+sync_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+{
+	struct sync sy = {.p = p, .label = sopts.label, .kind = CERTDB_SQL, .have_store = true};
+	int ret;
+
+	if ((ret = sync_load(ctx, &sy, err)) < 0)
+		goto out;
+	/* Nothing declared and nothing held: only stale claims of this label go. */
+	if ((sy.have_store || sopts.ders.n > 0) && (ret = sync_stage(ctx, &sy, err)) < 0)
+		goto out;
+	sync_decide(&sy);
+	if (!ctx->dry_run && (sy.store_changed || sy.record_changed) && (ret = sync_write(ctx, &sy, res, err)) < 0)
+		goto out;
+	sync_report(ctx, &sy, res);
 	ret = 0;
 out:
-	if (db)
-		certdb_close(db, NULL);
-	if (rows)
-		for (size_t i = 0; i < nrows; i++)
-			import_result_release(&rows[i].r);
-	free(rows);
-	cert_info_array_free(present, npresent);
-	free(old.v);
-	free(next.v);
-	mc_error_rebase(err, st.dir, p->path);
-	stage_release(&st);
+	sync_release(&sy, err);
 	return ret;
 }
 

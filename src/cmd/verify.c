@@ -23,6 +23,8 @@
 #include "nssdb.h"
 #include "output.h"
 #include "tls-fetch.h"
+#include "verify-causes.h"
+#include "verify-fix.h"
 #include "verify.h"
 #include "banned.h"
 
@@ -201,6 +203,8 @@ verify_cleanup(struct cmd_ctx *ctx)
 	free(opts.aia_url);
 	opts.aia_url = NULL;
 	aia_issuer_release(&opts.aia);
+	verify_lists_release();
+	verify_ocsp_cache_release();
 }
 
 /* The built-in roots module to load: --roots, else the system's libnssckbi; NULL for none. */
@@ -452,7 +456,7 @@ judge(const struct cmd_ctx *ctx, const struct profile *p, const struct der_list 
 	if (ret == 0 && lib)
 		ret = certdb_load_roots(db, lib, err);
 	if (ret == 0)
-		ret = verify_server_cert(certs, store, n_store, name, md5_ok, PR_Now(), r, err);
+		ret = verify_server_cert(certs, store, n_store, name, md5_ok, verify_lists(ctx), PR_Now(), r, err);
 	cert_info_array_free(store, n_store);
 	if (certdb_close(db, ret < 0 ? NULL : err) < 0 && ret == 0)
 		ret = MC_EFAIL;
@@ -471,6 +475,23 @@ verify_accepts(const struct cmd_ctx *ctx, const struct profile *p, const struct 
 	int ret = judge(ctx, p, certs, name, lib, md5_ok, &r, &unread, &unreadable, err);
 
 	*accepted = ret == 0 && !(r.n_problems && r.problems[0].primary);
+	verify_result_release(&r);
+	return ret;
+}
+
+int
+verify_exception_bits(const struct cmd_ctx *ctx, const struct profile *p, const struct der_list *certs,
+		      const char *name, char bits[4], bool *overridable, struct mc_error *err)
+{
+	struct verify_result r = {0};
+	_autofree_ char *lib = roots_library();
+	bool md5_honoured, md5_ok = md5_accepted(ctx, p, &md5_honoured), unread, unreadable;
+	int ret = judge(ctx, p, certs, name, lib, md5_ok, &r, &unread, &unreadable, err);
+
+	bits[0] = '\0';
+	*overridable = true;
+	if (ret == 0)
+		*overridable = verify_override_bits(&r, bits);
 	verify_result_release(&r);
 	return ret;
 }
@@ -563,94 +584,14 @@ aia_report(const struct cmd_ctx *ctx, const struct verify_result *r, bool judged
 }
 
 /*
- * Run this same mozcert (/proc/self/exe) as "mozcert -p PROFILE [--force]
- * [--password-file F] ARGS...": a fix goes through the command a user would
- * type, with its lock, compatibility check, backup and staging. Its exit
- * status in *status; its text goes to our stdout (to /dev/null under --json).
- */
-static int
-run_self(const struct cmd_ctx *ctx, const struct profile *p, const char *pwfile, const char *const *args,
-	 size_t nargs, int *status, struct mc_error *err)
-{
-	const char *argv[16];
-	size_t n = 0;
-	char exe[4096];
-	ssize_t el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	pid_t pid;
-	int st;
-
-	if (el <= 0)
-		return mc_error_set(err, MC_EFAIL, "cannot find this program (/proc/self/exe): %s", strerror(errno));
-	exe[el] = '\0';
-	argv[n++] = exe;
-	argv[n++] = "-p";
-	argv[n++] = p->path;
-	if (ctx->force)
-		argv[n++] = "--force";
-	if (pwfile) {
-		argv[n++] = "--password-file";
-		argv[n++] = pwfile;
-	}
-	for (size_t i = 0; i < nargs && n < ARRAY_SIZE(argv) - 1; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return mc_error_set(err, MC_EFAIL, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		if (ctx->json) {
-			int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-			if (fd >= 0)
-				dup2(fd, 1);
-		}
-		execv(exe, (char *const *)argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return mc_error_set(err, MC_EFAIL, "waitpid: %s", strerror(errno));
-	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-	return 0;
-}
-
-/* One fix in the result's "fix" member: what, the command, and its exit status (null: not run). */
-static void
-fix_action(struct json_object *acts, const char *what, const char *cmd, int status)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "action", json_object_new_string(what));
-	json_object_object_add(o, "command", json_object_new_string(cmd));
-	json_object_object_add(o, "exit_status", status >= 0 ? json_object_new_int(status) : NULL);
-	json_object_array_add(acts, o);
-}
-
-/* A private directory for the files a fix hands to the commands it runs (caller removes it). */
-static int
-private_dir(char **dir, struct mc_error *err)
-{
-	const char *t = getenv("TMPDIR");
-	char *d = xasprintf("%s/mozcert-fix-XXXXXX", t && t[0] == '/' ? t : "/tmp");
-
-	if (!mkdtemp(d)) {
-		int e = errno;
-
-		free(d);
-		return mc_error_set(err, MC_EFAIL, "cannot make a private directory: %s", strerror(e));
-	}
-	*dir = d;
-	return 0;
-}
-
-/*
  * verify --fix: import the intermediate fetched from the caIssuers URL when
  * it leads to a trusted root; then, if the application would still reject
  * the certificate with an error an exception overrides, add the exception
  * with --accept (printing the certificate's SHA-256 first), else say how.
  * *after_accepted: the application would accept it after the fix.
+ * Over 100 lines: the three steps (import, exception, judged again) share
+ * the private directory and the actions array and must run in this order;
+ * split, the order and the cleanup would be spread over several functions.
  */
 static int
 apply_fix(const struct cmd_ctx *ctx, const struct profile *p, const char *lib, bool md5_ok,
@@ -672,7 +613,7 @@ apply_fix(const struct cmd_ctx *ctx, const struct profile *p, const char *lib, b
 		cmd_out(ctx, "fix: nothing to fix: the application accepts the certificate\n");
 		goto out;
 	}
-	if (!ctx->dry_run && (ret = private_dir(&dir, err)) < 0)
+	if (!ctx->dry_run && (ret = verify_private_dir(&dir, err)) < 0)
 		goto out;
 	if (!ctx->dry_run && ctx->password) {
 		int fd;
@@ -708,11 +649,11 @@ apply_fix(const struct cmd_ctx *ctx, const struct profile *p, const char *lib, b
 			ret = tlsfetch_save_pem(&one, issuer, err);
 			der_list_release(&one);
 			if (ret == 0)
-				ret = run_self(ctx, p, pw, args, 3, &st, err);
+				ret = verify_run_self(ctx, p, pw, args, 3, &st, err);
 			if (ret == 0 && st != 0)
 				ret = mc_error_set(err, MC_EFAIL, "the import of the intermediate failed (exit status %d)", st);
 		}
-		fix_action(acts, "import", shown, st);
+		verify_fix_action(acts, "import", shown, st);
 		if (ret < 0)
 			goto out;
 		imported = true;
@@ -751,12 +692,12 @@ apply_fix(const struct cmd_ctx *ctx, const struct profile *p, const char *lib, b
 			if (!ctx->dry_run) {
 				ret = tlsfetch_save_pem(&opts.certs, chainf, err);
 				if (ret == 0)
-					ret = run_self(ctx, p, pw, args, 5, &st, err);
+					ret = verify_run_self(ctx, p, pw, args, 5, &st, err);
 				if (ret == 0 && st != 0)
 					ret = mc_error_set(err, MC_EFAIL, "adding the security exception failed (exit status %d)",
 							   st);
 			}
-			fix_action(acts, "exception", shown, st);
+			verify_fix_action(acts, "exception", shown, st);
 			if (ret < 0)
 				goto out;
 			excepted = true;
@@ -795,52 +736,53 @@ out:
 	return ret;
 }
 
-static int
-verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+/* Each problem with its fix and risk, printed and as the "problems" array; bits: the exception's bits. */
+static struct json_object *
+problems_report(const struct cmd_ctx *ctx, const struct profile *p, const struct verify_result *r, int64_t exc,
+		bool md5_honoured, char bits[4])
 {
-	struct verify_result r = {0};
-	_autofree_ char *lib = roots_library();
-	bool md5_honoured, md5_ok = md5_accepted(ctx, p, &md5_honoured);
-	int64_t exc = 0;
-	const char *verdict;
-	struct json_object *chain, *probs;
-	int major = profile_app_major(p->path);
-	bool unread, unreadable;
-	bool primary_overridable;
-	struct verify_result r2 = {0};
-	bool judged2 = false, after_ok = false;
-	struct json_object *aia;
-	int ret;
+	struct json_object *probs;
 
-	if ((ret = judge(ctx, p, &opts.certs, opts.name, lib, md5_ok, &r, &unread, &unreadable, err)) < 0)
-		return ret;
-	if ((ret = aia_step(ctx, p, lib, md5_ok, &r, &r2, &judged2, err)) < 0) {
-		verify_result_release(&r);
-		return ret;
+	probs = json_object_new_array();
+	for (size_t i = 0; i < r->n_problems; i++) {
+		const struct verify_problem *q = &r->problems[i];
+		_autofree_ char *fix = problem_fix(p, r, q, md5_honoured);
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "code", json_object_new_string(q->code));
+		json_object_object_add(o, "certificate", json_object_new_int64((int64_t)q->at));
+		json_object_object_add(o, "primary", json_object_new_boolean(q->primary));
+		json_object_object_add(o, "overridable", json_object_new_boolean(q->overridable));
+		json_object_object_add(o, "message", json_object_new_string(q->detail));
+		json_object_object_add(o, "fix", fix ? json_object_new_string(fix) : NULL);
+		json_object_object_add(o, "risk", verify_fix_risk(fix) ? json_object_new_string(verify_fix_risk(fix)) : NULL);
+		json_object_array_add(probs, o);
+		cmd_out(ctx, "%s %s: %s (certificate %zu)\n", !q->primary ? "then    " : exc > 0 ? "excepted" : "error   ",
+			q->code, q->detail, q->at);
+		if (fix && exc <= 0)
+			cmd_out(ctx, "         fix: %s\n%s%s%s", fix, verify_fix_risk(fix) ? "         risk: " : "",
+				verify_fix_risk(fix) ? verify_fix_risk(fix) : "", verify_fix_risk(fix) ? "\n" : "");
 	}
-	aia_leads = judged2 && r2.trusted;
+	if (!verify_override_bits(r, bits))
+		bits[0] = '\0'; /* no exception helps: no bits to give */
+	if (bits[0] && exc <= 0)
+		cmd_out(ctx, "         exception: overrides %s%s%s%s%s (bits %s of cert_override.txt, up to version 105)\n",
+			strchr(bits, 'M') ? "the name mismatch" : "", strchr(bits, 'M') && bits[1] ? ", " : "",
+			strchr(bits, 'U') ? "the untrusted issuer" : "", strchr(bits, 'U') && strchr(bits, 'T') ? ", " : "",
+			strchr(bits, 'T') ? "the validity period" : "", bits);
+	return probs;
+}
 
-	/* Firefox reports one error; a matching exception accepts the connection when that error is overridable. */
-	primary_overridable = r.n_problems && r.problems[0].primary && r.problems[0].overridable;
-	if (primary_overridable)
-		exc = exception_line(ctx, p, r.chain[0].sha256_hex);
-	verdict = !(r.n_problems && r.problems[0].primary) ? "accepted" : exc > 0 ? "accepted-by-exception" : "rejected";
+/* The chain found (or tried), printed and as the "chain" array. */
+static struct json_object *
+chain_report(const struct cmd_ctx *ctx, const struct verify_result *r)
+{
+	struct json_object *chain;
 
-	if (unread) {
-		_autofree_ char *fix = fix_cmd(p, "db upgrade");
-
-		cmd_out(ctx, "note: the application (%s) does not read cert8.db: it starts with an empty store;\n"
-			"      fix: %s\n", major < 0 ? "version unknown: Firefox and Thunderbird 73 or later" : "73 or later",
-			fix);
-	}
-	json_object_object_add(res, "legacy_store_unread", json_object_new_boolean(unread));
-	json_object_object_add(res, "store_unreadable", json_object_new_boolean(unreadable));
-	if (opts.host)
-		json_object_object_add(res, "server", server_json(ctx, &r));
-	cmd_out(ctx, "certificate: %s\n             SHA-256 %s\n", r.chain[0].subject, r.chain[0].sha256_hex);
+	cmd_out(ctx, "certificate: %s\n             SHA-256 %s\n", r->chain[0].subject, r->chain[0].sha256_hex);
 	chain = json_object_new_array();
-	for (size_t i = 0; i < r.n_chain; i++) {
-		const struct verify_link *l = &r.chain[i];
+	for (size_t i = 0; i < r->n_chain; i++) {
+		const struct verify_link *l = &r->chain[i];
 		struct json_object *o = json_object_new_object();
 		char nb[32], na[32];
 
@@ -863,29 +805,69 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 			cmd_out(ctx, ", trust %s", l->trust[0] ? l->trust : ",,");
 		cmd_out(ctx, "%s\n", l->anchor ? ": trust anchor" : "");
 	}
-	probs = json_object_new_array();
-	for (size_t i = 0; i < r.n_problems; i++) {
-		const struct verify_problem *q = &r.problems[i];
-		_autofree_ char *fix = problem_fix(p, &r, q, md5_honoured);
-		struct json_object *o = json_object_new_object();
+	return chain;
+}
 
-		json_object_object_add(o, "code", json_object_new_string(q->code));
-		json_object_object_add(o, "certificate", json_object_new_int64((int64_t)q->at));
-		json_object_object_add(o, "primary", json_object_new_boolean(q->primary));
-		json_object_object_add(o, "overridable", json_object_new_boolean(q->overridable));
-		json_object_object_add(o, "message", json_object_new_string(q->detail));
-		json_object_object_add(o, "fix", fix ? json_object_new_string(fix) : NULL);
-		json_object_array_add(probs, o);
-		cmd_out(ctx, "%s %s: %s (certificate %zu)\n", !q->primary ? "then    " : exc > 0 ? "excepted" : "error   ",
-			q->code, q->detail, q->at);
-		if (fix && exc <= 0)
-			cmd_out(ctx, "         fix: %s\n", fix);
+static int
+verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res, struct mc_error *err)
+{
+	struct verify_result r = {0};
+	_autofree_ char *lib = roots_library();
+	bool md5_honoured, md5_ok = md5_accepted(ctx, p, &md5_honoured);
+	int64_t exc = 0;
+	const char *verdict;
+	struct json_object *chain, *probs;
+	int major = profile_app_major(p->path);
+	bool unread, unreadable;
+	bool primary_overridable;
+	struct verify_result r2 = {0};
+	bool judged2 = false, after_ok = false;
+	struct json_object *aia;
+	char bits[4] = "";
+	struct verify_ocsp ocsp = {0};
+	int ret;
+
+	if ((ret = judge(ctx, p, &opts.certs, opts.name, lib, md5_ok, &r, &unread, &unreadable, err)) < 0)
+		return ret;
+	if ((ret = aia_step(ctx, p, lib, md5_ok, &r, &r2, &judged2, err)) < 0) {
+		verify_result_release(&r);
+		return ret;
 	}
+	aia_leads = judged2 && r2.trusted;
+	if ((ret = verify_ocsp_step(ctx, p, &r, opts.timeout_ms ? opts.timeout_ms : TLSFETCH_DEFAULT_TIMEOUT_MS, &ocsp,
+				    err)) < 0) {
+		verify_result_release(&r);
+		verify_result_release(&r2);
+		return ret;
+	}
+
+	/* Firefox reports one error; a matching exception accepts the connection when that error is overridable. */
+	primary_overridable = r.n_problems && r.problems[0].primary && r.problems[0].overridable;
+	if (primary_overridable)
+		exc = exception_line(ctx, p, r.chain[0].sha256_hex);
+	verdict = !(r.n_problems && r.problems[0].primary) ? "accepted" : exc > 0 ? "accepted-by-exception" : "rejected";
+
+	if (unread) {
+		_autofree_ char *fix = fix_cmd(p, "db upgrade");
+
+		cmd_out(ctx, "note: the application (%s) does not read cert8.db: it starts with an empty store;\n"
+			"      fix: %s\n", major < 0 ? "version unknown: Firefox and Thunderbird 73 or later" : "73 or later",
+			fix);
+	}
+	json_object_object_add(res, "legacy_store_unread", json_object_new_boolean(unread));
+	json_object_object_add(res, "store_unreadable", json_object_new_boolean(unreadable));
+	if (opts.host)
+		json_object_object_add(res, "server", server_json(ctx, &r));
+	chain = chain_report(ctx, &r);
+	probs = problems_report(ctx, p, &r, exc, md5_honoured, bits);
 	if (r.missing_issuer && exc <= 0)
 		cmd_out(ctx, "         issuer: %s%s%s\n", r.missing_issuer, r.ca_issuers_url ? "\n         from:   " : "",
 			r.ca_issuers_url ? r.ca_issuers_url : "");
 	aia = exc <= 0 ? aia_report(ctx, &r, judged2, &r2) : NULL;
 	json_object_object_add(res, "aia", aia);
+	json_object_object_add(res, "ocsp", verify_ocsp_json(ctx, p, &ocsp));
+	json_object_object_add(res, "causes", verify_causes(ctx, p, &r));
+	json_object_object_add(res, "lists", verify_lists_json());
 	json_object_object_add(res, "file", opts.host ? NULL : json_object_new_string(opts.file));
 	json_object_object_add(res, "name", opts.name ? json_object_new_string(opts.name) : NULL);
 	json_object_object_add(res, "port", json_object_new_int(opts.port));
@@ -897,6 +879,7 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	json_object_object_add(res, "ca_issuers_url",
 			       r.ca_issuers_url ? json_object_new_string(r.ca_issuers_url) : NULL);
 	json_object_object_add(res, "exception_line", exc > 0 ? json_object_new_int64(exc) : NULL);
+	json_object_object_add(res, "exception_bits", bits[0] ? json_object_new_string(bits) : NULL);
 	json_object_object_add(res, "md5_accepted", json_object_new_boolean(md5_ok));
 	json_object_object_add(res, "roots_module", lib ? json_object_new_string(lib) : NULL);
 	cmd_set_changed(res, false);
@@ -920,6 +903,7 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	}
 	verify_result_release(&r);
 	verify_result_release(&r2);
+	verify_ocsp_release(&ocsp);
 	return ret;
 }
 

@@ -25,14 +25,21 @@ store_files(enum certdb_kind kind)
 	return kind == CERTDB_SQL ? sql_files : dbm_files;
 }
 
-/* Test hook for crash-consistency tests: die at a named point of the swap. */
+/*
+ * Test hook for crash-consistency tests: die at a named point of the swap.
+ * Only in mozcert-test (MOZCERT_TEST_HOOKS): the installed mozcert ignores MOZCERT_CRASH_AT.
+ */
 static void
 crash_point(const char *name)
 {
+#ifdef MOZCERT_TEST_HOOKS
 	const char *at = getenv("MOZCERT_CRASH_AT");
 
 	if (at && streq(at, name))
 		raise(SIGKILL);
+#else
+	(void)name;
+#endif
 }
 
 bool
@@ -368,11 +375,43 @@ collect_puts(const struct stage *st, struct put *v)
 	return n;
 }
 
+/* The profile file whose owner and mode the new file name takes (stage_inherit), or NULL. */
+static const char *
+inherit_from(const struct stage *st, const char *name)
+{
+	for (size_t i = 0; i < st->n_like; i++)
+		if (streq(st->like_names[i], name))
+			return st->like_srcs[i];
+	return NULL;
+}
+
+/* The owner and mode of the profile file like, for a new file (stage_inherit). */
+static int
+inherited_owner_mode(const struct stage *st, const char *like, mode_t *mode, uid_t *uid, gid_t *gid,
+		     struct mc_error *err)
+{
+	_autofree_ char *path = path_join(st->profile_dir, like);
+	struct stat sb;
+
+	if (lstat(path, &sb) < 0)
+		return mc_error_sys(err, "cannot read the owner and mode of '%s'", path);
+	if (!S_ISREG(sb.st_mode))
+		return mc_error_set(err, MC_EFAIL, "'%s' is not a regular file: its owner and mode are not taken",
+				    path);
+	*mode = (sb.st_mode & 0666) | 0600;
+	if (sb.st_uid != fs_uid() || sb.st_gid != fs_gid()) {
+		*uid = sb.st_uid;
+		*gid = sb.st_gid;
+	}
+	return 0;
+}
+
 /* Copy p's new content beside its target with the mode and owner it will have. */
 static int
 prepare_put(const struct stage *st, struct put *p, struct mc_error *err)
 {
 	_autofree_ char *target = path_join(st->profile_dir, p->name);
+	const char *like = inherit_from(st, p->name);
 	struct stat old, sb;
 	mode_t mode = 0600;
 	uid_t uid = (uid_t)-1;
@@ -387,6 +426,9 @@ prepare_put(const struct stage *st, struct put *p, struct mc_error *err)
 			uid = old.st_uid;
 			gid = old.st_gid;
 		}
+	} else if (like) {
+		if ((ret = inherited_owner_mode(st, like, &mode, &uid, &gid, err)) < 0)
+			return ret;
 	} else {
 		if ((ret = fileio_dir_owner(st->profile_dir, &uid, &gid, err)) < 0)
 			return ret;
@@ -549,6 +591,15 @@ stage_begin_empty(const char *profile_dir, struct stage *st, struct mc_error *er
 }
 
 void
+stage_inherit(struct stage *st, const char *name, const char *like)
+{
+	st->like_names = xreallocarray(st->like_names, st->n_like + 1, sizeof(*st->like_names));
+	st->like_srcs = xreallocarray(st->like_srcs, st->n_like + 1, sizeof(*st->like_srcs));
+	st->like_names[st->n_like] = xstrdup(name);
+	st->like_srcs[st->n_like++] = xstrdup(like);
+}
+
+void
 stage_drop(struct stage *st, const char *name)
 {
 	st->drop = xreallocarray(st->drop, st->n_drop + 1, sizeof(*st->drop));
@@ -567,6 +618,12 @@ stage_release(struct stage *st)
 	}
 	free(st->put_names);
 	free(st->put_srcs);
+	for (size_t i = 0; i < st->n_like; i++) {
+		free(st->like_names[i]);
+		free(st->like_srcs[i]);
+	}
+	free(st->like_names);
+	free(st->like_srcs);
 	if (st->dir)
 		fileio_remove_tree(st->dir);
 	free(st->dir);

@@ -26,6 +26,9 @@ struct stage {
 	char **put_names;        /* profile files the swap puts in place (stage_put) */
 	char **put_srcs;
 	size_t n_put;
+	char **like_names;       /* files the swap creates that take the owner and mode of another (stage_inherit) */
+	char **like_srcs;
+	size_t n_like;
 };
 
 /*
@@ -73,6 +76,17 @@ void stage_drop(struct stage *st, const char *name);
  */
 void stage_put(struct stage *st, const char *name, const char *src);
 /* stage_put and stage_drop take only names stage_known_name accepts: stage_commit refuses others. */
+
+/*
+ * Have stage_commit give the profile file name, when the swap creates it, the
+ * owner and group of the profile file like and its mode (never wider than
+ * 0666, never unreadable by its owner): a cert9.db that replaces a cert8.db
+ * stays the user's when root upgrades the user's profile. They are set on the
+ * copy before anything is renamed: when they cannot be (like is missing or no
+ * regular file, or the owner cannot be given), stage_commit fails and nothing
+ * is swapped.
+ */
+void stage_inherit(struct stage *st, const char *name, const char *like);
 
 /* A new staging directory holding nothing: a swap of stage_put and stage_drop files only. */
 int stage_begin_empty(const char *profile_dir, struct stage *st, struct mc_error *err);

@@ -501,8 +501,8 @@ push_str(char ***v, size_t *n, char *s)
 	(*v)[(*n)++] = s;
 }
 
-static void
-san_names(CERTCertificate *cert, struct tlsfetch_sent *out)
+void
+tlsfetch_san_names(CERTCertificate *cert, char ***names, size_t *n_names)
 {
 	SECItem ext = {siBuffer, NULL, 0};
 	PLArenaPool *arena;
@@ -517,12 +517,12 @@ san_names(CERTCertificate *cert, struct tlsfetch_sent *out)
 		if (g->type == certDNSName) {
 			_autofree_ char *dn = starttls_printable(g->name.other.data, g->name.other.len, 255);
 
-			push_str(&out->names, &out->n_names, xasprintf("DNS:%s", dn));
+			push_str(names, n_names, xasprintf("DNS:%s", dn));
 		} else if (g->type == certIPAddress && (g->name.other.len == 4 || g->name.other.len == 16)) {
 			char a[64];
 
 			if (inet_ntop(g->name.other.len == 4 ? AF_INET : AF_INET6, g->name.other.data, a, sizeof(a)))
-				push_str(&out->names, &out->n_names, xasprintf("IP:%s", a));
+				push_str(names, n_names, xasprintf("IP:%s", a));
 		}
 		g = CERT_GetNextGeneralName(g);
 		if (g == first)
@@ -555,7 +555,7 @@ tlsfetch_describe(const struct der_list *chain, struct tlsfetch_sent *out, struc
 		out->is_ca[i] = CERT_IsCACert(cert, NULL);
 		out->self_signed[i] = SECITEM_CompareItem(&cert->derSubject, &cert->derIssuer) == SECEqual;
 		if (i == 0)
-			san_names(cert, out);
+			tlsfetch_san_names(cert, &out->names, &out->n_names);
 		CERT_DestroyCertificate(cert);
 	}
 	return 0;

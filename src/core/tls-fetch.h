@@ -60,6 +60,10 @@ struct tlsfetch_sent {
 	bool *self_signed;       /* subject == issuer */
 };
 int tlsfetch_describe(const struct der_list *chain, struct tlsfetch_sent *out, struct mc_error *err);
+/* cert's subjectAltName entries, "DNS:x" or "IP:1.2.3.4", appended to *names (printable; the caller frees). */
+struct CERTCertificateStr;
+void tlsfetch_san_names(struct CERTCertificateStr *cert, char ***names, size_t *n_names);
+
 void tlsfetch_sent_release(struct tlsfetch_sent *s);
 
 /* Write chain as PEM to a new file path (never over an existing file or a symlink). */

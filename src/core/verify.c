@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <prnetdb.h>
 #include <cert.h>
 #include <certdb.h>
@@ -21,6 +22,8 @@
 #include <secoid.h>
 #include <sechash.h>
 
+#include "strbuf.h"
+#include "tls-fetch.h"
 #include "verify.h"
 #include "banned.h"
 
@@ -184,6 +187,17 @@ sha1_signed(const CERTCertificate *c)
 	}
 }
 
+/* "MD5", "MD2", "SHA-1" for a signature the application refuses (or accepts only with the MD5 pref), else NULL. */
+static const char *
+weak_signature(const CERTCertificate *c)
+{
+	if (sha1_signed(c))
+		return "SHA-1";
+	if (md5_signed(c))
+		return SECOID_GetAlgorithmTag(&c->signature) == SEC_OID_PKCS1_MD2_WITH_RSA_ENCRYPTION ? "MD2" : "MD5";
+	return NULL;
+}
+
 /* basicConstraints: cA (-1 when the extension is absent) and the path length limit (-1: none). */
 static int
 basic_constraints(CERTCertificate *c, int *pathlen)
@@ -255,6 +269,7 @@ is_v1(const CERTCertificate *c)
 #define E_INVALID_TIME "SEC_ERROR_INVALID_TIME"
 #define E_NOT_IN_NAME_SPACE "SEC_ERROR_CERT_NOT_IN_NAME_SPACE"
 #define E_UNKNOWN_CRIT "SEC_ERROR_UNKNOWN_CRITICAL_EXTENSION"
+#define E_POLICY "MOZILLA_PKIX_ERROR_ADDITIONAL_POLICY_CONSTRAINT_FAILED"
 
 /* pkix refuses a certificate with a critical extension it does not process (BackCert::Init). */
 static const char *
@@ -608,6 +623,10 @@ link_add(struct verify_result *r, const struct cand *c, bool anchor)
 	snprintf(l->sha256_hex, sizeof(l->sha256_hex), "%s", hex);
 	CERT_GetCertTimes(c->c, &l->not_before, &l->not_after);
 	l->anchor = anchor;
+	l->weak_sig = weak_signature(c->c);
+	l->der = xmalloc(c->c->derCert.len ? c->c->derCert.len : 1);
+	memcpy(l->der, c->c->derCert.data, c->c->derCert.len);
+	l->der_len = c->c->derCert.len;
 }
 
 /* The caIssuers URL of c's authorityInfoAccess, or NULL. */
@@ -637,6 +656,10 @@ ca_issuers_url(CERTCertificate *c)
 static size_t
 error_at(const struct verify_result *r, const struct build *b, const char *code, PRTime now)
 {
+	/* a weak signature is the signed certificate's: the root's own is never checked */
+	for (size_t i = 0; streq(code, E_ALG_DISABLED) && i + 1 < r->n_chain; i++)
+		if (r->chain[i].weak_sig && !(b->md5_ok && !streq(r->chain[i].weak_sig, "SHA-1")))
+			return i;
 	for (size_t i = 0; i < r->n_chain; i++) {
 		const struct cand *c = &b->p->v[(b->n_path ? b->path : b->best)[i]];
 		bool anchor;
@@ -673,6 +696,8 @@ describe(const char *code)
 		{E_INVALID_TIME, "a validity period cannot be read"},
 		{E_NOT_IN_NAME_SPACE, "a name of the certificate is outside an issuer's name constraints"},
 		{E_UNKNOWN_CRIT, "a certificate has a critical extension the application does not know"},
+		{E_POLICY, "the chain ends at a Symantec root the application distrusts for servers, and no "
+			   "exempt (Apple, Google, DigiCert) intermediate is in it"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(d); i++)
@@ -681,27 +706,17 @@ describe(const char *code)
 	return "rejected";
 }
 
-int
-verify_server_cert(const struct der_list *certs, const struct cert_info *store, size_t n_store,
-		   const char *hostname, bool md5_ok, PRTime now, struct verify_result *out, struct mc_error *err)
+/* Decode the certificates given into the pool, then the store's (a certificate of both has the store's trust). */
+static int
+load_pool(struct pool *p, const struct der_list *certs, const struct cert_info *store, size_t n_store,
+	  struct mc_error *err)
 {
-	struct pool p = {0};
-	struct build b = {.p = &p, .now = now, .md5_ok = md5_ok, .budget = CALL_BUDGET, .missing = SIZE_MAX};
-	struct cand *leaf;
-	const char *code, *ee_err;
-	bool anchor, name_ok;
-
-	memset(out, 0, sizeof(*out));
-	if (!certs->n)
-		return mc_error_set(err, MC_EINPUT, "no certificate to verify");
 	for (size_t i = 0; i < certs->n; i++) {
 		CERTCertificate *c = certdb_decode(certs->v[i].data, certs->v[i].len);
 
-		if (!c) {
-			pool_release(&p);
+		if (!c)
 			return mc_error_nss(err, "%s: cannot decode certificate %zu", certs->v[i].origin, i + 1);
-		}
-		pool_add(&p, c, VSRC_FILE, "", NULL);
+		pool_add(p, c, VSRC_FILE, "", NULL);
 	}
 	for (size_t i = 0; i < n_store; i++) {
 		CERTCertificate *c = certdb_decode(store[i].der, store[i].der_len);
@@ -709,8 +724,7 @@ verify_server_cert(const struct der_list *certs, const struct cert_info *store, 
 
 		if (!c)
 			continue;
-		/* a certificate of the file that the store holds too has the store's trust */
-		if ((have = pool_find(&p, store[i].sha256)) && have->src == VSRC_FILE) {
+		if ((have = pool_find(p, store[i].sha256)) && have->src == VSRC_FILE) {
 			have->src = VSRC_STORE;
 			snprintf(have->trust, sizeof(have->trust), "%s", store[i].trust);
 			free(have->nickname);
@@ -718,14 +732,120 @@ verify_server_cert(const struct der_list *certs, const struct cert_info *store, 
 			CERT_DestroyCertificate(c);
 			continue;
 		}
-		pool_add(&p, c, VSRC_STORE, store[i].trust, store[i].nickname);
+		pool_add(p, c, VSRC_STORE, store[i].trust, store[i].nickname);
 	}
+	return 0;
+}
 
+static void
+utc(PRTime t, char out[32])
+{
+	time_t secs = (time_t)(t / PR_USEC_PER_SEC);
+	struct tm tm;
+
+	if (!gmtime_r(&secs, &tm) || !strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(out, 32, "?");
+}
+
+/* The server certificate's names, its validity at now, its CN. */
+static void
+leaf_facts(struct verify_result *out, CERTCertificate *leaf, PRTime now)
+{
+	char *cn = CERT_GetCommonName(&leaf->subject);
+
+	tlsfetch_san_names(leaf, &out->names, &out->n_names);
+	out->leaf_cn = cn ? xstrdup(cn) : NULL;
+	for (char *c = out->leaf_cn; c && *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?'; /* printed in a message */
+	if (cn)
+		PORT_Free(cn);
+	out->now = now;
+	switch (CERT_CheckCertValidTimes(leaf, now, PR_FALSE)) {
+	case secCertTimeValid:
+		break;
+	case secCertTimeNotValidYet:
+		out->leaf_time = -1;
+		break;
+	default:
+		out->leaf_time = 1;
+	}
+}
+
+/* A problem with the facts that go with it: the names for a mismatch, the dates, the algorithm. */
+static void
+problem_detail(struct verify_result *r, const char *code, size_t at, bool primary, const char *host)
+{
+	const struct verify_link *l = at < r->n_chain ? &r->chain[at] : NULL;
+	char nb[32], na[32];
+
+	if (streq(code, E_BAD_DOMAIN)) {
+		struct strbuf sb;
+		_autofree_ char *names = NULL;
+
+		strbuf_init(&sb);
+		for (size_t i = 0; i < r->n_names; i++)
+			strbuf_addf(&sb, "%s%s", i ? ", " : "", r->names[i]);
+		names = strbuf_detach(&sb, NULL);
+		if (r->n_names)
+			problem(r, code, at, primary, "the certificate is not valid for the name '%s': it is valid for %s",
+				host, names);
+		else
+			problem(r, code, at, primary, "the certificate is not valid for the name '%s': it has no "
+				"subjectAltName%s%s%s", host, r->leaf_cn ? ", and its subject CN '" : "",
+				r->leaf_cn ? r->leaf_cn : "", r->leaf_cn ? "' is never taken for a name" : "");
+		return;
+	}
+	if (l && (streq(code, E_EXPIRED) || streq(code, E_EXPIRED_ISSUER) || streq(code, E_NOT_YET) ||
+		  streq(code, E_NOT_YET_ISSUER))) {
+		utc(l->not_before, nb);
+		utc(l->not_after, na);
+		problem(r, code, at, primary, "%s: valid from %s to %s", describe(code), nb, na);
+		return;
+	}
+	if (l && streq(code, E_ALG_DISABLED) && l->weak_sig) {
+		problem(r, code, at, primary, "the certificate is signed with %s, which the application rejects",
+			l->weak_sig);
+		return;
+	}
+	problem(r, code, at, primary, "%s", describe(code));
+}
+
+int
+verify_server_cert(const struct der_list *certs, const struct cert_info *store, size_t n_store,
+		   const char *hostname, bool md5_ok, const struct ca_lists *lists, PRTime now,
+		   struct verify_result *out, struct mc_error *err)
+{
+	struct pool p = {0};
+	struct build b = {.p = &p, .now = now, .md5_ok = md5_ok, .budget = CALL_BUDGET, .missing = SIZE_MAX};
+	struct cand *leaf;
+	const char *code, *ee_err;
+	bool anchor, name_ok;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!certs->n)
+		return mc_error_set(err, MC_EINPUT, "no certificate to verify");
+	if ((ret = load_pool(&p, certs, store, n_store, err)) < 0) {
+		pool_release(&p);
+		return ret;
+	}
 	code = forward(&b, 0, 0, 0);
 	leaf = &p.v[0];
 	if (streq(code, E_UNKNOWN_ISSUER) && self_signed(leaf->c))
 		code = E_SELF_SIGNED;
+	if (b.n_path) {
+		/* NSSCertDBTrustDomain::IsChainValid, once the path reaches its anchor: before the server's own errors */
+		CERTCertificate *path[MAX_PATH];
+
+		for (size_t i = 0; i < b.n_path; i++)
+			path[i] = p.v[b.path[i]].c;
+		if ((out->symantec_distrusted = calist_symantec_distrusted(lists, path, b.n_path)))
+			code = E_POLICY;
+	}
 	name_ok = !hostname || name_matches(leaf->c, hostname);
+	out->name_mismatch = !name_ok;
+	leaf_facts(out, leaf->c, now);
 	if (!code && !name_ok)
 		code = E_BAD_DOMAIN;
 	out->trusted = b.n_path > 0;
@@ -736,20 +856,15 @@ verify_server_cert(const struct der_list *certs, const struct cert_info *store, 
 		for (size_t i = 0; i < n; i++)
 			link_add(out, &p.v[path[i]], b.n_path && i + 1 == n);
 	}
-	if (code) {
-		size_t at = streq(code, E_BAD_DOMAIN) || streq(code, E_SELF_SIGNED) ? 0 : error_at(out, &b, code, now);
-
-		if (streq(code, E_BAD_DOMAIN))
-			problem(out, code, 0, true, "the certificate is not valid for the name '%s'", hostname);
-		else
-			problem(out, code, at, true, "%s", describe(code));
-	}
+	if (code)
+		problem_detail(out, code, streq(code, E_BAD_DOMAIN) || streq(code, E_SELF_SIGNED) ? 0 : error_at(out, &b, code, now),
+			       true, hostname);
 	/* What the application would report next, once the first problem is solved. */
 	ee_err = independent(leaf, true, 0, now, &anchor);
 	if (ee_err && !streq(ee_err, code) && !streq(ee_err, E_UNTRUSTED_CERT))
-		problem(out, ee_err, 0, false, "%s", describe(ee_err));
+		problem_detail(out, ee_err, 0, false, hostname);
 	if (!name_ok && !streq(code, E_BAD_DOMAIN))
-		problem(out, E_BAD_DOMAIN, 0, false, "the certificate is not valid for the name '%s'", hostname);
+		problem_detail(out, E_BAD_DOMAIN, 0, false, hostname);
 	if (b.missing != SIZE_MAX && !b.n_path) {
 		CERTCertificate *c = p.v[b.best[b.missing]].c;
 
@@ -764,11 +879,53 @@ verify_server_cert(const struct der_list *certs, const struct cert_info *store, 
 }
 
 void
+verify_result_reject(struct verify_result *r, const char *code, const char *detail)
+{
+	struct verify_problem *q;
+
+	r->problems = xreallocarray(r->problems, r->n_problems + 1, sizeof(*r->problems));
+	memmove(r->problems + 1, r->problems, r->n_problems * sizeof(*r->problems));
+	r->n_problems++;
+	q = &r->problems[0];
+	q->code = code;
+	q->at = 0;
+	q->primary = true;
+	q->overridable = false;
+	q->detail = xstrdup(detail);
+	for (size_t i = 1; i < r->n_problems; i++)
+		r->problems[i].primary = false;
+}
+
+bool
+verify_override_bits(const struct verify_result *r, char out[4])
+{
+	const char *code = r->n_problems && r->problems[0].primary ? r->problems[0].code : NULL;
+	bool m = r->name_mismatch, u = false, t = false;
+
+	out[0] = '\0';
+	if (!code)
+		return true;
+	if (streq(code, E_EXPIRED) || streq(code, E_NOT_YET) || streq(code, E_INVALID_TIME))
+		t = true;
+	else if (!streq(code, E_BAD_DOMAIN))
+		u = true;
+	if (u)
+		t = r->leaf_time != 0;
+	snprintf(out, 4, "%s%s%s", m ? "M" : "", u ? "U" : "", t ? "T" : "");
+	return overridable(code);
+}
+
+void
 verify_result_release(struct verify_result *r)
 {
 	if (!r)
 		return;
+	for (size_t i = 0; i < r->n_names; i++)
+		free(r->names[i]);
+	free(r->names);
+	free(r->leaf_cn);
 	for (size_t i = 0; i < r->n_chain; i++) {
+		free(r->chain[i].der);
 		free(r->chain[i].nickname);
 		free(r->chain[i].subject);
 		free(r->chain[i].issuer);

@@ -4,6 +4,8 @@ set -u
 export LC_ALL=C
 : "${MOZCERT:?MOZCERT must name the built binary}"
 : "${SRCDIR:?SRCDIR must name the source tree}"
+# mozcert-test: mozcert built with the test-only hooks (MOZCERT_CRASH_AT, MOZCERT_NSS_LIST); never installed.
+: "${MOZCERT_TEST:=$(dirname "$MOZCERT")/mozcert-test}"
 FIX=$SRCDIR/tests/fixtures
 # Real files whose licence lets the project ship them (tests/fixtures/real/PROVENANCE.md),
 # files made to show the same properties as the others (tests/fixtures/made/README), and,
@@ -19,6 +21,8 @@ mkdir -p "$HOME"
 export MOZCERT_STAGE_DIR=$T
 mkdir -p "$T/tmp"
 export TMPDIR=$T/tmp
+# verify's lists (Symantec distrust, TLS interceptors): the tree's, not an installed copy.
+export MOZCERT_DATA_DIR=${MOZCERT_DATA_DIR:-$SRCDIR/data}
 n=0
 failed=0
 LOCKPID=
@@ -131,8 +135,13 @@ real_copy() { rm -rf "$2"; cp -r "$REAL/$1" "$2"; chmod -R u+w "$2"; }
 made_copy() { rm -rf "$2"; cp -r "$MADE/$1" "$2"; chmod -R u+w "$2"; }
 # extra NAME: the path of an optional original under $MOZCERT_EXTRA_FIXTURES; fails when absent
 extra() { [ -n "$EXTRA" ] && [ -e "$EXTRA/$1" ] && printf '%s\n' "$EXTRA/$1"; }
-# skip DESC: a TAP skip (the test needs an optional original)
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
+# skip REASON, or skip DESC REASON: one TAP skip ("ok N - DESC # SKIP REASON") for each check not run.
+# Every check a script leaves out (a tool, root, an optional original missing) is reported this way,
+# never as a bare comment, so the count of checks is the same whether they ran or not.
+skip() {
+	n=$((n + 1))
+	if [ $# -ge 2 ]; then echo "ok $n - $1 # SKIP $2"; else echo "ok $n # SKIP $1"; fi
+}
 # json_has PYEXPR: assert on the last --json output (d = document, r = first result)
 json_has() { printf '%s\n' "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); r=d['results'][0]; sys.exit(0 if ($1) else 1)"; }
 

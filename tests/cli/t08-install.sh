@@ -38,6 +38,12 @@ if pkg-config --exists bash-completion 2>/dev/null; then
 else
 	echo "ok $((n = n + 1)) # SKIP bash-completion's pkg-config file not installed"
 fi
+sym=$(where data/symantec-distrust.txt)
+icpt=$(where data/tls-interception.txt)
+check "verify's lists are installed" sh -c 'cmp -s "$1$2" "$3/data/symantec-distrust.txt" && cmp -s "$1$4" "$3/data/tls-interception.txt"' \
+	_ "$D" "$sym" "$SRCDIR" "$icpt"
+check "... in the directory the binary reads them from (DATADIR/mozcert)" \
+	grep -aq "$(dirname "$sym")" "$D$(where src/mozcert)"
 check "the binary is installed and runs" sh -c '"$1" --version | grep -q "^mozcert "' _ "$D$(where src/mozcert)"
 coll=$(where data/ansible/ansible_collections)
 check "the Ansible collection is installed under DATADIR/mozcert/ansible" sh -c 'case "$1" in */mozcert/ansible/ansible_collections) ;; *) exit 1 ;; esac' _ "$coll"
@@ -45,5 +51,17 @@ for m in mozcert_cert mozcert_override mozcert_pref; do
 	check "... with the module $m" cmp -s "$D$coll/mozcert/fleet/plugins/modules/$m.py" \
 		"$SRCDIR/data/ansible/ansible_collections/mozcert/fleet/plugins/modules/$m.py"
 done
+inst=$D$(where src/mozcert)
+check "mozcert-test (the build with test hooks) is not in the install plan" [ -z "$(where src/mozcert-test)" ]
+# The installed binary has no test hooks: MOZCERT_CRASH_AT would SIGKILL mozcert-test mid-swap.
+mkdir -p "$T/hook"
+certutil -N -d "sql:$T/hook" --empty-password >/dev/null
+MOZCERT_CRASH_AT=between-renames "$inst" -p "$T/hook" cert import --trust C,, "$FIX/certs/root.pem" >/dev/null 2>&1
+check "the installed mozcert ignores MOZCERT_CRASH_AT: import exit 0" [ $? -eq 0 ]
+check "... no journal left, the root listed by certutil" \
+	sh -c '[ ! -e "$1/.mozcert-journal" ] && certutil -L -d "sql:$1" | grep -q "Test Root CA"' _ "$T/hook"
+MOZCERT_CRASH_AT=between-renames "$MOZCERT_TEST" -p "$T/hook" cert trust "mozcert Test Root CA - mozcert test" CT,C,C >/dev/null 2>&1
+check "the control: mozcert-test dies at the same point (SIGKILL, journal left)" \
+	sh -c '[ "$1" -eq 137 ] && [ -e "$2/.mozcert-journal" ]' _ $? "$T/hook"
 check "the installed completion loads in bash" bash -c '. "$1" && complete -p mozcert >/dev/null' _ "$D$comp"
 done_testing

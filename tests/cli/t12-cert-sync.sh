@@ -61,7 +61,7 @@ check "--dry-run reports the would-be changes" [ "$(jget 'd["results"][0]["added
 check "--dry-run wrote nothing" [ "$(sum_dir "$P")" = "$snap" ]
 
 # a crash between the two renames, then a re-run, converges
-MOZCERT_CRASH_AT=between-renames "$MOZCERT" cert sync "$T/src" >/dev/null 2>&1
+MOZCERT_CRASH_AT=between-renames "$MOZCERT_TEST" cert sync "$T/src" >/dev/null 2>&1
 check "the crashed run died at the crash point" [ $? -ge 128 ]
 expect_rc "re-run after the crash" 0 cert sync "$T/src"
 check "after the crash and re-run: CA 6 added, CAs 1 and 3 gone, 4 and 5 kept" \
@@ -73,7 +73,7 @@ check "the record holds CA 6 under default and CA 5 under other, nothing else" \
 
 # a crash while withdrawing, then a re-run
 src
-MOZCERT_CRASH_AT=between-renames "$MOZCERT" cert sync "$T/src" >/dev/null 2>&1
+MOZCERT_CRASH_AT=between-renames "$MOZCERT_TEST" cert sync "$T/src" >/dev/null 2>&1
 expect_rc "re-run of the withdrawal (empty directory)" 0 cert sync "$T/src"
 check "CA 6 withdrawn" [ "$(nicks "$P")" = "t12 sync CA 4 t12 sync CA 5 " ]
 expect_rc "withdrawal again" 0 --json cert sync "$T/src"

@@ -35,19 +35,19 @@ for v in $views; do
 	check "$who: the base store lists 5 certificates at C,," [ "$(printf '%s\n' "$before" | grep -c ' C,,$')" -eq 5 ]
 
 	rm -rf "$T/p"; cp -r "$T/base" "$T/p"
-	MOZCERT_CRASH_AT=between-renames "$MOZCERT" -p "$T/p" cert import --trust C,, "$T/certs/c6.pem" "$T/certs/c7.pem" >/dev/null 2>&1
+	MOZCERT_CRASH_AT=between-renames "$MOZCERT_TEST" -p "$T/p" cert import --trust C,, "$T/certs/c6.pem" "$T/certs/c7.pem" >/dev/null 2>&1
 	check "$who: import killed between the renames" [ $? -eq 137 ]
 	check "$who: until the next run, the store reads as it was (no new certificate at ',,')" \
 		[ "$(listing "$T/p" "$v")" = "$before" ]
 
 	rm -rf "$T/p"; cp -r "$T/base" "$T/p"
-	MOZCERT_CRASH_AT=between-renames "$MOZCERT" -p "$T/p" cert remove "t14 CA 3" >/dev/null 2>&1
+	MOZCERT_CRASH_AT=between-renames "$MOZCERT_TEST" -p "$T/p" cert remove "t14 CA 3" >/dev/null 2>&1
 	check "$who: remove killed between the renames" [ $? -eq 137 ]
 	check "$who: until the next run, the store reads without it, the others still C,," \
 		[ "$(listing "$T/p" "$v")" = "$(printf '%s\n' "$before" | grep -v '^t14 CA 3 ')" ]
 
 	rm -rf "$T/p"; cp -r "$T/base" "$T/p"
-	MOZCERT_CRASH_AT=between-renames "$MOZCERT" -p "$T/p" cert trust "t14 CA 2" CT,C,C >/dev/null 2>&1
+	MOZCERT_CRASH_AT=between-renames "$MOZCERT_TEST" -p "$T/p" cert trust "t14 CA 2" CT,C,C >/dev/null 2>&1
 	check "$who: trust change killed between the renames" [ $? -eq 137 ]
 	check "$who: the others keep C,, (only the changed certificate may read ',,')" \
 		[ "$(listing "$T/p" "$v" | grep -v '^t14 CA 2 ')" = "$(printf '%s\n' "$before" | grep -v '^t14 CA 2 ')" ]

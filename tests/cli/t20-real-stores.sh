@@ -36,7 +36,7 @@ for d in $stores; do
 for c in json.load(sys.stdin)["results"][0]["certificates"]: print(c["trust"])' | sort >"$T/mine"
 	check "$name: count and trust match certutil ($(wc -l <"$T/oracle") certificates)" cmp -s "$T/oracle" "$T/mine"
 	# The fast SQLite listing and NSS's own listing must agree field by field.
-	MOZCERT_NSS_LIST=1 "$MOZCERT" --json -p "$W" cert list >"$T/nsslist" 2>/dev/null
+	MOZCERT_NSS_LIST=1 "$MOZCERT_TEST" --json -p "$W" cert list >"$T/nsslist" 2>/dev/null
 	printf '%s\n' "$out" >"$T/fastlist"
 	check "$name: fast listing equals NSS's listing" python3 -c 'import json,sys
 a, b = (sorted(json.load(open(f))["results"][0]["certificates"], key=lambda c: c["sha256"]) for f in sys.argv[1:])

@@ -191,6 +191,37 @@ check "--bits: M only (the profile's trust counts)" grep -q "^third.example:443	
 expect_rc "without --bits an era-A line gets MUT" 0 -p "$P" override add fourth.example --cert "$LEAF"
 check "default bits MUT" grep -q "^fourth.example:443	$OID	$LFP	MUT	" "$P/cert_override.txt"
 
+# --bits for a self-signed certificate whose only name is its subject CN (no subjectAltName): Firefox 48
+# and later never match a host name against the CN (t90 shows Firefox 153 rejecting such a certificate
+# with SSL_ERROR_BAD_CERT_DOMAIN even when it is trusted), so the exception must carry M as well as U.
+# NSS's CERT_VerifyCertName, which mozcert used before, falls back to the CN and said U alone.
+selfsigned() { # selfsigned OUT CN [SAN]
+	{
+		printf '[req]\ndistinguished_name=dn\nx509_extensions=ext\nprompt=no\n[dn]\nCN=%s\n' "$2"
+		printf '[ext]\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n'
+		[ -n "${3:-}" ] && printf 'subjectAltName=DNS:%s\n' "$3"
+	} >"$1.cnf"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" -config "$1.cnf" \
+		-days 30 -out "$1" 2>/dev/null
+}
+selfsigned "$T/cnonly.pem" cn.mozcert.test
+selfsigned "$T/cnsan.pem" cn.mozcert.test cn.mozcert.test
+check "precondition: the CN-only certificate has no subjectAltName" \
+	sh -c '! openssl x509 -in "$1" -noout -ext subjectAltName 2>/dev/null | grep -q DNS' _ "$T/cnonly.pem"
+CFP=$(fp "$T/cnonly.pem")
+SFP=$(fp "$T/cnsan.pem")
+expect_rc "--bits, self-signed, the name only in the CN" 0 -p "$P" override add cn.mozcert.test --bits --cert "$T/cnonly.pem"
+check "--bits: MU for a CN-only certificate (the CN is not a name the application matches)" \
+	grep -q "^cn.mozcert.test:443	$OID	$CFP	MU	" "$P/cert_override.txt"
+expect_rc "--bits, self-signed, the name in the subjectAltName" 0 -p "$P" override add cn.mozcert.test:8443 --bits --cert "$T/cnsan.pem"
+check "--bits: U for the same name in the subjectAltName" grep -q "^cn.mozcert.test:8443	$OID	$SFP	U	" "$P/cert_override.txt"
+run --json -p "$P" verify "$T/cnonly.pem" --name cn.mozcert.test
+check "verify names the bits an exception needs for the CN-only certificate: MU" js "r['exception_bits'] == 'MU'"
+check "verify: the application rejects it as self-signed, then for the name" \
+	js "[q['code'] for q in r['problems']] == ['MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT', 'SSL_ERROR_BAD_CERT_DOMAIN']"
+run --json -p "$P" verify "$T/cnsan.pem" --name cn.mozcert.test
+check "verify: U for the certificate with the name in its subjectAltName" js "r['exception_bits'] == 'U'"
+
 # ---- unterminated last line, CRLF ----
 P=$T/punt; mkprof "$P" 153.0
 printf '%s\r\n%s\r\nold.example:443:\t%s\t%s\t' "$H1" "$H2" $OID "$RFP" >"$P/cert_override.txt"

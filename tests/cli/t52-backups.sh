@@ -115,7 +115,7 @@ check "prune: the newest is still there" [ "$(ls -A "$T/old/mozcert-backups")" =
 for i in 1 2 3; do expect_rc "import/trust to make backup $i" 0 -p "$P" cert trust root "$([ $((i % 2)) = 1 ] && echo CT,C,C || echo C,,)"; done
 expect_rc "backups before the killed prune" 0 --json -p "$P" db backups
 all=$(ids)
-MOZCERT_CRASH_AT=prune-renamed "$MOZCERT" -p "$P" db backups prune --keep 1 >/dev/null 2>&1
+MOZCERT_CRASH_AT=prune-renamed "$MOZCERT_TEST" -p "$P" db backups prune --keep 1 >/dev/null 2>&1
 check "prune killed after renaming the oldest out of sight (SIGKILL)" [ $? -eq 137 ]
 oldest=${all%% *}
 check "the killed prune left a hidden directory, not the backup" \

@@ -25,7 +25,7 @@ check "the upgraded profile holds the new pair only" [ "$(set_of "$L")" = "$OLD"
 
 for point in before-journal before-rename between-renames after-renames; do
 	rm -rf "$L"; cp -r "$T/upgraded" "$L"
-	MOZCERT_CRASH_AT=$point "$MOZCERT" -p "$L" db restore "$up" >/dev/null 2>&1
+	MOZCERT_CRASH_AT=$point "$MOZCERT_TEST" -p "$L" db restore "$up" >/dev/null 2>&1
 	check "restore killed at $point (SIGKILL)" [ $? -eq 137 ]
 	run -p "$L" cert list
 	s=$(set_of "$L")

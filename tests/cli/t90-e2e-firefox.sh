@@ -326,6 +326,33 @@ cat "$C/leaf.pem" "$T/cross-int.pem" >"$T/crosschain.pem"
 ff_profile "$T/peer"
 certutil -A -d "sql:$T/peer" -n peer -t P,, -a -i "$C/leaf.pem"
 
+# 8. A server certificate whose only name is its subject CN (self-signed with the leaf's key, no
+# subjectAltName), trusted C,, -> rejected: Firefox never matches the CN (SSL_ERROR_BAD_CERT_DOMAIN), so
+# an exception for it must cover the name (bit M), as override add --bits says. The same certificate
+# with the name in a subjectAltName, trusted C,, -> accepted (the name is all that differs). The CN-only
+# one with the exception override add --bits writes -> accepted. (This Firefox ignores the bits; the
+# versions up to 105 that honour them applied an exception only when its bits covered every error.)
+cnonly() { # cnonly OUT [SAN]
+	{
+		printf '[req]\ndistinguished_name=dn\nx509_extensions=ext\nprompt=no\n[dn]\nCN=%s\n' "$HOST"
+		printf '[ext]\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n'
+		[ -n "${2:-}" ] && printf 'subjectAltName=DNS:%s\n' "$2"
+	} >"$1.cnf"
+	openssl req -x509 -key "$C/leaf.key" -config "$1.cnf" -days 30 -out "$1" 2>/dev/null
+}
+cnonly "$T/cnonly.pem"
+cnonly "$T/cnsan.pem" "$HOST"
+ff_profile "$T/cn"
+expect_rc "cn: cert import --trust C,, the CN-only certificate" 0 -p "$T/cn" cert import --trust C,, "$T/cnonly.pem"
+ff_profile "$T/cn-san"
+expect_rc "cn-san: cert import --trust C,, the certificate with a subjectAltName" 0 -p "$T/cn-san" cert import --trust C,, "$T/cnsan.pem"
+ff_profile "$T/cn-ovr"
+printf '[Compatibility]\nLastVersion=90.0_20210101000000/20210101000000\nLastOSABI=Linux_x86_64-gcc3\n' >"$T/cn-ovr/compatibility.ini"
+expect_rc "cn-ovr: override add --bits for the CN-only certificate (as for Firefox 90)" 0 \
+	-p "$T/cn-ovr" override add "$HOST:$OVR_PORT" --bits --cert "$T/cnonly.pem"
+check "cn-ovr: the bits written are MU" grep -q "^$HOST:$OVR_PORT	[^	]*	[^	]*	MU	" "$T/cn-ovr/cert_override.txt"
+rm -f "$T/cn-ovr/compatibility.ini" # Firefox $ffver reads the line as any version does
+
 # ---- mozcert verify on each prepared profile, before Firefox touches it; judged against Firefox below ----
 verify_as() { # verify_as NAME CHAIN PORT: accepted or rejected, as mozcert verify says
 	run --json -p "$T/$1" verify "$2" --name "$HOST" --port "$3"
@@ -338,6 +365,9 @@ for v in root:fullchain none:fullchain int:leafonly noint:leafonly newer:fullcha
 	verify_as "${v%%:*}" "$T/${v#*:}.pem" 443
 done
 verify_as ovr "$T/fullchain.pem" "$OVR_PORT"
+verify_as cn "$T/cnonly.pem" 443
+verify_as cn-san "$T/cnsan.pem" 443
+verify_as cn-ovr "$T/cnonly.pem" "$OVR_PORT"
 verify_as ovr-new "$T/fullchain.pem" "$OVR_PORT"
 
 # ---- Browse: at most two Firefox at a time (each starts in 5-10 s) ----
@@ -347,7 +377,7 @@ run_pair() { # run_pair NAME CHAIN [NAME CHAIN]
 	p2=
 	if [ $# -ge 4 ]; then
 		case $3 in
-		ovr*) browse_bg "$3" "$4" "$OVR_PORT" ;;
+		ovr* | cn-ovr) browse_bg "$3" "$4" "$OVR_PORT" ;;
 		*) browse_bg "$3" "$4" "$(next_port)" ;;
 		esac
 		p2=$!
@@ -362,6 +392,8 @@ run_pair newer-off "$T/fullchain.pem" ovr "$T/fullchain.pem"
 run_pair legacy "$T/fullchain.pem" legacy-noup "$T/fullchain.pem"
 run_pair repaired "$T/fullchain.pem" damaged "$T/fullchain.pem"
 run_pair cross "$T/crosschain.pem" peer "$T/leafonly.pem"
+run_pair cn "$T/cnonly.pem" cn-ovr "$T/cnonly.pem"
+run_pair cn-san "$T/cnsan.pem"
 
 expect_verdict "root imported C,,: Firefox accepts the server" root accepted
 expect_verdict "nothing imported: Firefox rejects the server" none rejected
@@ -377,7 +409,10 @@ expect_verdict "damaged cert9.db after db repair: accepted" repaired accepted
 expect_verdict "damaged cert9.db not repaired: rejected" damaged rejected
 expect_verdict "a cross-signed intermediate that leads nowhere, the store's leads to the root: accepted" cross accepted
 expect_verdict "the server certificate trusted P,, and nothing else: rejected" peer rejected
-for v in root none int noint ovr ovr-new newer newer-off legacy legacy-noup repaired damaged cross peer; do
+expect_verdict "a certificate named only by its CN, trusted C,,: rejected (the CN is not matched)" cn rejected
+expect_verdict "the same name in a subjectAltName, trusted C,,: accepted" cn-san accepted
+expect_verdict "the CN-only certificate with the exception override add --bits wrote (MU): accepted" cn-ovr accepted
+for v in root none int noint ovr ovr-new newer newer-off legacy legacy-noup repaired damaged cross peer cn cn-san cn-ovr; do
 	check "mozcert verify agrees with Firefox on '$v' ($(cat "$T/verify-$v" 2>/dev/null))" \
 		[ "$(cat "$T/verify-$v" 2>/dev/null)" = "$(verdict_of "$v")" ]
 done

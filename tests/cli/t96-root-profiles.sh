@@ -46,7 +46,7 @@ orc=$?
 check "the owner can restore a backup (exit $orc: $(tail -1 "$T/o"))" [ $orc -eq 0 ]
 
 # ---- 2. a root run killed mid-swap leaves nothing the owner cannot finish ----
-MOZCERT_CRASH_AT=between-renames "$MOZCERT" -p "$P" cert trust root CT,C,C >/dev/null 2>&1
+MOZCERT_CRASH_AT=between-renames "$MOZCERT_TEST" -p "$P" cert trust root CT,C,C >/dev/null 2>&1
 check "root killed between the renames" [ $? -eq 137 ]
 check "the journal it left is the owner's" [ "$(stat -c %u "$P/.mozcert-journal")" = $U ]
 as_owner -p "$P" cert list >"$T/o" 2>&1

@@ -2,11 +2,15 @@
 /* test-nssdb.c: the NSS store module: open, list, import, trust, remove, and a clean NSS_Shutdown every time. */
 #include <check.h>
 #include <nss.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "cert-input.h"
 #include "nssdb.h"
 #include "fileio.h"
 #include "helpers.h"
+#include "util.h"
 
 static char *dir;
 
@@ -157,6 +161,234 @@ START_TEST(test_readonly_open_changes_nothing)
 }
 END_TEST
 
+/* ---- each operation, checked with certutil ---- */
+
+/* certutil -A of a fixture certificate into the store at d (sql: or dbm:). */
+static void
+add_to(const char *kind, const char *d, const char *nick, const char *trust, const char *pem)
+{
+	ck_assert_int_eq(run_cmd(NULL, "certutil -A -d '%s:%s' -n '%s' -t '%s' -a -i '%s/tests/fixtures/certs/%s'",
+				 kind, d, nick, trust, TEST_SRCDIR, pem), 0);
+}
+
+/* certutil -L's "NICK TRUST" lines, sorted (kind: sql or dbm). */
+static char *
+certutil_listing(const char *kind, const char *d)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(run_cmd(&out, "certutil -L -d '%s:%s' | awk 'NR > 4 && NF { t = $NF; sub(/ +[^ ]+ *$/, \"\"); "
+				 "print $0 \" \" t }' | LC_ALL=C sort", kind, d), 0);
+	return out;
+}
+
+/* The same lines made from certdb_list. */
+static char *
+module_listing(struct certdb *db)
+{
+	struct cert_info *v = NULL;
+	struct mc_error err = {0};
+	size_t n = 0, count = 0;
+	char *lines = xstrdup(""), *out = NULL;
+
+	ck_assert_int_eq(certdb_list(db, &v, &n, &err), 0);
+	ck_assert_int_eq(certdb_count(db, &count, &err), 0);
+	ck_assert_uint_eq(count, n);
+	for (size_t i = 0; i < n; i++) {
+		char *next = xasprintf("%s%s %s\n", lines, v[i].nickname ? v[i].nickname : "", v[i].trust);
+
+		free(lines);
+		lines = next;
+	}
+	cert_info_array_free(v, n);
+	ck_assert_int_eq(run_cmd(&out, "printf '%%s' '%s' | LC_ALL=C sort", lines), 0);
+	free(lines);
+	return out;
+}
+
+START_TEST(test_list_read_only_as_certutil)
+{
+	struct mc_error err = {0};
+	struct certdb *db = NULL;
+	struct cert_info ci;
+	_autofree_ char *want = NULL;
+	_autofree_ char *mine = NULL;
+	char *sha = NULL;
+
+	add_to("sql", dir, "Root CA", "CT,C,C", "root.pem");
+	add_to("sql", dir, "Intermediate CA", "c,,", "intermediate.pem");
+	add_to("sql", dir, "the leaf", "P,p,", "leaf.pem");
+	want = certutil_listing("sql", dir);
+	ck_assert_int_eq(certdb_open(dir, CERTDB_SQL, 0, NULL, &db, &err), 0);
+	mine = module_listing(db);
+	ck_assert_str_eq(mine, want);
+	/* The DER of a certificate found by nickname is certutil's, by SHA-256. */
+	ck_assert_int_eq(certdb_find(db, "the leaf", &ci, &err), 0);
+	ck_assert_int_eq(run_cmd(&sha, "certutil -L -d 'sql:%s' -n 'the leaf' -r | sha256sum | cut -c1-64", dir), 0);
+	{
+		char hex[65];
+
+		for (int i = 0; i < 32; i++)
+			sprintf(hex + 2 * i, "%02x", ci.sha256[i]);
+		ck_assert_uint_eq(strlen(sha), 65);
+		ck_assert(strncmp(hex, sha, 64) == 0);
+	}
+	ck_assert(!ci.is_ca);
+	cert_info_release(&ci);
+	free(sha);
+	/* Read-only means read-only: NSS refuses a write. */
+	{
+		struct import_result r;
+
+		ck_assert_int_eq(certdb_remove(db, "the leaf", &r, &err), MC_EFAIL);
+		ck_assert_msg(strstr(err.msg, "read-only") != NULL, "%s", err.msg);
+		import_result_release(&r);
+	}
+	ck_assert_int_eq(certdb_close(db, &err), 0);
+	{
+		_autofree_ char *after = certutil_listing("sql", dir);
+
+		ck_assert_str_eq(after, want);
+	}
+}
+END_TEST
+
+START_TEST(test_read_write_each_change_seen_by_certutil)
+{
+	struct der_list ders = {0};
+	struct mc_error err = {0};
+	struct certdb *db = NULL;
+	struct import_result r;
+	CERTCertTrust ct;
+	_autofree_ char *listing = NULL;
+	char prefix[9];
+
+	read_fixture("tests/fixtures/certs/root.pem", &ders);
+	ck_assert_int_eq(trust_parse("CT,C,C", &ct, &err), 0);
+	ck_assert_int_eq(certdb_open(dir, CERTDB_SQL, CERTDB_RDWR, NULL, &db, &err), 0);
+	ck_assert_int_eq(certdb_import(db, ders.v[0].data, ders.v[0].len, &ct, &r, &err), 0);
+	ck_assert_int_eq(r.status, IMPORT_ADDED);
+	ck_assert_str_eq(r.nickname, "mozcert Test Root CA - mozcert test");
+	memcpy(prefix, r.sha256_hex, 2);
+	memcpy(prefix + 2, r.sha256_hex + 3, 2);
+	memcpy(prefix + 4, r.sha256_hex + 6, 2);
+	memcpy(prefix + 6, r.sha256_hex + 9, 2);
+	prefix[8] = '\0';
+	import_result_release(&r);
+	ck_assert_int_eq(certdb_close(db, &err), 0);
+	listing = certutil_listing("sql", dir);
+	ck_assert_str_eq(listing, "mozcert Test Root CA - mozcert test CT,C,C\n");
+	free(listing);
+
+	/* Trust by an 8-digit SHA-256 prefix; 7 digits is too short a key. */
+	ck_assert_int_eq(certdb_open(dir, CERTDB_SQL, CERTDB_RDWR, NULL, &db, &err), 0);
+	ck_assert_int_eq(trust_parse("P,,", &ct, &err), 0);
+	ck_assert_int_eq(certdb_set_trust(db, prefix, &ct, &r, &err), 0);
+	ck_assert_int_eq(r.status, IMPORT_TRUST_CHANGED);
+	ck_assert_str_eq(r.old_trust, "CT,C,C");
+	import_result_release(&r);
+	prefix[7] = '\0';
+	mc_error_clear(&err);
+	ck_assert_int_eq(certdb_set_trust(db, prefix, &ct, &r, &err), MC_EUSAGE);
+	import_result_release(&r);
+	ck_assert_int_eq(certdb_close(db, &err), 0);
+	listing = certutil_listing("sql", dir);
+	ck_assert_str_eq(listing, "mozcert Test Root CA - mozcert test P,,\n");
+	free(listing);
+
+	/* Remove: certutil lists nothing; a second remove finds nothing. */
+	ck_assert_int_eq(certdb_open(dir, CERTDB_SQL, CERTDB_RDWR, NULL, &db, &err), 0);
+	ck_assert_int_eq(certdb_remove(db, "mozcert Test Root CA - mozcert test", &r, &err), 0);
+	import_result_release(&r);
+	mc_error_clear(&err);
+	ck_assert_int_eq(certdb_remove(db, "mozcert Test Root CA - mozcert test", &r, &err), MC_ENOENT);
+	ck_assert_int_eq(certdb_close(db, &err), 0);
+	listing = certutil_listing("sql", dir);
+	ck_assert_str_eq(listing, "");
+	der_list_release(&ders);
+}
+END_TEST
+
+START_TEST(test_legacy_dbm_open_and_write)
+{
+	_autofree_ char *leg = path_join(dir, "legacy");
+	struct der_list ders = {0};
+	struct mc_error err = {0};
+	struct certdb *db = NULL;
+	struct import_result r;
+	_autofree_ char *want = NULL;
+	_autofree_ char *mine = NULL;
+	char *after = NULL;
+
+	ck_assert_int_eq(mkdir(leg, 0700), 0);
+	ck_assert_int_eq(run_cmd(NULL, "certutil -N -d 'dbm:%s' --empty-password", leg), 0);
+	add_to("dbm", leg, "Root CA", "C,C,", "root.pem");
+	add_to("dbm", leg, "Intermediate CA", ",,", "intermediate.pem");
+	want = certutil_listing("dbm", leg);
+	ck_assert_int_eq(certdb_open(leg, CERTDB_DBM, 0, NULL, &db, &err), 0);
+	mine = module_listing(db);
+	ck_assert_str_eq(mine, want);
+	ck_assert_int_eq(certdb_close(db, &err), 0);
+
+	read_fixture("tests/fixtures/certs/leaf.pem", &ders);
+	ck_assert_int_eq(certdb_open(leg, CERTDB_DBM, CERTDB_RDWR, NULL, &db, &err), 0);
+	ck_assert_int_eq(certdb_import(db, ders.v[0].data, ders.v[0].len, NULL, &r, &err), 0);
+	ck_assert_int_eq(r.status, IMPORT_ADDED);
+	import_result_release(&r);
+	ck_assert_int_eq(certdb_close(db, &err), 0);
+	ck_assert_int_eq(run_cmd(&after, "certutil -L -d 'dbm:%s' | awk 'NR > 4 && NF' | wc -l", leg), 0);
+	ck_assert_str_eq(after, "3\n");
+	free(after);
+	der_list_release(&ders);
+}
+END_TEST
+
+START_TEST(test_open_errors)
+{
+	_autofree_ char *none = path_join(dir, "none");
+	_autofree_ char *junk = path_join(dir, "junk");
+	_autofree_ char *c9 = path_join(junk, "cert9.db");
+	_autofree_ char *want = NULL;
+	struct mc_error err = {0};
+	struct certdb *db = NULL;
+
+	/* A directory without a store, and one that does not exist. */
+	ck_assert_int_eq(mkdir(none, 0700), 0);
+	ck_assert_int_eq(certdb_open(none, CERTDB_SQL, 0, NULL, &db, &err), MC_ENOENT);
+	want = xasprintf("no certificate store in '%s' (cert9.db is missing)", none);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_ptr_null(db);
+	mc_error_clear(&err);
+	ck_assert_int_eq(certdb_open("/nonexistent/profile", CERTDB_SQL, 0, NULL, &db, &err), MC_ENOENT);
+	mc_error_clear(&err);
+	ck_assert_int_eq(certdb_open(none, CERTDB_DBM, 0, NULL, &db, &err), MC_ENOENT);
+	ck_assert(strstr(err.msg, "cert8.db is missing") != NULL);
+
+	/* A cert9.db that is no database: named as damaged, never read as an empty store. */
+	ck_assert_int_eq(mkdir(junk, 0700), 0);
+	write_text(c9, "<html>this is a web page saved as cert9.db, not an SQLite database</html>\n");
+	mc_error_clear(&err);
+	ck_assert_int_eq(certdb_open(junk, CERTDB_SQL, 0, NULL, &db, &err), MC_EDAMAGED);
+	ck_assert_msg(strstr(err.msg, c9) != NULL, "%s", err.msg);
+	mc_error_clear(&err);
+	ck_assert_int_eq(certdb_open(junk, CERTDB_SQL, CERTDB_RDWR, NULL, &db, &err), MC_EDAMAGED);
+	/* Refusing it left NSS closed: a good store opens next. */
+	mc_error_clear(&err);
+	ck_assert_int_eq(certdb_open(dir, CERTDB_SQL, 0, NULL, &db, &err), 0);
+	ck_assert_int_eq(certdb_close(db, &err), 0);
+	/* One store at a time. */
+	ck_assert_int_eq(certdb_open(dir, CERTDB_SQL, 0, NULL, &db, &err), 0);
+	{
+		struct certdb *second = NULL;
+
+		mc_error_clear(&err);
+		ck_assert_int_eq(certdb_open(dir, CERTDB_SQL, 0, NULL, &second, &err), MC_EFAIL);
+		ck_assert_ptr_null(second);
+	}
+	ck_assert_int_eq(certdb_close(db, &err), 0);
+}
+END_TEST
+
 Suite *make_suite(void);
 
 Suite *
@@ -168,6 +400,10 @@ make_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_import_list_trust_remove_shutdown);
 	tcase_add_test(tc, test_readonly_open_changes_nothing);
+	tcase_add_test(tc, test_list_read_only_as_certutil);
+	tcase_add_test(tc, test_read_write_each_change_seen_by_certutil);
+	tcase_add_test(tc, test_legacy_dbm_open_and_write);
+	tcase_add_test(tc, test_open_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* test-profile.c: profiles.ini parsing, discovery, -p resolution, compatibility.ini, store format, the lock. */
+/* test-profile.c: profiles.ini parsing, discovery, -p resolution, compatibility.ini, store format (the lock: test-profile-lock.c). */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "profile-lock.h"
 #include "profile.h"
 
 Suite *make_suite(void);
@@ -537,27 +536,6 @@ START_TEST(test_parse_bad_input)
 }
 END_TEST
 
-START_TEST(test_parse_random_junk)
-{
-	unsigned int seed = 12345;
-	char buf[2048];
-
-	/* Never crash on arbitrary bytes (the sanitizer build makes this meaningful). */
-	for (int round = 0; round < 300; round++) {
-		struct profile_list l = { 0 };
-		struct mc_error err = { 0 };
-		size_t len = (size_t)(rand_r(&seed) % sizeof(buf));
-		static const char alphabet[] = "[]=\n\r \t;#ProfileIsRelativePathNameDefault01/.\xff";
-
-		for (size_t i = 0; i < len; i++)
-			buf[i] = (rand_r(&seed) & 1) ? alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)]
-						      : (char)(rand_r(&seed) % 255 + 1);
-		if (profiles_ini_parse(buf, len, buf, len / 2, "/r", APP_FIREFOX, "native", &l, &err) == 0)
-			profile_list_release(&l);
-	}
-}
-END_TEST
-
 /* ------------------------------------------------------------------ */
 
 static const char *ini_one = "[General]\nVersion=2\n[Profile0]\nName=%s\nIsRelative=1\nPath=%s\nDefault=1\n";
@@ -1067,249 +1045,6 @@ START_TEST(test_store_format)
 }
 END_TEST
 
-/* ------------------------------------------------------------------ */
-/* the lock */
-
-struct holder {
-	pid_t pid;
-	int release_fd;
-};
-
-/* A child that holds a POSIX write lock on dir/.parentlock, as Firefox does, until stop_holder. */
-static struct holder
-start_holder(const char *dir)
-{
-	int ready[2], release[2];
-	struct holder h;
-	char c;
-
-	ck_assert_int_eq(pipe(ready), 0);
-	ck_assert_int_eq(pipe(release), 0);
-	h.pid = fork();
-	ck_assert_int_ge(h.pid, 0);
-	if (h.pid == 0) {
-		char *path = cat(dir, ".parentlock");
-		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-
-		close(ready[0]);
-		close(release[1]);
-		if (fd < 0 || fcntl(fd, F_SETLK, &fl) < 0)
-			_exit(1);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		(void)!read(release[0], &c, 1);
-		_exit(0);
-	}
-	close(ready[1]);
-	close(release[0]);
-	ck_assert_int_eq(read(ready[0], &c, 1), 1);
-	close(ready[0]);
-	h.release_fd = release[1];
-	return h;
-}
-
-static void
-stop_holder(struct holder *h)
-{
-	int status;
-
-	close(h->release_fd);
-	ck_assert_int_eq(waitpid(h->pid, &status, 0), h->pid);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-}
-
-/* Can another process take the POSIX lock right now? */
-static bool
-lockable_by_other(const char *dir)
-{
-	pid_t pid = fork();
-	int status;
-
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		char *path = cat(dir, ".parentlock");
-		int fd = open(path, O_WRONLY);
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-
-		_exit(fd >= 0 && fcntl(fd, F_SETLK, &fl) == 0 ? 0 : 1);
-	}
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-START_TEST(test_lock_held_by_other)
-{
-	struct profile_lock lk;
-	struct mc_error err = { 0 };
-	struct holder h = start_holder(tmp);
-	char *msg;
-
-	ck_assert(profile_in_use(tmp));
-	ck_assert_int_eq(profile_lock_acquire(tmp, false, &lk, &err), MC_EINUSE);
-	ck_assert_int_eq(err.code, MC_EINUSE);
-	if (asprintf(&msg, "profile '%s' is in use by the application (close it, or use --force)", tmp) < 0)
-		abort();
-	ck_assert_str_eq(err.msg, msg);
-	free(msg);
-	ck_assert(!lk.held);
-	ck_assert_int_eq(lk.fd, -1);
-
-	mc_error_clear(&err);
-	ck_assert_int_eq(profile_lock_acquire(tmp, true, &lk, &err), 0);
-	ck_assert(!lk.held);
-	ck_assert_int_eq(err.code, 0);
-	profile_lock_release(&lk);
-
-	stop_holder(&h);
-	ck_assert(!profile_in_use(tmp));
-	ck_assert_int_eq(profile_lock_acquire(tmp, false, &lk, &err), 0);
-	ck_assert(lk.held);
-	ck_assert_int_ge(lk.fd, 0);
-	profile_lock_release(&lk);
-	ck_assert_int_eq(lk.fd, -1);
-	profile_lock_release(&lk);
-}
-END_TEST
-
-START_TEST(test_lock_stale_file)
-{
-	struct profile_lock lk;
-	struct mc_error err = { 0 };
-	char *path = cat(tmp, ".parentlock");
-	char *lockln = cat(tmp, "lock");
-	struct stat st;
-	size_t len;
-	char *data;
-
-	/* Missing .parentlock: not in use, and probing creates nothing. */
-	ck_assert(!profile_in_use(tmp));
-	ck_assert_int_eq(lstat(path, &st), -1);
-
-	/* A file left behind after the application exited, with a stale '+' symlink. */
-	write_text(path, "keep");
-	ck_assert_int_eq(symlink("127.0.1.1:+999999", lockln), 0);
-	ck_assert(!profile_in_use(tmp));
-	ck_assert_int_eq(profile_lock_acquire(tmp, false, &lk, &err), 0);
-	ck_assert(lk.held);
-	/* Never truncated. */
-	data = read_whole(path, &len);
-	ck_assert_str_eq(data, "keep");
-	free(data);
-	ck_assert(!lockable_by_other(tmp));
-	profile_lock_release(&lk);
-	ck_assert(lockable_by_other(tmp));
-	free(lockln);
-	free(path);
-}
-END_TEST
-
-START_TEST(test_lock_own_lock)
-{
-	struct profile_lock lk;
-	struct mc_error err = { 0 };
-
-	ck_assert_int_eq(profile_lock_acquire(tmp, false, &lk, &err), 0);
-	ck_assert(lk.held);
-	/* Our own lock is not "in use", and probing does not drop it. */
-	ck_assert(!profile_in_use(tmp));
-	ck_assert(!lockable_by_other(tmp));
-	ck_assert(!profile_in_use(tmp));
-	ck_assert(!lockable_by_other(tmp));
-	profile_lock_release(&lk);
-	ck_assert(lockable_by_other(tmp));
-}
-END_TEST
-
-START_TEST(test_lock_created)
-{
-	struct profile_lock lk;
-	struct mc_error err = { 0 };
-	char *path = cat(tmp, ".parentlock");
-	struct stat st;
-
-	ck_assert_int_eq(profile_lock_acquire(tmp, false, &lk, &err), 0);
-	ck_assert_int_eq(stat(path, &st), 0);
-	ck_assert(S_ISREG(st.st_mode));
-	ck_assert_int_eq(st.st_mode & 0133, 0);
-	profile_lock_release(&lk);
-	free(path);
-
-	/* A lock that was never taken closes nothing, whatever its fd says. */
-	lk = (struct profile_lock){ .fd = open("/dev/null", O_RDONLY), .held = false };
-	ck_assert_int_ge(lk.fd, 0);
-	{
-		int fd = lk.fd;
-
-		profile_lock_release(&lk);
-		ck_assert_int_ge(fcntl(fd, F_GETFD), 0);
-		close(fd);
-	}
-}
-END_TEST
-
-START_TEST(test_lock_symlink_refused)
-{
-	struct profile_lock lk;
-	struct mc_error err = { 0 };
-	char *path = cat(tmp, ".parentlock");
-	char *target = cat(tmp, "target");
-
-	write_text(target, "");
-	ck_assert_int_eq(symlink(target, path), 0);
-	ck_assert_int_eq(profile_lock_acquire(tmp, false, &lk, &err), MC_EFAIL);
-	ck_assert(strstr(err.msg, "is a symbolic link"));
-	ck_assert(!lk.held);
-	ck_assert(!profile_in_use(tmp));
-	free(target);
-	free(path);
-}
-END_TEST
-
-START_TEST(test_lock_nfs_symlink)
-{
-	struct profile_lock lk;
-	struct mc_error err = { 0 };
-	char *lockln = cat(tmp, "lock");
-	char target[64];
-	pid_t dead;
-	int status;
-
-	/* A live local PID without '+': the application could not use fcntl (NFS). */
-	snprintf(target, sizeof(target), "127.0.1.1:%d", (int)getpid());
-	ck_assert_int_eq(symlink(target, lockln), 0);
-	ck_assert(profile_in_use(tmp));
-	ck_assert_int_eq(profile_lock_acquire(tmp, false, &lk, &err), MC_EINUSE);
-	ck_assert(!lk.held);
-	mc_error_clear(&err);
-	ck_assert_int_eq(profile_lock_acquire(tmp, true, &lk, &err), 0);
-	ck_assert(!lk.held);
-	/* The lock we did not keep is not left behind. */
-	ck_assert(lockable_by_other(tmp));
-
-	/* A dead PID is stale. */
-	dead = fork();
-	if (dead == 0)
-		_exit(0);
-	ck_assert_int_eq(waitpid(dead, &status, 0), dead);
-	unlink(lockln);
-	snprintf(target, sizeof(target), "127.0.0.1:%d", (int)dead);
-	ck_assert_int_eq(symlink(target, lockln), 0);
-	ck_assert(!profile_in_use(tmp));
-
-	/* Another host: the application treats that as locked. */
-	unlink(lockln);
-	ck_assert_int_eq(symlink("192.0.2.77:1234", lockln), 0);
-	ck_assert(profile_in_use(tmp));
-
-	/* Garbage is not a lock. */
-	unlink(lockln);
-	ck_assert_int_eq(symlink("garbage", lockln), 0);
-	ck_assert(!profile_in_use(tmp));
-	free(lockln);
-}
-END_TEST
-
 Suite *
 make_suite(void)
 {
@@ -1334,7 +1069,6 @@ make_suite(void)
 	tcase_add_test(tc, test_parse_numbering);
 	tcase_add_test(tc, test_parse_installs);
 	tcase_add_test(tc, test_parse_bad_input);
-	tcase_add_test(tc, test_parse_random_junk);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("discover");
@@ -1357,14 +1091,5 @@ make_suite(void)
 	tcase_add_test(tc, test_store_format);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("lock");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_lock_held_by_other);
-	tcase_add_test(tc, test_lock_stale_file);
-	tcase_add_test(tc, test_lock_own_lock);
-	tcase_add_test(tc, test_lock_created);
-	tcase_add_test(tc, test_lock_symlink_refused);
-	tcase_add_test(tc, test_lock_nfs_symlink);
-	suite_add_tcase(s, tc);
 	return s;
 }

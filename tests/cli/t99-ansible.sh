@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MPL-2.0
-# t98-ansible.sh: the Ansible modules of data/ansible (mozcert.fleet.mozcert_cert,
+# t99-ansible.sh: the Ansible modules of data/ansible (mozcert.fleet.mozcert_cert,
 # mozcert_override, mozcert_pref) run by Debian's ansible-playbook on localhost against
 # profiles of the test's home: changed on the first run, changed=0 on the second, --check
 # writes nothing, absent removes, sync withdraws, certutil sees the result.
@@ -27,11 +27,11 @@ new_profile "$Q"
 mkdir -p "$T/ca"
 for i in 1 2 3 4; do
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
-		-out "$T/ca/ca$i.crt" -subj "/CN=t98 fleet CA $i" -days 30 \
+		-out "$T/ca/ca$i.crt" -subj "/CN=t99 fleet CA $i" -days 30 \
 		-addext basicConstraints=critical,CA:TRUE 2>/dev/null
 done
 src() { rm -rf "$T/src"; mkdir "$T/src"; for i in "$@"; do cp "$T/ca/ca$i.crt" "$T/src/"; done; }
-nicks() { certutil -L -d "sql:$1" | grep -o 't98 fleet CA [0-9]' | LC_ALL=C sort | tr '\n' ' '; }
+nicks() { certutil -L -d "sql:$1" | grep -o 't99 fleet CA [0-9]' | LC_ALL=C sort | tr '\n' ' '; }
 
 # play FILE [ARGS...]: run a playbook; $play holds its output, $recap the recap numbers
 play() {
@@ -79,9 +79,9 @@ src 1 2
 play fleet.yml
 check "first run succeeds" [ "$prc" -eq 0 ]
 check "first run: 4 tasks changed, none failed ($recap)" [ "$(recap_field changed)/$(recap_field failed)" = 4/0 ]
-check "certutil: CAs 1, 2 in the work profile" [ "$(nicks "$Q")" = "t98 fleet CA 1 t98 fleet CA 2 " ]
-check "certutil: CAs 1, 2, 4 in the default profile" [ "$(nicks "$P")" = "t98 fleet CA 1 t98 fleet CA 2 t98 fleet CA 4 " ]
-check "certutil: CA 4 has trust C,C," [ "$(trust_of "$P" "t98 fleet CA 4")" = "C,C," ]
+check "certutil: CAs 1, 2 in the work profile" [ "$(nicks "$Q")" = "t99 fleet CA 1 t99 fleet CA 2 " ]
+check "certutil: CAs 1, 2, 4 in the default profile" [ "$(nicks "$P")" = "t99 fleet CA 1 t99 fleet CA 2 t99 fleet CA 4 " ]
+check "certutil: CA 4 has trust C,C," [ "$(trust_of "$P" "t99 fleet CA 4")" = "C,C," ]
 check "the exception is in cert_override.txt" grep -q '^intranet.example.org:8443' "$P/cert_override.txt"
 check "the pref is in both prefs.js" [ "$(cat "$P/prefs.js" "$Q/prefs.js" | grep -c 'security.OCSP.require", true')" -eq 2 ]
 
@@ -96,12 +96,12 @@ play fleet.yml --check --diff
 check "--check: succeeds and reports 1 change ($recap)" [ "$prc" -eq 0 -a "$(recap_field changed)" = 1 ]
 check "--check: files byte-identical" [ "$(sum_dir "$P")" = "$snapP" -a "$(sum_dir "$Q")" = "$snapQ" ]
 check "--check --diff shows CA 3 coming with C,,/CA 2 going" \
-	sh -c 'printf "%s\n" "$1" | grep -q "^+.*t98 fleet CA 3: C,," && printf "%s\n" "$1" | grep -q "^-.*t98 fleet CA 2: C,,"' - "$play"
+	sh -c 'printf "%s\n" "$1" | grep -q "^+.*t99 fleet CA 3: C,," && printf "%s\n" "$1" | grep -q "^-.*t99 fleet CA 2: C,,"' - "$play"
 play fleet.yml
 check "sync run: 1 change ($recap)" [ "$prc" -eq 0 -a "$(recap_field changed)" = 1 ]
-check "certutil: CA 2 withdrawn, CA 3 added in the work profile" [ "$(nicks "$Q")" = "t98 fleet CA 1 t98 fleet CA 3 " ]
+check "certutil: CA 2 withdrawn, CA 3 added in the work profile" [ "$(nicks "$Q")" = "t99 fleet CA 1 t99 fleet CA 3 " ]
 check "certutil: the default profile keeps CA 4 (not managed by the sync)" \
-	[ "$(nicks "$P")" = "t98 fleet CA 1 t98 fleet CA 3 t98 fleet CA 4 " ]
+	[ "$(nicks "$P")" = "t99 fleet CA 1 t99 fleet CA 3 t99 fleet CA 4 " ]
 
 # diff mode: the pref's value before and after
 cat >"$A/pref-off.yml" <<'YML'
@@ -149,7 +149,7 @@ check "absent --check: 3 would change, files byte-identical ($recap)" \
 	[ "$prc" -eq 0 -a "$(recap_field changed)" = 3 -a "$(sum_dir "$P")" = "$snapP" -a "$(sum_dir "$Q")" = "$snapQ" ]
 play absent.yml
 check "absent: 3 changed ($recap)" [ "$prc" -eq 0 -a "$(recap_field changed)" = 3 ]
-check "certutil: CA 4 removed" [ "$(nicks "$P")" = "t98 fleet CA 1 t98 fleet CA 3 " ]
+check "certutil: CA 4 removed" [ "$(nicks "$P")" = "t99 fleet CA 1 t99 fleet CA 3 " ]
 check "the exception is gone" sh -c '[ -f "$1" ] && ! grep -q "^intranet.example.org" "$1"' - "$P/cert_override.txt"
 check "the pref is gone from both prefs.js" sh -c '[ -f "$1" ] && [ -f "$2" ] && ! cat "$1" "$2" | grep -q security.OCSP.require' - "$P/prefs.js" "$Q/prefs.js"
 play absent.yml
