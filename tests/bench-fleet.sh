@@ -6,6 +6,8 @@
 # Prints, each the median of 3 runs:
 #  - profiles (with certificate counts) vs a 'certutil -L' loop over the profiles;
 #  - --all-profiles cert import of 10 CAs into every profile vs a 'certutil -A' loop;
+#  - cert sync of the same 10 CAs once every profile holds them vs a loop of
+#    'certutil -L -n NICK || certutil -A' (a playbook's second run);
 #  - doctor on a cert_override.txt of 200,000 lines (time and peak RSS);
 #  - as root: --all-users over 50 users x 4 profiles vs --all-profiles over the same
 #    200 profiles (users made with useradd, homes in the temporary tree, removed).
@@ -76,6 +78,18 @@ for k in 1 2 3; do
 done
 a=$(printf '%s\n' "${ta[@]}" | sort -g | sed -n 2p); b=$(printf '%s\n' "${tb[@]}" | sort -g | sed -n 2p)
 printf '%-58s %7.3f s  vs certutil -A loop %7.3f s  ratio %s (%sx faster)\n' "--all-profiles cert import of 10 CAs" "$a" "$b" \
+	"$(ratio "$a" "$b")" "$(ratio "$b" "$a")"
+
+# 2b. the same again when every profile already holds them (a playbook's second run): cert sync
+# against the loop that checks each one first; the tree holds the CAs the last certutil loop added
+mkdir -p "$T/src"; cp "$T"/new*.pem "$T/src/"
+cat >"$T/ensure-loop.sh" <<SH
+for d in $F/p[0-9]*; do for f in $T/new*.pem; do n=\$(basename "\$f")
+	certutil -L -d "sql:\$d" -n "\$n" >/dev/null 2>&1 || certutil -A -d "sql:\$d" -n "\$n" -t C,, -a -i "\$f"; done; done
+SH
+read -r a ra <<<"$(med "$MOZCERT" -q --all-profiles cert sync --trust C,, "$T/src")"
+read -r b rb <<<"$(med sh "$T/ensure-loop.sh")"
+printf '%-58s %7.3f s  vs certutil -L||-A loop %7.3f s  ratio %s (%sx faster)\n' "--all-profiles cert sync, nothing to change" "$a" "$b" \
 	"$(ratio "$a" "$b")" "$(ratio "$b" "$a")"
 
 # 3. doctor on 200,000 exceptions

@@ -45,6 +45,13 @@ struct override_report {
 int override_list_collect(struct cmd_ctx *ctx, const struct profile *p, struct override_report *r,
 			  struct json_object *res, struct mc_error *err);
 void override_report_release(struct override_report *r);
+/*
+ * The same report, counts only (doctor): the file scanned line by line against
+ * an index of the store's certificates, in the memory of one line, no JSON
+ * per line (override-tally.c). r->file is set also on error.
+ */
+int override_report_tally(const struct cmd_ctx *ctx, const struct profile *p, struct override_report *r,
+			  struct mc_error *err);
 
 /* ---- db backups (db-backups.c) ---- */
 

@@ -106,16 +106,16 @@ check_overrides(const struct cmd_ctx *ctx, const struct profile *p, struct findi
 	struct cmd_ctx q = quiet_ctx(ctx);
 	struct override_report r;
 	struct mc_error err = {0};
-	struct json_object *scratch = json_object_new_object(), *o;
+	struct json_object *o;
 
-	if (override_list_collect(&q, p, &r, scratch, &err) < 0) {
+	/* Counts only: override list's JSON holds an object per line (668 MB for 200,000 lines). */
+	if (override_report_tally(&q, p, &r, &err) < 0) {
 		finding(f, SEV_ERROR, "override-unreadable", "cert_override.txt", NULL, "%s", err.msg);
 		cmd_out(ctx, "overrides:    unreadable\n");
 		json_object_object_add(res, "overrides", NULL);
-		json_object_put(scratch);
+		override_report_release(&r);
 		return;
 	}
-	json_object_put(scratch);
 	if (r.ignored > 0) {
 		_autofree_ char *fix = fix_cmd(p, "override prune");
 

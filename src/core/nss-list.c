@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "hot-journal.h"
 #include "nss-attr.h"
 #include "trust.h"
 #include "banned.h"
@@ -167,5 +168,120 @@ out:
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	sqllist_release(&l);
+	return ret;
+}
+
+/* A DER certificate's outer SEQUENCE header covers exactly n bytes. */
+static bool
+der_sequence_whole(const unsigned char *p, size_t n)
+{
+	size_t len = 0, hdr = 2;
+
+	if (n < 2 || p[0] != 0x30)
+		return false;
+	if (p[1] < 0x80) {
+		len = p[1];
+	} else {
+		size_t nb = p[1] & 0x7f;
+
+		if (nb == 0 || nb > 4 || n < 2 + nb)
+			return false;
+		for (size_t i = 0; i < nb; i++)
+			len = len << 8 | p[2 + i];
+		hdr += nb;
+	}
+	return hdr + len == n;
+}
+
+/* Certificate rows as (DER, issuer ‖ serial) pairs, sorted by DER. */
+struct cert_row {
+	struct key der, is;
+};
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	return key_cmp(&((const struct cert_row *)a)->der, &((const struct cert_row *)b)->der);
+}
+
+static int
+is_cmp(const void *a, const void *b)
+{
+	return key_cmp(&(*(const struct cert_row *const *)a)->is, &(*(const struct cert_row *const *)b)->is);
+}
+
+/* Distinct DERs of v (sorted); MC_EFAIL when two of them share issuer and serial. */
+static int
+count_distinct(struct cert_row *v, size_t nv, size_t *out)
+{
+	struct cert_row **d = xreallocarray(NULL, nv ? nv : 1, sizeof(*d));
+	size_t nd = 0;
+	int ret = 0;
+
+	qsort(v, nv, sizeof(*v), row_cmp);
+	for (size_t i = 0; i < nv; i++)
+		if (i == 0 || key_cmp(&v[i - 1].der, &v[i].der) != 0)
+			d[nd++] = &v[i];
+	qsort(d, nd, sizeof(*d), is_cmp);
+	for (size_t i = 1; i < nd; i++)
+		if (key_cmp(&d[i - 1]->is, &d[i]->is) == 0)
+			ret = MC_EFAIL;
+	free(d);
+	*out = nd;
+	return ret;
+}
+
+int
+sqllist_count(const char *dir, size_t *n, struct mc_error *err)
+{
+	_autofree_ char *path = path_join(dir, "cert9.db");
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	struct cert_row *v = NULL;
+	size_t nv = 0, cap = 0;
+	int rc, ret;
+
+	if (hotjournal_present(path))
+		return mc_error_set(err, MC_EFAIL, "'%s' has a hot journal", path);
+	if ((ret = open_ro(path, &db, err)) < 0)
+		return ret;
+	if (sqlite3_prepare_v2(db, "SELECT a0, a11, a81, a82 FROM nssPublic", -1, &st, NULL) != SQLITE_OK) {
+		ret = mc_error_set(err, MC_EFAIL, "'%s': %s", path, sqlite3_errmsg(db));
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *der;
+		int dl;
+
+		if (!nssattr_is(st, 0, CKO_CERTIFICATE))
+			continue;
+		der = sqlite3_column_blob(st, 1);
+		dl = sqlite3_column_bytes(st, 1);
+		if (dl <= 0)
+			continue;  /* sqllist_read skips these too: no certificate NSS could list */
+		if (!der_sequence_whole(der, (size_t)dl)) {
+			ret = mc_error_set(err, MC_EFAIL, "'%s': a certificate row NSS must judge", path);
+			goto out;
+		}
+		if (nv == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[nv].der = (struct key){xmalloc((size_t)dl), (size_t)dl};
+		memcpy(v[nv].der.data, der, (size_t)dl);
+		v[nv++].is = make_key(st, 2, 3);
+	}
+	if (rc != SQLITE_DONE)
+		ret = mc_error_set(err, MC_EFAIL, "'%s': %s", path, sqlite3_errmsg(db));
+	else if ((ret = count_distinct(v, nv, n)) < 0)
+		mc_error_set(err, MC_EFAIL, "'%s': two certificates of one issuer and serial", path);
+out:
+	for (size_t i = 0; i < nv; i++) {
+		free(v[i].der.data);
+		free(v[i].is.data);
+	}
+	free(v);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
 	return ret;
 }

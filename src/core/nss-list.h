@@ -29,4 +29,15 @@ void sqllist_release(struct sqllist *l);
  */
 int sqllist_read(const char *dir, struct sqllist *out, struct mc_error *err);
 
+/*
+ * The number of distinct certificates NSS lists in cert9.db at dir (the same
+ * certificate under two object ids counts once), from one read-only SQLite
+ * statement: no NSS initialisation. A counting shortcut like sqllist_read:
+ * MC_EFAIL (the caller asks NSS instead) on any SQLite error, a hot journal
+ * beside cert9.db (only a rollback, which NSS makes on a copy, gives what it
+ * reads), a value that is not one DER SEQUENCE, or two different
+ * certificates of one issuer and serial.
+ */
+int sqllist_count(const char *dir, size_t *n, struct mc_error *err);
+
 #endif

@@ -615,6 +615,24 @@ list_fast(struct certdb *db, struct cert_info **out, size_t *n)
 	return 1;
 }
 
+bool
+certdb_trust_of(struct certdb *db, const unsigned char *der, size_t len, char trust[TRUST_STR_MAX])
+{
+	SECItem item = {siBuffer, (unsigned char *)der, (unsigned int)len};
+	_cleanup_(CERT_DestroyCertificatep) CERTCertificate *cert = CERT_FindCertByDERCert(db->handle, &item);
+	unsigned char hash[32];
+	CERTCertTrust t;
+
+	trust[0] = '\0';
+	/* NSS finds by issuer and serial: another certificate of the same ones is not this one. */
+	if (!cert || !SECITEM_ItemsAreEqual(&cert->derCert, &item))
+		return false;
+	nssdb_sha256_of(cert, hash);
+	nssdb_effective_trust(db, cert, hash, &t);
+	trust_format(&t, trust);
+	return true;
+}
+
 int
 certdb_list(struct certdb *db, struct cert_info **out, size_t *n, struct mc_error *err)
 {

@@ -67,6 +67,13 @@ void cert_info_array_free(struct cert_info *v, size_t n);
 int certdb_list(struct certdb *db, struct cert_info **out, size_t *n, struct mc_error *err);
 
 /*
+ * Whether the store holds the certificate der[0..len), and then its trust as
+ * certdb_list reports it (certutil form). One lookup: what a change verifies
+ * costs the certificates it changed, not the whole store.
+ */
+bool certdb_trust_of(struct certdb *db, const unsigned char *der, size_t len, char trust[TRUST_STR_MAX]);
+
+/*
  * Open the store and list it in a child process (certdb_open_as, certdb_list,
  * certdb_close there): NSS may read a damaged cert8.db and then be unable to
  * let go of it, and that state must not stay in this process. Each entry has

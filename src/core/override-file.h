@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MPL-2.0 */
-/* override-file.h: cert_override.txt of every era: a pure parser, a byte-exact writer, entry formatting and edits. */
+/* override-file.h: cert_override.txt of every era: a pure parser and scanner (override-parse.c), a byte-exact
+ * writer, entry formatting and edits (override-file.c). */
 #ifndef MOZCERT_OVERRIDE_FILE_H
 #define MOZCERT_OVERRIDE_FILE_H
 
@@ -97,6 +98,16 @@ void override_file_release(struct override_file *f);
  */
 int override_parse(const char *buf, size_t len, const char *origin, struct override_file *out,
 		   struct mc_error *err);
+
+/*
+ * Walk buf's lines as override_parse judges them without keeping them: fn sees
+ * each line in order (raw points into buf; its entry is freed after the call),
+ * so memory stays that of one line. A negative return of fn stops the walk and
+ * is returned. MC_EINPUT for an input above OVERRIDE_MAX_BYTES, or on reaching
+ * line OVERRIDE_MAX_LINES + 1 (fn has then seen the lines before it).
+ */
+int override_scan(const char *buf, size_t len, const char *origin,
+		  int (*fn)(const struct override_line *l, void *ctx), void *ctx, struct mc_error *err);
 
 /* Append the file: every line's raw bytes in order. Parse + write is the identity. */
 void override_write(const struct override_file *f, struct strbuf *out);

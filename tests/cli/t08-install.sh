@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MPL-2.0
 # t08-install.sh: meson install --destdir puts the binary, the man page,
-# docs/json.md and the bash completion where meson's install plan says, the
+# docs/json.md, the bash completion and the Ansible collection where meson's install plan says, the
 # completion in bash-completion's completionsdir when its pkg-config is found.
 . "$(dirname "$0")/lib.sh"
 : "${BUILDDIR:?BUILDDIR must name the build directory}"
@@ -45,6 +45,12 @@ check "verify's lists are installed" sh -c 'cmp -s "$1$2" "$3/data/symantec-dist
 check "... in the directory the binary reads them from (DATADIR/mozcert)" \
 	grep -aq "$(dirname "$sym")" "$D$(where src/mozcert)"
 check "the binary is installed and runs" sh -c '"$1" --version | grep -q "^mozcert "' _ "$D$(where src/mozcert)"
+coll=$(where data/ansible/ansible_collections)
+check "the Ansible collection is installed under DATADIR/mozcert/ansible" sh -c 'case "$1" in */mozcert/ansible/ansible_collections) ;; *) exit 1 ;; esac' _ "$coll"
+for m in mozcert_cert mozcert_override mozcert_pref; do
+	check "... with the module $m" cmp -s "$D$coll/mozcert/fleet/plugins/modules/$m.py" \
+		"$SRCDIR/data/ansible/ansible_collections/mozcert/fleet/plugins/modules/$m.py"
+done
 inst=$D$(where src/mozcert)
 check "mozcert-test (the build with test hooks) is not in the install plan" [ -z "$(where src/mozcert-test)" ]
 # The installed binary has no test hooks: MOZCERT_CRASH_AT would SIGKILL mozcert-test mid-swap.

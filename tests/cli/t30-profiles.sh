@@ -107,4 +107,25 @@ for sm in 2.53.18:60:cert9:False 2.49.5:52:cert8:False 2.26.1:29:cert8:True; do
 	run --json --app seamonkey -p "$S" db check
 	check "seamonkey $ver: db check says the application reads $uses" json_has "r['application_uses'] == '$uses'"
 done
+# ---- the certificate count of `profiles` (one SQLite read) is what NSS lists, on every shipped store ----
+H2=$T/counthome
+mkdir -p "$H2/.mozilla/firefox"
+{ printf '[General]\nStartWithLastProfile=1\n'; } >"$H2/.mozilla/firefox/profiles.ini"
+k=0
+for d in "$REAL"/* "$MADE"/*; do
+	[ -f "$d/cert9.db" ] || continue
+	cp -r "$d" "$T/count$k"; chmod -R u+w "$T/count$k"
+	printf '\n[Profile%d]\nName=c%d\nIsRelative=0\nPath=%s\n' $k $k "$T/count$k" >>"$H2/.mozilla/firefox/profiles.ini"
+	k=$((k + 1))
+done
+# a store with a hot journal beside it: NSS counts what a rollback leaves (the file alone holds none)
+cp -r "$REAL/nss-dbtests-bigdb" "$T/counthot"; chmod -R u+w "$T/counthot"
+python3 "$SRCDIR/tests/make-hot-journal.py" "$T/counthot/cert9.db"
+printf '\n[Profile%d]\nName=hot\nIsRelative=0\nPath=%s\n' $k "$T/counthot" >>"$H2/.mozilla/firefox/profiles.ini"
+fast=$(HOME=$H2 "$MOZCERT" --json --app firefox profiles | python3 -c 'import json,sys; print([p["certificates"] for p in json.load(sys.stdin)["results"][0]["profiles"]])')
+slow=$(HOME=$H2 MOZCERT_NSS_LIST=1 "$MOZCERT" --json --app firefox profiles | python3 -c 'import json,sys; print([p["certificates"] for p in json.load(sys.stdin)["results"][0]["profiles"]])')
+check "profiles counts $k shipped cert9 stores as NSS lists them ($fast)" [ "$k" -ge 5 -a "$fast" = "$slow" ]
+check "a store with a hot journal counts its 100 certificates, as NSS after the rollback" \
+	sh -c 'HOME=$1 "$2" --json --app firefox profiles | python3 -c "import json,sys; sys.exit(0 if [p[\"certificates\"] for p in json.load(sys.stdin)[\"results\"][0][\"profiles\"] if p[\"name\"] == \"hot\"] == [100] else 1)"' - "$H2" "$MOZCERT"
+check "... and some of them hold certificates" sh -c 'printf "%s\n" "$1" | grep -q "[1-9]"' - "$fast"
 done_testing

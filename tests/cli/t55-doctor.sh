@@ -122,6 +122,19 @@ binary_reported() {
 	[ "$rc" -lt 128 ] && json_has "r['overrides'] is None or r['overrides']['ignored_count'] >= 1 or any(f['file'] == 'cert_override.txt' for f in r['findings'])"
 }
 check "a binary cert_override.txt: reported, no crash" binary_reported
+# an exception naming the store root's issuer and serial (dbKey) with another fingerprint: it does not apply
+cp -r "$T/ok" "$T/ov2"
+expect_rc "override add --format B (a line with a dbKey)" 0 -p "$T/ov2" override add other.example --cert "$FIX/certs/root.pem" --format B
+lfp=$(openssl x509 -in "$FIX/certs/leaf.pem" -outform DER | sha256sum | cut -c1-64 | tr a-f A-F | sed 's/../&:/g; s/:$//')
+sed -i "s/$fp/$lfp/" "$T/ov2/cert_override.txt"
+run --json -p "$T/ov2" doctor
+check "override-other-certificate: 1, matched by dbKey only; not expired" json_has \
+	"any(f['code'] == 'override-other-certificate' and f['message'].startswith('1 exception ') for f in r['findings']) and r['overrides']['count'] == 1 and r['overrides']['expired'] == 0"
+# a cert_override.txt that cannot be read
+rm -f "$T/ov2/cert_override.txt"; mkdir "$T/ov2/cert_override.txt"
+run --json -p "$T/ov2" doctor
+check "an unreadable cert_override.txt: override-unreadable, overrides null" json_has \
+	"r['overrides'] is None and any(f['code'] == 'override-unreadable' and f['severity'] == 'error' for f in r['findings'])"
 
 # ---- a damaged store: db check's findings, exit 1, nothing written ----
 cp -r "$T/ok" "$T/bad"

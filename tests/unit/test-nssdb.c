@@ -80,6 +80,23 @@ START_TEST(test_import_list_trust_remove_shutdown)
 	ck_assert_int_eq(certdb_open(dir, CERTDB_SQL, 0, NULL, &db, &err), 0);
 	ck_assert_int_eq(certdb_list(db, &v, &n, &err), 0);
 	ck_assert_uint_eq(n, 3);
+	/* One lookup by DER agrees with the listing: present, and the trust the listing shows. */
+	for (size_t i = 0; i < ders.n; i++) {
+		char t[TRUST_STR_MAX];
+
+		ck_assert(certdb_trust_of(db, ders.v[i].data, ders.v[i].len, t));
+		ck_assert_str_eq(t, i == 0 ? "C,," : ",,");
+	}
+	{
+		/* a certificate the store does not hold: the root's DER with another signature byte */
+		_autofree_ unsigned char *other = xmalloc(ders.v[0].len);
+		char t[TRUST_STR_MAX];
+
+		memcpy(other, ders.v[0].data, ders.v[0].len);
+		other[ders.v[0].len - 1] ^= 0x55;
+		ck_assert(!certdb_trust_of(db, other, ders.v[0].len, t));
+		ck_assert_str_eq(t, "");
+	}
 	cert_info_array_free(v, n);
 	ck_assert_int_eq(certdb_find(db, "mozcert Test Root CA - mozcert test", &ci, &err), 0);
 	ck_assert_str_eq(ci.trust, "C,,");

@@ -6,6 +6,7 @@
 
 #include "helpers.h"
 #include "override-file.h"
+#include "override-match.h"
 #include "strbuf.h"
 #include "error.h"
 
@@ -835,6 +836,111 @@ START_TEST(test_limits)
 }
 END_TEST
 
+/* ---- Scanning and tallying (doctor's path: no parsed copy of the file) ---- */
+
+struct scan_rec {
+	const struct override_file *f;
+	size_t i;
+	bool mismatch;
+};
+
+static int
+scan_cmp(const struct override_line *l, void *arg)
+{
+	struct scan_rec *r = arg;
+	const struct override_line *p = &r->f->lines[r->i++];
+
+	if (l->status != p->status || l->len != p->len || l->lineno != p->lineno || !l->entry != !p->entry ||
+	    (l->entry && (l->entry->era != p->entry->era || l->entry->readers != p->entry->readers ||
+			  strcmp(l->entry->host, p->entry->host) != 0)))
+		r->mismatch = true;
+	return 0;
+}
+
+START_TEST(test_scan_agrees_with_parse)
+{
+	static const char in[] = HEADER "a.example:443:\t" OID "\t" FP1 "\t\n"
+				 "b.example:443\t" OID "\t" FP2 "\tMU\t" LOCALHOST_KEY "\r\n"
+				 "junk line\n\n# comment\rc.example:8443:^privateBrowsingId=1\t" OID "\t" FP3 "\t";
+	struct override_file f;
+	struct scan_rec r = {&f, 0, false};
+	struct mc_error err = {0};
+
+	parse_ok(in, sizeof(in) - 1, &f);
+	ck_assert_int_eq(override_scan(in, sizeof(in) - 1, NULL, scan_cmp, &r, &err), 0);
+	ck_assert_uint_eq(r.i, f.n);
+	ck_assert(!r.mismatch);
+	override_file_release(&f);
+}
+END_TEST
+
+static int
+scan_count(const struct override_line *l, void *arg)
+{
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+START_TEST(test_scan_limits)
+{
+	size_t len = OVERRIDE_MAX_LINES + 1, seen = 0;
+	_autofree_ char *buf = xmalloc(len);
+	struct mc_error err = {0};
+
+	memset(buf, '\n', len);
+	ck_assert_int_eq(override_scan(buf, len, "x.txt", scan_count, &seen, &err), MC_EINPUT);
+	ck_assert_str_eq(err.msg, "x.txt: too many lines (more than 2097152)");
+	seen = 0;
+	mc_error_clear(&err);
+	ck_assert_int_eq(override_scan(buf, len - 1, "x.txt", scan_count, &seen, &err), 0);
+	ck_assert_uint_eq(seen, OVERRIDE_MAX_LINES);
+}
+END_TEST
+
+START_TEST(test_tally)
+{
+	/* FP1 expired, FP2 valid; a line naming FP3 with FP2's dbKey (spaces as old versions wrote) is another certificate. */
+	static const struct override_known known[] = {
+		{FP2, "AAAAAAAAAAAAAAACAAAAFjA5MBQxEjAQBgNVBAMMCWxvY2FsaG9zdA==", 2000000000000000LL, 0},
+		{FP1, NULL, 1000000LL, 1},
+	};
+	static const char in[] = HEADER "a.example:443:\t" OID "\t" FP1 "\t\n"
+				 "b.example:443:\t" OID "\t" FP2 "\t\n"
+				 "c.example:443\t" OID "\t" FP3 "\tMU\tAAAAAAAAAAAAAAACAAAAFjA5 MBQxEjAQBgNVBAMMCWxvY2FsaG9zdA==\n"
+				 "d.example:443:\t" OID "\t" FP3 "\t\t" LOCALHOST_KEY "\n"
+				 "broken\n";
+	struct override_index ix;
+	struct override_tally t;
+	struct mc_error err = {0};
+	const struct override_known *k;
+	struct override_entry e = {0};
+	bool by_key;
+
+	override_index_build(&ix, known, ARRAY_SIZE(known));
+	ck_assert_int_eq(override_tally(in, sizeof(in) - 1, NULL, &ix, 1500000000000000LL, &t, &err), 0);
+	/* c (its dbKey with a space) and d match FP2's certificate by dbKey only; "broken" is ignored */
+	ck_assert_uint_eq(t.entries, 4);
+	ck_assert_uint_eq(t.ignored, 1);
+	ck_assert_uint_eq(t.expired, 1);
+	ck_assert_uint_eq(t.other_certificate, 2);
+	/* fingerprint first, then dbKey; no match */
+	e.fingerprint = (char *)FP2;
+	e.dbkey = (char *)"zzz";
+	k = override_index_match(&ix, &e, &by_key);
+	ck_assert_ptr_nonnull(k);
+	ck_assert_uint_eq(k->ref, 0);
+	ck_assert(!by_key);
+	e.fingerprint = (char *)FP3;
+	ck_assert_ptr_null(override_index_match(&ix, &e, &by_key));
+	override_index_release(&ix);
+	/* an empty index matches nothing */
+	override_index_build(&ix, known, 0);
+	ck_assert_int_eq(override_tally(in, sizeof(in) - 1, NULL, &ix, 0, &t, &err), 0);
+	ck_assert_uint_eq(t.expired + t.other_certificate, 0);
+	override_index_release(&ix);
+}
+END_TEST
+
 /* ---- Writing entries ---- */
 
 struct fmt {
@@ -1226,6 +1332,9 @@ make_suite(void)
 	tcase_add_test(tc, test_binary_junk);
 	tcase_add_test(tc, test_large_input);
 	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_scan_agrees_with_parse);
+	tcase_add_test(tc, test_scan_limits);
+	tcase_add_test(tc, test_tally);
 	suite_add_tcase(s, tc);
 
 	tcase_add_loop_test(tw, test_format_entry, 0, ARRAY_SIZE(fmts));
