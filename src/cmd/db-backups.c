@@ -405,19 +405,6 @@ backups_prepare(struct cmd_ctx *ctx, int argc, char **argv, struct mc_error *err
 	return 0;
 }
 
-/* Test hook for crash-consistency tests, as stage.c's: die at a named point (mozcert-test only). */
-static void
-prune_crash_point(const char *name)
-{
-#ifdef MOZCERT_TEST_HOOKS
-	const char *at = getenv("MOZCERT_CRASH_AT");
-
-	if (at && streq(at, name))
-		raise(SIGKILL);
-#else
-	(void)name;
-#endif
-}
 
 #define PRUNE_PREFIX ".pruned-"
 
@@ -463,7 +450,7 @@ prune_one(const char *root, const char *id, struct mc_error *err)
 		return mc_error_sys(err, "cannot remove backup '%s'", from);
 	if ((ret = fileio_fsync_dir(root, err)) < 0)
 		return ret;
-	prune_crash_point("prune-renamed");
+	stage_crash_point("prune-renamed");
 	if (fileio_remove_tree(hidden) < 0)
 		return mc_error_sys(err, "cannot remove backup '%s' (renamed to '%s')", from, hidden);
 	return 0;

@@ -25,12 +25,9 @@ store_files(enum certdb_kind kind)
 	return kind == CERTDB_SQL ? sql_files : dbm_files;
 }
 
-/*
- * Test hook for crash-consistency tests: die at a named point of the swap.
- * Only in mozcert-test (MOZCERT_TEST_HOOKS): the installed mozcert ignores MOZCERT_CRASH_AT.
- */
-static void
-crash_point(const char *name)
+/* stage.h: the test hook of the crash sweeps (mozcert-test only). */
+void
+stage_crash_point(const char *name)
 {
 #ifdef MOZCERT_TEST_HOOKS
 	const char *at = getenv("MOZCERT_CRASH_AT");
@@ -548,7 +545,7 @@ swap_in(const struct stage *st, const struct put *puts, size_t nput, int ret, st
 		if (is_rollback_journal(st->drop[i]) && unlink(path) < 0 && errno != ENOENT && ret == 0)
 			return mc_error_sys(err, "cannot remove '%s'", path);
 	}
-	crash_point("before-rename");
+	stage_crash_point("before-rename");
 	for (size_t i = 0; i < nput; i++) {
 		_autofree_ char *target = path_join(st->profile_dir, puts[i].name);
 
@@ -558,7 +555,7 @@ swap_in(const struct stage *st, const struct put *puts, size_t nput, int ret, st
 			return ret;
 		}
 		if (i == 0 || i + 1 == nput)
-			crash_point(i + 1 < nput ? "between-renames" : "after-renames");
+			stage_crash_point(i + 1 < nput ? "between-renames" : "after-renames");
 	}
 	/* The files that go with the swap, here too: recovery repeats this, but may fail to read the journal. */
 	for (size_t i = 0; i < st->n_drop; i++) {
@@ -586,7 +583,7 @@ stage_commit(struct stage *st, struct backup *backup, struct mc_error *err)
 	if ((ret = prepare_puts(st, puts, nput, &journal, err)) < 0 ||
 	    (ret = back_up_old(st, backup, puts, nput, &journal, err)) < 0)
 		goto out;
-	crash_point("before-journal");
+	stage_crash_point("before-journal");
 	/*
 	 * From here the swap is decided: recovery rolls it forward. That holds as soon as the journal is in
 	 * place, also when syncing its directory failed afterwards (the error is still reported): giving up

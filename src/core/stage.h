@@ -104,4 +104,11 @@ void stage_release(struct stage *st);
 int stage_begin_fresh(const char *profile_dir, enum certdb_kind kind, const char *key_src, struct stage *st,
 		      struct mc_error *err);
 
+/*
+ * Test hook for crash-consistency tests: die with SIGKILL when
+ * MOZCERT_CRASH_AT names this point. Only in mozcert-test (built with
+ * MOZCERT_TEST_HOOKS); the installed mozcert ignores MOZCERT_CRASH_AT.
+ */
+void stage_crash_point(const char *name);
+
 #endif
