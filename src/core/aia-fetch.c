@@ -185,11 +185,14 @@ header_value(const char *head, const char *name, char *out, size_t cap)
 }
 
 /*
- * One GET: 200 -> *body; a redirect -> *location (malloc'd), no body.
+ * One request: GET, or POST of post (post_len bytes of ctype) when post is
+ * not NULL. 200 -> *body; a redirect -> *location (malloc'd), no body.
+ * Longer than 100 lines: the send and the bounded read share fd, buf and the
+ * deadline, and splitting them passes most of the state around.
  */
 static int
-http_once(const char *url, int timeout_ms, int64_t deadline, unsigned char **body, size_t *len, char **location,
-	  struct mc_error *err)
+http_once(const char *url, const char *ctype, const unsigned char *post, size_t post_len, int timeout_ms,
+	  int64_t deadline, unsigned char **body, size_t *len, char **location, int *redirect, struct mc_error *err)
 {
 	struct http_url u;
 	_autofree_ char *req = NULL;
@@ -206,11 +209,23 @@ http_once(const char *url, int timeout_ms, int64_t deadline, unsigned char **bod
 		return ret;
 	if ((ret = http_connect(&u, url, timeout_ms, deadline, &fd, err)) < 0)
 		return ret;
-	req = xasprintf("GET %s HTTP/1.0\r\nHost: %s%s%s%s%s\r\nUser-Agent: mozcert\r\n"
-			"Accept: application/pkix-cert, application/pkcs7-mime, */*\r\nConnection: close\r\n\r\n",
-			u.path, strchr(u.host, ':') ? "[" : "", u.host, strchr(u.host, ':') ? "]" : "",
-			streq(u.port, "80") ? "" : ":", streq(u.port, "80") ? "" : u.port);
-	rl = strlen(req);
+	{
+		_autofree_ char *clh = post ? xasprintf("Content-Type: %s\r\nContent-Length: %zu\r\n", ctype, post_len)
+					  : NULL;
+		size_t hl;
+
+		req = xasprintf("%s %s HTTP/1.0\r\nHost: %s%s%s%s%s\r\nUser-Agent: mozcert\r\n"
+				"Accept: %s\r\n%sConnection: close\r\n\r\n", post ? "POST" : "GET",
+				u.path, strchr(u.host, ':') ? "[" : "", u.host, strchr(u.host, ':') ? "]" : "",
+				streq(u.port, "80") ? "" : ":", streq(u.port, "80") ? "" : u.port,
+				post ? "*/*" : "application/pkix-cert, application/pkcs7-mime, */*", clh ? clh : "");
+		hl = strlen(req);
+		rl = hl + (post ? post_len : 0);
+		req = xrealloc(req, rl + 1);
+		if (post)
+			memcpy(req + hl, post, post_len);
+		req[rl] = '\0';
+	}
 	while (sent < rl) {
 		ssize_t w;
 		int r = wait_fd(fd, POLLOUT, min64(starttls_now_ms() + timeout_ms, deadline));
@@ -314,6 +329,7 @@ http_once(const char *url, int timeout_ms, int64_t deadline, unsigned char **bod
 			ret = mc_error_set(err, MC_EFAIL, "'%s': HTTP %d without a Location", url, status);
 			goto out;
 		}
+		*redirect = status;
 		*location = v[0] == '/' ? xasprintf("http://%s%s%s%s%s", strchr(u.host, ':') ? "[" : "", u.host,
 						     strchr(u.host, ':') ? "]:" : ":", u.port, v)
 					: xstrdup(v);
@@ -343,15 +359,21 @@ out:
 	return ret;
 }
 
-int
-aia_http_get(const char *url, int timeout_ms, unsigned char **body, size_t *len, struct mc_error *err)
+/*
+ * A redirect is followed as browsers do (RFC 9110 15.4): 307 and 308 repeat
+ * the POST, 301, 302 and 303 turn it into a GET.
+ */
+static int
+http_request(const char *url, const char *ctype, const unsigned char *post, size_t post_len, int timeout_ms,
+	     unsigned char **body, size_t *len, struct mc_error *err)
 {
 	int64_t deadline = starttls_now_ms() + 3 * (int64_t)timeout_ms;
 	_autofree_ char *cur = xstrdup(url);
 
 	for (int hops = 0;; hops++) {
 		char *loc = NULL;
-		int ret = http_once(cur, timeout_ms, deadline, body, len, &loc, err);
+		int last_status = 0;
+		int ret = http_once(cur, ctype, post, post_len, timeout_ms, deadline, body, len, &loc, &last_status, err);
 
 		if (ret < 0)
 			return ret;
@@ -368,7 +390,22 @@ aia_http_get(const char *url, int timeout_ms, unsigned char **body, size_t *len,
 		}
 		free(cur);
 		cur = loc;
+		if (last_status != 307 && last_status != 308)
+			post = NULL;
 	}
+}
+
+int
+aia_http_get(const char *url, int timeout_ms, unsigned char **body, size_t *len, struct mc_error *err)
+{
+	return http_request(url, NULL, NULL, 0, timeout_ms, body, len, err);
+}
+
+int
+aia_http_post(const char *url, const char *ctype, const unsigned char *post, size_t post_len, int timeout_ms,
+	      unsigned char **body, size_t *len, struct mc_error *err)
+{
+	return http_request(url, ctype, post, post_len, timeout_ms, body, len, err);
 }
 
 int

@@ -182,14 +182,44 @@ responder rogue ocsp-rogue.log
 expect_rc "revoked, said by a key the CA never certified -> accepted (soft-fail)" 0 --json -p "$P" verify orevoked.pem --name leaf.example
 check "bad-response: the signature does not verify" jv \
 	"r['ocsp']['status'] == 'bad-response' and 'signature' in r['ocsp']['error'] and r['verdict'] == 'accepted'"
+# Hard-fail reports the verification's own error (NSSCertDBTrustDomain.cpp returns
+# VerifyEncodedOCSPResponse's result), not SEC_ERROR_OCSP_SERVER_ERROR.
+expect_rc "ocsp require" 0 -p "$P" ocsp require
+expect_rc "the same answer, hard-fail -> rejected" 1 --json -p "$P" verify orevoked.pem --name leaf.example
+check "hard-fail, a signer the CA never certified: SEC_ERROR_OCSP_INVALID_SIGNING_CERT" jv \
+	"codes[0] == 'SEC_ERROR_OCSP_INVALID_SIGNING_CERT' and r['ocsp']['status'] == 'bad-response' and 'hard-fail' in r['ocsp']['application']"
+expect_rc "ocsp on" 0 -p "$P" ocsp on
 kill "$OPID" 2>/dev/null
 wait "$OPID" 2>/dev/null
+# The request as Firefox sends it (nsNSSCallbacks.cpp: POST, application/ocsp-request): a one-shot
+# listener keeps what it was sent and answers 500 (soft-fail accepts).
+$PY - "$OPORT" ocsp-request.txt <<'PY' &
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); s.settimeout(60)
+open(sys.argv[2] + ".ready", "w").close()
+c, _ = s.accept(); c.settimeout(10); data = b""
+while b"\r\n\r\n" not in data:
+    d = c.recv(65536)
+    if not d: break
+    data += d
+open(sys.argv[2], "wb").write(data)
+c.sendall(b"HTTP/1.0 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"); c.close()
+PY
+RPID=$!
+i=0
+while [ ! -e ocsp-request.txt.ready ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+expect_rc "a responder answering 500, soft-fail -> accepted" 0 --json -p "$P" verify ogood.pem --name leaf.example --timeout 5
+wait "$RPID" 2>/dev/null
+check "the request is a POST to the responder's URL, Content-Type application/ocsp-request" sh -c \
+	'head -1 ocsp-request.txt | grep -q "^POST / HTTP/1" && grep -qi "^Content-Type: application/ocsp-request" ocsp-request.txt && grep -qi "^Content-Length: [1-9]" ocsp-request.txt'
+check "HTTP 500: unreachable, with the status" jv "r['ocsp']['status'] == 'unreachable' and '500' in r['ocsp']['error']"
 expect_rc "responder down, soft-fail -> accepted" 0 --json -p "$P" verify ogood.pem --name leaf.example --timeout 2
 check "unreachable, the application accepts (soft-fail), no fix needed" jv \
 	"r['ocsp']['status'] == 'unreachable' and 'soft-fail' in r['ocsp']['application'] and r['ocsp']['fix'] is None and r['ocsp']['error']"
 expect_rc "ocsp require" 0 -p "$P" ocsp require
 expect_rc "responder down, hard-fail -> rejected" 1 --json -p "$P" verify ogood.pem --name leaf.example --timeout 2
-check "hard-fail: SEC_ERROR_OCSP_SERVER_ERROR, fix 'ocsp off'" jv \
+check "hard-fail, no answer: SEC_ERROR_OCSP_SERVER_ERROR (DoOCSPRequest's error), fix 'ocsp off'" jv \
 	"codes[0] == 'SEC_ERROR_OCSP_SERVER_ERROR' and 'hard-fail' in r['ocsp']['application'] and r['ocsp']['fix'].endswith(' ocsp off')"
 expect_rc "ocsp on" 0 -p "$P" ocsp on
 
