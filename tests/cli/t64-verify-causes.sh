@@ -233,13 +233,21 @@ ca symroot "/C=US/O=Symantec Corporation/CN=Made Symantec Root"
 ca exempt "/C=US/O=Google Inc/CN=Made Exempt Intermediate"
 certutil -A -d "sql:$P" -n symroot -t C,, -a -i symroot.pem
 printf 'root\t/C=US/O=Symantec Corporation/CN=Made Symantec Root\tnone\n' >lists/symantec-distrust.txt
-printf 'exempt\t/C=US/O=Google Inc/CN=Made Exempt Intermediate\tnone\n' >>lists/symantec-distrust.txt
+# Firefox exempts by the intermediate's key (the SHA-256 of its SubjectPublicKeyInfo), not its name
+spki=$(openssl x509 -in exempt.pem -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum | cut -c1-64 |
+	tr a-f A-F | sed 's/../&:/g; s/:$//')
+printf 'exempt\t%s\t/C=US/O=Google Inc/CN=Made Exempt Intermediate\tnone\n' "$spki" >>lists/symantec-distrust.txt
 leaf sym symroot sha256
 printf 'basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign\n' >int.ext
 openssl req -new -key exempt.key -subj "/C=US/O=Google Inc/CN=Made Exempt Intermediate" 2>/dev/null |
 	openssl x509 -req -CA symroot.pem -CAkey symroot.key -CAcreateserial -CAserial symroot.srl -days 30 -extfile int.ext -out exint.pem 2>/dev/null
 leaf symex exempt sha256
 cat symex.pem exint.pem >symex-chain.pem
+# the exempt intermediate's name on another key
+openssl req -new -newkey rsa:2048 -nodes -keyout namesake.key -subj "/C=US/O=Google Inc/CN=Made Exempt Intermediate" 2>/dev/null |
+	openssl x509 -req -CA symroot.pem -CAkey symroot.key -CAcreateserial -CAserial symroot.srl -days 30 -extfile int.ext -out namesake.pem 2>/dev/null
+leaf symns namesake sha256
+cat symns.pem namesake.pem >symns-chain.pem
 expect_rc "a Symantec root not in the list -> accepted" 0 -p "$P" verify sym.pem --name leaf.example
 MOZCERT_DATA_DIR=$T/lists
 expect_rc "the root listed as distrusted -> rejected" 1 --json -p "$P" verify sym.pem --name leaf.example
@@ -247,9 +255,12 @@ check "MOZILLA_PKIX_ERROR_ADDITIONAL_POLICY_CONSTRAINT_FAILED, not overridable, 
 	"codes[0] == 'MOZILLA_PKIX_ERROR_ADDITIONAL_POLICY_CONSTRAINT_FAILED' and not r['problems'][0]['overridable'] and 'Made Symantec Root' in causes['symantec-distrust']['message'] and causes['symantec-distrust']['certificate'] == 1"
 expect_rc "the same root through an exempt intermediate -> accepted" 0 --json -p "$P" verify symex-chain.pem --name leaf.example
 check "no distrust cause" jv "r['verdict'] == 'accepted' and 'symantec-distrust' not in causes"
+expect_rc "through an intermediate with the exempt name but another key -> rejected" 1 --json -p "$P" verify symns-chain.pem --name leaf.example
+check "the name does not exempt: MOZILLA_PKIX_ERROR_ADDITIONAL_POLICY_CONSTRAINT_FAILED" jv \
+	"codes[0] == 'MOZILLA_PKIX_ERROR_ADDITIONAL_POLICY_CONSTRAINT_FAILED' and 'symantec-distrust' in causes"
 printf 'root\tnot a subject\n' >lists/symantec-distrust.txt
 expect_rc "a malformed list: verify still judges (exit 0)" 0 -p "$P" verify symex-chain.pem --name leaf.example
-check "and warns, naming the file and line" sh -c 'printf "%s\n" "$1" | grep -q "symantec-distrust.txt:1: expected root|exempt"' _ "$errout"
+check "and warns, naming the file and line" sh -c 'printf "%s\n" "$1" | grep -q "symantec-distrust.txt:1: expected .root TAB /SUBJECT"' _ "$errout"
 MOZCERT_DATA_DIR=$SRCDIR/data
 
 # ---- TLS interception: a CA named like Avast's, not in the profile ----
