@@ -170,41 +170,52 @@ judge_response(struct ocsp_answer *out, const unsigned char *body, size_t len, C
 		CERT_DestroyOCSPResponse(resp);
 }
 
+/* The issuer as a trust anchor of this store-less session, and the certificate; negative mc_code when not. */
+static int
+decode_pair(const unsigned char *cert, size_t cert_len, const unsigned char *issuer, size_t issuer_len,
+	    CERTCertificate **c, CERTCertificate **iss, struct mc_error *err)
+{
+	CERTCertTrust trust;
+
+	if (!(*iss = temp_cert(issuer, issuer_len)))
+		return mc_error_nss(err, "cannot decode the issuer's certificate");
+	/*
+	 * NSS checks the response's signer as a CA (or a responder it
+	 * delegated to) it trusts; the caller judged the chain trusted, so
+	 * the issuer is a trust anchor of this store-less session.
+	 */
+	if (CERT_DecodeTrustString(&trust, "C,C,C") != SECSuccess ||
+	    CERT_ChangeCertTrust(CERT_GetDefaultCertDB(), *iss, &trust) != SECSuccess) {
+		CERT_DestroyCertificate(*iss);
+		return mc_error_nss(err, "cannot take the issuer for the responder's authority");
+	}
+	if (!(*c = temp_cert(cert, cert_len))) {
+		CERT_DestroyCertificate(*iss);
+		return mc_error_nss(err, "cannot decode the certificate");
+	}
+	return 0;
+}
+
 int
 ocsp_check(const unsigned char *cert, size_t cert_len, const unsigned char *issuer, size_t issuer_len,
 	   enum ocsp_method method, int timeout_ms, PRTime now, struct ocsp_answer *out, struct mc_error *err)
 {
 	CERTCertificate *c, *iss;
-	CERTCertTrust trust;
 	SECItem *enc = NULL;
 	unsigned char *body = NULL;
 	size_t len = 0;
 	struct mc_error herr = {0};
+	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (!(iss = temp_cert(issuer, issuer_len)))
-		return mc_error_nss(err, "cannot decode the issuer's certificate");
-	/*
-	 * NSS checks the response's signer as a CA (or a responder the CA
-	 * delegated to) it trusts; the caller judged the chain trusted, so the
-	 * issuer is a trust anchor of this store-less session.
-	 */
-	if (CERT_DecodeTrustString(&trust, "C,C,C") != SECSuccess ||
-	    CERT_ChangeCertTrust(CERT_GetDefaultCertDB(), iss, &trust) != SECSuccess) {
-		CERT_DestroyCertificate(iss);
-		return mc_error_nss(err, "cannot take the issuer for the responder's authority");
-	}
-	if (!(c = temp_cert(cert, cert_len))) {
-		CERT_DestroyCertificate(iss);
-		return mc_error_nss(err, "cannot decode the certificate");
-	}
+	if ((ret = decode_pair(cert, cert_len, issuer, issuer_len, &c, &iss, err)) < 0)
+		return ret;
 	if (!(out->url = ocsp_responder_url(cert, cert_len)))
 		answer(out, OCSP_NO_RESPONDER, NULL);
 	else if (strncasecmp(out->url, "http://", 7) != 0) {
 		answer(out, OCSP_UNREACHABLE, "the responder's URL is not http:// (the application asks over HTTP only)");
 		out->code = "SEC_ERROR_CERT_BAD_ACCESS_LOCATION";
-	}
-	else if (!(enc = encode_request(c, now)))
+	} else if (!(enc = encode_request(c, now)))
 		answer(out, OCSP_BAD_RESPONSE, "NSS cannot build the request");
 	else if (send_request(out->url, method, enc, timeout_ms, &body, &len, &herr) < 0)
 		answer(out, OCSP_UNREACHABLE, herr.msg);
@@ -213,6 +224,22 @@ ocsp_check(const unsigned char *cert, size_t cert_len, const unsigned char *issu
 	if (enc)
 		SECITEM_FreeItem(enc, PR_TRUE);
 	free(body);
+	CERT_DestroyCertificate(c);
+	CERT_DestroyCertificate(iss);
+	return 0;
+}
+
+int
+ocsp_judge(const unsigned char *cert, size_t cert_len, const unsigned char *issuer, size_t issuer_len,
+	   const unsigned char *resp, size_t resp_len, PRTime now, struct ocsp_answer *out, struct mc_error *err)
+{
+	CERTCertificate *c, *iss;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if ((ret = decode_pair(cert, cert_len, issuer, issuer_len, &c, &iss, err)) < 0)
+		return ret;
+	judge_response(out, resp, resp_len, c, iss, now);
 	CERT_DestroyCertificate(c);
 	CERT_DestroyCertificate(iss);
 	return 0;

@@ -65,6 +65,17 @@ char *ocsp_responder_url(const unsigned char *der, size_t len);
  */
 int ocsp_check(const unsigned char *cert, size_t cert_len, const unsigned char *issuer, size_t issuer_len,
 	       enum ocsp_method method, int timeout_ms, PRTime now, struct ocsp_answer *out, struct mc_error *err);
+
+/*
+ * Judge a response already at hand (resp, DER), such as the one a server
+ * stapled (tlsfetch_result.stapled), for cert issued by issuer, as
+ * ocsp_check judges the responder's: out->url stays NULL. Firefox uses a
+ * stapled response before asking the responder (NSSCertDBTrustDomain.cpp,
+ * CheckRevocation: a good, revoked or unknown stapled answer settles it;
+ * an expired or invalid one is kept and the responder is asked).
+ */
+int ocsp_judge(const unsigned char *cert, size_t cert_len, const unsigned char *issuer, size_t issuer_len,
+	       const unsigned char *resp, size_t resp_len, PRTime now, struct ocsp_answer *out, struct mc_error *err);
 void ocsp_answer_release(struct ocsp_answer *a);
 
 #endif

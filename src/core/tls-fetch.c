@@ -37,6 +37,7 @@
 
 struct fetch_state {
 	struct der_list *chain;
+	struct tlsfetch_result *out; /* for the stapled OCSP response */
 	const char *origin;
 	bool got_chain;
 	int alert;                /* the first fatal alert the server sent, or -1 */
@@ -114,6 +115,21 @@ auth_hook(void *arg, PRFileDesc *fd, PRBool checksig, PRBool isServer)
 			i++;
 		}
 		CERT_DestroyCertList(l);
+	}
+	/*
+	 * The OCSP response the server stapled (status_request, RFC 6066 8):
+	 * NSS has it by now (TLS 1.3: the certificate's extension; TLS 1.2:
+	 * the CertificateStatus message, which NSS takes before calling this
+	 * hook). Firefox asks for it and uses it before the responder.
+	 */
+	{
+		const SECItemArray *sr = SSL_PeerStapledOCSPResponses(fd);
+
+		if (sr && sr->len > 0 && sr->items[0].len > 0 && !st->out->stapled) {
+			st->out->stapled = xmalloc(sr->items[0].len);
+			memcpy(st->out->stapled, sr->items[0].data, sr->items[0].len);
+			st->out->stapled_len = sr->items[0].len;
+		}
 	}
 	st->got_chain = i > 0;
 	if (!st->got_chain) {
@@ -300,7 +316,7 @@ static int
 tls_chain(const struct tlsfetch_req *req, int fd, const char *where, int64_t deadline, struct tlsfetch_result *out,
 	  struct mc_error *err)
 {
-	struct fetch_state st = {.chain = &out->chain, .alert = -1};
+	struct fetch_state st = {.chain = &out->chain, .out = out, .alert = -1};
 	PRFileDesc *tcp, *layer, *ssl = NULL;
 	const char *sni = req->sni ? req->sni : req->host;
 	SSLVersionRange vr = {SSL_LIBRARY_VERSION_TLS_1_2, SSL_LIBRARY_VERSION_TLS_1_3};
@@ -350,6 +366,7 @@ tls_chain(const struct tlsfetch_req *req, int fd, const char *where, int64_t dea
 		    SSL_OptionSet(ssl, SSL_HANDSHAKE_AS_CLIENT, PR_TRUE) != SECSuccess ||
 		    SSL_OptionSet(ssl, SSL_NO_CACHE, PR_TRUE) != SECSuccess ||
 		    SSL_OptionSet(ssl, SSL_ENABLE_SESSION_TICKETS, PR_FALSE) != SECSuccess ||
+		    SSL_OptionSet(ssl, SSL_ENABLE_OCSP_STAPLING, PR_TRUE) != SECSuccess ||
 		    SSL_VersionRangeSet(ssl, &vr) != SECSuccess ||
 		    SSL_AuthCertificateHook(ssl, auth_hook, &st) != SECSuccess ||
 		    SSL_AlertReceivedCallback(ssl, alert_cb, &st) != SECSuccess ||
@@ -442,6 +459,9 @@ void
 tlsfetch_result_release(struct tlsfetch_result *r)
 {
 	der_list_release(&r->chain);
+	free(r->stapled);
+	r->stapled = NULL;
+	r->stapled_len = 0;
 }
 
 int
