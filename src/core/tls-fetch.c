@@ -312,6 +312,11 @@ handshake_error(const struct tlsfetch_req *req, const char *where, struct fetch_
 			    mc_nss_error_text(code));
 }
 
+/*
+ * The handshake on fd, up to the chain. Longer than 100 lines: the NSS
+ * socket's options, the bounded handshake loop and the cleanup share ssl,
+ * the TCP layer and st, and splitting them passes all three around.
+ */
 static int
 tls_chain(const struct tlsfetch_req *req, int fd, const char *where, int64_t deadline, struct tlsfetch_result *out,
 	  struct mc_error *err)
