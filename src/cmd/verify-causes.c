@@ -65,19 +65,22 @@ ask(const struct verify_result *r, int timeout_ms, struct ocsp_answer *ans, stru
 
 	if (cached_sha[0] && streq(cached_sha, r->chain[0].sha256_hex)) {
 		ans->status = cached.status;
+		ans->code = cached.code;
 		ans->url = cached.url ? xstrdup(cached.url) : NULL;
 		ans->error = cached.error ? xstrdup(cached.error) : NULL;
 		return 0;
 	}
 	if ((ret = certdb_nodb_init(err)) < 0)
 		return ret;
-	ret = ocsp_check(r->chain[0].der, r->chain[0].der_len, r->chain[1].der, r->chain[1].der_len, timeout_ms,
-			 r->now, ans, err);
+	/* POST, as Firefox does whatever security.OCSP.GET.enabled says (ocsp-check.h) */
+	ret = ocsp_check(r->chain[0].der, r->chain[0].der_len, r->chain[1].der, r->chain[1].der_len, OCSP_POST,
+			 timeout_ms, r->now, ans, err);
 	if (certdb_nodb_shutdown(ret < 0 ? NULL : err) < 0 && ret == 0)
 		ret = MC_EFAIL;
 	if (ret == 0) {
 		ocsp_answer_release(&cached);
 		cached.status = ans->status;
+		cached.code = ans->code;
 		cached.url = ans->url ? xstrdup(ans->url) : NULL;
 		cached.error = ans->error ? xstrdup(ans->error) : NULL;
 		snprintf(cached_sha, sizeof(cached_sha), "%s", r->chain[0].sha256_hex);
@@ -85,7 +88,12 @@ ask(const struct verify_result *r, int timeout_ms, struct ocsp_answer *ans, stru
 	return ret;
 }
 
-/* The error the application reports for the answer, or NULL when it accepts the certificate. */
+/*
+ * The error the application reports for the answer, or NULL when it accepts
+ * the certificate: revoked and unknown always; a failed request or an
+ * unusable response only when hard-fail, with the code Firefox gives it
+ * (ocsp-check.h, from NSSCertDBTrustDomain.cpp).
+ */
 static const char *
 ocsp_error(const struct verify_ocsp *o)
 {
@@ -93,12 +101,11 @@ ocsp_error(const struct verify_ocsp *o)
 		return NULL;
 	switch (o->ans.status) {
 	case OCSP_REVOKED:
-		return "SEC_ERROR_REVOKED_CERTIFICATE";
 	case OCSP_UNKNOWN:
-		return "SEC_ERROR_OCSP_UNKNOWN_CERT";
+		return o->ans.code;
 	case OCSP_UNREACHABLE:
 	case OCSP_BAD_RESPONSE:
-		return o->require ? "SEC_ERROR_OCSP_SERVER_ERROR" : NULL;
+		return o->require ? o->ans.code : NULL;
 	default:
 		return NULL;
 	}

@@ -194,11 +194,12 @@ struct http_answer {
 	char head[HEAD_MAX + 1];
 };
 
-/* Send the whole request, each wait bounded by timeout_ms and by deadline. */
+/* Send the whole request (rl bytes), each wait bounded by timeout_ms and by deadline. */
 static int
-http_send(int fd, const char *req, const char *url, int timeout_ms, int64_t deadline, struct mc_error *err)
+http_send(int fd, const char *req, size_t rl, const char *url, int timeout_ms, int64_t deadline,
+	  struct mc_error *err)
 {
-	size_t sent = 0, rl = strlen(req);
+	size_t sent = 0;
 
 	while (sent < rl) {
 		ssize_t w;
@@ -297,10 +298,10 @@ http_read(int fd, const char *url, int timeout_ms, int64_t deadline, struct http
 	return 0;
 }
 
-/* What a complete answer means: its body (200), a redirect's *location, or an error. */
+/* What a complete answer means: its body (200), a redirect's *location and *redirect status, or an error. */
 static int
 http_result(const struct http_answer *a, const struct http_url *u, const char *url, unsigned char **body,
-	    size_t *len, char **location, struct mc_error *err)
+	    size_t *len, char **location, int *redirect, struct mc_error *err)
 {
 	int status = a->status;
 	char v[2048];
@@ -311,6 +312,7 @@ http_result(const struct http_answer *a, const struct http_url *u, const char *u
 	if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
 		if (!header_value(a->head, "Location", v, sizeof(v)))
 			return mc_error_set(err, MC_EFAIL, "'%s': HTTP %d without a Location", url, status);
+		*redirect = status;
 		*location = v[0] == '/' ? xasprintf("http://%s%s%s%s%s", strchr(u->host, ':') ? "[" : "", u->host,
 						     strchr(u->host, ':') ? "]:" : ":", u->port, v)
 					: xstrdup(v);
@@ -332,15 +334,43 @@ http_result(const struct http_answer *a, const struct http_url *u, const char *u
 }
 
 /*
- * One GET: 200 -> *body; a redirect -> *location (malloc'd), no body.
+ * The request line and headers of a GET, or of a POST of post_len bytes of
+ * ctype when post is not NULL, followed by the body; *rl its length.
+ */
+static char *
+http_request_bytes(const struct http_url *u, const char *ctype, const unsigned char *post, size_t post_len,
+		   size_t *rl)
+{
+	_autofree_ char *clh = post ? xasprintf("Content-Type: %s\r\nContent-Length: %zu\r\n", ctype, post_len)
+				  : NULL;
+	char *req = xasprintf("%s %s HTTP/1.0\r\nHost: %s%s%s%s%s\r\nUser-Agent: mozcert\r\n"
+			      "Accept: %s\r\n%sConnection: close\r\n\r\n", post ? "POST" : "GET",
+			      u->path, strchr(u->host, ':') ? "[" : "", u->host, strchr(u->host, ':') ? "]" : "",
+			      streq(u->port, "80") ? "" : ":", streq(u->port, "80") ? "" : u->port,
+			      post ? "*/*" : "application/pkix-cert, application/pkcs7-mime, */*", clh ? clh : "");
+	size_t hl = strlen(req);
+
+	*rl = hl + (post ? post_len : 0);
+	req = xrealloc(req, *rl + 1);
+	if (post)
+		memcpy(req + hl, post, post_len);
+	req[*rl] = '\0';
+	return req;
+}
+
+/*
+ * One request: GET, or POST of post (post_len bytes of ctype) when post is
+ * not NULL. 200 -> *body; a redirect -> *location (malloc'd) and *redirect
+ * (its status), no body.
  */
 static int
-http_once(const char *url, int timeout_ms, int64_t deadline, unsigned char **body, size_t *len, char **location,
-	  struct mc_error *err)
+http_once(const char *url, const char *ctype, const unsigned char *post, size_t post_len, int timeout_ms,
+	  int64_t deadline, unsigned char **body, size_t *len, char **location, int *redirect, struct mc_error *err)
 {
 	struct http_url u;
 	struct http_answer a = { .clen = -1 };
 	_autofree_ char *req = NULL;
+	size_t rl;
 	int fd = -1, ret;
 
 	*body = NULL;
@@ -350,28 +380,31 @@ http_once(const char *url, int timeout_ms, int64_t deadline, unsigned char **bod
 		return ret;
 	if ((ret = http_connect(&u, url, timeout_ms, deadline, &fd, err)) < 0)
 		return ret;
-	req = xasprintf("GET %s HTTP/1.0\r\nHost: %s%s%s%s%s\r\nUser-Agent: mozcert\r\n"
-			"Accept: application/pkix-cert, application/pkcs7-mime, */*\r\nConnection: close\r\n\r\n",
-			u.path, strchr(u.host, ':') ? "[" : "", u.host, strchr(u.host, ':') ? "]" : "",
-			streq(u.port, "80") ? "" : ":", streq(u.port, "80") ? "" : u.port);
-	if ((ret = http_send(fd, req, url, timeout_ms, deadline, err)) == 0 &&
+	req = http_request_bytes(&u, ctype, post, post_len, &rl);
+	if ((ret = http_send(fd, req, rl, url, timeout_ms, deadline, err)) == 0 &&
 	    (ret = http_read(fd, url, timeout_ms, deadline, &a, err)) == 0)
-		ret = http_result(&a, &u, url, body, len, location, err);
+		ret = http_result(&a, &u, url, body, len, location, redirect, err);
 	free(a.buf);
 	if (fd >= 0)
 		close(fd);
 	return ret;
 }
 
-int
-aia_http_get(const char *url, int timeout_ms, unsigned char **body, size_t *len, struct mc_error *err)
+/*
+ * A redirect is followed as browsers do (RFC 9110 15.4): 307 and 308 repeat
+ * the POST, 301, 302 and 303 turn it into a GET.
+ */
+static int
+http_request(const char *url, const char *ctype, const unsigned char *post, size_t post_len, int timeout_ms,
+	     unsigned char **body, size_t *len, struct mc_error *err)
 {
 	int64_t deadline = starttls_now_ms() + 3 * (int64_t)timeout_ms;
 	_autofree_ char *cur = xstrdup(url);
 
 	for (int hops = 0;; hops++) {
 		char *loc = NULL;
-		int ret = http_once(cur, timeout_ms, deadline, body, len, &loc, err);
+		int last_status = 0;
+		int ret = http_once(cur, ctype, post, post_len, timeout_ms, deadline, body, len, &loc, &last_status, err);
 
 		if (ret < 0)
 			return ret;
@@ -388,7 +421,22 @@ aia_http_get(const char *url, int timeout_ms, unsigned char **body, size_t *len,
 		}
 		free(cur);
 		cur = loc;
+		if (last_status != 307 && last_status != 308)
+			post = NULL;
 	}
+}
+
+int
+aia_http_get(const char *url, int timeout_ms, unsigned char **body, size_t *len, struct mc_error *err)
+{
+	return http_request(url, NULL, NULL, 0, timeout_ms, body, len, err);
+}
+
+int
+aia_http_post(const char *url, const char *ctype, const unsigned char *post, size_t post_len, int timeout_ms,
+	      unsigned char **body, size_t *len, struct mc_error *err)
+{
+	return http_request(url, ctype, post, post_len, timeout_ms, body, len, err);
 }
 
 int

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /*
  * aia-fetch.h: the issuer a certificate names in its AIA caIssuers URL
- * (RFC 5280 4.2.2.1), over a small bounded HTTP client: http:// only, GET,
+ * (RFC 5280 4.2.2.1), over a small bounded HTTP client: http:// only, GET or POST,
  * HTTP/1.0 (Content-Length or close-delimited), at most AIA_MAX_BYTES, every
  * connect and read bounded, at most AIA_MAX_REDIRECTS redirects, to http://
  * only. Nothing fetched is trusted: the caller decides.
@@ -25,6 +25,14 @@
  * too many redirects.
  */
 int aia_http_get(const char *url, int timeout_ms, unsigned char **body, size_t *len, struct mc_error *err);
+
+/*
+ * POST post_len bytes of post as Content-Type ctype to url, bounded as
+ * aia_http_get; a 307 or 308 redirect repeats the POST, 301, 302 and 303
+ * turn it into a GET (as browsers do).
+ */
+int aia_http_post(const char *url, const char *ctype, const unsigned char *post, size_t post_len, int timeout_ms,
+		  unsigned char **body, size_t *len, struct mc_error *err);
 
 struct aia_issuer {
 	bool fetched;            /* the URL answered with certificates (DER or PKCS#7 certs-only) */

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
+#include <pk11pub.h>
 #include <prprf.h>
 #include <secoid.h>
 
@@ -74,18 +76,36 @@ each_line(const char *dir, const char *name, int (*fn)(struct ca_lists *, char *
 	return 0;
 }
 
+/* "AA:BB:..." of 32 bytes, hex digits in either case. */
+static bool
+is_sha256_hex(const char *s)
+{
+	if (strlen(s) != 95)
+		return false;
+	for (size_t i = 0; i < 95; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
 static int
 symantec_line(struct ca_lists *l, char *s, const char *path, unsigned lineno, struct mc_error *err)
 {
-	char *f[3];
+	char *f[4];
+	size_t n = fields(s, f, 4);
 
-	if (fields(s, f, 3) < 2 || f[1][0] != '/' || (!streq(f[0], "root") && !streq(f[0], "exempt")))
-		return mc_error_set(err, MC_EINPUT, "%s:%u: expected root|exempt TAB /SUBJECT TAB SHA-256", path, lineno);
-	if (streq(f[0], "root"))
+	if (n >= 2 && streq(f[0], "root") && f[1][0] == '/') {
 		push(&l->symantec_roots, &l->n_symantec_roots, f[1]);
-	else
+		return 0;
+	}
+	if (n >= 2 && streq(f[0], "exempt") && is_sha256_hex(f[1])) {
+		for (char *c = f[1]; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
 		push(&l->symantec_exempt, &l->n_symantec_exempt, f[1]);
-	return 0;
+		return 0;
+	}
+	return mc_error_set(err, MC_EINPUT, "%s:%u: expected 'root TAB /SUBJECT ...' or 'exempt TAB SPKI-SHA-256 "
+			    "(AA:BB:..., 32 bytes) ...'", path, lineno);
 }
 
 static int
@@ -203,10 +223,16 @@ calist_symantec_distrusted(const struct ca_lists *l, CERTCertificate *const *pat
 	root = calist_dn(&path[n - 1]->subject);
 	if (!in_list(l->symantec_roots, l->n_symantec_roots, root))
 		return false;
+	/* the intermediates only, by the SHA-256 of their SubjectPublicKeyInfo (CertSPKIIsInList) */
 	for (size_t i = 1; i + 1 < n; i++) {
-		_autofree_ char *dn = calist_dn(&path[i]->subject);
+		unsigned char h[32];
+		_autofree_ char *hex = NULL;
 
-		if (in_list(l->symantec_exempt, l->n_symantec_exempt, dn))
+		if (PK11_HashBuf(SEC_OID_SHA256, h, path[i]->derPublicKey.data, (PRInt32)path[i]->derPublicKey.len) !=
+		    SECSuccess)
+			continue;
+		hex = hex_encode(h, sizeof(h), true);
+		if (in_list(l->symantec_exempt, l->n_symantec_exempt, hex))
 			return false;
 	}
 	return true;

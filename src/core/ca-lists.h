@@ -29,7 +29,7 @@ struct ca_lists {
 	char *dir;                 /* the directory read */
 	char **symantec_roots;     /* subjects, "/C=US/O=.../CN=..." */
 	size_t n_symantec_roots;
-	char **symantec_exempt;
+	char **symantec_exempt;    /* SHA-256 of SubjectPublicKeyInfo, "AA:BB:..." upper case */
 	size_t n_symantec_exempt;
 	struct ca_interceptor *icpt;
 	size_t n_icpt;
@@ -49,7 +49,7 @@ char *calist_dn(const CERTName *name);
  * Firefox's Symantec distrust (NSSCertDBTrustDomain::IsChainValid): path[0]
  * is the server's certificate, path[n-1] the root. True when the root's
  * subject is a distrusted Symantec root and no certificate between them
- * is exempt.
+ * has an exempt public key (the SHA-256 of its SubjectPublicKeyInfo).
  */
 bool calist_symantec_distrusted(const struct ca_lists *l, CERTCertificate *const *path, size_t n);
 

@@ -50,22 +50,34 @@ ocsp_responder_url(const unsigned char *der, size_t len)
 	return url;
 }
 
-/* url + "/" + the URL-encoded base64 of the DER request (RFC 6960 A.1); NULL when NSS cannot build it. */
-static char *
-get_url(const char *url, CERTCertificate *c, PRTime now)
+/* The DER request for c, as NSS builds it (one CertID, no nonce); NULL when NSS cannot. */
+static SECItem *
+encode_request(CERTCertificate *c, PRTime now)
 {
 	CERTCertList *list = CERT_NewCertList();
 	CERTOCSPRequest *req = NULL;
 	SECItem *enc = NULL;
-	char *b64 = NULL, *out = NULL;
+
+	if (list && CERT_AddCertToListTail(list, CERT_DupCertificate(c)) == SECSuccess &&
+	    (req = CERT_CreateOCSPRequest(list, now, PR_FALSE, NULL)) &&
+	    CERT_AddOCSPAcceptableResponses(req, SEC_OID_PKIX_OCSP_BASIC_RESPONSE, SEC_OID_UNKNOWN) == SECSuccess)
+		enc = CERT_EncodeOCSPRequest(NULL, req, NULL);
+	if (req)
+		CERT_DestroyOCSPRequest(req);
+	if (list)
+		CERT_DestroyCertList(list);
+	return enc;
+}
+
+/* url + "/" + the URL-encoded base64 of the DER request (RFC 6960 A.1, RFC 5019 5); NULL when it cannot. */
+static char *
+get_url(const char *url, const SECItem *enc)
+{
+	char *b64 = PL_Base64Encode((const char *)enc->data, enc->len, NULL);
 	struct strbuf sb;
 
-	if (!list || CERT_AddCertToListTail(list, CERT_DupCertificate(c)) != SECSuccess)
-		goto done;
-	if (!(req = CERT_CreateOCSPRequest(list, now, PR_FALSE, NULL)) ||
-	    CERT_AddOCSPAcceptableResponses(req, SEC_OID_PKIX_OCSP_BASIC_RESPONSE, SEC_OID_UNKNOWN) != SECSuccess ||
-	    !(enc = CERT_EncodeOCSPRequest(NULL, req, NULL)) || !(b64 = PL_Base64Encode((const char *)enc->data, enc->len, NULL)))
-		goto done;
+	if (!b64)
+		return NULL;
 	strbuf_init(&sb);
 	strbuf_addstr(&sb, url);
 	if (!*url || url[strlen(url) - 1] != '/')
@@ -75,23 +87,32 @@ get_url(const char *url, CERTCertificate *c, PRTime now)
 			strbuf_addf(&sb, "%%%02X", (unsigned char)*s);
 		else
 			strbuf_addch(&sb, *s);
-	out = strbuf_detach(&sb, NULL);
-done:
-	if (b64)
-		PR_Free(b64);
-	if (enc)
-		SECITEM_FreeItem(enc, PR_TRUE);
-	if (req)
-		CERT_DestroyOCSPRequest(req);
-	if (list)
-		CERT_DestroyCertList(list);
-	return out;
+	PR_Free(b64);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* Send the request by method; the answer's body, or a negative mc_code with why in herr. */
+static int
+send_request(const char *url, enum ocsp_method method, const SECItem *enc, int timeout_ms, unsigned char **body,
+	     size_t *len, struct mc_error *herr)
+{
+	_autofree_ char *full = NULL;
+
+	if (method == OCSP_POST)
+		return aia_http_post(url, "application/ocsp-request", enc->data, enc->len, timeout_ms, body, len, herr);
+	if (!(full = get_url(url, enc)))
+		return mc_error_set(herr, MC_EFAIL, "cannot encode the request for GET");
+	return aia_http_get(full, timeout_ms, body, len, herr);
 }
 
 static void
 answer(struct ocsp_answer *out, enum ocsp_status st, const char *why)
 {
 	out->status = st;
+	out->code = st == OCSP_REVOKED ? "SEC_ERROR_REVOKED_CERTIFICATE"
+		    : st == OCSP_UNKNOWN ? "SEC_ERROR_OCSP_UNKNOWN_CERT"
+		    : st == OCSP_UNREACHABLE ? "SEC_ERROR_OCSP_SERVER_ERROR"
+		    : NULL;
 	free(out->error);
 	out->error = why ? xstrdup(why) : NULL;
 }
@@ -109,15 +130,23 @@ judge_response(struct ocsp_answer *out, const unsigned char *body, size_t len, C
 
 	if (!resp) {
 		answer(out, OCSP_BAD_RESPONSE, "the answer is not an OCSP response");
+		out->code = "SEC_ERROR_OCSP_MALFORMED_RESPONSE";
 	} else if (CERT_GetOCSPResponseStatus(resp) != SECSuccess) {
-		snprintf(why, sizeof(why), "the responder answered with an error (%s)", PR_ErrorToName(PR_GetError()));
+		/* the responseStatus codes: NSS and mozilla::pkix (pkixocsp.cpp) name them alike */
+		const char *name = PR_ErrorToName(PR_GetError());
+
+		snprintf(why, sizeof(why), "the responder answered with an error (%s)", name);
 		answer(out, OCSP_BAD_RESPONSE, why);
+		out->code = name && !strncmp(name, "SEC_ERROR_OCSP_", 15) ? name : "SEC_ERROR_OCSP_UNKNOWN_RESPONSE_STATUS";
 	} else if (CERT_VerifyOCSPResponseSignature(resp, CERT_GetDefaultCertDB(), NULL, &signer, issuer) !=
 		   SECSuccess) {
 		snprintf(why, sizeof(why), "the response's signature does not verify (%s)", PR_ErrorToName(PR_GetError()));
 		answer(out, OCSP_BAD_RESPONSE, why);
+		/* mozilla::pkix: no signer among the issuer and its delegates -> ERROR_OCSP_INVALID_SIGNING_CERT */
+		out->code = "SEC_ERROR_OCSP_INVALID_SIGNING_CERT";
 	} else if (!(id = CERT_CreateOCSPCertID(c, now))) {
 		answer(out, OCSP_BAD_RESPONSE, "NSS cannot name the certificate for OCSP (its issuer is unknown)");
+		out->code = "SEC_ERROR_OCSP_MALFORMED_RESPONSE";
 	} else if (CERT_GetOCSPStatusForCertID(CERT_GetDefaultCertDB(), resp, id, signer, now) == SECSuccess) {
 		answer(out, OCSP_GOOD, NULL);
 	} else if (PR_GetError() == SEC_ERROR_REVOKED_CERTIFICATE) {
@@ -125,9 +154,13 @@ judge_response(struct ocsp_answer *out, const unsigned char *body, size_t len, C
 	} else if (PR_GetError() == SEC_ERROR_OCSP_UNKNOWN_CERT) {
 		answer(out, OCSP_UNKNOWN, NULL);
 	} else {
-		snprintf(why, sizeof(why), "the response does not settle the certificate's status (%s)",
-			 PR_ErrorToName(PR_GetError()));
+		PRErrorCode e = PR_GetError();
+
+		snprintf(why, sizeof(why), "the response does not settle the certificate's status (%s)", PR_ErrorToName(e));
 		answer(out, OCSP_BAD_RESPONSE, why);
+		out->code = e == SEC_ERROR_OCSP_OLD_RESPONSE ? "SEC_ERROR_OCSP_OLD_RESPONSE"
+			    : e == SEC_ERROR_OCSP_FUTURE_RESPONSE ? "SEC_ERROR_OCSP_FUTURE_RESPONSE"
+								   : "SEC_ERROR_OCSP_MALFORMED_RESPONSE";
 	}
 	if (id)
 		CERT_DestroyOCSPCertID(id);
@@ -137,45 +170,76 @@ judge_response(struct ocsp_answer *out, const unsigned char *body, size_t len, C
 		CERT_DestroyOCSPResponse(resp);
 }
 
+/* The issuer as a trust anchor of this store-less session, and the certificate; negative mc_code when not. */
+static int
+decode_pair(const unsigned char *cert, size_t cert_len, const unsigned char *issuer, size_t issuer_len,
+	    CERTCertificate **c, CERTCertificate **iss, struct mc_error *err)
+{
+	CERTCertTrust trust;
+
+	if (!(*iss = temp_cert(issuer, issuer_len)))
+		return mc_error_nss(err, "cannot decode the issuer's certificate");
+	/*
+	 * NSS checks the response's signer as a CA (or a responder it
+	 * delegated to) it trusts; the caller judged the chain trusted, so
+	 * the issuer is a trust anchor of this store-less session.
+	 */
+	if (CERT_DecodeTrustString(&trust, "C,C,C") != SECSuccess ||
+	    CERT_ChangeCertTrust(CERT_GetDefaultCertDB(), *iss, &trust) != SECSuccess) {
+		CERT_DestroyCertificate(*iss);
+		return mc_error_nss(err, "cannot take the issuer for the responder's authority");
+	}
+	if (!(*c = temp_cert(cert, cert_len))) {
+		CERT_DestroyCertificate(*iss);
+		return mc_error_nss(err, "cannot decode the certificate");
+	}
+	return 0;
+}
+
 int
 ocsp_check(const unsigned char *cert, size_t cert_len, const unsigned char *issuer, size_t issuer_len,
-	   int timeout_ms, PRTime now, struct ocsp_answer *out, struct mc_error *err)
+	   enum ocsp_method method, int timeout_ms, PRTime now, struct ocsp_answer *out, struct mc_error *err)
 {
 	CERTCertificate *c, *iss;
-	CERTCertTrust trust;
-	_autofree_ char *full = NULL;
+	SECItem *enc = NULL;
 	unsigned char *body = NULL;
 	size_t len = 0;
 	struct mc_error herr = {0};
+	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (!(iss = temp_cert(issuer, issuer_len)))
-		return mc_error_nss(err, "cannot decode the issuer's certificate");
-	/*
-	 * NSS checks the response's signer as a CA (or a responder the CA
-	 * delegated to) it trusts; the caller judged the chain trusted, so the
-	 * issuer is a trust anchor of this store-less session.
-	 */
-	if (CERT_DecodeTrustString(&trust, "C,C,C") != SECSuccess ||
-	    CERT_ChangeCertTrust(CERT_GetDefaultCertDB(), iss, &trust) != SECSuccess) {
-		CERT_DestroyCertificate(iss);
-		return mc_error_nss(err, "cannot take the issuer for the responder's authority");
-	}
-	if (!(c = temp_cert(cert, cert_len))) {
-		CERT_DestroyCertificate(iss);
-		return mc_error_nss(err, "cannot decode the certificate");
-	}
+	if ((ret = decode_pair(cert, cert_len, issuer, issuer_len, &c, &iss, err)) < 0)
+		return ret;
 	if (!(out->url = ocsp_responder_url(cert, cert_len)))
 		answer(out, OCSP_NO_RESPONDER, NULL);
-	else if (strncasecmp(out->url, "http://", 7) != 0)
+	else if (strncasecmp(out->url, "http://", 7) != 0) {
 		answer(out, OCSP_UNREACHABLE, "the responder's URL is not http:// (the application asks over HTTP only)");
-	else if (!(full = get_url(out->url, c, now)))
+		out->code = "SEC_ERROR_CERT_BAD_ACCESS_LOCATION";
+	} else if (!(enc = encode_request(c, now)))
 		answer(out, OCSP_BAD_RESPONSE, "NSS cannot build the request");
-	else if (aia_http_get(full, timeout_ms, &body, &len, &herr) < 0)
+	else if (send_request(out->url, method, enc, timeout_ms, &body, &len, &herr) < 0)
 		answer(out, OCSP_UNREACHABLE, herr.msg);
 	else
 		judge_response(out, body, len, c, iss, now);
+	if (enc)
+		SECITEM_FreeItem(enc, PR_TRUE);
 	free(body);
+	CERT_DestroyCertificate(c);
+	CERT_DestroyCertificate(iss);
+	return 0;
+}
+
+int
+ocsp_judge(const unsigned char *cert, size_t cert_len, const unsigned char *issuer, size_t issuer_len,
+	   const unsigned char *resp, size_t resp_len, PRTime now, struct ocsp_answer *out, struct mc_error *err)
+{
+	CERTCertificate *c, *iss;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if ((ret = decode_pair(cert, cert_len, issuer, issuer_len, &c, &iss, err)) < 0)
+		return ret;
+	judge_response(out, resp, resp_len, c, iss, now);
 	CERT_DestroyCertificate(c);
 	CERT_DestroyCertificate(iss);
 	return 0;

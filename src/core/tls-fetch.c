@@ -37,6 +37,7 @@
 
 struct fetch_state {
 	struct der_list *chain;
+	struct tlsfetch_result *out; /* for the stapled OCSP response */
 	const char *origin;
 	bool got_chain;
 	int alert;                /* the first fatal alert the server sent, or -1 */
@@ -96,6 +97,25 @@ sniff_close(PRFileDesc *fd)
  * the handshake cannot complete, and closing then sends no alert (a failure
  * here would send bad_certificate, which servers log as an attack).
  */
+/*
+ * Keep the OCSP response the server stapled (status_request, RFC 6066 8):
+ * NSS has it by the time the certificate hook runs (TLS 1.3: the
+ * certificate's extension; TLS 1.2: the CertificateStatus message, which NSS
+ * takes before calling the hook). Firefox asks for it and uses it before the
+ * responder.
+ */
+static void
+keep_stapled(PRFileDesc *fd, struct tlsfetch_result *out)
+{
+	const SECItemArray *sr = SSL_PeerStapledOCSPResponses(fd);
+
+	if (sr && sr->len > 0 && sr->items[0].len > 0 && !out->stapled) {
+		out->stapled = xmalloc(sr->items[0].len);
+		memcpy(out->stapled, sr->items[0].data, sr->items[0].len);
+		out->stapled_len = sr->items[0].len;
+	}
+}
+
 static SECStatus
 auth_hook(void *arg, PRFileDesc *fd, PRBool checksig, PRBool isServer)
 {
@@ -115,6 +135,7 @@ auth_hook(void *arg, PRFileDesc *fd, PRBool checksig, PRBool isServer)
 		}
 		CERT_DestroyCertList(l);
 	}
+	keep_stapled(fd, st->out);
 	st->got_chain = i > 0;
 	if (!st->got_chain) {
 		PORT_SetError(SSL_ERROR_BAD_CERTIFICATE);
@@ -348,6 +369,7 @@ tls_configure(PRFileDesc *ssl, const char *sni, struct fetch_state *st)
 	       SSL_OptionSet(ssl, SSL_HANDSHAKE_AS_CLIENT, PR_TRUE) == SECSuccess &&
 	       SSL_OptionSet(ssl, SSL_NO_CACHE, PR_TRUE) == SECSuccess &&
 	       SSL_OptionSet(ssl, SSL_ENABLE_SESSION_TICKETS, PR_FALSE) == SECSuccess &&
+	       SSL_OptionSet(ssl, SSL_ENABLE_OCSP_STAPLING, PR_TRUE) == SECSuccess &&
 	       SSL_VersionRangeSet(ssl, &vr) == SECSuccess &&
 	       SSL_AuthCertificateHook(ssl, auth_hook, st) == SECSuccess &&
 	       SSL_AlertReceivedCallback(ssl, alert_cb, st) == SECSuccess &&
@@ -400,7 +422,7 @@ static int
 tls_chain(const struct tlsfetch_req *req, int fd, const char *where, int64_t deadline, struct tlsfetch_result *out,
 	  struct mc_error *err)
 {
-	struct fetch_state st = {.chain = &out->chain, .alert = -1};
+	struct fetch_state st = {.chain = &out->chain, .out = out, .alert = -1};
 	PRFileDesc *ssl = NULL;
 	const char *sni = req->sni ? req->sni : req->host;
 	_autofree_ char *origin = xasprintf("%s", where);
@@ -469,6 +491,9 @@ void
 tlsfetch_result_release(struct tlsfetch_result *r)
 {
 	der_list_release(&r->chain);
+	free(r->stapled);
+	r->stapled = NULL;
+	r->stapled_len = 0;
 }
 
 int

@@ -30,6 +30,8 @@ struct tlsfetch_result {
 	char address[64];        /* the address connected to */
 	enum starttls_proto starttls; /* the preamble used */
 	char version[16];        /* offered by the server: "TLS 1.3", "" when unknown */
+	unsigned char *stapled;  /* the OCSP response the server stapled (DER), or NULL; judge it with ocsp_judge */
+	size_t stapled_len;
 };
 
 /* Connect, run the preamble, take the chain. Each failure has its own message (MC_EFAIL). */

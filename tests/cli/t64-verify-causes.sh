@@ -182,14 +182,44 @@ responder rogue ocsp-rogue.log
 expect_rc "revoked, said by a key the CA never certified -> accepted (soft-fail)" 0 --json -p "$P" verify orevoked.pem --name leaf.example
 check "bad-response: the signature does not verify" jv \
 	"r['ocsp']['status'] == 'bad-response' and 'signature' in r['ocsp']['error'] and r['verdict'] == 'accepted'"
+# Hard-fail reports the verification's own error (NSSCertDBTrustDomain.cpp returns
+# VerifyEncodedOCSPResponse's result), not SEC_ERROR_OCSP_SERVER_ERROR.
+expect_rc "ocsp require" 0 -p "$P" ocsp require
+expect_rc "the same answer, hard-fail -> rejected" 1 --json -p "$P" verify orevoked.pem --name leaf.example
+check "hard-fail, a signer the CA never certified: SEC_ERROR_OCSP_INVALID_SIGNING_CERT" jv \
+	"codes[0] == 'SEC_ERROR_OCSP_INVALID_SIGNING_CERT' and r['ocsp']['status'] == 'bad-response' and 'hard-fail' in r['ocsp']['application']"
+expect_rc "ocsp on" 0 -p "$P" ocsp on
 kill "$OPID" 2>/dev/null
 wait "$OPID" 2>/dev/null
+# The request as Firefox sends it (nsNSSCallbacks.cpp: POST, application/ocsp-request): a one-shot
+# listener keeps what it was sent and answers 500 (soft-fail accepts).
+$PY - "$OPORT" ocsp-request.txt <<'PY' &
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); s.settimeout(60)
+open(sys.argv[2] + ".ready", "w").close()
+c, _ = s.accept(); c.settimeout(10); data = b""
+while b"\r\n\r\n" not in data:
+    d = c.recv(65536)
+    if not d: break
+    data += d
+open(sys.argv[2], "wb").write(data)
+c.sendall(b"HTTP/1.0 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"); c.close()
+PY
+RPID=$!
+i=0
+while [ ! -e ocsp-request.txt.ready ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+expect_rc "a responder answering 500, soft-fail -> accepted" 0 --json -p "$P" verify ogood.pem --name leaf.example --timeout 5
+wait "$RPID" 2>/dev/null
+check "the request is a POST to the responder's URL, Content-Type application/ocsp-request" sh -c \
+	'head -1 ocsp-request.txt | grep -q "^POST / HTTP/1" && grep -qi "^Content-Type: application/ocsp-request" ocsp-request.txt && grep -qi "^Content-Length: [1-9]" ocsp-request.txt'
+check "HTTP 500: unreachable, with the status" jv "r['ocsp']['status'] == 'unreachable' and '500' in r['ocsp']['error']"
 expect_rc "responder down, soft-fail -> accepted" 0 --json -p "$P" verify ogood.pem --name leaf.example --timeout 2
 check "unreachable, the application accepts (soft-fail), no fix needed" jv \
 	"r['ocsp']['status'] == 'unreachable' and 'soft-fail' in r['ocsp']['application'] and r['ocsp']['fix'] is None and r['ocsp']['error']"
 expect_rc "ocsp require" 0 -p "$P" ocsp require
 expect_rc "responder down, hard-fail -> rejected" 1 --json -p "$P" verify ogood.pem --name leaf.example --timeout 2
-check "hard-fail: SEC_ERROR_OCSP_SERVER_ERROR, fix 'ocsp off'" jv \
+check "hard-fail, no answer: SEC_ERROR_OCSP_SERVER_ERROR (DoOCSPRequest's error), fix 'ocsp off'" jv \
 	"codes[0] == 'SEC_ERROR_OCSP_SERVER_ERROR' and 'hard-fail' in r['ocsp']['application'] and r['ocsp']['fix'].endswith(' ocsp off')"
 expect_rc "ocsp on" 0 -p "$P" ocsp on
 
@@ -203,13 +233,21 @@ ca symroot "/C=US/O=Symantec Corporation/CN=Made Symantec Root"
 ca exempt "/C=US/O=Google Inc/CN=Made Exempt Intermediate"
 certutil -A -d "sql:$P" -n symroot -t C,, -a -i symroot.pem
 printf 'root\t/C=US/O=Symantec Corporation/CN=Made Symantec Root\tnone\n' >lists/symantec-distrust.txt
-printf 'exempt\t/C=US/O=Google Inc/CN=Made Exempt Intermediate\tnone\n' >>lists/symantec-distrust.txt
+# Firefox exempts by the intermediate's key (the SHA-256 of its SubjectPublicKeyInfo), not its name
+spki=$(openssl x509 -in exempt.pem -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum | cut -c1-64 |
+	tr a-f A-F | sed 's/../&:/g; s/:$//')
+printf 'exempt\t%s\t/C=US/O=Google Inc/CN=Made Exempt Intermediate\tnone\n' "$spki" >>lists/symantec-distrust.txt
 leaf sym symroot sha256
 printf 'basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign\n' >int.ext
 openssl req -new -key exempt.key -subj "/C=US/O=Google Inc/CN=Made Exempt Intermediate" 2>/dev/null |
 	openssl x509 -req -CA symroot.pem -CAkey symroot.key -CAcreateserial -CAserial symroot.srl -days 30 -extfile int.ext -out exint.pem 2>/dev/null
 leaf symex exempt sha256
 cat symex.pem exint.pem >symex-chain.pem
+# the exempt intermediate's name on another key
+openssl req -new -newkey rsa:2048 -nodes -keyout namesake.key -subj "/C=US/O=Google Inc/CN=Made Exempt Intermediate" 2>/dev/null |
+	openssl x509 -req -CA symroot.pem -CAkey symroot.key -CAcreateserial -CAserial symroot.srl -days 30 -extfile int.ext -out namesake.pem 2>/dev/null
+leaf symns namesake sha256
+cat symns.pem namesake.pem >symns-chain.pem
 expect_rc "a Symantec root not in the list -> accepted" 0 -p "$P" verify sym.pem --name leaf.example
 MOZCERT_DATA_DIR=$T/lists
 expect_rc "the root listed as distrusted -> rejected" 1 --json -p "$P" verify sym.pem --name leaf.example
@@ -217,9 +255,12 @@ check "MOZILLA_PKIX_ERROR_ADDITIONAL_POLICY_CONSTRAINT_FAILED, not overridable, 
 	"codes[0] == 'MOZILLA_PKIX_ERROR_ADDITIONAL_POLICY_CONSTRAINT_FAILED' and not r['problems'][0]['overridable'] and 'Made Symantec Root' in causes['symantec-distrust']['message'] and causes['symantec-distrust']['certificate'] == 1"
 expect_rc "the same root through an exempt intermediate -> accepted" 0 --json -p "$P" verify symex-chain.pem --name leaf.example
 check "no distrust cause" jv "r['verdict'] == 'accepted' and 'symantec-distrust' not in causes"
+expect_rc "through an intermediate with the exempt name but another key -> rejected" 1 --json -p "$P" verify symns-chain.pem --name leaf.example
+check "the name does not exempt: MOZILLA_PKIX_ERROR_ADDITIONAL_POLICY_CONSTRAINT_FAILED" jv \
+	"codes[0] == 'MOZILLA_PKIX_ERROR_ADDITIONAL_POLICY_CONSTRAINT_FAILED' and 'symantec-distrust' in causes"
 printf 'root\tnot a subject\n' >lists/symantec-distrust.txt
 expect_rc "a malformed list: verify still judges (exit 0)" 0 -p "$P" verify symex-chain.pem --name leaf.example
-check "and warns, naming the file and line" sh -c 'printf "%s\n" "$1" | grep -q "symantec-distrust.txt:1: expected root|exempt"' _ "$errout"
+check "and warns, naming the file and line" sh -c 'printf "%s\n" "$1" | grep -q "symantec-distrust.txt:1: expected .root TAB /SUBJECT"' _ "$errout"
 MOZCERT_DATA_DIR=$SRCDIR/data
 
 # ---- TLS interception: a CA named like Avast's, not in the profile ----

@@ -9,7 +9,9 @@
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
+#include <ctype.h>
 #include <nss.h>
+#include <pk11pub.h>
 
 #include "ca-lists.h"
 #include "fileio.h"
@@ -26,6 +28,9 @@ START_TEST(test_shipped_lists)
 	/* RootSymantecDNs: 7 roots; RootAppleAndGoogleSPKIs: 12 keys */
 	ck_assert_uint_eq(l.n_symantec_roots, 7);
 	ck_assert_uint_eq(l.n_symantec_exempt, 12);
+	/* matched by key: the SHA-256 of DigiCert Global Root G2's SubjectPublicKeyInfo */
+	ck_assert_str_eq(l.symantec_exempt[8], "8B:B5:93:A9:3B:E1:D0:E8:A8:22:BB:88:7C:54:78:90:C3:E7:06:AA:D2:DA:B7:62:"
+					       "54:F9:7F:B3:6B:82:FC:26");
 	ck_assert_uint_ge(l.n_icpt, 20);
 	ck_assert_str_eq(l.symantec_roots[6], "/C=US/O=VeriSign, Inc./OU=VeriSign Trust Network/OU=(c) 1999 VeriSign, "
 					      "Inc. - For authorized use only/CN=VeriSign Class 3 Public Primary "
@@ -67,8 +72,9 @@ START_TEST(test_symantec_rule)
 	_autofree_ char *dir = xasprintf("%s/mozcert-calist-XXXXXX", fileio_tmpdir());
 	struct ca_lists l;
 	struct mc_error err = {0};
-	CERTCertificate *root, *ex, *other, *leaf;
-	char *rootdn = NULL, *listf = NULL, *cmd = NULL;
+	CERTCertificate *root, *ex, *other, *namesake, *leaf;
+	char *rootdn = NULL, *listf = NULL, *cmd = NULL, *spki = NULL;
+	unsigned char h[32];
 	FILE *f;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -76,12 +82,19 @@ START_TEST(test_symantec_rule)
 	root = made(dir, "root", "/C=US/O=Symantec Corporation/CN=Test Root", NULL, NULL);
 	ex = made(dir, "ex", "/C=US/O=Google Inc/CN=Test Exempt", "root.pem", "root.key");
 	other = made(dir, "other", "/C=US/O=Other/CN=Test Other", "root.pem", "root.key");
+	/* the exempt intermediate's name on another key: Firefox matches the key, not the name */
+	namesake = made(dir, "namesake", "/C=US/O=Google Inc/CN=Test Exempt", "root.pem", "root.key");
 	leaf = made(dir, "leaf", "/CN=leaf.example", "ex.pem", "ex.key");
+	ck_assert_int_eq(PK11_HashBuf(SEC_OID_SHA256, h, ex->derPublicKey.data, (PRInt32)ex->derPublicKey.len),
+			 SECSuccess);
+	spki = hex_encode(h, sizeof(h), true);
+	for (char *c = spki; *c; c++) /* the list may write the hex digits in lower case */
+		*c = (char)tolower((unsigned char)*c);
 	rootdn = calist_dn(&root->subject);
 	ck_assert_str_eq(rootdn, "/C=US/O=Symantec Corporation/CN=Test Root");
 	listf = xasprintf("%s/%s", dir, CALIST_SYMANTEC);
 	ck_assert_ptr_nonnull(f = fopen(listf, "w"));
-	fprintf(f, "# made\nroot\t%s\tnone\nexempt\t/C=US/O=Google Inc/CN=Test Exempt\tnone\n", rootdn);
+	fprintf(f, "# made\nroot\t%s\tnone\nexempt\t%s\t/C=US/O=Google Inc/CN=Test Exempt\tnone\n", rootdn, spki);
 	fclose(f);
 	free(listf);
 	listf = xasprintf("%s/%s", dir, CALIST_INTERCEPTION);
@@ -94,23 +107,43 @@ START_TEST(test_symantec_rule)
 		CERTCertificate *through_exempt[] = {leaf, ex, root};
 		CERTCertificate *direct[] = {leaf, root};
 		CERTCertificate *elsewhere[] = {leaf, ex};
+		CERTCertificate *through_namesake[] = {leaf, namesake, root};
+		CERTCertificate *exempt_as_leaf[] = {ex, root};
 
 		ck_assert(calist_symantec_distrusted(&l, through_other, 3));
 		ck_assert(calist_symantec_distrusted(&l, direct, 2));
 		ck_assert(!calist_symantec_distrusted(&l, through_exempt, 3));
 		ck_assert(!calist_symantec_distrusted(&l, elsewhere, 2));
 		ck_assert(!calist_symantec_distrusted(NULL, direct, 2));
+		ck_assert(calist_symantec_distrusted(&l, through_namesake, 3));
+		/* only the certificates between the server's and the root exempt */
+		ck_assert(calist_symantec_distrusted(&l, exempt_as_leaf, 2));
 	}
 	calist_release(&l);
+	/* an exempt line naming a subject instead of a key (the old format): refused */
+	free(listf);
+	listf = xasprintf("%s/%s", dir, CALIST_SYMANTEC);
+	ck_assert_ptr_nonnull(f = fopen(listf, "w"));
+	fprintf(f, "root\t%s\tnone\nexempt\t/C=US/O=Google Inc/CN=Test Exempt\tnone\n", rootdn);
+	fclose(f);
+	ck_assert_int_eq(calist_load(dir, &l, &err), MC_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "symantec-distrust.txt:2:"));
+	ck_assert_ptr_nonnull(f = fopen(listf, "w"));
+	fprintf(f, "root\t%s\tnone\nexempt\t%s\tnone\n", rootdn, spki);
+	fclose(f);
+	free(listf);
+	listf = xasprintf("%s/%s", dir, CALIST_INTERCEPTION);
 	/* a malformed line: refused with file and line */
 	ck_assert_ptr_nonnull(f = fopen(listf, "w"));
 	fprintf(f, "# header\nonly two\tfields\n");
 	fclose(f);
+	memset(&err, 0, sizeof(err));
 	ck_assert_int_eq(calist_load(dir, &l, &err), MC_EINPUT);
-	ck_assert_ptr_nonnull(strstr(err.msg, "tls-interception.txt:2:"));
+	ck_assert_msg(strstr(err.msg, "tls-interception.txt:2:"), "%s", err.msg);
 	CERT_DestroyCertificate(root);
 	CERT_DestroyCertificate(ex);
 	CERT_DestroyCertificate(other);
+	CERT_DestroyCertificate(namesake);
 	CERT_DestroyCertificate(leaf);
 	ck_assert_int_eq(NSS_Shutdown(), SECSuccess);
 	cmd = xasprintf("rm -rf %s", dir);
@@ -118,6 +151,7 @@ START_TEST(test_symantec_rule)
 	free(cmd);
 	free(listf);
 	free(rootdn);
+	free(spki);
 }
 END_TEST
 
