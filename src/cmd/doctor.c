@@ -200,7 +200,7 @@ static void
 check_ocsp(const struct cmd_ctx *ctx, const struct profile *p, struct findings *f, struct json_object *res,
 	   const struct ocsp_report *r)
 {
-	const char *mode = r->mode;
+	const char *mode = r->mode ? r->mode : "off";  /* never NULL: said so for gcc -O2's -Wformat-overflow */
 	char where[600];
 
 	pref_where(&r->enabled, where, sizeof(where));

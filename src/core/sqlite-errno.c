@@ -396,6 +396,14 @@ sqlio_watch_install(void)
 		return;
 	/* possible only before SQLite is initialised: main calls this first thing */
 	(void)sqlite3_config(SQLITE_CONFIG_LOG, log_cb, NULL);
+	/*
+	 * NSS opens a new connection for every object it writes: what SQLite does per call and per
+	 * allocation counts (a fleet import: 14% less CPU with both). No memory statistics (nothing
+	 * reads them), and no mutex per connection: mozcert runs no threads, and NSS holds its own
+	 * monitor while it uses a connection (sdb_openDBLocal).
+	 */
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	(void)sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
 	if (sqlite3_initialize() != SQLITE_OK)
 		return;
 	def = sqlite3_vfs_find(NULL);
