@@ -68,4 +68,32 @@ for k in 1 $(( (nn + 1) / 2 )) "$nn"; do
 		check "legacy repair, write #$fn failing: exit 0 only with the unfaulted store ($(classes "$T/lf"))" [ "$(classes "$T/lf")" = "$ref" ]
 	fi
 done
+# db reset --keep-user-certs lists the store's copy in a forked child (nssdb-apart.c). The shim counts the
+# calls of the whole process tree: each open has its own number, and the N-th open fails once, in one
+# process. With counters per process the child's key4.db open and the parent's cert9.db-journal open
+# both failed at the same N, and the message named the parent's file while the report named the child's.
+mkdir -p "$T/kstage"
+new_profile "$T/kref"
+"$MOZCERT" -p "$T/kref" cert import --trust C,, "$FIX/certs/bundle.pem" >/dev/null 2>&1
+rm -rf "$T/kref/mozcert-backups"
+rm -rf "$T/k"; cp -r "$T/kref" "$T/k"
+MOZCERT_STAGE_DIR=$T/kstage TMPDIR=$T/kstage IOFAULT_OP=open IOFAULT_PATH_PREFIX="$T/k:$T/kstage" IOFAULT_LOG="$T/klog" \
+	LD_PRELOAD=$IOFAULT_SO "$MOZCERT" -p "$T/k" db reset --keep-user-certs >/dev/null 2>&1
+dups=$(awk '$1 == "open" { print $2 }' "$T/klog" | sort | uniq -d | wc -l)
+check "reset --keep-user-certs: every counted open has its own number ($dups numbers used twice)" [ "$dups" -eq 0 ]
+kn=$(awk '$1 == "open" && $4 ~ /mozcert-repair-.*\/key4\.db$/ { print substr($2, 2) }' "$T/klog" | tail -n 1)
+check "reset --keep-user-certs opens the key4.db of its working copy (#$kn)" [ -n "$kn" ]
+if [ -n "$kn" ]; then
+	rm -rf "$T/k" "$T/kstage"/* "$T/krep"; cp -r "$T/kref" "$T/k"
+	MOZCERT_STAGE_DIR=$T/kstage TMPDIR=$T/kstage IOFAULT_OP=open IOFAULT_N=$kn IOFAULT_ERRNO=ENOSPC \
+		IOFAULT_PATH_PREFIX="$T/k:$T/kstage" IOFAULT_REPORT="$T/krep" \
+		LD_PRELOAD=$IOFAULT_SO "$MOZCERT" -p "$T/k" db reset --keep-user-certs >"$T/kout" 2>&1
+	krc=$?
+	check "open #$kn failing: one fault injected ($(wc -l <"$T/krep") reported)" [ "$(wc -l <"$T/krep")" -eq 1 ]
+	if [ "$krc" -ne 0 ]; then
+		check "open #$kn failing: exit $krc, the message names key4.db" grep -q "key4.db.*No space left on device" "$T/kout"
+	else
+		check "open #$kn failing: exit 0, and the user certificates were kept" grep -q "kept 3 user certificates" "$T/kout"
+	fi
+fi
 done_testing
