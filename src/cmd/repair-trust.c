@@ -31,6 +31,11 @@ trust_verdicts_judge(struct trust_verdicts *tv, const struct salvage *s, const c
 	tv->why = xzalloc((s->n + 1) * sizeof(*tv->why));
 	tv->checked = true;
 	trustmac_load(key4_path, &tm);
+	if (tm.sys_errno) {
+		tv->io_error = xasprintf("cannot open 'key4.db' to check the trust MACs: %s", strerror(tm.sys_errno));
+		trustmac_release(&tm);
+		return;
+	}
 	if (key_unusable && tm.state == TRUSTMAC_CHECKABLE) {
 		_autofree_ char *why = xasprintf("key4.db is damaged (%s)", key_unusable);
 
@@ -108,5 +113,6 @@ trust_verdicts_release(struct trust_verdicts *tv)
 	for (size_t i = 0; tv->why && i < tv->n; i++)
 		free(tv->why[i]);
 	free(tv->why);
+	free(tv->io_error);
 	memset(tv, 0, sizeof(*tv));
 }

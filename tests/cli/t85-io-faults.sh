@@ -96,4 +96,25 @@ if [ -n "$kn" ]; then
 		check "open #$kn failing: exit 0, and the user certificates were kept" grep -q "kept 3 user certificates" "$T/kout"
 	fi
 fi
+# db repair opens its copy's key4.db in the child that lists the store and again to check the trust MACs
+# (trust-mac.c). A failed open there (ENOSPC) was judged as a key4.db without MACs: the trust was dropped
+# as "not MAC-verified" and that store swapped in, exit 1. Each of these opens failing must leave the
+# profile as it was with a message naming key4.db, or complete with the trust kept.
+rm -rf "$T/k" "$T/kstage"/* "$T/klog"; cp -r "$T/kref" "$T/k"
+MOZCERT_STAGE_DIR=$T/kstage TMPDIR=$T/kstage IOFAULT_OP=open IOFAULT_PATH_PREFIX="$T/k:$T/kstage" IOFAULT_LOG="$T/klog" \
+	LD_PRELOAD=$IOFAULT_SO "$MOZCERT" -p "$T/k" db repair >/dev/null 2>&1
+ktrust=$(certutil -L -d "sql:$T/kref" | sort)
+for kn in $(awk '$1 == "open" && $4 ~ /mozcert-repair-.*\/key4\.db$/ { print substr($2, 2) }' "$T/klog"); do
+	rm -rf "$T/k" "$T/kstage"/*; cp -r "$T/kref" "$T/k"
+	snap=$(sum_dir "$T/k")
+	MOZCERT_STAGE_DIR=$T/kstage TMPDIR=$T/kstage IOFAULT_OP=open IOFAULT_N=$kn IOFAULT_ERRNO=ENOSPC \
+		IOFAULT_PATH_PREFIX="$T/k:$T/kstage" LD_PRELOAD=$IOFAULT_SO "$MOZCERT" -p "$T/k" db repair >"$T/kout" 2>&1
+	krc=$?
+	if [ "$krc" -ne 0 ]; then
+		check "db repair, open #$kn (key4.db) failing: exit $krc, profile unchanged" [ "$(sum_dir "$T/k")" = "$snap" ]
+		check "db repair, open #$kn failing: the message names key4.db and the error" grep -q "key4.db.*No space left on device" "$T/kout"
+	else
+		check "db repair, open #$kn (key4.db) failing: exit 0 with every trust kept" [ "$(certutil -L -d "sql:$T/k" | sort)" = "$ktrust" ]
+	fi
+done
 done_testing
