@@ -39,9 +39,24 @@ struct override_report {
 	size_t ignored;             /* lines the application ignores */
 	size_t expired;             /* exceptions for a known certificate that has expired */
 	size_t other_cert;          /* exceptions matched by dbKey only: another certificate */
+	struct override_row *rows;  /* each exception, in file order: filled only with ctx->json */
+	size_t nrows;
 };
 
-/* override list on p: r filled, its JSON into res, its lines printed through ctx (not the summary). */
+/* One exception of cert_override.txt, as override list's JSON shows it. */
+struct override_row {
+	int64_t line;
+	char *host;
+	int port;
+	char *origin_attrs;         /* NULL or "" when none */
+	char *fingerprint;          /* hex as written, or NULL */
+	bool read_by_app;           /* the application version in use reads the line */
+};
+
+/*
+ * override list on p: r filled (r->rows too when ctx->json), its JSON into res,
+ * its lines printed through ctx (not the summary).
+ */
 int override_list_collect(struct cmd_ctx *ctx, const struct profile *p, struct override_report *r,
 			  struct json_object *res, struct mc_error *err);
 void override_report_release(struct override_report *r);

@@ -70,6 +70,17 @@ output_bytes(const char *buf, size_t len)
 }
 
 void
+output_prompt(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
+void
 output_vwarn(const char *fmt, va_list ap)
 {
 	fputs("mozcert: warning: ", stderr);

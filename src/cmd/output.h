@@ -22,6 +22,11 @@ void output_json_print(struct json_object *doc);
 /* The commands' text (cmd_out, cmd_out_bytes): on stdout, as it is. */
 void output_vtext(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 void output_bytes(const char *buf, size_t len);
+/*
+ * An interactive question and what leads to it, on stdout, flushed: shown at
+ * any verbosity (the caller asks only with a terminal and no --json).
+ */
+void output_prompt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A warning (cmd_warn): "mozcert: warning: MSG" and a newline on stderr. */
 void output_vwarn(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 

@@ -412,6 +412,32 @@ override_report_release(struct override_report *r)
 {
 	free(r->file);
 	r->file = NULL;
+	for (size_t i = 0; i < r->nrows; i++) {
+		free(r->rows[i].host);
+		free(r->rows[i].origin_attrs);
+		free(r->rows[i].fingerprint);
+	}
+	free(r->rows);
+	r->rows = NULL;
+	r->nrows = 0;
+}
+
+/* ln as a row of r (verify reads these instead of the JSON). */
+static void
+add_row(struct override_report *r, const struct override_line *ln, enum override_era reader)
+{
+	const struct override_entry *e = ln->entry;
+	struct override_row *w;
+
+	r->rows = xrealloc(r->rows, (r->nrows + 1) * sizeof(*r->rows));
+	w = &r->rows[r->nrows++];
+	w->line = (int64_t)ln->lineno;
+	/* as the JSON has them: invalid UTF-8 as \xHH */
+	w->host = e->host ? safe(e->host, true) : NULL;
+	w->port = e->port;
+	w->origin_attrs = e->origin_attrs ? safe(e->origin_attrs, true) : NULL;
+	w->fingerprint = e->fingerprint ? safe(e->fingerprint, true) : NULL;
+	w->read_by_app = e->readers & OVERRIDE_READER(reader);
 }
 
 int
@@ -450,8 +476,10 @@ override_list_collect(struct cmd_ctx *ctx, const struct profile *p, struct overr
 			r->other_cert++;
 		else if (k && k->not_after < now)
 			r->expired++;
-		if (ctx->json)
+		if (ctx->json) {
 			json_object_array_add(arr, entry_json(ln, reader, k, how, now));
+			add_row(r, ln, reader);
+		}
 		if (!ctx->json && ctx->verbosity >= 0)
 			print_entry(ctx, ln, reader, k, how, now);
 	}

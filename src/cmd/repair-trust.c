@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "output.h"
 #include "repair-trust.h"
 #include "trust.h"
 #include "trust-mac.h"
@@ -30,6 +31,11 @@ trust_verdicts_judge(struct trust_verdicts *tv, const struct salvage *s, const c
 	tv->why = xzalloc((s->n + 1) * sizeof(*tv->why));
 	tv->checked = true;
 	trustmac_load(key4_path, &tm);
+	if (tm.sys_errno) {
+		tv->io_error = xasprintf("cannot open 'key4.db' to check the trust MACs: %s", strerror(tm.sys_errno));
+		trustmac_release(&tm);
+		return;
+	}
 	if (key_unusable && tm.state == TRUSTMAC_CHECKABLE) {
 		_autofree_ char *why = xasprintf("key4.db is damaged (%s)", key_unusable);
 
@@ -81,18 +87,17 @@ trust_verdicts_decide(struct trust_verdicts *tv, const struct cmd_ctx *ctx, cons
 	if (keep_flag || !tv->n_unverified || ctx->json || ctx->dry_run || !isatty(STDIN_FILENO) ||
 	    !isatty(STDOUT_FILENO))
 		return;
-	printf("%zu trust setting%s could not be MAC-verified (key4.db holds the MACs that protect trust):\n",
-	       tv->n_unverified, tv->n_unverified == 1 ? "" : "s");
+	output_prompt("%zu trust setting%s could not be MAC-verified (key4.db holds the MACs that protect trust):\n",
+		      tv->n_unverified, tv->n_unverified == 1 ? "" : "s");
 	for (size_t i = 0; i < tv->n; i++) {
 		char t[TRUST_STR_MAX];
 
 		if (!tv->why[i])
 			continue;
 		trust_format(&s->v[i].trust, t);
-		printf("  '%s' of '%s': %s\n", t, s->v[i].nickname ? s->v[i].nickname : "(no nickname)", tv->why[i]);
+		output_prompt("  '%s' of '%s': %s\n", t, s->v[i].nickname ? s->v[i].nickname : "(no nickname)", tv->why[i]);
 	}
-	printf("Keep them in the repaired store? [y/N] ");
-	fflush(stdout);
+	output_prompt("Keep them in the repaired store? [y/N] ");
 	tv->keep = ask_yes();
 }
 
@@ -108,5 +113,6 @@ trust_verdicts_release(struct trust_verdicts *tv)
 	for (size_t i = 0; tv->why && i < tv->n; i++)
 		free(tv->why[i]);
 	free(tv->why);
+	free(tv->io_error);
 	memset(tv, 0, sizeof(*tv));
 }

@@ -18,6 +18,7 @@ struct trust_verdicts {
 	size_t n_unverified;
 	bool checked;          /* a cert9.db: the MACs were looked for */
 	bool keep;             /* unverified trust is written to the new store */
+	char *io_error;        /* key4.db could not be opened (ENOSPC, EIO): nothing was judged; the run fails */
 };
 
 /*

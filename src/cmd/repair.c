@@ -814,6 +814,10 @@ rebuild_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		     key_why ? key_why : "the key database is damaged");
 	if (mode == MODE_REPAIR && src_kind == CERTDB_SQL)
 		judge_trust(ctx, &w, &s, keep_key, key_why, &tv, &l);
+	if (tv.io_error) {
+		ret = mc_error_set(err, MC_EFAIL, "%s", tv.io_error);
+		goto out;
+	}
 	if (fmt == STORE_CERT8 && major >= 0 && major < APP_SQL_DEFAULT_MAJOR)
 		out_kind = CERTDB_DBM;
 	converted = fmt == STORE_CERT8 && out_kind == CERTDB_SQL;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "checks.h"
 #include "findings.h"
 #include "nssdb.h"
 #include "output.h"
@@ -115,17 +116,20 @@ int
 verify_ocsp_step(const struct cmd_ctx *ctx, const struct profile *p, struct verify_result *r, int timeout_ms,
 		 struct verify_ocsp *o, struct mc_error *err)
 {
+	struct cmd_ctx q = *ctx;
 	struct mc_error serr = {0};
-	int sret, ret;
-	struct json_object *sub = cmd_sub_run(ctx, &cmd_ocsp_status, "ocsp status", p, &sret, &serr);
-	struct json_object *st = cmd_json_get(sub, "ocsp");
-	const char *mode = sret == 0 ? cmd_json_str(st, "mode") : NULL;
-	const char *code;
+	struct pref_checks pc;
+	int ret;
+	const char *mode, *code;
 
+	q.json = true;
+	q.verbosity = -1;
+	q.cmd_name = "ocsp status";
+	mode = pref_checks_load(&q, p, &pc, &serr) == 0 ? pc.ocsp.mode : NULL;
 	memset(o, 0, sizeof(*o));
 	o->mode = !mode ? NULL : streq(mode, "off") ? "off" : streq(mode, "ev-only") ? "ev-only" : "on";
-	o->require = cmd_json_bool(st, "require");
-	json_object_put(sub);
+	o->require = mode && pc.ocsp.require;
+	pref_checks_release(&pc);
 	if (!o->mode)
 		o->why_not = "the profile's prefs cannot be read";
 	else if (!streq(o->mode, "on"))

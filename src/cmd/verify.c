@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "aia-fetch.h"
+#include "checks.h"
 #include "cmd.h"
 #include "cert-input.h"
 #include "findings.h"
@@ -237,39 +238,47 @@ source_name(enum verify_source s)
 static int64_t
 exception_line(const struct cmd_ctx *ctx, const struct profile *p, const char *sha256_hex)
 {
+	struct cmd_ctx q = *ctx;
 	struct mc_error err = {0};
-	int ret;
+	struct override_report r;
+	struct json_object *res;
 	int64_t line = 0;
-	struct json_object *sub, *arr;
 
 	if (!opts.name)
 		return 0;
-	sub = cmd_sub_run(ctx, &cmd_override_list, "override list", p, &ret, &err);
-	arr = ret == 0 ? cmd_json_get(sub, "overrides") : NULL;
-	for (size_t i = 0; arr && i < json_object_array_length(arr) && !line; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i);
-		const char *oa = cmd_json_str(e, "origin_attributes"), *host = cmd_json_str(e, "host");
+	q.json = true;  /* rows are filled with json; nothing prints at verbosity -1 */
+	q.verbosity = -1;
+	q.cmd_name = "override list";
+	res = json_object_new_object();
+	if (override_list_collect(&q, p, &r, res, &err) == 0)
+		for (size_t i = 0; i < r.nrows && !line; i++) {
+			const struct override_row *e = &r.rows[i];
 
-		if (cmd_json_bool(e, "read_by_app") && host && strcasecmp(host, opts.name) == 0 &&
-		    cmd_json_int(e, "port") == opts.port && (!oa || !oa[0]) &&
-		    streq(cmd_json_str(e, "fingerprint"), sha256_hex))
-			line = cmd_json_int(e, "line");
-	}
-	json_object_put(sub);
+			if (e->read_by_app && e->host && strcasecmp(e->host, opts.name) == 0 &&
+			    e->port == opts.port && (!e->origin_attrs || !e->origin_attrs[0]) &&
+			    streq(e->fingerprint, sha256_hex))
+				line = e->line;
+		}
+	override_report_release(&r);
+	json_object_put(res);
 	return line;
 }
 
 static bool
 md5_accepted(const struct cmd_ctx *ctx, const struct profile *p, bool *honoured)
 {
+	struct cmd_ctx q = *ctx;
 	struct mc_error err = {0};
-	int ret;
-	struct json_object *sub = cmd_sub_run(ctx, &cmd_md5_status, "md5 status", p, &ret, &err);
-	struct json_object *o = cmd_json_get(sub, "md5");
-	bool on = ret == 0 && cmd_json_bool(o, "accepted");
+	struct pref_checks pc;
+	bool on;
 
-	*honoured = ret == 0 && cmd_json_bool(o, "honoured");
-	json_object_put(sub);
+	q.json = true;
+	q.verbosity = -1;
+	q.cmd_name = "md5 status";
+	on = pref_checks_load(&q, p, &pc, &err) == 0;
+	*honoured = on && pc.md5.honoured;
+	on = on && pc.md5.accepted;
+	pref_checks_release(&pc);
 	return on;
 }
 

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* trust-mac.c: are the trust MACs of a cert9.db in its key4.db (trust-mac.h)? */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
 
 #include "trust-mac.h"
+
 #include "fileio.h"
 #include "util.h"
 #include "banned.h"
@@ -71,7 +73,13 @@ trustmac_load(const char *key4_path, struct trustmac *tm)
 		set_why(tm, TRUSTMAC_NO_KEYDB, xstrdup("there is no key4.db"));
 		return;
 	}
-	if (sqlite3_open_v2(key4_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	if (sqlite3_open_v2(key4_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		/* a failed open(2) is no sign of damage: the caller must not judge the MACs lost */
+		tm->sys_errno = db ? sqlite3_system_errno(db) : 0;
+		if (tm->sys_errno == ENOENT)
+			tm->sys_errno = 0;
+	}
+	if (tm->sys_errno || !db || sqlite3_errcode(db) != SQLITE_OK ||
 	    sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK || read_ids(db, tm, &has_password) < 0) {
 		set_why(tm, TRUSTMAC_NO_KEYDB, xasprintf("key4.db cannot be read (%s)",
 							 db ? sqlite3_errmsg(db) : "SQLite cannot open it"));

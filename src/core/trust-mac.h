@@ -26,6 +26,7 @@ struct trustmac {
 	char *why;            /* why no MAC can be checked (NULL when checkable); owned */
 	char **ids;           /* the sig_cert_ ids of metaData, sorted; owned */
 	size_t nids;
+	int sys_errno;        /* key4.db could not be opened for a system reason (ENOSPC, EIO): not damage */
 };
 
 /* Read key4_path (NULL or missing: no key database). Release with trustmac_release. */

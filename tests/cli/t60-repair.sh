@@ -104,6 +104,39 @@ damage() {
 		run -p "$Q.ask" db repair
 		check "$name: without --keep-unverified-trust, the trust is named lost as not MAC-verified (exit 1)" \
 			sh -c '[ "$1" -eq 1 ] && printf "%s\n" "$2" | grep -q "^lost: trust .*not MAC-verified"' _ "$rc" "$out"
+		# on a terminal db repair asks instead (repair-trust.c): the question, then 'y' keeps the trust
+		rm -rf "$Q.tty"; cp -r "$Q" "$Q.tty"
+		"$PY" -c 'import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b""
+while b"[y/N] " not in out:
+    try:
+        b = os.read(fd, 4096)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+os.write(fd, b"y\n")
+while True:
+    try:
+        b = os.read(fd, 4096)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf-8", "replace").replace("\r\n", "\n"))
+sys.exit(os.waitstatus_to_exitcode(st))' "$MOZCERT" -p "$Q.tty" db repair >"$T/tty.$name" 2>&1
+		trc=$?
+		check "$name: on a terminal db repair asks whether to keep the unverified trust" \
+			grep -q "trust settings* could not be MAC-verified" "$T/tty.$name"
+		check "$name: the question ends the prompt line" grep -q "^Keep them in the repaired store? \[y/N\] " "$T/tty.$name"
+		check "$name: answered y, no trust is lost as not MAC-verified (exit $trc)" \
+			sh -c '[ "$1" -le 1 ] && ! grep -q "^lost: trust .*not MAC-verified" "$2"' _ "$trc" "$T/tty.$name"
 		set -- --keep-unverified-trust ;;
 	*) set -- ;;
 	esac

@@ -68,4 +68,53 @@ for k in 1 $(( (nn + 1) / 2 )) "$nn"; do
 		check "legacy repair, write #$fn failing: exit 0 only with the unfaulted store ($(classes "$T/lf"))" [ "$(classes "$T/lf")" = "$ref" ]
 	fi
 done
+# db reset --keep-user-certs lists the store's copy in a forked child (nssdb-apart.c). The shim counts the
+# calls of the whole process tree: each open has its own number, and the N-th open fails once, in one
+# process. With counters per process the child's key4.db open and the parent's cert9.db-journal open
+# both failed at the same N, and the message named the parent's file while the report named the child's.
+mkdir -p "$T/kstage"
+new_profile "$T/kref"
+"$MOZCERT" -p "$T/kref" cert import --trust C,, "$FIX/certs/bundle.pem" >/dev/null 2>&1
+rm -rf "$T/kref/mozcert-backups"
+rm -rf "$T/k"; cp -r "$T/kref" "$T/k"
+MOZCERT_STAGE_DIR=$T/kstage TMPDIR=$T/kstage IOFAULT_OP=open IOFAULT_PATH_PREFIX="$T/k:$T/kstage" IOFAULT_LOG="$T/klog" \
+	LD_PRELOAD=$IOFAULT_SO "$MOZCERT" -p "$T/k" db reset --keep-user-certs >/dev/null 2>&1
+dups=$(awk '$1 == "open" { print $2 }' "$T/klog" | sort | uniq -d | wc -l)
+check "reset --keep-user-certs: every counted open has its own number ($dups numbers used twice)" [ "$dups" -eq 0 ]
+kn=$(awk '$1 == "open" && $4 ~ /mozcert-repair-.*\/key4\.db$/ { print substr($2, 2) }' "$T/klog" | tail -n 1)
+check "reset --keep-user-certs opens the key4.db of its working copy (#$kn)" [ -n "$kn" ]
+if [ -n "$kn" ]; then
+	rm -rf "$T/k" "$T/kstage"/* "$T/krep"; cp -r "$T/kref" "$T/k"
+	MOZCERT_STAGE_DIR=$T/kstage TMPDIR=$T/kstage IOFAULT_OP=open IOFAULT_N=$kn IOFAULT_ERRNO=ENOSPC \
+		IOFAULT_PATH_PREFIX="$T/k:$T/kstage" IOFAULT_REPORT="$T/krep" \
+		LD_PRELOAD=$IOFAULT_SO "$MOZCERT" -p "$T/k" db reset --keep-user-certs >"$T/kout" 2>&1
+	krc=$?
+	check "open #$kn failing: one fault injected ($(wc -l <"$T/krep") reported)" [ "$(wc -l <"$T/krep")" -eq 1 ]
+	if [ "$krc" -ne 0 ]; then
+		check "open #$kn failing: exit $krc, the message names key4.db" grep -q "key4.db.*No space left on device" "$T/kout"
+	else
+		check "open #$kn failing: exit 0, and the user certificates were kept" grep -q "kept 3 user certificates" "$T/kout"
+	fi
+fi
+# db repair opens its copy's key4.db in the child that lists the store and again to check the trust MACs
+# (trust-mac.c). A failed open there (ENOSPC) was judged as a key4.db without MACs: the trust was dropped
+# as "not MAC-verified" and that store swapped in, exit 1. Each of these opens failing must leave the
+# profile as it was with a message naming key4.db, or complete with the trust kept.
+rm -rf "$T/k" "$T/kstage"/* "$T/klog"; cp -r "$T/kref" "$T/k"
+MOZCERT_STAGE_DIR=$T/kstage TMPDIR=$T/kstage IOFAULT_OP=open IOFAULT_PATH_PREFIX="$T/k:$T/kstage" IOFAULT_LOG="$T/klog" \
+	LD_PRELOAD=$IOFAULT_SO "$MOZCERT" -p "$T/k" db repair >/dev/null 2>&1
+ktrust=$(certutil -L -d "sql:$T/kref" | sort)
+for kn in $(awk '$1 == "open" && $4 ~ /mozcert-repair-.*\/key4\.db$/ { print substr($2, 2) }' "$T/klog"); do
+	rm -rf "$T/k" "$T/kstage"/*; cp -r "$T/kref" "$T/k"
+	snap=$(sum_dir "$T/k")
+	MOZCERT_STAGE_DIR=$T/kstage TMPDIR=$T/kstage IOFAULT_OP=open IOFAULT_N=$kn IOFAULT_ERRNO=ENOSPC \
+		IOFAULT_PATH_PREFIX="$T/k:$T/kstage" LD_PRELOAD=$IOFAULT_SO "$MOZCERT" -p "$T/k" db repair >"$T/kout" 2>&1
+	krc=$?
+	if [ "$krc" -ne 0 ]; then
+		check "db repair, open #$kn (key4.db) failing: exit $krc, profile unchanged" [ "$(sum_dir "$T/k")" = "$snap" ]
+		check "db repair, open #$kn failing: the message names key4.db and the error" grep -q "key4.db.*No space left on device" "$T/kout"
+	else
+		check "db repair, open #$kn (key4.db) failing: exit 0 with every trust kept" [ "$(certutil -L -d "sql:$T/k" | sort)" = "$ktrust" ]
+	fi
+done
 done_testing

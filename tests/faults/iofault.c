@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -58,7 +59,8 @@ static struct {
 	char count_file[PATH_MAX];
 	char report_file[PATH_MAX];
 	char log_file[PATH_MAX];
-	unsigned long counts[OP_COUNT];
+	unsigned long own_counts[OP_COUNT];
+	unsigned long *counts;  /* shared with forked children (own_counts when the mapping failed) */
 	int fired;
 } S = {.op = -1, .err = EIO};
 
@@ -195,6 +197,15 @@ iofault_init(void)
 	copy_env(S.count_file, sizeof(S.count_file), "IOFAULT_COUNT");
 	copy_env(S.report_file, sizeof(S.report_file), "IOFAULT_REPORT");
 	copy_env(S.log_file, sizeof(S.log_file), "IOFAULT_LOG");
+	/*
+	 * One count for the whole process tree: a child forked by mozcert (nssdb-apart.c lists a store in one)
+	 * goes on from the parent's numbers and the parent from the child's, so the N-th call fails once.
+	 * With counters of its own each process failed its own N-th call: two faults in one run, and the
+	 * message named the parent's while the report's first line named the child's.
+	 */
+	S.counts = mmap(NULL, sizeof(S.own_counts), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (S.counts == MAP_FAILED)
+		S.counts = S.own_counts;
 	S.ready = 1;
 	in_shim--;
 }
