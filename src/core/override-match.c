@@ -151,10 +151,11 @@ int
 override_tally(const char *buf, size_t len, const char *origin, const struct override_index *ix,
 	       int64_t now, struct override_tally *out, struct mc_error *err)
 {
-	struct tally_ctx c = {ix, now, out};
+	struct tally_ctx c;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
+	c = (struct tally_ctx){ix, now, out};
 	if ((ret = override_scan(buf, len, origin, tally_line, &c, err)) < 0)
 		memset(out, 0, sizeof(*out));
 	return ret;
