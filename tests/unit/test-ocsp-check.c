@@ -112,6 +112,7 @@ START_TEST(test_post_and_get)
 			   "while ! grep -q 'waiting for OCSP client' ocsp.log && [ $i -lt 100 ]; do sleep 0.1; "
 			   "i=$((i + 1)); done; grep -q 'waiting for OCSP client' ocsp.log", port);
 	sh(dir, script);
+	free(script);
 	pidf = xasprintf("%s/ocsp.pid", dir);
 	ck_assert_int_eq(fileio_read(pidf, 64, &pidtxt, &pl, &err), 0);
 	pid = (pid_t)atoi(pidtxt);
