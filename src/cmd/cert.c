@@ -230,80 +230,6 @@ const struct cmd_spec cmd_cert_show = {
 
 enum op { OP_IMPORT, OP_TRUST, OP_REMOVE };
 
-struct expect {
-	unsigned char sha256[32];
-	char trust[TRUST_STR_MAX];
-	bool present;
-	const struct der_cert *der;  /* import: the certificate, looked up by itself; NULL: found in a listing */
-};
-
-static int
-by_sha(const void *a, const void *b)
-{
-	return memcmp(((const struct cert_info *)a)->sha256, ((const struct cert_info *)b)->sha256, 32);
-}
-
-/* An import's results, each looked up by its DER: the cost is that of the certificates imported, not the store's. */
-static int
-verify_by_der(struct certdb *db, const struct expect *ex, size_t n, struct mc_error *err)
-{
-	for (size_t i = 0; i < n; i++) {
-		char trust[TRUST_STR_MAX];
-		bool found = certdb_trust_of(db, ex[i].der->data, ex[i].der->len, trust);
-
-		if (!found)
-			return mc_error_set(err, MC_EFAIL, "verification failed: a certificate is missing after the change");
-		if (strcmp(trust, ex[i].trust) != 0) {
-			_autofree_ char *hex = hex_encode(ex[i].sha256, 32, true);
-
-			return mc_error_set(err, MC_EFAIL, "verification failed: %s has trust '%s', expected '%s'", hex,
-					    trust, ex[i].trust);
-		}
-	}
-	return 0;
-}
-
-/* Reopen the staged store read-only and check that every result is what NSS now reads back. */
-static int
-verify_stage(const struct stage *st, const struct expect *ex, size_t n, const char *password, struct mc_error *err)
-{
-	struct certdb *db = NULL;
-	struct cert_info *v = NULL;
-	size_t nv = 0;
-	int ret;
-
-	if ((ret = certdb_open_as(st->dir, st->profile_dir, st->kind, 0, password, &db, err)) < 0)
-		return ret;
-	if (n && ex[0].der) {
-		ret = verify_by_der(db, ex, n, err);
-		if (certdb_close(db, ret < 0 ? NULL : err) < 0 && ret == 0)
-			ret = MC_EFAIL;
-		return ret;
-	}
-	ret = certdb_list(db, &v, &nv, err);
-	if (certdb_close(db, ret < 0 ? NULL : err) < 0 && ret == 0)
-		ret = MC_EFAIL;
-	/* Sorted by fingerprint, each lookup is a binary search: verification stays linear-logarithmic. */
-	if (nv > 1)
-		qsort(v, nv, sizeof(*v), by_sha);
-	for (size_t i = 0; ret == 0 && i < n; i++) {
-		struct cert_info key = { 0 };
-		const struct cert_info *hit;
-
-		memcpy(key.sha256, ex[i].sha256, 32);
-		hit = nv ? bsearch(&key, v, nv, sizeof(*v), by_sha) : NULL;
-		if (ex[i].present && !hit)
-			ret = mc_error_set(err, MC_EFAIL, "verification failed: a certificate is missing after the change");
-		else if (!ex[i].present && hit)
-			ret = mc_error_set(err, MC_EFAIL, "verification failed: %s is still present", hit->sha256_hex);
-		else if (hit && strcmp(hit->trust, ex[i].trust) != 0)
-			ret = mc_error_set(err, MC_EFAIL, "verification failed: %s has trust '%s', expected '%s'",
-					   hit->sha256_hex, hit->trust, ex[i].trust);
-	}
-	cert_info_array_free(v, nv);
-	return ret;
-}
-
 static const char *
 status_word(enum import_status s, enum op op)
 {
@@ -375,7 +301,7 @@ staged_one(struct certdb *db, enum op op, size_t i, struct import_result *r, str
 /* What staged_run works with: the results of each step and what verification expects. */
 struct staged {
 	struct import_result *r;
-	struct expect *ex;
+	struct stage_expect *ex;
 	size_t nr, changed;
 	bool absent;             /* remove: the certificate was not there */
 };
@@ -483,7 +409,7 @@ staged_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 	 * Step 2, verify. A batch that added a certificate twice must expect its last state only: verify finds
 	 * by hash or DER. Nothing changed, nothing is committed: then there is nothing to verify either.
 	 */
-	if (!sg.absent && sg.changed && (ret = verify_stage(&st, sg.ex, sg.nr, ctx->password, err)) < 0)
+	if (!sg.absent && sg.changed && (ret = stage_verify(&st, sg.ex, sg.nr, ctx->password, err)) < 0)
 		goto out;
 	/* Step 3, commit. */
 	if (sg.changed && !ctx->dry_run) {

@@ -104,6 +104,25 @@ void stage_release(struct stage *st);
 int stage_begin_fresh(const char *profile_dir, enum certdb_kind kind, const char *key_src, struct stage *st,
 		      struct mc_error *err);
 
+struct der_cert;
+
+/* What a change meant for one certificate, checked by stage_verify. */
+struct stage_expect {
+	unsigned char sha256[32];
+	char trust[TRUST_STR_MAX];   /* when present: the trust NSS must read back */
+	bool present;                /* false: a removal, the certificate must be gone */
+	const struct der_cert *der;  /* an import: looked up by its DER; NULL: found in one listing */
+};
+
+/*
+ * Reopen the staged store read-only and check that each of ex[0..n) is what
+ * NSS now reads back (stage-verify.c). With ex[0].der set every entry is
+ * looked up by its DER, so the cost is that of the certificates changed;
+ * otherwise the store is listed once and each entry found by binary search.
+ */
+int stage_verify(const struct stage *st, const struct stage_expect *ex, size_t n, const char *password,
+		 struct mc_error *err);
+
 /*
  * Test hook for crash-consistency tests: die with SIGKILL when
  * MOZCERT_CRASH_AT names this point. Only in mozcert-test (built with
