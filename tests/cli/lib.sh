@@ -26,8 +26,10 @@ export MOZCERT_DATA_DIR=${MOZCERT_DATA_DIR:-$SRCDIR/data}
 n=0
 failed=0
 LOCKPID=
+TEST_USERS=
 cleanup() {
 	[ -n "$LOCKPID" ] && kill "$LOCKPID" 2>/dev/null
+	for u in $TEST_USERS; do userdel "$u" >/dev/null 2>&1; done
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -101,6 +103,35 @@ Default=1
 INI
 	P=$HOME/.mozilla/firefox/abcd1234.default-release
 	new_profile "$P"
+}
+
+# make_users UID USER...: real users (root only) homed in $T/homes/USER, with uids from UID on,
+# removed when the script exits; the whole script is a TAP skip when useradd fails.
+make_users() {
+	uid=$1
+	shift
+	TEST_USERS="$*"
+	for u in "$@"; do userdel "$u" >/dev/null 2>&1; done
+	for u in "$@"; do
+		useradd -M -d "$T/homes/$u" -u "$uid" -U -s /bin/sh "$u" || { echo "1..0 # SKIP useradd failed"; exit 0; }
+		uid=$((uid + 1))
+	done
+}
+
+# user_ff_profiles USER NAME...: Firefox profiles NAME... (empty stores) in USER's home under $T/homes.
+user_ff_profiles() {
+	u=$1
+	shift
+	d=$T/homes/$u/.mozilla/firefox
+	mkdir -p "$d"
+	printf '[General]\nStartWithLastProfile=1\n' >"$d/profiles.ini"
+	k=0
+	for name in "$@"; do
+		mkdir -p "$d/$name"
+		certutil -N -d "sql:$d/$name" --empty-password
+		printf '\n[Profile%d]\nName=%s\nIsRelative=1\nPath=%s\n' $k "$name" "$name" >>"$d/profiles.ini"
+		k=$((k + 1))
+	done
 }
 
 # hold_lock DIR: keep the profile's fcntl lock in a background process, as Firefox does.

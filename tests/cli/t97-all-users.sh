@@ -13,27 +13,9 @@ chmod 0711 "$T"
 mkdir -p "$T/anyone"; chmod 1777 "$T/anyone"
 export MOZCERT_STAGE_DIR=$T/anyone TMPDIR=$T/anyone
 USERS="mzc97a mzc97b mzc97c"
-cleanup_users() { for u in $USERS; do userdel "$u" >/dev/null 2>&1; done; }
-trap 'cleanup_users; cleanup' EXIT
-cleanup_users
-uid=23451
-for u in $USERS; do
-	useradd -M -d "$T/homes/$u" -u $uid -U -s /bin/sh "$u" || { echo "1..0 # SKIP useradd failed"; exit 0; }
-	uid=$((uid + 1))
-done
-ff_profile() { # ff_profile USER NAME... : Firefox profiles in USER's home
-	u=$1; shift
-	d=$T/homes/$u/.mozilla/firefox; mkdir -p "$d"
-	printf '[General]\nStartWithLastProfile=1\n' >"$d/profiles.ini"
-	k=0
-	for name in "$@"; do
-		mkdir -p "$d/$name"; certutil -N -d "sql:$d/$name" --empty-password
-		printf '\n[Profile%d]\nName=%s\nIsRelative=1\nPath=%s\n' $k "$name" "$name" >>"$d/profiles.ini"
-		k=$((k + 1))
-	done
-}
-ff_profile mzc97a one
-ff_profile mzc97b one two
+make_users 23451 $USERS
+user_ff_profiles mzc97a one
+user_ff_profiles mzc97b one two
 d=$T/homes/mzc97c/.thunderbird; mkdir -p "$d/mail"; certutil -N -d "sql:$d/mail" --empty-password
 printf '[General]\nStartWithLastProfile=1\n\n[Profile0]\nName=mail\nIsRelative=1\nPath=mail\nDefault=1\n' >"$d/profiles.ini"
 for u in $USERS; do chown -R "$u:$u" "$T/homes/$u"; done

@@ -27,27 +27,9 @@ export ANSIBLE_CONFIG=$A/ansible.cfg ANSIBLE_HOME=$A/home ANSIBLE_LOCAL_TEMP=$A/
 	ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3 ANSIBLE_DEPRECATION_WARNINGS=0 ANSIBLE_STDOUT_CALLBACK=default
 
 USERS="mzc99a mzc99b"
-cleanup_users() { for u in $USERS; do userdel "$u" >/dev/null 2>&1; done; }
-trap 'cleanup_users; cleanup' EXIT
-cleanup_users
-uid=23461
-for u in $USERS; do
-	useradd -M -d "$T/homes/$u" -u $uid -U -s /bin/sh "$u" || { echo "1..0 # SKIP useradd failed"; exit 0; }
-	uid=$((uid + 1))
-done
-ff_profile() { # ff_profile USER NAME... : Firefox profiles in USER's home
-	u=$1; shift
-	d=$T/homes/$u/.mozilla/firefox; mkdir -p "$d"
-	printf '[General]\nStartWithLastProfile=1\n' >"$d/profiles.ini"
-	k=0
-	for name in "$@"; do
-		mkdir -p "$d/$name"; certutil -N -d "sql:$d/$name" --empty-password
-		printf '\n[Profile%d]\nName=%s\nIsRelative=1\nPath=%s\n' $k "$name" "$name" >>"$d/profiles.ini"
-		k=$((k + 1))
-	done
-}
-ff_profile mzc99a one
-ff_profile mzc99b one two
+make_users 23461 $USERS
+user_ff_profiles mzc99a one
+user_ff_profiles mzc99b one two
 for u in $USERS; do chown -R "$u:$u" "$T/homes/$u"; done
 # one store of each kind of mode: the swap must keep it
 chmod 0644 "$T/homes/mzc99b/.mozilla/firefox/two/cert9.db"
