@@ -218,7 +218,8 @@ count_distinct(struct cert_row *v, size_t nv, size_t *out)
 	size_t nd = 0;
 	int ret = 0;
 
-	qsort(v, nv, sizeof(*v), row_cmp);
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), row_cmp);
 	for (size_t i = 0; i < nv; i++)
 		if (i == 0 || key_cmp(&v[i - 1].der, &v[i].der) != 0)
 			d[nd++] = &v[i];

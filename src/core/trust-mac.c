@@ -117,7 +117,7 @@ trustmac_present(const struct trustmac *tm, uint32_t object_id, bool v32)
 		const char *key = id;
 
 		snprintf(id, sizeof(id), "sig_cert_%08x_%08x", object_id, attrs[i]);
-		if (!bsearch(&key, tm->ids, tm->nids, sizeof(*tm->ids), id_cmp))
+		if (!tm->nids || !bsearch(&key, tm->ids, tm->nids, sizeof(*tm->ids), id_cmp))
 			return false;
 	}
 	return true;
