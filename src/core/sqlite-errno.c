@@ -3,6 +3,7 @@
 #include "sqlite-errno.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -438,6 +439,46 @@ sqlio_watch_install(void)
 		if (real_sys_open && def->xSetSystemCall(def, "open", (sqlite3_syscall_ptr)sys_open) != SQLITE_OK)
 			real_sys_open = NULL;
 	}
+}
+
+/* The directory of sqlio_private_dir, or "" */
+static char private_dir[PATH_MAX];
+
+static bool
+is_private(const char *file)
+{
+	size_t n = strlen(private_dir);
+
+	return n && file && strncmp(file, private_dir, n) == 0 && file[n] == '/';
+}
+
+/*
+ * Each new connection to a file of the private directory: one lock for the whole session (no
+ * lock calls and hot-journal checks per statement), no syncs (a copy killed half-way is thrown
+ * away; the commit syncs what it puts in the profile). A pragma that fails leaves the defaults.
+ */
+static int
+private_connection(sqlite3 *db, const char **msg, const void *api)
+{
+	if (is_private(sqlite3_db_filename(db, "main")))
+		(void)sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA synchronous=OFF", NULL, NULL, NULL);
+	return SQLITE_OK;
+}
+
+void
+sqlio_private_dir(const char *dir)
+{
+	static bool registered;
+	char real[PATH_MAX];
+
+	if (!registered)
+		registered = sqlite3_auto_extension((void (*)(void))private_connection) == SQLITE_OK;
+	/* SQLite names a database by its full path: compare with the real one */
+	if (dir && realpath(dir, real))
+		snprintf(private_dir, sizeof(private_dir), "%s", real);
+	else
+		private_dir[0] = '\0';
+	(void)sqlite3_enable_shared_cache(private_dir[0] && registered ? 1 : 0);
 }
 
 void

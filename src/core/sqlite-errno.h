@@ -15,6 +15,20 @@
  */
 void sqlio_watch_install(void);
 
+/*
+ * A directory whose databases this process alone opens (a staging copy,
+ * stage.h), or NULL to end it. NSS opens a new SQLite connection for every
+ * object it writes: each parses the store's schema (some 120 columns) again,
+ * drops the page cache of NSS's read connection when it commits, and every
+ * statement takes and drops the file lock and looks for a hot journal. Until
+ * the next call, connections opened to files of dir share one cache and
+ * schema (SQLite's shared-cache mode, switched on for the process meanwhile)
+ * and keep one exclusive lock per file for their whole life, without syncs:
+ * together 30% off a fleet import (docs/nss-internals.md, 4). Files
+ * elsewhere (the profile's own store, read beside) keep SQLite's defaults.
+ */
+void sqlio_private_dir(const char *dir);
+
 /* Forget the recorded failure. */
 void sqlio_clear(void);
 

@@ -11,6 +11,7 @@
 #include "fileio.h"
 #include "owner-identity.h"
 #include "hot-journal.h"
+#include "sqlite-errno.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -268,6 +269,8 @@ stage_open(const char *profile_dir, enum certdb_kind kind, struct stage *st, str
 	st->dir = fileio_private_dir(base, "stage", err);
 	if (!st->dir)
 		return MC_EFAIL;
+	/* The copy is this process's alone: NSS's many connections to it share a cache and a lock. */
+	sqlio_private_dir(st->dir);
 	st->profile_dir = xstrdup(profile_dir);
 	st->kind = kind;
 	return 0;
@@ -667,8 +670,10 @@ stage_release(struct stage *st)
 	}
 	free(st->like_names);
 	free(st->like_srcs);
-	if (st->dir)
+	if (st->dir) {
 		fileio_remove_tree(st->dir);
+		sqlio_private_dir(NULL);
+	}
 	free(st->dir);
 	free(st->profile_dir);
 	memset(st, 0, sizeof(*st));

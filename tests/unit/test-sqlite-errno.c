@@ -53,6 +53,85 @@ run_sql(const char *path, int flags, const char *sql)
 	return rc;
 }
 
+/* The text of a one-value pragma on db ("exclusive", "0"). */
+static char *
+pragma_of(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	char *v = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v ? v : xstrdup("?");
+}
+
+/*
+ * Whether another process can write the database at path now (its lock is free): a new program,
+ * not a fork, which would share this process's SQLite caches and believe it held their locks.
+ */
+static bool
+writable_elsewhere(const char *path)
+{
+	return run_cmd(NULL, "python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=0); "
+		       "c.execute(\"INSERT INTO t VALUES (2)\"); c.commit()' '%s' 2>/dev/null", path) == 0;
+}
+
+/*
+ * A private directory: its databases get one exclusive lock and no syncs, and connections to one
+ * file share their cache (a row written through one is read through the other inside its own
+ * read transaction, which a private cache would not show); a database elsewhere keeps the defaults.
+ */
+START_TEST(test_private_dir_scoped)
+{
+	_autofree_ char *priv = path_join(dir, "stage");
+	_autofree_ char *a = path_join(priv, "cert9.db");
+	_autofree_ char *b = path_join(dir, "cert9.db");
+	sqlite3 *da = NULL, *da2 = NULL, *db = NULL;
+	char *v;
+
+	ck_assert_int_eq(mkdir(priv, 0700), 0);
+	ck_assert_int_eq(run_sql(a, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "CREATE TABLE t (x)"), SQLITE_OK);
+	ck_assert_int_eq(run_sql(b, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "CREATE TABLE t (x)"), SQLITE_OK);
+	sqlio_private_dir(priv);
+	ck_assert_int_eq(sqlite3_open_v2(a, &da, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_open_v2(a, &da2, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_open_v2(b, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	v = pragma_of(da, "PRAGMA locking_mode");
+	ck_assert_str_eq(v, "exclusive");
+	free(v);
+	v = pragma_of(da, "PRAGMA synchronous");
+	ck_assert_str_eq(v, "0");
+	free(v);
+	v = pragma_of(db, "PRAGMA locking_mode");
+	ck_assert_str_eq(v, "normal");
+	free(v);
+	v = pragma_of(db, "PRAGMA synchronous");
+	ck_assert_str_ne(v, "0");
+	free(v);
+	/* both connections write the private file in turn: one process, one lock, no busy wait */
+	ck_assert_int_eq(sqlite3_exec(da, "INSERT INTO t VALUES (1)", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(da2, "INSERT INTO t VALUES (3)", NULL, NULL, NULL), SQLITE_OK);
+	v = pragma_of(da, "SELECT count(*) FROM t");
+	ck_assert_str_eq(v, "2");
+	free(v);
+	/* the private file stays locked for other processes; the other one is free */
+	ck_assert(!writable_elsewhere(a));
+	ck_assert(writable_elsewhere(b));
+	sqlite3_close(da);
+	sqlite3_close(da2);
+	sqlite3_close(db);
+	/* closed, and the directory no longer private: the file is free again, new connections are normal */
+	sqlio_private_dir(NULL);
+	ck_assert(writable_elsewhere(a));
+	ck_assert_int_eq(sqlite3_open_v2(a, &da, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	v = pragma_of(da, "PRAGMA locking_mode");
+	ck_assert_str_eq(v, "normal");
+	free(v);
+	sqlite3_close(da);
+}
+END_TEST
+
 START_TEST(test_install_is_idempotent)
 {
 	sqlite3_vfs *def;
@@ -210,6 +289,7 @@ make_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_install_is_idempotent);
+	tcase_add_test(tc, test_private_dir_scoped);
 	tcase_add_test(tc, test_no_failure_nothing_recorded);
 	tcase_add_test(tc, test_read_of_a_directory);
 	tcase_add_test(tc, test_open_in_a_missing_directory);
