@@ -110,12 +110,20 @@ sweep_temps(const char *profile_dir)
 
 static char *staging_base(void);
 
-/* Staging and private copies of killed runs (dead PIDs), wherever they were made. */
+/*
+ * Staging and private copies of killed runs (dead PIDs), wherever they were made: once per process
+ * (a fleet run recovers every profile; a copy of a dead run does not come back meanwhile).
+ */
 static void
 sweep_stale_dirs(void)
 {
-	_autofree_ char *base = staging_base();
+	static bool swept;
+	_autofree_ char *base = NULL;
 
+	if (swept)
+		return;
+	swept = true;
+	base = staging_base();
 	fileio_sweep_private_dirs(base, "stage");
 	fileio_sweep_private_dirs(fileio_tmpdir(), "repair");
 	fileio_sweep_private_dirs(fileio_tmpdir(), "ro");
@@ -192,6 +200,7 @@ stage_recover(const char *profile_dir, struct mc_error *err)
 	_autofree_ char *buf = NULL;
 	size_t len;
 	char *line, *save = NULL;
+	size_t drops = 0;
 	int ret;
 
 	sweep_stale_dirs();
@@ -231,6 +240,7 @@ stage_recover(const char *profile_dir, struct mc_error *err)
 			if (!*line) {
 				if (unlink(to) < 0 && errno != ENOENT)
 					return mc_error_sys(err, "cannot remove '%s'", to);
+				drops++;
 				continue;
 			}
 			from = path_join(profile_dir, line);
@@ -240,10 +250,15 @@ stage_recover(const char *profile_dir, struct mc_error *err)
 	}
 	if ((ret = fileio_fsync_dir(profile_dir, err)) < 0)
 		return ret;
+	/*
+	 * The renames are on disk: the journal's removal need not be. Should it be lost, the next run
+	 * follows the journal again and finds nothing left to rename (its temporary files are gone).
+	 * A journal that removed a file is gone for sure before anyone may make a new one of that name.
+	 */
 	if (unlink(jpath) < 0)
 		return mc_error_sys(err, "cannot remove '%s'", jpath);
 	sweep_temps(profile_dir);
-	return fileio_fsync_dir(profile_dir, err);
+	return drops ? fileio_fsync_dir(profile_dir, err) : 0;
 }
 
 static char *
