@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MPL-2.0 */
 /* main.c: the command table and its usage, preconditions (lock, recovery), profile selection, exit codes. */
 #include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "config.h"
 #include "cmd.h"
 #include "fileio.h"
+#include "fork-pool.h"
+#include "nssdb.h"
 #include "owner-identity.h"
 #include "all-users.h"
 #include "profile-lock.h"
@@ -72,6 +77,7 @@ static const char global_help[] =
 	"  -n, --dry-run            say what would change; change nothing\n"
 	"      --password-file FILE the Primary Password of the store\n"
 	"      --force              act on a profile whose application is running\n"
+	"      --jobs N             work on N profiles at once (default: one per processor)\n"
 	"  -q, --quiet              errors only\n"
 	"  -v, --verbose            more detail\n"
 	"  -h, --help               this help (after a command: the command's)\n"
@@ -541,14 +547,13 @@ run_global(struct cmd_ctx *ctx, const struct cmd_spec *cmd, struct json_object *
 	return status;
 }
 
-/* One profile's run and its result object; *changed: whether it says it changed the profile. */
+/* One profile's run and its result object (*out, the caller's). */
 static int
 run_profile(struct cmd_ctx *ctx, const struct cmd_spec *cmd, const struct profile_list *pl, size_t i,
-	    struct json_object *results, bool *changed)
+	    struct json_object **out)
 {
 	const struct profile *p = &pl->v[i];
 	struct json_object *res = json_object_new_object();
-	struct json_object *ch;
 	struct mc_error err = {0};
 	int ret;
 
@@ -557,27 +562,145 @@ run_profile(struct cmd_ctx *ctx, const struct cmd_spec *cmd, const struct profil
 		cmd_out(ctx, "%s== %s profile '%s' (%s)%s%s\n", i ? "\n" : "", app_name(p->app), p->name ? p->name : "",
 			p->path, p->user ? " of user " : "", p->user ? p->user : "");
 	ret = run_one(ctx, cmd, p, res, &err);
-	*changed = false;
-	if (!json_object_object_get_ex(res, "changed", &ch))
+	if (!json_object_object_get_ex(res, "changed", NULL))
 		cmd_set_changed(res, false);
-	else if (json_object_get_boolean(ch))
-		*changed = true;
 	if (ret < 0) {
 		fprintf(stderr, "mozcert: %s\n", err.msg);
 		json_object_object_add(res, "error", error_json(&err));
 	} else {
 		json_object_object_add(res, "error", NULL);
 	}
-	if (results)
-		json_object_array_add(results, res);
-	else
-		json_object_put(res);
+	*out = res;
 	return ret;
 }
 
+/* The profiles' results as they come, in order: the JSON results, whether any changed, the exit status. */
+struct tally {
+	struct json_object *results;  /* NULL without --json */
+	bool any_changed, any_fail, all_inuse;
+	int first_fail;
+};
+
+static void
+tally_add(struct tally *t, int ret, struct json_object *res)
+{
+	struct json_object *ch;
+
+	if (json_object_object_get_ex(res, "changed", &ch) && json_object_get_boolean(ch))
+		t->any_changed = true;
+	if (ret < 0) {
+		if (!t->any_fail)
+			t->first_fail = ret;
+		t->any_fail = true;
+		if (ret != MC_EINUSE)
+			t->all_inuse = false;
+	}
+	if (t->results)
+		json_object_array_add(t->results, res);
+	else
+		json_object_put(res);
+}
+
+/* What the workers of a pool (fork-pool.h) share: each runs profiles, the parent tallies them. */
+struct pool_ctx {
+	struct cmd_ctx *ctx;
+	const struct cmd_spec *cmd;
+	const struct profile_list *pl;
+	struct tally *t;
+};
+
+/* In a worker: one profile, its result object as JSON text. */
+static int
+profile_work(size_t i, void *arg, struct strbuf *blob)
+{
+	struct pool_ctx *pc = arg;
+	struct json_object *res = NULL;
+	int ret = run_profile(pc->ctx, pc->cmd, pc->pl, i, &res);
+
+	strbuf_addstr(blob, json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN));
+	json_object_put(res);
+	return ret;
+}
+
+/* In the parent, in profile order: what the worker printed, then its result (or why there is none). */
+static void
+profile_deliver(size_t i, const struct pool_result *r, void *arg)
+{
+	struct pool_ctx *pc = arg;
+	struct json_object *res = r->died ? NULL : json_tokener_parse(r->blob);
+	int ret = r->ret;
+
+	fflush(stderr);
+	if (r->out_len)
+		output_bytes(r->out, r->out_len);
+	if (r->err_len) {
+		fflush(stdout);
+		fwrite(r->err, 1, r->err_len, stderr);
+	}
+	if (!res || !json_object_is_type(res, json_type_object)) {
+		const struct profile *p = &pc->pl->v[i];
+		struct mc_error err = {0};
+
+		json_object_put(res);
+		if (r->died > 0 && WIFSIGNALED(r->died))
+			mc_error_set(&err, MC_EFAIL, "'%s': the process working on it was killed (%s); an update it "
+				     "had begun is finished or undone by the next run", p->path, strsignal(WTERMSIG(r->died)));
+		else if (r->died > 0 && WIFEXITED(r->died))
+			mc_error_set(&err, MC_EFAIL, "'%s': the process working on it exited (status %d) without a result",
+				     p->path, WEXITSTATUS(r->died));
+		else if (r->died)
+			mc_error_set(&err, MC_EFAIL, "'%s': not done: every process working on the profiles stopped first",
+				     p->path);
+		else
+			mc_error_set(&err, MC_EFAIL, "'%s': the process working on it sent a result that cannot be read",
+				     p->path);
+		fprintf(stderr, "mozcert: %s\n", err.msg);
+		res = json_object_new_object();
+		json_object_object_add(res, "profile", profile_json(p));
+		cmd_set_changed(res, false);
+		json_object_object_add(res, "error", error_json(&err));
+		ret = MC_EFAIL;
+	}
+	tally_add(pc->t, ret, res);
+}
+
+/* Whether no two profiles of the list are one directory (a profiles.ini may name one twice). */
+static bool
+profiles_distinct(const struct profile_list *pl)
+{
+	struct stat *st = xzalloc(pl->n * sizeof(*st));
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < pl->n; i++) {
+		if (stat(pl->v[i].path, &st[i]) != 0)
+			continue;  /* not there: its run says so, and touches nothing */
+		for (size_t j = 0; ok && j < i; j++)
+			ok = !(st[j].st_ino == st[i].st_ino && st[j].st_dev == st[i].st_dev && st[j].st_ino);
+	}
+	free(st);
+	return ok;
+}
+
 /*
- * Every profile selected, in turn; the exit status: 3 when every failure was
- * a profile in use, else that of the first failure.
+ * How many profiles at once: 1 unless the command allows more, there are several, NSS is not up
+ * (no fork then) and no directory comes twice (two workers would take turns at its lock).
+ */
+static unsigned
+pool_jobs(const struct cmd_ctx *ctx, const struct cmd_spec *cmd, const struct profile_list *pl)
+{
+	unsigned jobs;
+
+	if (!(cmd->flags & CMD_PARALLEL) || pl->n < 2 || certdb_nss_busy() || ctx->jobs == 1)
+		return 1;
+	jobs = ctx->jobs ? ctx->jobs : pool_jobs_for(pl->n);
+	if (jobs > pl->n)
+		jobs = (unsigned)pl->n;
+	return jobs > 1 && profiles_distinct(pl) ? jobs : 1;
+}
+
+/*
+ * Every profile selected, in turn or side by side (--jobs); the exit status:
+ * 3 when every failure was a profile in use, else that of the first failure.
  */
 static int
 run_profiles(struct cmd_ctx *ctx, const struct cmd_spec *cmd, struct json_object *doc, struct json_object *results,
@@ -585,26 +708,40 @@ run_profiles(struct cmd_ctx *ctx, const struct cmd_spec *cmd, struct json_object
 {
 	struct profile_list profiles = {0};
 	struct mc_error err = {0};
-	bool all_inuse = true, any_fail = false, changed;
-	int ret, first_fail = 0, status = 0;
+	struct tally t = {.results = results, .all_inuse = true};
+	unsigned jobs;
+	int ret, status = 0;
 
 	if ((ret = select_profiles(ctx, &profiles, &err)) < 0) {
 		profile_list_release(&profiles);
 		return fail_before_profiles(ctx, NULL, ret, &err, doc);
 	}
-	for (size_t i = 0; i < profiles.n; i++) {
-		ret = run_profile(ctx, cmd, &profiles, i, results, &changed);
-		*any_changed |= changed;
+	jobs = pool_jobs(ctx, cmd, &profiles);
+	if (jobs > 1) {
+		struct pool_ctx pc = {.ctx = ctx, .cmd = cmd, .pl = &profiles, .t = &t};
+
+		ret = pool_run(profiles.n, jobs, profile_work, profile_deliver, &pc, &err);
 		if (ret < 0) {
-			if (!any_fail)
-				first_fail = ret;
-			any_fail = true;
-			if (ret != MC_EINUSE)
-				all_inuse = false;
+			cmd_warn(ctx, "%s; the profiles are done one after the other", err.msg);
+			mc_error_clear(&err);
+			jobs = 1;
+		} else if (ret > 0) {
+			fprintf(stderr, "mozcert: %s\n", err.msg);
+			t.any_fail = true;
+			t.all_inuse = false;
+			if (!t.first_fail)
+				t.first_fail = MC_EFAIL;
 		}
 	}
-	if (any_fail)
-		status = all_inuse ? 3 : mc_error_exit_status(first_fail == MC_EINUSE ? MC_EFAIL : first_fail);
+	for (size_t i = 0; jobs == 1 && i < profiles.n; i++) {
+		struct json_object *res = NULL;
+
+		ret = run_profile(ctx, cmd, &profiles, i, &res);
+		tally_add(&t, ret, res);
+	}
+	*any_changed = t.any_changed;
+	if (t.any_fail)
+		status = t.all_inuse ? 3 : mc_error_exit_status(t.first_fail == MC_EINUSE ? MC_EFAIL : t.first_fail);
 	profile_list_release(&profiles);
 	return status;
 }

@@ -477,7 +477,7 @@ cert_cleanup(struct cmd_ctx *ctx)
 
 const struct cmd_spec cmd_cert_import = {
 	.name = "import", .prepare = import_prepare, .run = import_run, .cleanup = cert_cleanup,
-	.flags = CMD_WRITES | CMD_STORE, .args = "[--trust TRUST] FILE|DIR...",
+	.flags = CMD_WRITES | CMD_STORE | CMD_PARALLEL, .args = "[--trust TRUST] FILE|DIR...",
 	.summary = "import CA certificates (PEM, DER, PKCS#7, bundles); trust ',,' unless --trust",
 	.options = import_options,
 	.help = "  --trust TRUST            trust as certutil spells it, e.g. C,, (servers); default ,,\n",
@@ -498,7 +498,7 @@ trust_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res,
 }
 
 const struct cmd_spec cmd_cert_trust = {
-	.name = "trust", .prepare = trust_prepare, .run = trust_run, .flags = CMD_WRITES | CMD_STORE,
+	.name = "trust", .prepare = trust_prepare, .run = trust_run, .flags = CMD_WRITES | CMD_STORE | CMD_PARALLEL,
 	.args = "NICKNAME|SHA256 TRUST", .summary = "set trust as certutil spells it (e.g. 'C,,')",
 };
 
@@ -509,6 +509,7 @@ remove_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 }
 
 const struct cmd_spec cmd_cert_remove = {
-	.name = "remove", .prepare = show_prepare, .run = remove_run, .flags = CMD_WRITES | CMD_STORE,
+	.name = "remove", .prepare = show_prepare, .run = remove_run,
+	.flags = CMD_WRITES | CMD_STORE | CMD_PARALLEL,
 	.args = "NICKNAME|SHA256", .summary = "remove a certificate and its trust",
 };

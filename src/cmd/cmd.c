@@ -6,12 +6,13 @@
 
 #include "cmd.h"
 #include "fileio.h"
+#include "fork-pool.h"
 #include "output.h"
 #include "sqlite-errno.h"
 #include "banned.h"
 
 /* Global options without a short form: values no command's option table uses (those are letters). */
-enum { OPT_ALL_USERS = 0x1000, OPT_USER };
+enum { OPT_ALL_USERS = 0x1000, OPT_USER, OPT_JOBS };
 
 const struct option cmd_global_options[] = {
 	{"profile", required_argument, NULL, 'p'},
@@ -23,6 +24,7 @@ const struct option cmd_global_options[] = {
 	{"dry-run", no_argument, NULL, 'n'},
 	{"password-file", required_argument, NULL, 'P'},
 	{"force", no_argument, NULL, 'f'},
+	{"jobs", required_argument, NULL, OPT_JOBS},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -90,6 +92,18 @@ cmd_global_option(struct cmd_ctx *ctx, int opt, const char *arg, struct mc_error
 	case 'f':
 		ctx->force = true;
 		return 1;
+	case OPT_JOBS: {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		if (errno || end == arg || *end || arg[0] == '-' || v < 1 || v > POOL_MAX_JOBS)
+			return mc_error_set(err, MC_EUSAGE, "--jobs wants a number of profiles at once, 1 to %d: '%s'",
+					    POOL_MAX_JOBS, arg);
+		ctx->jobs = (unsigned)v;
+		return 1;
+	}
 	case 'q':
 		ctx->verbosity = -1;
 		return 1;

@@ -13,6 +13,7 @@ enum cmd_flags {
 	CMD_GLOBAL = 1 << 0,  /* runs once, not per profile (profiles) */
 	CMD_WRITES = 1 << 1,  /* takes the profile lock; refused while in use unless --force */
 	CMD_STORE = 1 << 2,   /* opens the certificate store: an interrupted swap is rolled forward first */
+	CMD_PARALLEL = 1 << 3, /* profiles may run side by side (--jobs): no prompt, nothing shared between them */
 };
 
 struct cmd_ctx {
@@ -25,6 +26,7 @@ struct cmd_ctx {
 	bool json;
 	bool dry_run;
 	bool force;
+	unsigned jobs;          /* --jobs N: profiles at once; 0: one per processor */
 	int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
 	char *password;         /* from --password-file; wiped at exit */
 	const char *cmd_name;   /* "cert import" */

@@ -524,7 +524,7 @@ out:
 
 const struct cmd_spec cmd_cert_sync = {
 	.name = "sync", .prepare = sync_prepare, .run = sync_run, .cleanup = sync_cleanup,
-	.flags = CMD_WRITES | CMD_STORE, .args = "[--trust TRUST] [--label NAME] SOURCE...",
+	.flags = CMD_WRITES | CMD_STORE | CMD_PARALLEL, .args = "[--trust TRUST] [--label NAME] SOURCE...",
 	.summary = "make the CAs managed under a label equal to SOURCE: import, fix trust, withdraw",
 	.options = sync_options,
 	.help = "  --trust TRUST            trust of every SOURCE certificate, as certutil spells it; default C,,\n"

@@ -846,3 +846,9 @@ certdb_nodb_shutdown(struct mc_error *err)
 		return mc_error_nss(err, "cannot shut NSS down");
 	return 0;
 }
+
+bool
+certdb_nss_busy(void)
+{
+	return nss_active || nodb_active || NSS_IsInitialized();
+}

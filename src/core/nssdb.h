@@ -201,4 +201,7 @@ int certdb_import_nick(struct certdb *db, const unsigned char *der, size_t len, 
 int certdb_nodb_init(struct mc_error *err);
 int certdb_nodb_shutdown(struct mc_error *err);
 
+/* Whether NSS is up in this process (a store open, a no-store session): then it must not fork. */
+bool certdb_nss_busy(void);
+
 #endif
