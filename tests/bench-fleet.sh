@@ -5,7 +5,8 @@
 # Usage: tests/bench-fleet.sh [MOZCERT] [PROFILES]   (default 200)
 # Prints, each the median of 3 runs:
 #  - profiles (with certificate counts) vs a 'certutil -L' loop over the profiles;
-#  - --all-profiles cert import of 10 CAs into every profile vs a 'certutil -A' loop;
+#  - --all-profiles cert import of 10 CAs into every profile vs a 'certutil -A' loop,
+#    with the default --jobs (one worker per processor) and with --jobs 1;
 #  - cert sync of the same 10 CAs once every profile holds them vs a loop of
 #    'certutil -L -n NICK || certutil -A' (a playbook's second run);
 #  - doctor on a cert_override.txt of 200,000 lines (time and peak RSS);
@@ -68,17 +69,23 @@ reset_tree() { for i in $(seq 0 $((N - 1))); do rm -rf "$F/p$i"; cp -r "$T/base"
 cat >"$T/import-moz.sh" <<SH
 "$MOZCERT" -q --all-profiles cert import --trust C,, $T/new*.pem
 SH
+cat >"$T/import-moz1.sh" <<SH
+"$MOZCERT" -q --jobs 1 --all-profiles cert import --trust C,, $T/new*.pem
+SH
 cat >"$T/import-loop.sh" <<SH
 for d in $F/p[0-9]*; do for f in $T/new*.pem; do certutil -A -d "sql:\$d" -n "\$(basename "\$f")" -t C,, -a -i "\$f"; done; done
 SH
-ta=(); tb=()
+secs() { reset_tree; t0=$(date +%s.%N); sh "$1"; python3 -c "import time; print(time.time() - $t0)"; }
+ta=(); t1=(); tb=()
 for k in 1 2 3; do
-	reset_tree; t0=$(date +%s.%N); sh "$T/import-moz.sh"; ta+=("$(python3 -c "import time; print(time.time() - $t0)")")
-	reset_tree; t0=$(date +%s.%N); sh "$T/import-loop.sh"; tb+=("$(python3 -c "import time; print(time.time() - $t0)")")
+	ta+=("$(secs "$T/import-moz.sh")"); t1+=("$(secs "$T/import-moz1.sh")"); tb+=("$(secs "$T/import-loop.sh")")
 done
-a=$(printf '%s\n' "${ta[@]}" | sort -g | sed -n 2p); b=$(printf '%s\n' "${tb[@]}" | sort -g | sed -n 2p)
-printf '%-58s %7.3f s  vs certutil -A loop %7.3f s  ratio %s (%sx faster)\n' "--all-profiles cert import of 10 CAs" "$a" "$b" \
-	"$(ratio "$a" "$b")" "$(ratio "$b" "$a")"
+a=$(printf '%s\n' "${ta[@]}" | sort -g | sed -n 2p); a1=$(printf '%s\n' "${t1[@]}" | sort -g | sed -n 2p)
+b=$(printf '%s\n' "${tb[@]}" | sort -g | sed -n 2p)
+printf '%-58s %7.3f s  vs certutil -A loop %7.3f s  ratio %s (%sx faster)\n' \
+	"--all-profiles cert import of 10 CAs ($(nproc) processors)" "$a" "$b" "$(ratio "$a" "$b")" "$(ratio "$b" "$a")"
+printf '%-58s %7.3f s  vs certutil -A loop %7.3f s  ratio %s (%sx faster)\n' \
+	"  the same with --jobs 1 (one profile after the other)" "$a1" "$b" "$(ratio "$a1" "$b")" "$(ratio "$b" "$a1")"
 
 # 2b. the same again when every profile already holds them (a playbook's second run): cert sync
 # against the loop that checks each one first; the tree holds the CAs the last certutil loop added
