@@ -66,6 +66,19 @@ pragma_of(sqlite3 *db, const char *sql)
 	return v ? v : xstrdup("?");
 }
 
+/* The value of a one-value pragma (or query) on db is want; not_want: is anything but want. */
+static void
+assert_value(sqlite3 *db, const char *sql, const char *want, bool not_want)
+{
+	char *v = pragma_of(db, sql);
+
+	if (not_want)
+		ck_assert_str_ne(v, want);
+	else
+		ck_assert_str_eq(v, want);
+	free(v);
+}
+
 /*
  * Whether another process can write the database at path now (its lock is free): a new program,
  * not a fork, which would share this process's SQLite caches and believe it held their locks.
@@ -88,7 +101,6 @@ START_TEST(test_private_dir_scoped)
 	_autofree_ char *a = path_join(priv, "cert9.db");
 	_autofree_ char *b = path_join(dir, "cert9.db");
 	sqlite3 *da = NULL, *da2 = NULL, *db = NULL;
-	char *v;
 
 	ck_assert_int_eq(mkdir(priv, 0700), 0);
 	ck_assert_int_eq(run_sql(a, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "CREATE TABLE t (x)"), SQLITE_OK);
@@ -97,24 +109,14 @@ START_TEST(test_private_dir_scoped)
 	ck_assert_int_eq(sqlite3_open_v2(a, &da, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_open_v2(a, &da2, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_open_v2(b, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	v = pragma_of(da, "PRAGMA locking_mode");
-	ck_assert_str_eq(v, "exclusive");
-	free(v);
-	v = pragma_of(da, "PRAGMA synchronous");
-	ck_assert_str_eq(v, "0");
-	free(v);
-	v = pragma_of(db, "PRAGMA locking_mode");
-	ck_assert_str_eq(v, "normal");
-	free(v);
-	v = pragma_of(db, "PRAGMA synchronous");
-	ck_assert_str_ne(v, "0");
-	free(v);
+	assert_value(da, "PRAGMA locking_mode", "exclusive", false);
+	assert_value(da, "PRAGMA synchronous", "0", false);
+	assert_value(db, "PRAGMA locking_mode", "normal", false);
+	assert_value(db, "PRAGMA synchronous", "0", true);
 	/* both connections write the private file in turn: one process, one lock, no busy wait */
 	ck_assert_int_eq(sqlite3_exec(da, "INSERT INTO t VALUES (1)", NULL, NULL, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(da2, "INSERT INTO t VALUES (3)", NULL, NULL, NULL), SQLITE_OK);
-	v = pragma_of(da, "SELECT count(*) FROM t");
-	ck_assert_str_eq(v, "2");
-	free(v);
+	assert_value(da, "SELECT count(*) FROM t", "2", false);
 	/* the private file stays locked for other processes; the other one is free */
 	ck_assert(!writable_elsewhere(a));
 	ck_assert(writable_elsewhere(b));
@@ -125,9 +127,7 @@ START_TEST(test_private_dir_scoped)
 	sqlio_private_dir(NULL);
 	ck_assert(writable_elsewhere(a));
 	ck_assert_int_eq(sqlite3_open_v2(a, &da, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	v = pragma_of(da, "PRAGMA locking_mode");
-	ck_assert_str_eq(v, "normal");
-	free(v);
+	assert_value(da, "PRAGMA locking_mode", "normal", false);
 	sqlite3_close(da);
 }
 END_TEST
