@@ -42,10 +42,11 @@ struct worker {
 	size_t unfinished;      /* items it took and never finished */
 };
 
-/* A finished item: its frame, kept until its turn to be delivered. */
+/* An item's end: its frame, kept until its turn to be delivered. */
 struct done {
 	struct pool_result r;
-	char *mem;
+	char *mem;              /* the frame's bytes (or an empty one), until delivered */
+	bool ended;             /* a result came, or the item ended without one; stays true once delivered */
 };
 
 unsigned
@@ -146,7 +147,7 @@ take_frames(struct worker *w, size_t n, struct done *done)
 		if (w->in.len - off < sizeof(h))
 			break;
 		memcpy(&h, w->in.buf + off, sizeof(h));
-		if (h.magic != FRAME_MAGIC || h.index >= n || done[h.index].mem ||
+		if (h.magic != FRAME_MAGIC || h.index >= n || done[h.index].ended ||
 		    h.len[0] > SIZE_MAX / 4 || h.len[1] > SIZE_MAX / 4 || h.len[2] > SIZE_MAX / 4)
 			return false;
 		total = (size_t)(h.len[0] + h.len[1] + h.len[2]);
@@ -160,6 +161,7 @@ take_frames(struct worker *w, size_t n, struct done *done)
 		       (size_t)h.len[2]);
 		done[h.index] = (struct done){
 			.mem = mem,
+			.ended = true,
 			.r = {.ret = h.ret, .blob = mem, .blob_len = (size_t)h.len[0], .out = mem + h.len[0] + 1,
 			      .out_len = (size_t)h.len[1], .err = mem + h.len[0] + h.len[1] + 2,
 			      .err_len = (size_t)h.len[2]},
@@ -179,6 +181,7 @@ static void
 end_unfinished(struct done *d, int status)
 {
 	d->mem = xzalloc(3);
+	d->ended = true;
 	d->r = (struct pool_result){.ret = MC_EFAIL, .died = status ? status : -1, .blob = d->mem,
 				    .out = d->mem + 1, .err = d->mem + 2};
 }
@@ -190,7 +193,7 @@ mark_died(size_t n, const struct pool_shared *sh, int no, int status, struct don
 	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!done[i].mem && __atomic_load_n(&sh->owner[i], __ATOMIC_SEQ_CST) == no) {
+		if (!done[i].ended && __atomic_load_n(&sh->owner[i], __ATOMIC_SEQ_CST) == no) {
 			end_unfinished(&done[i], status);
 			k++;
 		}
@@ -331,7 +334,7 @@ pool_run(size_t n, unsigned jobs, pool_work_fn work, pool_deliver_fn deliver, vo
 		for (unsigned m = 0; m < np; m++)
 			if (pf[m].revents && !drain(&ws[idx[m]], (int)idx[m] + 1, n, sh, done))
 				open--;
-		for (; next < n && done[next].mem; next++) {
+		for (; next < n && done[next].ended; next++) {
 			deliver(next, &done[next].r, arg);
 			free(done[next].mem);
 			done[next].mem = NULL;
@@ -340,7 +343,7 @@ pool_run(size_t n, unsigned jobs, pool_work_fn work, pool_deliver_fn deliver, vo
 	}
 	/* every worker is gone: what none of them took was not run */
 	for (; next < n; next++) {
-		if (!done[next].mem)
+		if (!done[next].ended)
 			end_unfinished(&done[next], -1);
 		deliver(next, &done[next].r, arg);
 		free(done[next].mem);
