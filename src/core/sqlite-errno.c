@@ -474,11 +474,16 @@ sqlio_private_dir(const char *dir)
 	if (!registered)
 		registered = sqlite3_auto_extension((void (*)(void))private_connection) == SQLITE_OK;
 	/* SQLite names a database by its full path: compare with the real one */
-	if (dir && realpath(dir, real))
+	if (dir && registered && realpath(dir, real))
 		snprintf(private_dir, sizeof(private_dir), "%s", real);
 	else
 		private_dir[0] = '\0';
-	(void)sqlite3_enable_shared_cache(private_dir[0] && registered ? 1 : 0);
+	/*
+	 * Without a shared cache, NSS's second connection to a file would wait for the first one's
+	 * exclusive lock and fail: then no pragma either, the defaults stay.
+	 */
+	if (sqlite3_enable_shared_cache(private_dir[0] ? 1 : 0) != SQLITE_OK)
+		private_dir[0] = '\0';
 }
 
 void
