@@ -90,31 +90,94 @@ ask(const struct verify_result *r, int timeout_ms, struct ocsp_answer *ans, stru
 }
 
 /*
- * The error the application reports for the answer, or NULL when it accepts
- * the certificate: revoked and unknown always; a failed request or an
- * unusable response only when hard-fail, with the code Firefox gives it
- * (ocsp-check.h, from NSSCertDBTrustDomain.cpp).
+ * A stapled response the application sets aside and asks the responder instead: expired, or one of
+ * the failures CheckRevocationByOCSP allows "for compatibility" (try later, a signer it does not
+ * accept). Its error stands when the responder cannot say better.
+ */
+static bool
+staple_set_aside(const struct ocsp_answer *a)
+{
+	static const char *const aside[] = {
+		"SEC_ERROR_OCSP_OLD_RESPONSE", "SEC_ERROR_OCSP_TRY_SERVER_LATER", "SEC_ERROR_OCSP_INVALID_SIGNING_CERT",
+	};
+
+	if (a->status != OCSP_BAD_RESPONSE || !a->code)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(aside); i++)
+		if (streq(a->code, aside[i]))
+			return true;
+	return false;
+}
+
+static int
+judge_staple(const struct verify_result *r, const unsigned char *resp, size_t len, struct ocsp_answer *ans,
+	     struct mc_error *err)
+{
+	int ret;
+
+	if ((ret = certdb_nodb_init(err)) < 0)
+		return ret;
+	ret = ocsp_judge(r->chain[0].der, r->chain[0].der_len, r->chain[1].der, r->chain[1].der_len, resp, len, r->now,
+			 ans, err);
+	if (certdb_nodb_shutdown(ret < 0 ? NULL : err) < 0 && ret == 0)
+		ret = MC_EFAIL;
+	return ret;
+}
+
+/*
+ * The error the application reports, or NULL when it accepts the
+ * certificate: a stapled answer that settles it; else the responder's
+ * revoked and unknown always, a failed request or an unusable response
+ * only when hard-fail, with the code Firefox gives it (ocsp-check.h, from
+ * NSSCertDBTrustDomain.cpp); under soft-fail, or with no responder to ask,
+ * the error of a stapled response set aside.
  */
 static const char *
 ocsp_error(const struct verify_ocsp *o)
 {
+	const char *aside = o->stapled && !o->staple_settles ? o->staple.code : NULL;
+
+	if (o->staple_settles)
+		return o->staple.status == OCSP_GOOD ? NULL : o->staple.code;
 	if (!o->asked)
-		return NULL;
+		return o->no_responder ? aside : NULL;
 	switch (o->ans.status) {
 	case OCSP_REVOKED:
 	case OCSP_UNKNOWN:
 		return o->ans.code;
 	case OCSP_UNREACHABLE:
 	case OCSP_BAD_RESPONSE:
-		return o->require ? o->ans.code : NULL;
+		return o->require ? o->ans.code : aside;
 	default:
 		return NULL;
 	}
 }
 
+/* Why the application rejects the certificate, for the problem's message. */
+static void
+ocsp_detail(const struct verify_ocsp *o, char *buf, size_t size)
+{
+	const char *what;
+
+	if (o->staple_settles)
+		what = o->staple.status == OCSP_REVOKED ? "the OCSP response the server stapled says the certificate is revoked"
+		       : o->staple.status == OCSP_UNKNOWN ? "the OCSP response the server stapled does not know the certificate"
+							  : "the OCSP response the server stapled is not usable";
+	else if (o->asked && o->ans.status == OCSP_REVOKED)
+		what = "the OCSP responder says the certificate is revoked";
+	else if (o->asked && o->ans.status == OCSP_UNKNOWN)
+		what = "the OCSP responder does not know the certificate";
+	else if (o->asked && o->require)
+		what = "the OCSP responder gave no usable answer, and OCSP is hard-fail here";
+	else
+		what = o->asked ? "the OCSP response the server stapled is not usable, and the responder gave no usable answer"
+				: "the OCSP response the server stapled is not usable, and the certificate names no responder";
+	snprintf(buf, size, "%s", what);
+}
+
 int
 verify_ocsp_step(const struct cmd_ctx *ctx, const struct profile *p, struct verify_result *r, int timeout_ms,
-		 struct verify_ocsp *o, struct mc_error *err)
+		 const unsigned char *stapled, size_t stapled_len, struct verify_ocsp *o, struct mc_error *err)
 {
 	struct cmd_ctx q = *ctx;
 	struct mc_error serr = {0};
@@ -130,27 +193,36 @@ verify_ocsp_step(const struct cmd_ctx *ctx, const struct profile *p, struct veri
 	o->mode = !mode ? NULL : streq(mode, "off") ? "off" : streq(mode, "ev-only") ? "ev-only" : "on";
 	o->require = mode && pc.ocsp.require;
 	pref_checks_release(&pc);
-	if (!o->mode)
+	if (!r->trusted || r->n_chain < 2) {
+		o->why_not = "the chain reaches no trust anchor: the application does not get as far as asking";
+		return 0;
+	}
+	if (stapled && stapled_len) {
+		if ((ret = judge_staple(r, stapled, stapled_len, &o->staple, err)) < 0)
+			return ret;
+		o->stapled = true;
+		o->staple_settles = !staple_set_aside(&o->staple);
+	}
+	if (o->staple_settles)
+		o->why_not = "the server stapled a response that settles it: the application does not ask the responder";
+	else if (!o->mode)
 		o->why_not = "the profile's prefs cannot be read";
 	else if (!streq(o->mode, "on"))
 		o->why_not = streq(o->mode, "off") ? "OCSP is off in this profile: the application does not ask"
 						   : "the application asks only for EV certificates (security.OCSP.enabled = 2)";
-	else if (!r->trusted || r->n_chain < 2)
-		o->why_not = "the chain reaches no trust anchor: the application does not get as far as asking";
-	if (o->why_not)
-		return 0;
-	if ((ret = ask(r, timeout_ms, &o->ans, err)) < 0)
-		return ret;
-	o->asked = o->ans.status != OCSP_NO_RESPONDER;
-	if (!o->asked)
-		o->why_not = "the certificate names no OCSP responder";
+	if (!o->why_not) {
+		if ((ret = ask(r, timeout_ms, &o->ans, err)) < 0)
+			return ret;
+		o->asked = o->ans.status != OCSP_NO_RESPONDER;
+		o->no_responder = !o->asked;
+		if (!o->asked)
+			o->why_not = "the certificate names no OCSP responder";
+	}
 	code = ocsp_error(o);
 	if (code && !(r->n_problems && r->problems[0].primary)) {
 		char detail[512];
 
-		snprintf(detail, sizeof(detail), "%s", o->ans.status == OCSP_REVOKED ? "the OCSP responder says the certificate is revoked"
-			 : o->ans.status == OCSP_UNKNOWN ? "the OCSP responder does not know the certificate"
-							 : "the OCSP responder gave no usable answer, and OCSP is hard-fail here");
+		ocsp_detail(o, detail, sizeof(detail));
 		verify_result_reject(r, code, detail);
 	}
 	return 0;
@@ -160,9 +232,16 @@ verify_ocsp_step(const struct cmd_ctx *ctx, const struct profile *p, struct veri
 static const char *
 ocsp_app(const struct verify_ocsp *o)
 {
+	bool rejects = ocsp_error(o) != NULL;
+
+	if (o->staple_settles)
+		return rejects ? "rejects the certificate on the response the server stapled"
+			       : "accepts the certificate on the response the server stapled, without asking the responder";
+	if (rejects && !(o->asked && (o->require || o->ans.status == OCSP_REVOKED || o->ans.status == OCSP_UNKNOWN)))
+		return "rejects the certificate: the stapled response is not usable, and the responder cannot say better";
 	if (!o->asked)
 		return "does not ask";
-	if (ocsp_error(o))
+	if (rejects)
 		return o->ans.status == OCSP_REVOKED ? "rejects the certificate (SEC_ERROR_REVOKED_CERTIFICATE)"
 		       : o->ans.status == OCSP_UNKNOWN ? "rejects the certificate (SEC_ERROR_OCSP_UNKNOWN_CERT)"
 						       : "rejects the certificate (hard-fail: security.OCSP.require is true)";
@@ -177,7 +256,9 @@ struct json_object *
 verify_ocsp_json(const struct cmd_ctx *ctx, const struct profile *p, const struct verify_ocsp *o)
 {
 	struct json_object *j = json_object_new_object();
-	_autofree_ char *fix = ocsp_error(o) ? fix_cmd(p, "ocsp off") : NULL;
+	/* OCSP off still honours a staple that settles it: then only the server's administrator can help */
+	_autofree_ char *fix = ocsp_error(o) && !o->staple_settles ? fix_cmd(p, "ocsp off") : NULL;
+	struct json_object *st = NULL;
 
 	json_object_object_add(j, "mode", o->mode ? json_object_new_string(o->mode) : NULL);
 	json_object_object_add(j, "require", json_object_new_boolean(o->require));
@@ -189,6 +270,21 @@ verify_ocsp_json(const struct cmd_ctx *ctx, const struct profile *p, const struc
 	json_object_object_add(j, "application", json_object_new_string(ocsp_app(o)));
 	json_object_object_add(j, "fix", fix ? json_object_new_string(fix) : NULL);
 	json_object_object_add(j, "risk", fix ? json_object_new_string(OCSP_OFF_RISK) : NULL);
+	if (o->stapled) {
+		st = json_object_new_object();
+		json_object_object_add(st, "status", json_object_new_string(ocsp_status_name(o->staple.status)));
+		json_object_object_add(st, "code", o->staple.code ? json_object_new_string(o->staple.code) : NULL);
+		json_object_object_add(st, "error", o->staple.error ? json_object_new_string(o->staple.error) : NULL);
+		json_object_object_add(st, "settles", json_object_new_boolean(o->staple_settles));
+		cmd_out(ctx, "ocsp:    stapled by the server: %s%s%s%s\n", ocsp_status_name(o->staple.status),
+			o->staple.error ? ": " : "", o->staple.error ? o->staple.error : "",
+			o->staple_settles ? "" : " (set aside: the application asks the responder)");
+	}
+	json_object_object_add(j, "stapled", st);
+	if (o->staple_settles) {
+		cmd_out(ctx, "ocsp:    the application %s\n", ocsp_app(o));
+		return j;
+	}
 	if (!o->asked) {
 		if (o->ans.url || ctx->verbosity > 0)
 			cmd_out(ctx, "ocsp:    not asked: %s\n", o->why_not);
@@ -205,6 +301,7 @@ void
 verify_ocsp_release(struct verify_ocsp *o)
 {
 	ocsp_answer_release(&o->ans);
+	ocsp_answer_release(&o->staple);
 }
 
 void

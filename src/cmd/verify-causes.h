@@ -26,19 +26,29 @@ struct verify_ocsp {
 	const char *mode;  /* "on", "off", "ev-only"; NULL when the prefs cannot be read */
 	bool require;      /* security.OCSP.require: hard-fail */
 	bool asked;        /* the responder was asked (ans holds its answer) */
+	bool no_responder; /* it would have been asked, but the certificate names no responder */
 	const char *why_not; /* when not asked: why (static) */
 	struct ocsp_answer ans;
+	bool stapled;      /* the server stapled a response: staple is its judgement */
+	bool staple_settles; /* good, revoked, unknown or unusable: the application goes no further */
+	struct ocsp_answer staple;
 };
 
 /*
- * Ask the server certificate's OCSP responder when the application would:
- * OCSP on in p's prefs, the chain reaching a trust anchor. One request per
- * certificate whatever the number of profiles. Then, when the application
- * would reject the certificate for the answer (revoked, unknown, or no
- * answer under hard-fail) and nothing else, that is r's primary error.
+ * Revocation as the application checks it for the server certificate
+ * (NSSCertDBTrustDomain::CheckRevocationByOCSP), once the chain reaches a
+ * trust anchor. A response the server stapled (stapled, DER, or NULL) comes
+ * first, whatever the OCSP prefs: good accepts, revoked, unknown or unusable
+ * rejects, and only an expired one or one of the failures Firefox allows
+ * for compatibility (try later, a signer it does not accept) is set aside.
+ * Then, with OCSP on in p's prefs, the responder is asked (one request per
+ * certificate whatever the number of profiles); when it gives no usable
+ * answer under soft-fail, a set-aside staple's error stands. When the
+ * application would reject the certificate for this and nothing else, that
+ * is r's primary error.
  */
 int verify_ocsp_step(const struct cmd_ctx *ctx, const struct profile *p, struct verify_result *r, int timeout_ms,
-		     struct verify_ocsp *o, struct mc_error *err);
+		     const unsigned char *stapled, size_t stapled_len, struct verify_ocsp *o, struct mc_error *err);
 struct json_object *verify_ocsp_json(const struct cmd_ctx *ctx, const struct profile *p, const struct verify_ocsp *o);
 void verify_ocsp_release(struct verify_ocsp *o);
 void verify_ocsp_cache_release(void);

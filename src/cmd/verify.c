@@ -843,8 +843,8 @@ verify_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *res
 		return ret;
 	}
 	aia_leads = judged2 && r2.trusted;
-	if ((ret = verify_ocsp_step(ctx, p, &r, opts.timeout_ms ? opts.timeout_ms : TLSFETCH_DEFAULT_TIMEOUT_MS, &ocsp,
-				    err)) < 0) {
+	if ((ret = verify_ocsp_step(ctx, p, &r, opts.timeout_ms ? opts.timeout_ms : TLSFETCH_DEFAULT_TIMEOUT_MS,
+				    opts.fetched.stapled, opts.fetched.stapled_len, &ocsp, err)) < 0) {
 		verify_result_release(&r);
 		verify_result_release(&r2);
 		return ret;

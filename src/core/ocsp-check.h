@@ -71,8 +71,11 @@ int ocsp_check(const unsigned char *cert, size_t cert_len, const unsigned char *
  * stapled (tlsfetch_result.stapled), for cert issued by issuer, as
  * ocsp_check judges the responder's: out->url stays NULL. Firefox uses a
  * stapled response before asking the responder (NSSCertDBTrustDomain.cpp,
- * CheckRevocation: a good, revoked or unknown stapled answer settles it;
- * an expired or invalid one is kept and the responder is asked).
+ * CheckRevocationByOCSP: good, revoked, unknown or unusable settles it; an
+ * expired one, try-later or a signer it does not accept is set aside, the
+ * responder asked, and its error stands if the responder cannot say
+ * better). Every signature failure is named INVALID_SIGNING_CERT here,
+ * where mozilla::pkix tells a bad signature of an accepted signer apart.
  */
 int ocsp_judge(const unsigned char *cert, size_t cert_len, const unsigned char *issuer, size_t issuer_len,
 	       const unsigned char *resp, size_t resp_len, PRTime now, struct ocsp_answer *out, struct mc_error *err);
