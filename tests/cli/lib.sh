@@ -34,6 +34,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# need_tools TOOL...: the whole script is a TAP skip, with its reason, unless every TOOL is on PATH.
+need_tools() {
+	for tool in "$@"; do
+		if ! command -v "$tool" >/dev/null 2>&1; then
+			echo "1..0 # SKIP $tool is not installed"
+			exit 0
+		fi
+	done
+}
+# rsa_ca NAME SUBJECT: a self-signed RSA CA (it can sign with MD5 and SHA-1 too) as NAME.pem, NAME.key.
+rsa_ca() {
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1.key" -subj "$2" -days 3650 \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+		-out "$1.pem" 2>/dev/null
+}
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
 check() { # check DESC COMMAND...: passes when the command succeeds

@@ -7,12 +7,7 @@
 # for a file and for a live server (openssl s_server) alike.
 . "$(dirname "$0")/lib.sh"
 
-for tool in openssl certutil; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed"
-		exit 0
-	fi
-done
+need_tools openssl certutil
 # jv PYEXPR: assert on the last --json output; r = the result, codes = its problem codes, causes = by name
 jv() {
 	printf '%s\n' "$out" | "$PY" -c "import json,sys; d=json.load(sys.stdin); r=d['results'][0]
@@ -24,11 +19,7 @@ has() { printf '%s\n' "$out" | grep -q -- "$1"; }
 
 # A CA of our own (RSA, so that it can sign with MD5 and SHA-1), trusted C,, in the profile.
 cd "$T" || exit 1
-ca() { # ca NAME SUBJECT
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1.key" -subj "$2" -days 3650 \
-		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-		-out "$1.pem" 2>/dev/null
-}
+ca() { rsa_ca "$@"; }
 leaf() { # leaf NAME CA DIGEST [EXTRA-EXT]: a server certificate for leaf.example, www.leaf.example
 	printf 'basicConstraints=critical,CA:false\nsubjectAltName=DNS:leaf.example,DNS:www.leaf.example\n%s\n' "${4:-}" >"$1.ext"
 	openssl req -new -newkey rsa:2048 -nodes -keyout "$1.key" -subj "/CN=leaf.example" 2>/dev/null |

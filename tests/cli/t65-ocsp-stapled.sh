@@ -8,12 +8,7 @@
 # cannot answer under soft-fail the staple's error stands.
 . "$(dirname "$0")/lib.sh"
 
-for tool in openssl certutil; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed"
-		exit 0
-	fi
-done
+need_tools openssl certutil
 jv() { # jv PYEXPR: assert on the last --json output; r = the result, codes = its problem codes, o = r['ocsp']
 	printf '%s\n' "$out" | "$PY" -c "import json,sys; d=json.load(sys.stdin); r=d['results'][0]
 codes = [p['code'] for p in r.get('problems', [])]
@@ -21,11 +16,7 @@ o = r['ocsp']
 sys.exit(0 if ($1) else 1)"
 }
 cd "$T" || exit 1
-ca() { # ca NAME SUBJECT
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1.key" -subj "$2" -days 3650 \
-		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-		-out "$1.pem" 2>/dev/null
-}
+ca() { rsa_ca "$@"; }
 OPORT=$(free_port)
 leaf() { # leaf NAME: a server certificate for leaf.example of the staple CA, its responder on $OPORT
 	printf 'basicConstraints=critical,CA:false\nsubjectAltName=DNS:leaf.example\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:%s/\n' \

@@ -17,12 +17,7 @@ if [ ! -x "$FF" ]; then
 	echo "1..0 # SKIP $FF is not installed"
 	exit 0
 fi
-for tool in python3 certutil openssl setsid; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed"
-		exit 0
-	fi
-done
+need_tools python3 certutil openssl setsid
 NETNS=0
 if [ "$(id -u)" = 0 ]; then
 	if ! unshare -n sh -c 'ip link set lo up' 2>/dev/null; then

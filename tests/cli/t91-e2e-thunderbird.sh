@@ -30,12 +30,7 @@ if [ ! -x "$TB" ]; then
 	echo "1..0 # SKIP $TB is not installed"
 	exit 0
 fi
-for tool in dovecot doveadm certutil pwdecrypt openssl setsid; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is not installed"
-		exit 0
-	fi
-done
+need_tools dovecot doveadm certutil pwdecrypt openssl setsid
 if [ ! -x /usr/lib/dovecot/imap-login ] || [ ! -x /usr/lib/dovecot/imap ]; then
 	echo "1..0 # SKIP dovecot-imapd is not installed"
 	exit 0
