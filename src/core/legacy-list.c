@@ -25,12 +25,7 @@ complete(struct cert_info *ci)
 		ci->serial_hex = xstrdup("");
 		return;
 	}
-	ci->is_ca = CERT_IsCACert(cert, NULL);
-	ci->subject = xstrdup(cert->subjectName ? cert->subjectName : "");
-	ci->issuer = xstrdup(cert->issuerName ? cert->issuerName : "");
-	ci->serial_hex = hex_encode(cert->serialNumber.data, cert->serialNumber.len, true);
-	if (CERT_GetCertTimes(cert, &ci->not_before, &ci->not_after) != SECSuccess)
-		ci->not_before = ci->not_after = 0;
+	certdb_describe(cert, ci);
 	CERT_DestroyCertificate(cert);
 }
 

@@ -421,6 +421,17 @@ certdb_decode(const unsigned char *der, size_t len)
 	return __CERT_DecodeDERCertificate(&item, PR_TRUE, NULL);
 }
 
+void
+certdb_describe(CERTCertificate *cert, struct cert_info *ci)
+{
+	ci->is_ca = CERT_IsCACert(cert, NULL);
+	ci->subject = xstrdup(cert->subjectName ? cert->subjectName : "");
+	ci->issuer = xstrdup(cert->issuerName ? cert->issuerName : "");
+	ci->serial_hex = hex_encode(cert->serialNumber.data, cert->serialNumber.len, true);
+	if (CERT_GetCertTimes(cert, &ci->not_before, &ci->not_after) != SECSuccess)
+		ci->not_before = ci->not_after = 0;
+}
+
 int
 certdb_load_roots(struct certdb *db, const char *library, struct mc_error *err)
 {
@@ -523,12 +534,7 @@ fill_info_from(struct certdb *db, CERTCertificate *cert, const char *nickname,
 	free(hex);
 	ci->trust_v32 = trust_over(db, base_trust, ci->sha256, &t);
 	trust_format(&t, ci->trust);
-	ci->is_ca = CERT_IsCACert(cert, NULL);
-	ci->subject = xstrdup(cert->subjectName ? cert->subjectName : "");
-	ci->issuer = xstrdup(cert->issuerName ? cert->issuerName : "");
-	ci->serial_hex = hex_encode(cert->serialNumber.data, cert->serialNumber.len, true);
-	if (CERT_GetCertTimes(cert, &ci->not_before, &ci->not_after) != SECSuccess)
-		ci->not_before = ci->not_after = 0;
+	certdb_describe(cert, ci);
 	ci->der_len = cert->derCert.len;
 	ci->der = xmalloc(ci->der_len);
 	memcpy(ci->der, cert->derCert.data, ci->der_len);

@@ -129,6 +129,9 @@ int certdb_remove(struct certdb *db, const char *key, struct import_result *res,
 /* Decode a DER certificate without any database (NSS must be initialised); NULL when it does not parse. */
 CERTCertificate *certdb_decode(const unsigned char *der, size_t len);
 
+/* What every listing reads off a certificate: is_ca, subject, issuer, serial_hex, not_before/not_after. */
+void certdb_describe(CERTCertificate *cert, struct cert_info *ci);
+
 /*
  * Load a PKCS#11 module of built-in roots (libnssckbi) beside the store for
  * the life of db, without recording it in the store's module list.
