@@ -67,6 +67,22 @@ tmpdir_free(char *dir)
 }
 
 char *
+tmpstore_new(void)
+{
+	char *dir = tmpdir_new();
+
+	ck_assert_int_eq(run_cmd(NULL, "certutil -N -d 'sql:%s' --empty-password", dir), 0);
+	return dir;
+}
+
+void
+certutil_add(const char *kind, const char *dir, const char *nick, const char *trust, const char *pem)
+{
+	ck_assert_int_eq(run_cmd(NULL, "certutil -A -d '%s:%s' -n '%s' -t '%s' -a -i '%s%s'", kind, dir, nick, trust,
+				 pem[0] == '/' ? "" : TEST_SRCDIR "/tests/fixtures/certs/", pem), 0);
+}
+
+char *
 src_path(const char *rel)
 {
 	char *p;

@@ -37,6 +37,14 @@ void copy_dir(const char *src_dir, const char *dst_dir);
 /* Run a shell command; returns its exit status and, when out != NULL, its stdout (caller frees). */
 int run_cmd(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A fresh tmpdir_new() directory holding an empty sql: store, as 'certutil -N --empty-password' makes it. */
+char *tmpstore_new(void);
+/*
+ * certutil -A of a PEM file into the store KIND:DIR (kind "sql" or "dbm"), with nick and trust:
+ * pem a file of tests/fixtures/certs, or an absolute path. Fails the test when certutil does.
+ */
+void certutil_add(const char *kind, const char *dir, const char *nick, const char *trust, const char *pem);
+
 /* The built mozcert binary (from $MOZCERT). */
 const char *mozcert_bin(void);
 

@@ -22,8 +22,7 @@ static char *dir;
 static void
 setup(void)
 {
-	dir = tmpdir_new();
-	ck_assert_int_eq(run_cmd(NULL, "certutil -N -d 'sql:%s' --empty-password", dir), 0);
+	dir = tmpstore_new();
 }
 
 static void
@@ -33,12 +32,11 @@ teardown(void)
 	dir = NULL;
 }
 
-/* certutil -A of a file of tests/fixtures/certs, or of an absolute path. */
+/* certutil -A into the test's store (certutil_add). */
 static void
 add(const char *nick, const char *trust, const char *pem)
 {
-	ck_assert_int_eq(run_cmd(NULL, "certutil -A -d 'sql:%s' -n '%s' -t '%s' -a -i '%s%s'", dir, nick, trust,
-				 pem[0] == '/' ? "" : TEST_SRCDIR "/tests/fixtures/certs/", pem), 0);
+	certutil_add("sql", dir, nick, trust, pem);
 }
 
 /* Remove every 'u' of a trust string: certutil shows it for a certificate with a key, no trust object. */

@@ -18,8 +18,7 @@ static char *dir;
 static void
 setup(void)
 {
-	dir = tmpdir_new();
-	ck_assert_int_eq(run_cmd(NULL, "certutil -N -d 'sql:%s' --empty-password", dir), 0);
+	dir = tmpstore_new();
 }
 
 static void
@@ -227,13 +226,6 @@ END_TEST
 
 /* ---- each operation, checked with certutil ---- */
 
-/* certutil -A of a fixture certificate into the store at d (sql: or dbm:). */
-static void
-add_to(const char *kind, const char *d, const char *nick, const char *trust, const char *pem)
-{
-	ck_assert_int_eq(run_cmd(NULL, "certutil -A -d '%s:%s' -n '%s' -t '%s' -a -i '%s/tests/fixtures/certs/%s'",
-				 kind, d, nick, trust, TEST_SRCDIR, pem), 0);
-}
 
 /* certutil -L's "NICK TRUST" lines, sorted (kind: sql or dbm). */
 static char *
@@ -279,9 +271,9 @@ START_TEST(test_list_read_only_as_certutil)
 	_autofree_ char *mine = NULL;
 	char *sha = NULL;
 
-	add_to("sql", dir, "Root CA", "CT,C,C", "root.pem");
-	add_to("sql", dir, "Intermediate CA", "c,,", "intermediate.pem");
-	add_to("sql", dir, "the leaf", "P,p,", "leaf.pem");
+	certutil_add("sql", dir, "Root CA", "CT,C,C", "root.pem");
+	certutil_add("sql", dir, "Intermediate CA", "c,,", "intermediate.pem");
+	certutil_add("sql", dir, "the leaf", "P,p,", "leaf.pem");
 	want = certutil_listing("sql", dir);
 	ck_assert_int_eq(certdb_open(dir, CERTDB_SQL, 0, NULL, &db, &err), 0);
 	mine = module_listing(db);
@@ -386,8 +378,8 @@ START_TEST(test_legacy_dbm_open_and_write)
 
 	ck_assert_int_eq(mkdir(leg, 0700), 0);
 	ck_assert_int_eq(run_cmd(NULL, "certutil -N -d 'dbm:%s' --empty-password", leg), 0);
-	add_to("dbm", leg, "Root CA", "C,C,", "root.pem");
-	add_to("dbm", leg, "Intermediate CA", ",,", "intermediate.pem");
+	certutil_add("dbm", leg, "Root CA", "C,C,", "root.pem");
+	certutil_add("dbm", leg, "Intermediate CA", ",,", "intermediate.pem");
 	want = certutil_listing("dbm", leg);
 	ck_assert_int_eq(certdb_open(leg, CERTDB_DBM, 0, NULL, &db, &err), 0);
 	mine = module_listing(db);

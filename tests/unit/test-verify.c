@@ -80,8 +80,7 @@ suite_teardown(void)
 static void
 setup(void)
 {
-	store = tmpdir_new();
-	ck_assert_int_eq(run_cmd(NULL, "certutil -N -d 'sql:%s' --empty-password", store), 0);
+	store = tmpstore_new();
 }
 
 static void
@@ -95,8 +94,9 @@ teardown(void)
 static void
 store_add(const char *nick, const char *trust, const char *file)
 {
-	ck_assert_int_eq(run_cmd(NULL, "certutil -A -d 'sql:%s' -n '%s' -t '%s' -a -i '%s/%s'", store, nick, trust,
-				 certs, file), 0);
+	_autofree_ char *path = path_join(certs, file);
+
+	certutil_add("sql", store, nick, trust, path);
 }
 
 /* The judgement of verify_server_cert on files (server's first) against the test's store. */
