@@ -205,3 +205,29 @@ for i in range(200):
     except OSError: time.sleep(0.05)
 sys.exit(1)' "$1"
 }
+
+# ansible_setup: skip the script unless Debian's ansible-playbook is there; else make $A, where
+# everything Ansible writes stays (no ansible.cfg of the cwd read), and point it at data/ansible.
+ansible_setup() {
+	if ! command -v ansible-playbook >/dev/null; then
+		echo "1..0 # SKIP ansible-playbook not installed (Debian package ansible-core)"
+		exit 0
+	fi
+	A=$T/ansible
+	mkdir -p "$A/tmp" "$A/home"
+	: >"$A/ansible.cfg"
+	export ANSIBLE_CONFIG=$A/ansible.cfg ANSIBLE_HOME=$A/home ANSIBLE_LOCAL_TEMP=$A/tmp \
+		ANSIBLE_REMOTE_TEMP=$A/tmp ANSIBLE_COLLECTIONS_PATH=$SRCDIR/data/ansible \
+		ANSIBLE_COLLECTIONS_PATHS=$SRCDIR/data/ansible ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 \
+		ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3 ANSIBLE_DEPRECATION_WARNINGS=0 ANSIBLE_STDOUT_CALLBACK=default
+}
+# play FILE [ARGS...]: run the playbook $A/FILE on localhost (variables mz, T and P); $play holds its
+# output, $prc its status, $recap the recap numbers; its failures are echoed as TAP comments.
+play() {
+	f=$1; shift
+	play=$(LC_ALL=C.UTF-8 ansible-playbook -i localhost, -c local -e "mz=$MOZCERT T=$T P=${P:-}" "$@" "$A/$f" 2>&1)
+	prc=$?
+	recap=$(printf '%s\n' "$play" | sed -n 's/^localhost *: *//p' | tr -s ' ')
+	printf '%s\n' "$play" | sed -n '/fatal\|FAILED\|ERROR/p' | head -5 | sed 's/^/# /'
+}
+recap_field() { printf '%s\n' "$recap" | tr ' ' '\n' | sed -n "s/^$1=//p"; }

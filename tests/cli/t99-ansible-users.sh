@@ -7,10 +7,7 @@
 # t97-all-users.sh, and removed.
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v ansible-playbook >/dev/null; then
-	echo "1..0 # SKIP ansible-playbook not installed (Debian package ansible-core)"
-	exit 0
-fi
+ansible_setup
 if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null; then
 	echo "1..0 # SKIP needs root and useradd (all_users acts on other users' homes)"
 	exit 0
@@ -18,13 +15,6 @@ fi
 chmod 0711 "$T"
 mkdir -p "$T/anyone"; chmod 1777 "$T/anyone"
 export MOZCERT_STAGE_DIR=$T/anyone TMPDIR=$T/anyone
-A=$T/ansible
-mkdir -p "$A/tmp" "$A/home"
-: >"$A/ansible.cfg"
-export ANSIBLE_CONFIG=$A/ansible.cfg ANSIBLE_HOME=$A/home ANSIBLE_LOCAL_TEMP=$A/tmp \
-	ANSIBLE_REMOTE_TEMP=$A/tmp ANSIBLE_COLLECTIONS_PATH=$SRCDIR/data/ansible \
-	ANSIBLE_COLLECTIONS_PATHS=$SRCDIR/data/ansible ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 \
-	ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3 ANSIBLE_DEPRECATION_WARNINGS=0 ANSIBLE_STDOUT_CALLBACK=default
 
 USERS="mzc99a mzc99b"
 make_users 23461 $USERS
@@ -39,13 +29,6 @@ owners() { for p in $PROFILES; do stat -c '%n %U:%G:%a' "$T/homes/$p/cert9.db" "
 homes_sum() { for p in $PROFILES; do sum_dir "$T/homes/$p"; done; }
 cp "$FIX/certs/root.pem" "$T/anyone/root.pem"; chmod 0644 "$T/anyone/root.pem"
 
-play() { # play [ARGS...]: run the playbook; $play holds its output, $recap the recap numbers
-	play=$(LC_ALL=C.UTF-8 ansible-playbook -i localhost, -c local -e "mz=$MOZCERT T=$T" "$@" "$A/users.yml" 2>&1)
-	prc=$?
-	recap=$(printf '%s\n' "$play" | sed -n 's/^localhost *: *//p' | tr -s ' ')
-	printf '%s\n' "$play" | sed -n '/fatal\|FAILED\|ERROR/p' | head -5 | sed 's/^/# /'
-}
-recap_field() { printf '%s\n' "$recap" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 # Only the test's users: all_users without users would reach every user of the machine.
 cat >"$A/users.yml" <<'YML'
 - hosts: localhost
@@ -61,13 +44,13 @@ cat >"$A/users.yml" <<'YML'
 YML
 
 before=$(owners); snap=$(homes_sum)
-play --check
+play users.yml --check
 check "--check: succeeds and reports the change ($recap)" [ "$prc" -eq 0 -a "$(recap_field changed)" = 1 ]
 check "--check: every profile byte-identical" [ "$(homes_sum)" = "$snap" ]
 check "--check: no profile holds the root" \
 	sh -c 'for p in $2; do certutil -L -d "sql:$1/$p" | grep -q "mozcert Test Root CA" && exit 1; done; exit 0' _ "$T/homes" "$PROFILES"
 
-play
+play users.yml
 check "first run succeeds, changed=1 ($recap)" [ "$prc" -eq 0 -a "$(recap_field changed)" = 1 -a "$(recap_field failed)" = 0 ]
 for p in $PROFILES; do
 	check "certutil: the root is in $p at C,," [ "$(trust_of "$T/homes/$p" "mozcert Test Root CA - mozcert test")" = "C,," ]
@@ -77,10 +60,10 @@ check "every file in every home is its user's (backups included)" \
 	sh -c 'for u in $2; do [ -z "$(find "$1/$u" ! -user "$u")" ] || exit 1; done' _ "$T/homes" "$USERS"
 
 snap=$(homes_sum)
-play
+play users.yml
 check "second run: changed=0 ($recap)" [ "$prc" -eq 0 -a "$(recap_field changed)" = 0 ]
 check "second run: every profile byte-identical" [ "$(homes_sum)" = "$snap" ]
-play --check
+play users.yml --check
 check "--check once done: changed=0, nothing written ($recap)" \
 	[ "$prc" -eq 0 -a "$(recap_field changed)" = 0 -a "$(homes_sum)" = "$snap" ]
 done_testing

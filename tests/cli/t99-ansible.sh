@@ -6,18 +6,7 @@
 # writes nothing, absent removes, sync withdraws, certutil sees the result.
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v ansible-playbook >/dev/null; then
-	echo "1..0 # SKIP ansible-playbook not installed (Debian package ansible-core)"
-	exit 0
-fi
-# Everything Ansible writes stays in the test's directory; no ansible.cfg of the cwd is read.
-A=$T/ansible
-mkdir -p "$A/tmp" "$A/home"
-: >"$A/ansible.cfg"
-export ANSIBLE_CONFIG=$A/ansible.cfg ANSIBLE_HOME=$A/home ANSIBLE_LOCAL_TEMP=$A/tmp \
-	ANSIBLE_REMOTE_TEMP=$A/tmp ANSIBLE_COLLECTIONS_PATH=$SRCDIR/data/ansible \
-	ANSIBLE_COLLECTIONS_PATHS=$SRCDIR/data/ansible ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 \
-	ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3 ANSIBLE_DEPRECATION_WARNINGS=0 ANSIBLE_STDOUT_CALLBACK=default
+ansible_setup
 
 firefox_home
 # a second profile: the fleet tasks act on all of them
@@ -32,16 +21,6 @@ for i in 1 2 3 4; do
 done
 src() { rm -rf "$T/src"; mkdir "$T/src"; for i in "$@"; do cp "$T/ca/ca$i.crt" "$T/src/"; done; }
 nicks() { certutil -L -d "sql:$1" | grep -o 't99 fleet CA [0-9]' | LC_ALL=C sort | tr '\n' ' '; }
-
-# play FILE [ARGS...]: run a playbook; $play holds its output, $recap the recap numbers
-play() {
-	f=$1; shift
-	play=$(LC_ALL=C.UTF-8 ansible-playbook -i localhost, -c local -e "mz=$MOZCERT T=$T P=$P" "$@" "$A/$f" 2>&1)
-	prc=$?
-	recap=$(printf '%s\n' "$play" | sed -n 's/^localhost *: *//p' | tr -s ' ')
-	printf '%s\n' "$play" | sed -n '/fatal\|FAILED\|ERROR/p' | head -5 | sed 's/^/# /'
-}
-recap_field() { printf '%s\n' "$recap" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 cat >"$A/fleet.yml" <<'YML'
 - hosts: localhost
