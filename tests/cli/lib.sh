@@ -231,3 +231,26 @@ play() {
 	printf '%s\n' "$play" | sed -n '/fatal\|FAILED\|ERROR/p' | head -5 | sed 's/^/# /'
 }
 recap_field() { printf '%s\n' "$recap" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# ocsp_index_add V|R CERT: a line for CERT.pem (valid, or revoked now) in ./index.txt, openssl ca's
+# database that openssl ocsp answers from.
+ocsp_index_add() {
+	exp=$(date -u -d "$(openssl x509 -in "$2.pem" -noout -enddate | sed 's/^notAfter=//')" +%y%m%d%H%M%SZ)
+	serial=$(openssl x509 -in "$2.pem" -noout -serial | sed 's/^serial=//')
+	if [ "$1" = R ]; then
+		printf 'R\t%s\t%s\t%s\tunknown\t/CN=leaf.example\n' "$exp" "$(date -u +%y%m%d%H%M%SZ)" "$serial" >>index.txt
+	else
+		printf 'V\t%s\t\t%s\tunknown\t/CN=leaf.example\n' "$exp" "$serial" >>index.txt
+	fi
+}
+# ocsp_responder CA SIGNER LOG: openssl ocsp on $OPORT answering from ./index.txt for CA's certificates
+# with SIGNER's key ($OPID its process). One request at a time, each read bounded (-timeout): a client
+# that connects and says nothing would otherwise hold it, so readiness is its log line, not a connection.
+ocsp_responder() {
+	openssl ocsp -index index.txt -port "$OPORT" -rsigner "$2.pem" -rkey "$2.key" -CA "$1.pem" \
+		-ignore_err -timeout 5 >"$3" 2>&1 &
+	OPID=$!
+	i=0
+	while ! grep -q "waiting for OCSP client" "$3" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	check "openssl ocsp ($2) listens on $OPORT" grep -q "waiting for OCSP client" "$3"
+}

@@ -108,26 +108,9 @@ ca ocspca "/O=mozcert test/CN=Causes OCSP CA"
 certutil -A -d "sql:$P" -n causes-ocsp -t C,, -a -i ocspca.pem
 for c in ogood orevoked ounknown; do leaf "$c" ocspca sha256 "authorityInfoAccess=OCSP;URI:http://127.0.0.1:$OPORT/"; done
 : >index.txt
-for c in ogood orevoked; do
-	exp=$(openssl x509 -in "$c.pem" -noout -enddate | sed 's/^notAfter=//')
-	exp=$(date -u -d "$exp" +%y%m%d%H%M%SZ)
-	serial=$(openssl x509 -in "$c.pem" -noout -serial | sed 's/^serial=//')
-	if [ "$c" = orevoked ]; then
-		printf 'R\t%s\t%s\t%s\tunknown\t/CN=leaf.example\n' "$exp" "$(date -u +%y%m%d%H%M%SZ)" "$serial" >>index.txt
-	else
-		printf 'V\t%s\t\t%s\tunknown\t/CN=leaf.example\n' "$exp" "$serial" >>index.txt
-	fi
-done
-# One request at a time, each read bounded (-timeout): a client that connects and says nothing would
-# otherwise hold the responder, so readiness is its log line, not a test connection.
-responder() { # responder SIGNER LOG: openssl ocsp on $OPORT answering with SIGNER's key (OPID)
-	openssl ocsp -index index.txt -port "$OPORT" -rsigner "$1.pem" -rkey "$1.key" -CA ocspca.pem \
-		-ignore_err -timeout 5 >"$2" 2>&1 &
-	OPID=$!
-	i=0
-	while ! grep -q "waiting for OCSP client" "$2" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	check "openssl ocsp ($1) listens on $OPORT" grep -q "waiting for OCSP client" "$2"
-}
+ocsp_index_add V ogood
+ocsp_index_add R orevoked
+responder() { ocsp_responder ocspca "$@"; }
 responder ocspca ocsp.log
 check "precondition: openssl's own client gets 'revoked' from the responder" sh -c \
 	'timeout 20 openssl ocsp -issuer ocspca.pem -cert orevoked.pem -url "http://127.0.0.1:$1/" -CAfile ocspca.pem 2>&1 | grep -q ": revoked"' _ "$OPORT"

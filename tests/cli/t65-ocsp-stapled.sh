@@ -30,15 +30,8 @@ ca rogue "/O=mozcert test/CN=Staple Rogue Signer"
 leaf sgood
 leaf srevoked
 : >index.txt
-for c in sgood srevoked; do
-	exp=$(date -u -d "$(openssl x509 -in "$c.pem" -noout -enddate | sed 's/^notAfter=//')" +%y%m%d%H%M%SZ)
-	serial=$(openssl x509 -in "$c.pem" -noout -serial | sed 's/^serial=//')
-	if [ "$c" = srevoked ]; then
-		printf 'R\t%s\t%s\t%s\tunknown\t/CN=leaf.example\n' "$exp" "$(date -u +%y%m%d%H%M%SZ)" "$serial" >>index.txt
-	else
-		printf 'V\t%s\t\t%s\tunknown\t/CN=leaf.example\n' "$exp" "$serial" >>index.txt
-	fi
-done
+ocsp_index_add V sgood
+ocsp_index_add R srevoked
 staple() { # staple CERT SIGNER OUT: the response openssl's responder gives for CERT, signed by SIGNER
 	openssl ocsp -issuer sca.pem -cert "$1.pem" -no_nonce -reqout "$1.req" 2>/dev/null &&
 		openssl ocsp -index index.txt -rsigner "$2.pem" -rkey "$2.key" -CA sca.pem -reqin "$1.req" \
@@ -101,12 +94,7 @@ expect_rc "ocsp off" 0 -p "$P" ocsp off
 expect_rc "with OCSP off (its fix) -> accepted" 0 --json -p "$P" verify "127.0.0.1:$SPORT" --name leaf.example
 check "OCSP off: the staple set aside, nobody asked, accepted" jv "r['verdict'] == 'accepted' and not o['asked'] and not o['stapled']['settles']"
 expect_rc "ocsp on" 0 -p "$P" ocsp on
-openssl ocsp -index index.txt -port "$OPORT" -rsigner sca.pem -rkey sca.key -CA sca.pem -ignore_err -timeout 5 \
-	>ocsp.log 2>&1 &
-OPID=$!
-i=0
-while ! grep -q "waiting for OCSP client" ocsp.log && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-check "openssl ocsp listens on $OPORT" grep -q "waiting for OCSP client" ocsp.log
+ocsp_responder sca sca ocsp.log
 expect_rc "the rogue staple, the responder up -> accepted on its answer" 0 --json -p "$P" verify "127.0.0.1:$SPORT" --name leaf.example
 check "asked: good, accepted" jv "r['verdict'] == 'accepted' and o['asked'] and o['status'] == 'good' and not o['stapled']['settles']"
 
