@@ -56,9 +56,12 @@ holder_ready(pid_t pid, int ready[2], int release[2])
 	return h;
 }
 
-/* A child that holds a POSIX write lock on dir/.parentlock, as Firefox does, until stop_holder. */
+/*
+ * A child that takes a lock on dir with take (false: it could not, and exits 1), says so, and keeps it
+ * until stop_holder; then drop (may be NULL) lets it go.
+ */
 static struct holder
-start_holder(const char *dir)
+start_holder_with(const char *dir, bool (*take)(const char *dir), void (*drop)(void))
 {
 	int ready[2], release[2];
 	pid_t pid;
@@ -68,50 +71,61 @@ start_holder(const char *dir)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		char *path = path_join(dir, ".parentlock");
-		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
 		char c;
 
 		close(ready[0]);
 		close(release[1]);
-		if (fd < 0 || fcntl(fd, F_SETLK, &fl) < 0)
-			_exit(1);
-		if (write(ready[1], "r", 1) != 1)
+		if (!take(dir) || write(ready[1], "r", 1) != 1)
 			_exit(1);
 		(void)!read(release[0], &c, 1);
+		if (drop)
+			drop();
 		_exit(0);
 	}
 	return holder_ready(pid, ready, release);
+}
+
+/* A POSIX write lock on dir/.parentlock, as Firefox takes it. */
+static bool
+take_parentlock(const char *dir)
+{
+	_autofree_ char *path = path_join(dir, ".parentlock");
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+
+	/* fd stays open: closing it would drop the lock */
+	return fd >= 0 && fcntl(fd, F_SETLK, &fl) == 0;
+}
+
+/* Both locks, as another mozcert takes them (profile_lock_acquire). */
+static struct profile_lock held_lk;
+
+static bool
+take_profile_lock(const char *dir)
+{
+	struct mc_error err = {0};
+
+	return profile_lock_acquire(dir, false, &held_lk, &err) == 0 && held_lk.own_held && held_lk.held;
+}
+
+static void
+drop_profile_lock(void)
+{
+	profile_lock_release(&held_lk);
+}
+
+/* A child that holds a POSIX write lock on dir/.parentlock, as Firefox does, until stop_holder. */
+static struct holder
+start_holder(const char *dir)
+{
+	return start_holder_with(dir, take_parentlock, NULL);
 }
 
 /* A child that runs profile_lock_acquire on dir (another mozcert) and holds both locks until stop_holder. */
 static struct holder
 start_mozcert_holder(const char *dir)
 {
-	int ready[2], release[2];
-	pid_t pid;
-
-	ck_assert_int_eq(pipe(ready), 0);
-	ck_assert_int_eq(pipe(release), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		struct profile_lock lk;
-		struct mc_error err = {0};
-		char c;
-
-		close(ready[0]);
-		close(release[1]);
-		if (profile_lock_acquire(dir, false, &lk, &err) != 0 || !lk.own_held || !lk.held)
-			_exit(1);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		(void)!read(release[0], &c, 1);
-		profile_lock_release(&lk);
-		_exit(0);
-	}
-	return holder_ready(pid, ready, release);
+	return start_holder_with(dir, take_profile_lock, drop_profile_lock);
 }
 
 static void
