@@ -125,29 +125,43 @@ judge_staple(const struct verify_result *r, const unsigned char *resp, size_t le
 }
 
 /*
+ * Whether the application's error is that of a stapled response it set
+ * aside: the responder could not say better (no usable answer under
+ * soft-fail), or the certificate names none to ask.
+ */
+static bool
+aside_stands(const struct verify_ocsp *o)
+{
+	if (!o->stapled || o->staple_settles)
+		return false;
+	if (!o->asked)
+		return o->no_responder;
+	return !o->require && (o->ans.status == OCSP_UNREACHABLE || o->ans.status == OCSP_BAD_RESPONSE);
+}
+
+/*
  * The error the application reports, or NULL when it accepts the
  * certificate: a stapled answer that settles it; else the responder's
  * revoked and unknown always, a failed request or an unusable response
  * only when hard-fail, with the code Firefox gives it (ocsp-check.h, from
- * NSSCertDBTrustDomain.cpp); under soft-fail, or with no responder to ask,
- * the error of a stapled response set aside.
+ * NSSCertDBTrustDomain.cpp); else the error of a staple set aside.
  */
 static const char *
 ocsp_error(const struct verify_ocsp *o)
 {
-	const char *aside = o->stapled && !o->staple_settles ? o->staple.code : NULL;
-
 	if (o->staple_settles)
 		return o->staple.status == OCSP_GOOD ? NULL : o->staple.code;
+	if (aside_stands(o))
+		return o->staple.code;
 	if (!o->asked)
-		return o->no_responder ? aside : NULL;
+		return NULL;
 	switch (o->ans.status) {
 	case OCSP_REVOKED:
 	case OCSP_UNKNOWN:
 		return o->ans.code;
 	case OCSP_UNREACHABLE:
 	case OCSP_BAD_RESPONSE:
-		return o->require ? o->ans.code : aside;
+		return o->require ? o->ans.code : NULL;
 	default:
 		return NULL;
 	}
@@ -163,15 +177,15 @@ ocsp_detail(const struct verify_ocsp *o, char *buf, size_t size)
 		what = o->staple.status == OCSP_REVOKED ? "the OCSP response the server stapled says the certificate is revoked"
 		       : o->staple.status == OCSP_UNKNOWN ? "the OCSP response the server stapled does not know the certificate"
 							  : "the OCSP response the server stapled is not usable";
-	else if (o->asked && o->ans.status == OCSP_REVOKED)
-		what = "the OCSP responder says the certificate is revoked";
-	else if (o->asked && o->ans.status == OCSP_UNKNOWN)
-		what = "the OCSP responder does not know the certificate";
-	else if (o->asked && o->require)
-		what = "the OCSP responder gave no usable answer, and OCSP is hard-fail here";
-	else
+	else if (aside_stands(o))
 		what = o->asked ? "the OCSP response the server stapled is not usable, and the responder gave no usable answer"
 				: "the OCSP response the server stapled is not usable, and the certificate names no responder";
+	else if (o->ans.status == OCSP_REVOKED)
+		what = "the OCSP responder says the certificate is revoked";
+	else if (o->ans.status == OCSP_UNKNOWN)
+		what = "the OCSP responder does not know the certificate";
+	else
+		what = "the OCSP responder gave no usable answer, and OCSP is hard-fail here";
 	snprintf(buf, size, "%s", what);
 }
 
@@ -237,7 +251,7 @@ ocsp_app(const struct verify_ocsp *o)
 	if (o->staple_settles)
 		return rejects ? "rejects the certificate on the response the server stapled"
 			       : "accepts the certificate on the response the server stapled, without asking the responder";
-	if (rejects && !(o->asked && (o->require || o->ans.status == OCSP_REVOKED || o->ans.status == OCSP_UNKNOWN)))
+	if (aside_stands(o))
 		return "rejects the certificate: the stapled response is not usable, and the responder cannot say better";
 	if (!o->asked)
 		return "does not ask";
