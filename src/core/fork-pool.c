@@ -83,8 +83,8 @@ take_capture(int fd, size_t *len)
 		got += (size_t)r;
 	}
 	*len = got;
-	if (ftruncate(fd, 0) != 0)
-		*len = got;  /* nothing better to do: the next item's bytes then follow these */
+	/* a memfd shrinks to 0 without fail; were it to, the next item's bytes would follow these */
+	(void)!ftruncate(fd, 0);
 	return buf;
 }
 
