@@ -48,13 +48,9 @@ backup_entry_release(struct backup_entry *b)
 {
 	free(b->id);
 	free(b->reason);
-	for (size_t i = 0; i < b->nfiles; i++)
-		free(b->files[i]);
-	free(b->files);
+	strv_free(b->files, b->nfiles);
 	free(b->sizes);
-	for (size_t i = 0; i < b->nabsent; i++)
-		free(b->absent[i]);
-	free(b->absent);
+	strv_free(b->absent, b->nabsent);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -214,14 +210,6 @@ backup_ids(const char *root, char ***ids, size_t *n, struct mc_error *err)
 	if (*n)
 		qsort(*ids, *n, sizeof(**ids), cmp_id);
 	return 0;
-}
-
-static void
-free_ids(char **ids, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(ids[i]);
-	free(ids);
 }
 
 /* "20260101T120000Z[-N]" -> "2026-01-01T12:00:00Z"; "" when the id is not a time stamp. */
@@ -540,7 +528,7 @@ db_backups_measure(const struct profile *p, struct backups_report *r, struct mc_
 	use = xzalloc((n + 1) * sizeof(*use));
 	backups_usage(root, ids, n, use, &r->total_size, &r->total_disk);
 	r->count = n;
-	free_ids(ids, n);
+	strv_free(ids, n);
 	return 0;
 }
 
@@ -567,7 +555,7 @@ backups_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 	json_object_object_add(res, "total_disk_bytes", json_object_new_int64(total_disk));
 	if (bk.prune) {
 		ret = prune_run(ctx, p, root, ids, n, use, res, err);
-		free_ids(ids, n);
+		strv_free(ids, n);
 		return ret;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -615,7 +603,7 @@ backups_run(struct cmd_ctx *ctx, const struct profile *p, struct json_object *re
 		cmd_out(ctx, "no backups in '%s'\n", root);
 	else
 		cmd_out(ctx, "%zu backup%s, %s on disk\n", n, n == 1 ? "" : "s", human_size(total_disk, hs));
-	free_ids(ids, n);
+	strv_free(ids, n);
 	return 0;
 }
 
@@ -702,7 +690,7 @@ latest_backup(const char *root, char **out, struct mc_error *err)
 			*out = xstrdup(ids[i]);
 		backup_entry_release(&b);
 	}
-	free_ids(ids, n);
+	strv_free(ids, n);
 	return 0;
 }
 

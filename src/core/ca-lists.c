@@ -139,22 +139,14 @@ calist_load(const char *dir, struct ca_lists *out, struct mc_error *err)
 	return ret;
 }
 
-static void
-free_strv(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void
 calist_release(struct ca_lists *l)
 {
 	if (!l)
 		return;
 	free(l->dir);
-	free_strv(l->symantec_roots, l->n_symantec_roots);
-	free_strv(l->symantec_exempt, l->n_symantec_exempt);
+	strv_free(l->symantec_roots, l->n_symantec_roots);
+	strv_free(l->symantec_exempt, l->n_symantec_exempt);
 	for (size_t i = 0; i < l->n_icpt; i++) {
 		free(l->icpt[i].product);
 		free(l->icpt[i].kind);

@@ -736,9 +736,7 @@ cmp_names(const void *a, const void *b)
 static void
 free_names(char **names, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	strv_free(names, n);
 }
 
 /* The sorted names in dir, without "." and ".."; caller frees with free_names. */

@@ -29,14 +29,6 @@ setting_release(struct prefsrc_setting *st)
 	prefs_value_release(&st->value);
 }
 
-static void
-strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void
 prefsrc_release(struct prefsrc *s)
 {

@@ -670,9 +670,7 @@ stage_drop(struct stage *st, const char *name)
 void
 stage_release(struct stage *st)
 {
-	for (size_t i = 0; i < st->n_drop; i++)
-		free(st->drop[i]);
-	free(st->drop);
+	strv_free(st->drop, st->n_drop);
 	for (size_t i = 0; i < st->n_put; i++) {
 		free(st->put_names[i]);
 		free(st->put_srcs[i]);

@@ -96,9 +96,7 @@ trustmac_load(const char *key4_path, struct trustmac *tm)
 void
 trustmac_release(struct trustmac *tm)
 {
-	for (size_t i = 0; i < tm->nids; i++)
-		free(tm->ids[i]);
-	free(tm->ids);
+	strv_free(tm->ids, tm->nids);
 	free(tm->why);
 	memset(tm, 0, sizeof(*tm));
 }

@@ -116,6 +116,14 @@ hex_encode(const unsigned char *data, size_t len, bool colons)
 }
 
 void
+strv_free(char **v, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		free(v[k]);
+	free(v);
+}
+
+void
 secure_wipe(void *p, size_t n)
 {
 	if (p)

@@ -101,6 +101,8 @@ void *xreallocarray(void *p, size_t n, size_t size);
  */
 void *xgrow(void *v, size_t n, size_t size);
 char *xstrdup(const char *s);
+/* Free each of the n strings of v, then v (NULL v with n 0: nothing). */
+void strv_free(char **v, size_t n);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) _printf_(1, 2);
 

@@ -920,9 +920,7 @@ verify_result_release(struct verify_result *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->n_names; i++)
-		free(r->names[i]);
-	free(r->names);
+	strv_free(r->names, r->n_names);
 	free(r->leaf_cn);
 	for (size_t i = 0; i < r->n_chain; i++) {
 		free(r->chain[i].der);
