@@ -58,12 +58,6 @@ hotjournal_present(const char *db_path)
 
 #define JOURNAL_MAGIC "\xd9\xd5\x05\xf9\x20\xa1\x63\xd7"
 
-static uint32_t
-be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* The page 1 image of the journal at fd: its change counter in *counter; false when it holds none. */
 static bool
 journal_page1(int fd, off_t jsize, uint32_t sector, uint32_t ps, uint32_t *counter)
@@ -73,8 +67,8 @@ journal_page1(int fd, off_t jsize, uint32_t sector, uint32_t ps, uint32_t *count
 	for (off_t off = sector; off + 4 + (off_t)ps + 4 <= jsize; off += 4 + (off_t)ps + 4) {
 		if (pread(fd, rec, sizeof(rec), off) != (ssize_t)sizeof(rec))
 			return false;
-		if (be32(rec) == 1) {
-			*counter = be32(rec + 4 + 24);
+		if (get_be32(rec) == 1) {
+			*counter = get_be32(rec + 4 + 24);
 			return true;
 		}
 	}
@@ -95,11 +89,11 @@ hotjournal_stale(const char *db_path, char **why)
 	if (jfd < 0 || dfd < 0 || fstat(jfd, &js) < 0 || pread(jfd, jh, sizeof(jh), 0) != (ssize_t)sizeof(jh) ||
 	    pread(dfd, dh, sizeof(dh), 0) != (ssize_t)sizeof(dh) || memcmp(jh, JOURNAL_MAGIC, 8) != 0)
 		return false;  /* not a journal SQLite would play back, or no header to compare: SQLite judges */
-	init = be32(jh + 16);
-	sector = be32(jh + 20);
-	ps = be32(jh + 24);
-	counter = be32(dh + 24);
-	pages = be32(dh + 28);
+	init = get_be32(jh + 16);
+	sector = get_be32(jh + 20);
+	ps = get_be32(jh + 24);
+	counter = get_be32(dh + 24);
+	pages = get_be32(dh + 28);
 	if (sector < 28 || sector > 65536 || ps < 512 || ps > 65536 || (ps & (ps - 1)))
 		return false;
 	if (journal_page1(jfd, js.st_size, sector, ps, &img)) {
@@ -109,7 +103,7 @@ hotjournal_stale(const char *db_path, char **why)
 		return true;
 	}
 	/* the in-header size counts only when it was written with the counter (offset 92) */
-	if (be32(dh + 92) != counter || pages == init)
+	if (get_be32(dh + 92) != counter || pages == init)
 		return false;
 	*why = xasprintf("it starts from a file of %u pages, the file's header says %u", init, pages);
 	return true;

@@ -27,12 +27,6 @@ struct dbm {
 	bool big;             /* a big-pair page was met: pairs undercounts */
 };
 
-static uint32_t
-be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static int
 dbm_header(struct dbm *d, const unsigned char *buf, size_t len, char **why)
 {
@@ -45,17 +39,17 @@ dbm_header(struct dbm *d, const unsigned char *buf, size_t len, char **why)
 		*why = xstrdup(len ? "too short for a Berkeley DB hash header" : "the file is empty");
 		return -1;
 	}
-	if (be32(buf) != DBM_MAGIC) {
+	if (get_be32(buf) != DBM_MAGIC) {
 		*why = xstrdup("the Berkeley DB hash header is destroyed (bad magic)");
 		return -1;
 	}
-	lorder = be32(buf + 8);
-	d->bsize = be32(buf + 12);
-	d->max_bucket = be32(buf + 40);
-	d->nkeys = be32(buf + 56);
-	d->hdrpages = be32(buf + 60);
+	lorder = get_be32(buf + 8);
+	d->bsize = get_be32(buf + 12);
+	d->max_bucket = get_be32(buf + 40);
+	d->nkeys = get_be32(buf + 56);
+	d->hdrpages = get_be32(buf + 60);
 	for (int i = 0; i < 32; i++)
-		d->spares[i] = be32(buf + 68 + 4 * i);
+		d->spares[i] = get_be32(buf + 68 + 4 * i);
 	if ((lorder != 1234 && lorder != 4321) || d->bsize < 256 || d->bsize > 65536 ||
 	    (d->bsize & (d->bsize - 1)) != 0 || d->hdrpages == 0 || d->hdrpages > 64 ||
 	    d->max_bucket > (1u << 24)) {

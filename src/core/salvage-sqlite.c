@@ -24,15 +24,6 @@ sqlite_header_sane(const unsigned char *b, size_t len)
 	       b[59] >= 1 && b[59] <= 3;
 }
 
-static void
-put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
 /* Rebuild a destroyed 100-byte SQLite header, guessing the page size from the b-tree pages that follow. */
 static void
 sqlite_rebuild_header(unsigned char *b, size_t len)
@@ -60,13 +51,13 @@ sqlite_rebuild_header(unsigned char *b, size_t len)
 	b[21] = 64;
 	b[22] = 32;
 	b[23] = 32;
-	put32(b + 24, 1);
-	put32(b + 28, (uint32_t)((len + ps - 1) / ps));
-	put32(b + 40, 1);
-	put32(b + 44, 4);
-	put32(b + 56, 1);
-	put32(b + 92, 1);
-	put32(b + 96, (uint32_t)SQLITE_VERSION_NUMBER);
+	put_be32(b + 24, 1);
+	put_be32(b + 28, (uint32_t)((len + ps - 1) / ps));
+	put_be32(b + 40, 1);
+	put_be32(b + 44, 4);
+	put_be32(b + 56, 1);
+	put_be32(b + 92, 1);
+	put_be32(b + 96, (uint32_t)SQLITE_VERSION_NUMBER);
 }
 
 int
@@ -107,7 +98,7 @@ salvage_sqlite_open(const unsigned char *buf, size_t len, bool fix_header, sqlit
 
 		if (ps == 1)
 			ps = 65536;
-		put32(copy + 28, (uint32_t)((len + ps - 1) / ps));
+		put_be32(copy + 28, (uint32_t)((len + ps - 1) / ps));
 		memset(copy + 32, 0, 8);  /* the freelist may be gone too; it is not needed to read */
 	}
 	rc = sqlite3_deserialize(db, "main", copy, (sqlite3_int64)len, (sqlite3_int64)len,

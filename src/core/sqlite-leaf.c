@@ -22,12 +22,6 @@ struct file {
 	size_t copy_left; /* payload bytes the scan may still assemble (a hostile file repeats cells) */
 };
 
-static uint32_t
-get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* An SQLite varint at p (at most 9 bytes, never past end); 0 when it runs past end. */
 static size_t
 varint(const unsigned char *p, const unsigned char *end, uint64_t *v)
@@ -62,7 +56,7 @@ page_at(const struct file *f, uint32_t pgno)
 static void
 mark_freelist(const struct file *f, bool *freed)
 {
-	uint32_t trunk = get32(f->b + 32);
+	uint32_t trunk = get_be32(f->b + 32);
 	size_t hops = 0;
 
 	while (trunk && hops++ < f->npages) {
@@ -72,16 +66,16 @@ mark_freelist(const struct file *f, bool *freed)
 		if (!t || freed[trunk])
 			return;
 		freed[trunk] = true;
-		n = get32(t + 4);
+		n = get_be32(t + 4);
 		if (n > (f->usable - 8) / 4)
 			return;
 		for (uint32_t i = 0; i < n; i++) {
-			uint32_t leaf = get32(t + 8 + 4 * i);
+			uint32_t leaf = get_be32(t + 8 + 4 * i);
 
 			if (leaf >= 1 && leaf <= f->npages)
 				freed[leaf] = true;
 		}
-		trunk = get32(t);
+		trunk = get_be32(t);
 	}
 }
 
@@ -109,7 +103,7 @@ payload(struct file *f, const unsigned char *cell, const unsigned char *page_end
 	out = xmalloc((size_t)plen + 1);
 	memcpy(out, cell, local);
 	got = local;
-	next = plen > local ? get32(cell + local) : 0;
+	next = plen > local ? get_be32(cell + local) : 0;
 	for (uint32_t hops = 0; got < plen; hops++) {
 		const unsigned char *o = page_at(f, next);
 		size_t take = f->usable - 4;
@@ -122,7 +116,7 @@ payload(struct file *f, const unsigned char *cell, const unsigned char *page_end
 			take = (size_t)(plen - got);
 		memcpy(out + got, o + 4, take);
 		got += take;
-		next = get32(o);
+		next = get_be32(o);
 	}
 	return out;
 }
@@ -259,7 +253,7 @@ walk_table(const struct file *f, uint32_t pgno, unsigned depth, bool *seen, stru
 			t->damaged++;
 			continue;
 		}
-		walk_table(f, i < ncells ? get32(page_at(f, pgno) + off) : get32(pg + 8), depth + 1, seen, t);
+		walk_table(f, i < ncells ? get_be32(page_at(f, pgno) + off) : get_be32(pg + 8), depth + 1, seen, t);
 	}
 }
 
@@ -470,7 +464,7 @@ sqlpage_scan_leaves(const unsigned char *buf, size_t len, sqlpage_row_fn fn, voi
 	file_geometry(&f);
 	if (f.npages < 2)
 		return 0;
-	if (truncated && len >= 100 && get32(buf + 28) > f.npages && get32(buf + 24) == get32(buf + 92))
+	if (truncated && len >= 100 && get_be32(buf + 28) > f.npages && get_be32(buf + 24) == get_be32(buf + 92))
 		*truncated = true;
 	freed = xzalloc(((size_t)f.npages + 1) * sizeof(bool));
 	if (len >= 100 && memcmp(buf, "SQLite format 3", 16) == 0)

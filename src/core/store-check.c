@@ -495,12 +495,6 @@ sqlstore_missing_macs(const char *keypath, const struct sqlstore_cert_report *cr
 #define HASH_VERSION 2u
 #define HDR_SIZE 260 /* 16 int32 + h_charkey + 32 spares + 32 uint16 bitmaps */
 
-static uint32_t
-be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* hash.h __log2: the smallest i with 2^i >= n. */
 static unsigned
 ceil_log2(uint32_t n)
@@ -553,19 +547,19 @@ sqlstore_dbm_header_check(const char *path, struct dbm_header_info *info, struct
 	if ((size_t)got < sizeof(h))
 		return mc_error_set(err, MC_EDAMAGED, "'%s' is too short for a database header (%lld bytes)", path,
 				    (long long)st.st_size);
-	if (be32(h) != HASH_MAGIC)
+	if (get_be32(h) != HASH_MAGIC)
 		return mc_error_set(err, MC_EDAMAGED, "'%s': bad header magic %08x (not a Berkeley DB hash file)",
-				    path, be32(h));
-	if (be32(h + 4) != HASH_VERSION)
-		return mc_error_set(err, MC_EDAMAGED, "'%s': unsupported hash version %u", path, be32(h + 4));
-	inf.bsize = be32(h + 12);
-	bshift = be32(h + 16);
-	ovfl_point = be32(h + 32);
-	inf.max_bucket = be32(h + 40);
-	inf.nkeys = be32(h + 56);
-	inf.hdrpages = be32(h + 60);
+				    path, get_be32(h));
+	if (get_be32(h + 4) != HASH_VERSION)
+		return mc_error_set(err, MC_EDAMAGED, "'%s': unsupported hash version %u", path, get_be32(h + 4));
+	inf.bsize = get_be32(h + 12);
+	bshift = get_be32(h + 16);
+	ovfl_point = get_be32(h + 32);
+	inf.max_bucket = get_be32(h + 40);
+	inf.nkeys = get_be32(h + 56);
+	inf.hdrpages = get_be32(h + 60);
 	for (size_t i = 0; i < 32; i++)
-		spares[i] = be32(h + 68 + 4 * i);
+		spares[i] = get_be32(h + 68 + 4 * i);
 	if (info)
 		*info = inf;
 	if (bshift < 8 || bshift > 16 || inf.bsize != (1u << bshift))

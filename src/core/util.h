@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -114,5 +115,21 @@ char *hex_encode(const unsigned char *data, size_t len, bool colons);
 
 /* Wipe memory that held a secret, in a way the compiler keeps. */
 void secure_wipe(void *p, size_t n);
+
+/* A big-endian 32-bit word (SQLite pages and journals, dbm files, cert_override.txt's dbKey). */
+static inline uint32_t
+get_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
 
 #endif
